@@ -1,0 +1,110 @@
+"""jixiao Excel 加载项入口：jixiao.main() 由 jixiao.xlam 的“校验/计算”按钮调用。
+
+xlwings' VBA runs ``import jixiao; jixiao.main()`` in a fresh Python process on every
+click, so importing this package must stay cheap: xlwings, the engine and everything
+heavy are imported inside :func:`main`, never at module level.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "run", "ALERT_TITLE", "log_path"]
+
+ALERT_TITLE = "绩效自评"
+LOG_NAME = "jixiao-addin.log"
+
+
+def main() -> None:
+    """Entry point of the 校验/计算 button: check the caller's active sheet in place."""
+    import xlwings as xw
+
+    book = xw.Book.caller()
+    run(book)
+
+
+def run(book: Any, profile: str | None = None) -> str:
+    """Check the active sheet of ``book`` (an ``xlwings.Book``); return the alert text.
+
+    Every outcome ends in exactly one Chinese alert: the summary, the reason the sheet
+    cannot be checked, or one line about an unexpected error (its traceback goes to
+    :func:`log_path`). No exception escapes, so Excel never shows a traceback.
+    """
+    try:
+        message, mode = _check(book, profile)
+    except Exception as exc:  # noqa: BLE001 - the user must never see a traceback
+        message, mode = _unexpected(exc), "critical"
+    _alert(book, message, mode)
+    return message
+
+
+def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
+    from processor.errors import InputError
+    from processor.patch import RESULT_SHEET
+
+    from .xlwings_adapter import apply_patch, grid_is_empty, read_grid_from_sheet
+
+    sheet = book.sheets.active
+    if sheet.name == RESULT_SHEET:
+        return (f"当前是“{RESULT_SHEET}”工作表。请切换到自评表所在的工作表，再点“校验/计算”。", "info")
+    grid = read_grid_from_sheet(sheet)
+    if grid_is_empty(grid):
+        return (f"工作表“{sheet.name}”是空的，没有可校验的内容。请打开填好的自评表再点“校验/计算”。", "info")
+    try:
+        from processor.engine import check_grid
+        from processor.patch import build_patch
+        from processor.rules import load_profile
+
+        result = check_grid(grid, book.name, load_profile(profile_name))
+        if result is None:
+            return (
+                f"工作表“{sheet.name}”不是项目支出绩效自评表（没有找到“项目名称”“年度资金总额”"
+                "“绩效指标”等栏目）。请切换到自评表所在的工作表，再点“校验/计算”。",
+                "info",
+            )
+        patch = build_patch(result)
+    except InputError as err:
+        return (str(err), "critical")
+    apply_patch(book, sheet, patch)
+    return (patch.summary or "校验完成，未发现问题。", "info")
+
+
+def _alert(book: Any, message: str, mode: str) -> None:
+    try:
+        book.app.alert(message, title=ALERT_TITLE, mode=mode)
+    except Exception:  # noqa: BLE001 - no Excel to show it: the log and stderr remain
+        print(message, file=sys.stderr)
+
+
+def log_path() -> Path:
+    """Where unexpected errors are logged: %LOCALAPPDATA%\\jixiao or ~/.jixiao.
+
+    ``JIXIAO_LOG_DIR`` overrides the folder (used by the tests).
+    """
+    folder = os.environ.get("JIXIAO_LOG_DIR")
+    if folder:
+        return Path(folder) / LOG_NAME
+    if sys.platform.startswith("win") and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "jixiao" / LOG_NAME
+    return Path.home() / ".jixiao" / LOG_NAME
+
+
+def _unexpected(exc: BaseException) -> str:
+    import datetime as dt
+    import traceback
+
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"\n=== {dt.datetime.now().isoformat(timespec='seconds')} "
+                     f"Python {sys.version.split()[0]} ===\n")
+            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        where = f"详细信息已写入 {path}"
+    except OSError:
+        where = "详细信息无法写入日志文件"
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"校验时出现意外错误（{detail}），{where}，请把该文件发给技术支持。"

@@ -1,0 +1,93 @@
+"""The one pipeline: grid → record → scores → findings, shared by every command and the add-in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .audit import audit, audit_batch
+from .compute import compute
+from .errors import InputError
+from .findings import Finding, make
+from .grid import Grid
+from .model import Record, Scores
+from .reader import read_grid
+from .rules import Profile, load_profile
+from .workbook import load_workbook
+
+
+@dataclass
+class SheetResult:
+    file: str
+    sheet: str
+    record: Record
+    scores: Scores
+    findings: list[Finding]
+
+    def as_json(self) -> dict:
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "project": self.record.project.text,
+            "unit": self.record.unit.text,
+            "year": self.record.year,
+            "scores": self.scores.as_json(),
+            "findings": [f.as_json() for f in self.findings],
+        }
+
+
+@dataclass
+class FileResult:
+    file: str
+    sheets: list[SheetResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # file-level: skipped sheets, macros
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        return self.findings + [f for s in self.sheets for f in s.findings]
+
+
+def check_grid(grid: Grid, file: str, profile: Profile | None = None) -> SheetResult | None:
+    """Read, score and audit one worksheet; None when it is not a 自评表."""
+    profile = profile or load_profile()
+    record = read_grid(grid, file)
+    if record is None:
+        return None
+    scores = compute(record, profile)
+    return SheetResult(file, grid.sheet, record, scores, audit(record, scores, profile))
+
+
+def check_grids(grids: list[Grid], file: str, profile: Profile | None = None) -> FileResult:
+    profile = profile or load_profile()
+    result = FileResult(file)
+    for grid in grids:
+        sheet = check_grid(grid, file, profile)
+        if sheet is None:
+            if any(any(v not in (None, "") for v in row) for row in grid.rows):
+                result.findings.append(make("R001", sheet=grid.sheet, file=file))
+            continue
+        result.sheets.append(sheet)
+    if not result.sheets:
+        raise InputError("文件中没有可识别的项目支出绩效自评表（未找到“项目资金”或“绩效指标”表头）",
+                         file=file, code="J503")
+    return result
+
+
+def check_file(path: str | Path, profile: Profile | None = None) -> FileResult:
+    """The whole check of one file; raises InputError for files that cannot be read."""
+    profile = profile or load_profile()
+    wb = load_workbook(path, profile["limits"])
+    result = check_grids(wb.grids, str(path), profile)
+    what = [w for w, flag in (("宏（VBA）", wb.macros), ("外部链接", wb.external_links)) if flag]
+    if what:
+        result.findings.insert(0, make("R011", file=str(path), what="和".join(what)))
+    return result
+
+
+def cross_check(results: list[FileResult]) -> None:
+    """Findings that need several projects (I223 copied indicator sets), added in place."""
+    sheets = [s for r in results for s in r.sheets]
+    extra = audit_batch([s.record for s in sheets])
+    by_key = {(s.file, s.sheet): s for s in sheets}
+    for f in extra:
+        by_key[(f.file, f.sheet)].findings.append(f)

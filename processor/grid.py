@@ -1,0 +1,72 @@
+"""The grid: what every reader produces and the only input the core reads.
+
+A grid is a worksheet's cell values as a list of rows (row 0 is worksheet row
+``origin_row``), plus its merged ranges. openpyxl, python-calamine and xlwings readers
+all produce one, so the label reader serves all three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MergedRange = tuple[int, int, int, int]  # min_row, min_col, max_row, max_col (1-based)
+
+
+def col_letter(col: int) -> str:
+    out = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def addr(row: int, col: int) -> str:
+    return f"{col_letter(col)}{row}"
+
+
+def parse_addr(a1: str) -> tuple[int, int]:
+    """'B7' -> (7, 2)."""
+    letters = "".join(ch for ch in a1 if ch.isalpha())
+    digits = "".join(ch for ch in a1 if ch.isdigit())
+    return int(digits), col_index(letters)
+
+
+@dataclass
+class Grid:
+    sheet: str
+    rows: list[list[Any]]
+    origin_row: int = 1
+    origin_col: int = 1
+    merged: list[MergedRange] = field(default_factory=list)
+
+    @property
+    def max_row(self) -> int:
+        return self.origin_row + len(self.rows) - 1
+
+    @property
+    def max_col(self) -> int:
+        width = max((len(r) for r in self.rows), default=0)
+        return self.origin_col + width - 1
+
+    def get(self, row: int, col: int) -> Any:
+        """Value at worksheet coordinates (1-based); None outside the grid."""
+        r, c = row - self.origin_row, col - self.origin_col
+        if 0 <= r < len(self.rows):
+            line = self.rows[r]
+            if 0 <= c < len(line):
+                return line[c]
+        return None
+
+    def merged_at(self, row: int, col: int) -> MergedRange | None:
+        for rng in self.merged:
+            if rng[0] <= row <= rng[2] and rng[1] <= col <= rng[3]:
+                return rng
+        return None

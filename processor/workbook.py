@@ -1,0 +1,76 @@
+"""Workbook files → grids. The guard runs first; python-calamine reads values fast.
+
+openpyxl is used only where formatting matters (``jixiao fill``), see
+``processor.write_openpyxl``. Both produce :class:`~processor.grid.Grid` objects.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .grid import Grid
+
+
+@dataclass
+class Workbook:
+    path: str
+    grids: list[Grid]
+    macros: bool = False
+    external_links: bool = False
+    hidden: list[str] = field(default_factory=list)
+
+
+def guard_file(path: str | Path, limits: dict[str, Any]):
+    """Refuse dangerous or broken files before any library opens them."""
+    from .guard import inspect
+
+    return inspect(path, limits)
+
+
+def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
+    """Read every worksheet's values into grids; raises InputError with a Chinese line."""
+    path = os.fspath(path)
+    report = guard_file(path, limits)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(path)
+    except Exception as exc:  # calamine raises its own error types for broken files
+        raise InputError(f"文件已损坏，无法读取（{_short(exc)}）", file=path, code="J501") from None
+    grids: list[Grid] = []
+    hidden: list[str] = []
+    try:
+        for meta in wb.sheets_metadata:
+            if "WorkSheet" not in str(meta.typ):
+                continue
+            if "VeryHidden" in str(meta.visible):
+                hidden.append(meta.name)
+                continue  # our template keeps its metadata there
+            sheet = wb.get_sheet_by_name(meta.name)
+            if sheet.height * sheet.width > limits["max_cells"]:
+                raise InputError(
+                    f"工作表“{meta.name}”有 {sheet.height} 行 × {sheet.width} 列，超过单表 {limits['max_cells']} 个单元格的上限",
+                    file=path, code="J504")
+            rows = sheet.to_python(skip_empty_area=True)
+            start = sheet.start or (0, 0)
+            merged = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
+            grids.append(Grid(meta.name, rows, start[0] + 1, start[1] + 1, merged))
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"文件内容损坏，无法读取（{_short(exc)}）", file=path, code="J501") from None
+    finally:
+        try:
+            wb.close()
+        except Exception:
+            pass
+    return Workbook(path, grids, getattr(report, "macros", False), getattr(report, "external_links", False), hidden)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]

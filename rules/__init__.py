@@ -1,0 +1,1 @@
+"""Rule profiles and the findings catalogue, installed as ``processor.profiles`` (data only)."""

@@ -1,0 +1,325 @@
+"""jixiao.main() and the xlwings adapter through REAL xlwings objects.
+
+Excel is not available on Linux, so the workbook is xlwings' remote engine:
+``xw.Book(json=...)`` builds a book from the JSON an Excel client sends, and every
+change made through the ordinary xlwings API is recorded as an action in
+``book.json()``. The tests assert on those actions: the values written to which cells,
+the fills and notes, the 校验结果 sheet and the alert. The remote engine is part of
+xlwings PRO; ``XLWINGS_LICENSE_KEY=noncommercial`` is set here, only for the tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import types
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from processor.patch import RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL, CellValue, Mark, Patch
+
+LICENSE_ENV = "XLWINGS_LICENSE_KEY"
+
+
+def _load_remote_xlwings() -> tuple[Any, str | None]:
+    """xlwings with its remote engine registered, or (None, reason)."""
+    try:
+        import xlwings as xw
+    except Exception as exc:  # noqa: BLE001 - any failure means: skip with the reason
+        return None, f"xlwings 无法导入：{exc!r}"
+    if "remote" not in [engine.name for engine in xw.engines]:
+        # xlwings was imported before the licence variable was set: register it now
+        try:
+            remote = importlib.import_module("xlwings.pro._xlremote")
+            xw.engines.add(xw.Engine(impl=remote.engine))
+        except Exception as exc:  # noqa: BLE001
+            return None, f"xlwings 的 remote 引擎无法加载：{exc!r}"
+    return xw, None
+
+
+@pytest.fixture(scope="module")
+def xw() -> Iterator[Any]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(LICENSE_ENV, "noncommercial")
+        module, reason = _load_remote_xlwings()
+        if module is None:
+            print(f"SKIP: {reason}", file=sys.stderr)
+            pytest.skip(reason)
+        yield module
+
+
+@pytest.fixture(autouse=True)
+def _log_dir(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("JIXIAO_LOG_DIR", str(tmp_path / "log"))
+
+
+def _sheet(name: str, values: list[list[Any]], notes: list[dict] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "values": values,
+        "pictures": [],
+        "shapes": [],
+        "charts": [],
+        "tables": [],
+        "notes": notes or [],
+        "visibility": "Visible",
+    }
+
+
+def make_book(xw: Any, sheets: list[dict[str, Any]], active: int = 0) -> Any:
+    """A remote book as an Office.js client would send it, set as the mock caller."""
+    payload = {
+        "client": "Office.js",
+        "version": xw.__version__,
+        "book": {"name": "自评表.xlsx", "active_sheet_index": active, "selection": "A1"},
+        "names": [],
+        "sheets": sheets,
+    }
+    book = xw.Book(json=payload)
+    book.set_mock_caller()
+    return book
+
+
+@pytest.fixture(autouse=True)
+def _no_mock_caller(request) -> Iterator[None]:
+    yield
+    if "xw" in request.fixturenames:
+        module = request.getfixturevalue("xw")
+        if hasattr(module.Book, "_mock_caller"):
+            del module.Book._mock_caller
+
+
+def actions(book: Any, func: str | None = None) -> list[dict[str, Any]]:
+    out = book.json()["actions"]
+    return [a for a in out if func is None or a["func"] == func]
+
+
+def cell_of(action: dict[str, Any]) -> tuple[int, int]:
+    """1-based (row, col) of an action's top-left cell."""
+    return action["start_row"] + 1, action["start_column"] + 1
+
+
+FORM = [
+    ["项目支出绩效自评表", None, None, None],
+    ["项目名称", "示例项目", None, None],
+    ["年度资金总额", 100.0, 90.0, None],
+    ["当年财政拨款", 80.0, 72.0, None],
+    [None, None, None, None],
+]
+
+
+def hand_patch() -> Patch:
+    return Patch(
+        sheet="自评表",
+        values=[
+            CellValue("D3", 0.9, "0.00%"),
+            CellValue("D4", 0.9, "0.00%"),
+            CellValue("E3", 9.0, "0.00"),
+            CellValue("B7", "优"),
+        ],
+        marks=[
+            Mark("C3", "error", "执行数不能大于预算数。"),
+            Mark("C4", "error", "另一个错误。"),
+            Mark("B2", "warning", "项目名称过短。"),
+        ],
+        result_rows=[
+            [1, "错误", "J101", "自评表", "C3", "执行数不能大于预算数", "核对执行数"],
+            [2, "错误", "J101", "自评表", "C4", "另一个错误", "核对"],
+            [3, "提示", "J201", "自评表", "B2", "项目名称过短", "写全称"],
+        ],
+        summary="发现 2 个错误、1 个提示",
+    )
+
+
+# --------------------------------------------------------------------------- adapter
+
+
+def test_read_grid_one_bulk_read(xw) -> None:
+    from jixiao.xlwings_adapter import read_grid_from_sheet
+
+    book = make_book(xw, [_sheet("自评表", [[""] * 4] + [[v if v is not None else "" for v in r] for r in FORM])])
+    grid = read_grid_from_sheet(book.sheets.active)
+    assert grid.sheet == "自评表"
+    assert (grid.origin_row, grid.origin_col) == (1, 1)
+    assert grid.get(3, 1) == "项目名称"
+    assert grid.get(4, 2) == 100
+    assert grid.get(1, 1) is None  # "" from the client is an empty cell
+    assert grid.merged == []  # the remote engine's payload has no merged ranges
+    assert actions(book) == []  # reading queues no action
+
+
+def test_blocks_group_rectangles() -> None:
+    from jixiao.xlwings_adapter import blocks
+
+    cells = {(3, 4): 1, (4, 4): 2, (3, 5): 3, (4, 5): 4, (7, 2): 5, (3, 7): 6}
+    got = [(b.row, b.col, b.rows) for b in blocks(cells, lambda pos: None)]
+    assert got == [(3, 4, [[1, 3], [2, 4]]), (3, 7, [[6]]), (7, 2, [[5]])]
+    fmt = {(3, 4): "a", (3, 5): "b"}
+    assert len(blocks({(3, 4): 1, (3, 5): 2}, fmt.__getitem__)) == 2
+
+
+def test_apply_patch_writes_values_marks_and_result_sheet(xw) -> None:
+    from jixiao.xlwings_adapter import apply_patch
+
+    book = make_book(xw, [_sheet("自评表", FORM), _sheet("说明", [["x"]])])
+    sheet = book.sheets.active
+    apply_patch(book, sheet, hand_patch())
+
+    writes = actions(book, "setValues")
+    form_writes = {cell_of(a): a["values"] for a in writes if a["sheet_position"] == 0}
+    # D3:D4 share a format -> one write; E3 has another format; B7 alone
+    assert form_writes == {(3, 4): [[0.9], [0.9]], (3, 5): [[9.0]], (7, 2): [["优"]]}
+    formats = {cell_of(a): a["args"][0] for a in actions(book, "setNumberFormat")}
+    assert formats == {(3, 4): "0.00%", (3, 5): "0.00"}
+
+    fills = {(cell_of(a), a["row_count"], a["sheet_position"]): a["args"][0]
+             for a in actions(book, "setRangeColor")}
+    assert fills[((3, 3), 2, 0)] == "#" + SEVERITY_FILL["error"]  # C3:C4 in one call
+    assert fills[((2, 2), 1, 0)] == "#" + SEVERITY_FILL["warning"]
+    notes = {a["args"][0]: a["args"][1] for a in actions(book, "addNote")}
+    assert notes == {"$C$3": "执行数不能大于预算数。", "$C$4": "另一个错误。", "$B$2": "项目名称过短。"}
+
+    added = actions(book, "addSheet")
+    assert [a["args"] for a in added] == [[1, RESULT_SHEET]]  # right after the form
+    assert [s.name for s in book.sheets] == ["自评表", RESULT_SHEET, "说明"]
+    table = [a for a in writes if a["sheet_position"] == 1]
+    assert len(table) == 1 and cell_of(table[0]) == (1, 1)
+    rows = table[0]["values"]
+    assert rows[0] == RESULT_HEADER
+    assert rows[1][:4] == [1, "错误", "J101", "自评表"]
+    assert rows[1][4] == '=HYPERLINK("#\'自评表\'!C3","C3")'
+    level_fills = [a for a in actions(book, "setRangeColor") if a["sheet_position"] == 1]
+    assert any(cell_of(a) == (2, 2) and a["row_count"] == 2 for a in level_fills)
+    assert actions(book, "activateSheet")[-1]["args"] == [0]  # back to the form
+
+
+def test_apply_patch_updates_existing_notes_and_clears_stale_marks(xw) -> None:
+    from jixiao.xlwings_adapter import apply_patch
+
+    old_result = [RESULT_HEADER,
+                  [1, "错误", "J101", "自评表", "C3", "旧问题", ""],
+                  [2, "错误", "J102", "自评表", "A5", "已改正的问题", ""]]
+    book = make_book(xw, [
+        _sheet("自评表", FORM, notes=[{"address": "$C$3"}, {"address": "$A$5"}]),
+        _sheet(RESULT_SHEET, old_result),
+    ])
+    apply_patch(book, book.sheets.active, hand_patch())
+    assert [a["args"] for a in actions(book, "setNoteText")] == [["$C$3", "执行数不能大于预算数。"]]
+    assert [a["args"] for a in actions(book, "deleteNote")] == [["$A$5"]]
+    cleared = [a for a in actions(book, "setRangeColor") if a["args"] == [None]]
+    assert [(cell_of(a), a["sheet_position"]) for a in cleared] == [((5, 1), 0)]
+    assert actions(book, "addSheet") == []
+    assert [a["sheet_position"] for a in actions(book, "sheetClear")] == [1]
+
+
+def test_apply_patch_without_findings(xw) -> None:
+    from jixiao.xlwings_adapter import NO_FINDINGS, apply_patch
+
+    book = make_book(xw, [_sheet("自评表", FORM)])
+    apply_patch(book, book.sheets.active, Patch(sheet="自评表", summary="未发现问题"))
+    table = [a for a in actions(book, "setValues") if a["sheet_position"] == 1]
+    assert table[0]["values"][1][5] == NO_FINDINGS
+    assert actions(book, "addNote") == []
+
+
+# --------------------------------------------------------------------------- main()
+
+
+def _alerts(book: Any) -> list[str]:
+    return [a["args"][0] for a in actions(book, "alert")]
+
+
+@pytest.fixture
+def fake_engine(monkeypatch) -> types.SimpleNamespace:
+    """A stand-in processor.engine + build_patch, so main()'s wiring is tested alone."""
+    state = types.SimpleNamespace(result="result", error=None, grids=[])
+
+    def check_grid(grid, file, profile):
+        state.grids.append((grid, file, profile))
+        if state.error:
+            raise state.error
+        return state.result
+
+    module = types.ModuleType("processor.engine")
+    module.check_grid = check_grid
+    monkeypatch.setitem(sys.modules, "processor.engine", module)
+    import processor.patch
+
+    monkeypatch.setattr(processor.patch, "build_patch", lambda result: hand_patch(), raising=False)
+    return state
+
+
+def test_main_applies_patch_and_alerts_summary(xw, fake_engine) -> None:
+    import jixiao
+
+    book = make_book(xw, [_sheet("自评表", FORM)])
+    jixiao.main()
+    assert _alerts(book) == ["发现 2 个错误、1 个提示"]
+    grid, file, _profile = fake_engine.grids[0]
+    assert file == "自评表.xlsx" and grid.get(2, 1) == "项目名称"
+    assert any(cell_of(a) == (3, 4) for a in actions(book, "setValues"))
+    assert RESULT_SHEET in [s.name for s in book.sheets]
+
+
+def test_main_not_a_form(xw, fake_engine) -> None:
+    import jixiao
+
+    fake_engine.result = None
+    book = make_book(xw, [_sheet("Sheet1", [["随便写的", 1]])])
+    jixiao.main()
+    (message,) = _alerts(book)
+    assert "不是项目支出绩效自评表" in message and "Sheet1" in message
+    assert actions(book, "setValues") == [] and actions(book, "addSheet") == []
+
+
+def test_main_empty_sheet(xw) -> None:
+    import jixiao
+
+    book = make_book(xw, [_sheet("Sheet1", [[""]])])
+    jixiao.main()
+    (message,) = _alerts(book)
+    assert "是空的" in message
+
+
+def test_main_on_result_sheet(xw) -> None:
+    import jixiao
+
+    book = make_book(xw, [_sheet("自评表", FORM), _sheet(RESULT_SHEET, [RESULT_HEADER])], active=1)
+    jixiao.main()
+    assert "请切换到自评表" in _alerts(book)[0]
+
+
+def test_main_input_error_is_one_line(xw, fake_engine) -> None:
+    import jixiao
+    from processor.errors import InputError
+
+    fake_engine.error = InputError("表格结构异常", code="J504")
+    book = make_book(xw, [_sheet("自评表", FORM)])
+    jixiao.main()
+    assert _alerts(book) == ["表格结构异常"]
+
+
+def test_main_unexpected_error_logged(xw, fake_engine, tmp_path) -> None:
+    import jixiao
+
+    fake_engine.error = RuntimeError("boom")
+    book = make_book(xw, [_sheet("自评表", FORM)])
+    jixiao.main()
+    (message,) = _alerts(book)
+    assert "意外错误" in message and "\n" not in message
+    log = tmp_path / "log" / jixiao.LOG_NAME
+    assert str(log) in message
+    assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
+
+
+def test_import_is_light() -> None:
+    import subprocess
+
+    code = ("import sys, jixiao; heavy = [m for m in ('pandas', 'numpy', 'xlwings', 'openpyxl', "
+            "'processor', 'jsonschema') if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert out.stdout.strip() == ""
