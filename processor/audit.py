@@ -99,9 +99,9 @@ def funding_rates(c: _Ctx) -> Iterator[Finding]:
                       denominator=DEN_CN[c.den], budget=fmt_num(den.value))
         if fs.rate is None or "rate" not in row.cells:
             continue
-        if row.rate.value is None:
+        if row.rate.raw is None:
             yield c.f("F111", row.cells["rate"], label=label, expected=fmt_pct(fs.rate), formula=formula)
-        elif _diff(row.rate.value, fs.rate, c.tol["rate"]):
+        elif row.rate.value is not None and _diff(row.rate.value, fs.rate, c.tol["rate"]):
             yield c.f("F103", row.rate.cell, label=label, expected=fmt_pct(fs.rate), found=fmt_pct(row.rate.value),
                       numerator=fmt_num(row.executed.value), denominator=fmt_num(den.value), formula=formula)
 
@@ -153,8 +153,10 @@ def execution_score(c: _Ctx) -> Iterator[Finding]:
     if c.s.execution_rate is None or "score" not in total.cells:
         return
     expected, stated = c.s.execution_score, total.score.value
-    if stated is None:
+    if total.score.raw is None:
         yield c.f("F105", total.cells["score"], expected=fmt_num(expected))
+    elif stated is None:
+        return
     elif c.s.execution_rate < 1 - 1e-9 and stated >= weight - 1e-9 and expected < weight - 1e-9:
         yield c.f("F108", total.score.cell, rate=fmt_pct(c.s.execution_rate), found=fmt_num(stated),
                   expected=fmt_num(expected))
@@ -196,7 +198,7 @@ def indicator_values(c: _Ctx) -> Iterator[Finding]:
             continue
         stated, weight = ind.score.value, ind.weight.value
         if stated is None:
-            if parse_number(ind.score.raw).ok:
+            if ind.score.raw is None:
                 hint = f"，按完成情况应为 {fmt_num(s.computed)}" if s.computed is not None else ""
                 yield c.f("I202", cells["score"], name=name, hint=hint)
             continue
@@ -362,7 +364,7 @@ def totals(c: _Ctx) -> Iterator[Finding]:
     if t.weight.value is not None and _diff(t.weight.value, c.s.weights_total, c.tol["score"]):
         yield c.f("T302", t.weight.cell, expected=fmt_num(c.s.weights_total), found=fmt_num(t.weight.value))
     if "score" in t.cells:
-        if t.score.value is None and parse_number(t.score.raw).ok:
+        if t.score.raw is None:
             yield c.f("T303", t.cells["score"], expected=fmt_num(c.s.total_score))
         elif t.score.value is not None and _diff(t.score.value, c.s.total_score, c.tol["score"]):
             yield c.f("T304", t.score.cell, expected=fmt_num(c.s.total_score), found=fmt_num(t.score.value),

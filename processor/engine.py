@@ -78,9 +78,8 @@ def check_file(path: str | Path, profile: Profile | None = None) -> FileResult:
     profile = profile or load_profile()
     wb = load_workbook(path, profile["limits"])
     result = check_grids(wb.grids, str(path), profile)
-    what = [w for w, flag in (("宏（VBA）", wb.macros), ("外部链接", wb.external_links)) if flag]
-    if what:
-        result.findings.insert(0, make("R011", file=str(path), what="和".join(what)))
+    if wb.active_content:
+        result.findings.insert(0, make("R011", file=str(path), what=wb.active_content))
     return result
 
 

@@ -10,6 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+
+class Formula(str):
+    """A formula cell whose cached value is unknown (a file saved by openpyxl).
+
+    Readers that can see formulas put one in the grid; the engine treats the cell as
+    filled by the form itself: not missing, and not compared with the computation.
+    """
+
+
 MergedRange = tuple[int, int, int, int]  # min_row, min_col, max_row, max_col (1-based)
 
 

@@ -37,3 +37,137 @@ class Patch:
     # rows of the 校验结果 sheet (without header); the 5th item (单元格) may be linked
     result_rows: list[list[Any]] = field(default_factory=list)
     summary: str = ""
+
+
+NOTE_AUTHOR = "jixiao"
+# a replaced stated value is kept in the note so a second run sees the filler's number
+ORIGINAL_TAG = "〔原填写："
+_SEV_CN = {"error": "错误", "warning": "提示", "info": "信息"}
+
+
+def summary_text(findings) -> str:
+    from .findings import counts
+
+    n = counts(findings)
+    if not n["error"] and not n["warning"]:
+        return "校验通过，未发现错误或提示" + (f"（{n['info']} 条说明）" if n["info"] else "")
+    text = f"发现 {n['error']} 个错误、{n['warning']} 个提示"
+    return text + (f"（另有 {n['info']} 条说明）" if n["info"] else "")
+
+
+def _computed_values(result, tol: dict) -> list[tuple[CellValue, object]]:
+    """Cells the engine owns — 执行率, 预算执行率得分, quantitative 得分, 总分, 等级 — each
+    with what the form said there (its raw value) when that differs from the computation.
+    Cells that already agree (within tolerance) are left as the filler typed them."""
+    rec, sc = result.record, result.scores
+    out: list[tuple[CellValue, object]] = []
+
+    def put(cell: str | None, value, fmt, stated, tolerance: float) -> None:
+        if cell is None or type(stated.raw).__name__ == "Formula":
+            return
+        if stated.raw is not None and isinstance(value, float) and stated.value is not None \
+                and isinstance(stated.value, float) and abs(stated.value - value) <= tolerance + 1e-9:
+            return
+        if stated.raw is not None and isinstance(value, str) and str(stated.raw).strip()[:1] == value[:1]:
+            return
+        out.append((CellValue(cell, value, fmt), stated.raw))
+
+    for fs in sc.funding:
+        if fs.rate is not None and "rate" in fs.row.cells:
+            put(fs.row.cells["rate"], round(fs.rate, 6), "0.00%", fs.row.rate, tol["rate"])
+    total_row = rec.funding_row("total")
+    if total_row is not None and sc.execution_rate is not None and "score" in total_row.cells:
+        put(total_row.cells["score"], sc.execution_score, "0.00", total_row.score, tol["score"])
+    for s in sc.indicators:
+        if s.computed is not None and "score" in s.indicator.cells:
+            put(s.indicator.cells["score"], s.computed, "0.00", s.indicator.score, tol["score"])
+    if rec.total is not None and "score" in rec.total.cells:
+        put(rec.total.cells["score"], sc.total_score, "0.00", rec.total.score, tol["score"])
+    if rec.grade.cell:
+        put(rec.grade.cell, sc.grade, None, rec.grade, 0.0)
+    return out
+
+
+def build_patch(result, tolerances: dict | None = None, extra_findings=()) -> Patch:
+    """The patch for one checked sheet: computed values, marks, result rows, summary.
+
+    ``tolerances`` are the profile's (``profile.tol``); the default profile's by default.
+    Cells holding a formula (grid value of type Formula) are never written.
+    """
+    if tolerances is None:
+        from .rules import load_profile
+
+        tolerances = load_profile().tol
+    findings = list(result.findings) + list(extra_findings)
+    computed = _computed_values(result, tolerances)
+    values = [cv for cv, _ in computed]
+    # every written cell keeps what was there, "" for a blank, so a second run restores it
+    replaced = {cv.cell: raw for cv, raw in computed}
+    by_cell: dict[str, list] = {}
+    for f in findings:
+        if f.cell and (f.sheet in (None, result.sheet)):
+            by_cell.setdefault(f.cell.split(":")[0], []).append(f)
+    marks = []
+    for cell, fs in sorted(by_cell.items()):
+        worst = min(fs, key=lambda f: ("error", "warning", "info").index(f.severity)).severity
+        lines = [f"【{_SEV_CN[f.severity]} {f.code}】{f.message}\n修改建议：{f.fix}" for f in fs]
+        if cell in replaced:
+            lines.append(_replaced_line(replaced[cell]))
+        marks.append(Mark(cell, worst, "\n".join(lines)))
+    for cell, old in sorted(replaced.items()):
+        if cell not in by_cell:
+            marks.append(Mark(cell, "info", _replaced_line(old)))
+    rows = [
+        [i, _SEV_CN[f.severity], f.code, f.sheet or "", f.cell or "", f.message, f.fix]
+        for i, f in enumerate(sorted(findings, key=lambda f: f.sort_key()), start=1)
+    ]
+    return Patch(result.sheet, values, marks, rows, summary_text(findings))
+
+
+def _replaced_line(old) -> str:
+    if old is None or old == "":
+        return f"已按计算结果填写（原为空）。{ORIGINAL_TAG}〕"
+    return f"已按计算结果改写。{ORIGINAL_TAG}{old}〕"
+
+
+def computed_cells(result) -> dict[str, object]:
+    """Every engine-owned cell → its computed value, whatever the form holds there
+    (formulas included): a writer caches these in formula cells it cannot evaluate."""
+    rec, sc = result.record, result.scores
+    out: dict[str, object] = {}
+    for fs in sc.funding:
+        if fs.rate is not None and "rate" in fs.row.cells:
+            out[fs.row.cells["rate"]] = round(fs.rate, 6)
+    total_row = rec.funding_row("total")
+    if total_row is not None and sc.execution_rate is not None and "score" in total_row.cells:
+        out[total_row.cells["score"]] = sc.execution_score
+    for s in sc.indicators:
+        if s.computed is not None and "score" in s.indicator.cells:
+            out[s.indicator.cells["score"]] = s.computed
+    if rec.total is not None and "score" in rec.total.cells:
+        out[rec.total.cells["score"]] = sc.total_score
+    if rec.grade.cell:
+        out[rec.grade.cell] = sc.grade
+    return out
+
+
+def restore_originals(grid, notes: dict[str, str]) -> None:
+    """Put back what the filler typed where an earlier run replaced it (idempotent fill)."""
+    from .grid import parse_addr
+
+    for cell, note in notes.items():
+        if ORIGINAL_TAG not in note:
+            continue
+        raw = note.split(ORIGINAL_TAG, 1)[1].rsplit("〕", 1)[0]
+        row, col = parse_addr(cell)
+        if raw == "":
+            raw = None  # the cell was blank before the earlier run filled it
+        r, c = row - grid.origin_row, col - grid.origin_col
+        if 0 <= r < len(grid.rows):
+            line = grid.rows[r]
+            while len(line) <= c:
+                line.append(None)
+            try:
+                line[c] = None if raw is None else float(raw)
+            except ValueError:
+                line[c] = raw

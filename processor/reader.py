@@ -239,7 +239,7 @@ def _read_top_fields(s: _Sheet, rec: Record, before_row: int) -> None:
                 text = str(s.get(r, c)).strip()
                 inline = re.split(r"[:：]", text, maxsplit=1)
                 if len(inline) == 2 and inline[1].strip():  # “项目名称：XXX” in one cell
-                    setattr(rec, name, Field(s.get(r, c), inline[1].strip(), addr(r, c)))
+                    setattr(rec, name, Field(inline[1].strip(), inline[1].strip(), addr(r, c)))
                 else:
                     setattr(rec, name, _value_right_of(s, r, c, all_labels))
 
@@ -418,7 +418,7 @@ def _level1_field(f: Field) -> Field:
     if f.raw is None:
         return f
     name, _ = _split_level1(f.text)
-    return Field(f.raw, name, f.cell)
+    return Field(name, name, f.cell)  # “产出指标(50分)” is read as 产出指标; the weight goes to its group
 
 
 def _read_total(s: _Sheet, r: int, cols: dict[str, int], notes: list) -> TotalRow:

@@ -13,7 +13,7 @@ row   content
 1     项目支出绩效自评表 (title, merged A:I)
 2     （2024 年度）(input: the user edits the year)
 3     项目名称 | value B:I
-4     主管部门 | value B:D | 实施单位 (E:F) | value G:I
+4     主管部门 | value B:D | 实施单位 (E) | value F:I
 5     评价方式 | dropdown B:I (单位自评 / 部门评价)
 6     项目资金（万元）(A6:A10) | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分
 7–10  年度资金总额 / 其中：当年财政拨款 / 上年结转资金 / 其他资金
@@ -22,8 +22,8 @@ row   content
       分值 | 得分 | 偏差原因分析及改进措施
 14–24 indicator rows (pre-laid 一级/二级 labels, empty 三级, spare rows)
 25    总分 (A:F) | 分值合计 (formula) | 总分 (formula)
-26    自评等级 (A:G) | 等级 (formula) | grade bands (text)
-27    说明 (legend, outside the table)
+26    自评等级 (A:G) | 等级 (formula, H:I)
+27    说明 (legend and grade bands, outside the table)
 ====  =====================================================================
 
 Computed cells carry Excel formulas (执行率, 预算执行率得分, 总分, 等级) so the form works
@@ -159,7 +159,7 @@ def _make_layout() -> TemplateLayout:
         "JX_Year": "$A$2",
         "JX_ProjectName": "$B$3",
         "JX_Department": "$B$4",
-        "JX_Unit": "$G$4",
+        "JX_Unit": "$F$4",
         "JX_EvalMethod": "$B$5",
         "JX_Funding": f"$A$6:$I${funding_rows['other']}",
         "JX_TotalInitial": f"$D${t}",
@@ -211,7 +211,7 @@ FUNDING_HEADERS = ("年初预算数", "全年预算数", "全年执行数", "分
 INDICATOR_HEADERS = (
     "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施",
 )  # fmt: skip
-COLUMN_WIDTHS = {"A": 10, "B": 10, "C": 13, "D": 17, "E": 12, "F": 12, "G": 7.5, "H": 8, "I": 22}
+COLUMN_WIDTHS = {"A": 7, "B": 10, "C": 15, "D": 17, "E": 12, "F": 12, "G": 7.5, "H": 8, "I": 22}
 
 # ---------------------------------------------------------------------------------------
 # formulas (pure: profile + layout -> formula text); also used by the tests
@@ -224,11 +224,15 @@ def _num(x: float) -> str:
 
 
 def rate_formula(row: int, profile: Profile) -> str:
-    """执行率 of one funding row: blank when the denominator is blank/0 or nothing executed."""
+    """执行率 of one funding row: blank when either number is blank or the denominator ≤ 0.
+
+    Same rule as ``compute.funding_rate``; text in a money cell (blocked by the data
+    validation) shows as #VALUE! rather than a silent blank.
+    """
     cols = LAYOUT.funding_cols
     den = cols["initial"] if profile["execution"]["denominator"] == "initial" else cols["budget"]
     d, e = f"{den}{row}", f"{cols['executed']}{row}"
-    return f'=IF(OR({d}="",{d}=0,{e}=""),"",{e}/{d})'
+    return f'=IF(OR({d}="",{e}=""),"",IF({d}>0,{e}/{d},""))'
 
 
 def execution_score_formula(profile: Profile) -> str:
@@ -430,8 +434,8 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
     _put(ws, f"B{L.project_row}:I{L.project_row}", None, "input")
     _put(ws, f"A{L.dept_row}", "主管部门", "label")
     _put(ws, f"B{L.dept_row}:D{L.dept_row}", None, "input")
-    _put(ws, f"E{L.dept_row}:F{L.dept_row}", "实施单位", "label")
-    _put(ws, f"G{L.dept_row}:I{L.dept_row}", None, "input")
+    _put(ws, f"E{L.dept_row}", "实施单位", "label")
+    _put(ws, f"F{L.dept_row}:I{L.dept_row}", None, "input")
     _put(ws, f"A{L.method_row}", "评价方式", "label")
     _put(ws, f"B{L.method_row}:I{L.method_row}", EVAL_METHODS[0], "input")
     for r in (L.project_row, L.dept_row, L.method_row):
@@ -470,7 +474,7 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
     _put(ws, f"B{g1}:E{g1}", None, "input", align=_LEFT_TOP)
     _put(ws, f"F{g1}:I{g1}", None, "input", align=_LEFT_TOP)
     ws.row_dimensions[g0].height = 22
-    ws.row_dimensions[g1].height = 96
+    ws.row_dimensions[g1].height = 110
 
     # 绩效指标
     ic = L.indicator_cols
@@ -488,7 +492,7 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
             _put(ws, f"{ic[key]}{row}", None, "input")
         for key in ("weight", "score"):
             _put(ws, f"{ic[key]}{row}", None, "input", number_format="General", align=_CENTER)
-        ws.row_dimensions[row].height = 30
+        ws.row_dimensions[row].height = 36
 
     # 总分 and 自评等级
     t = L.total_row
@@ -500,10 +504,9 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
     _put(ws, f"{ic['deviation']}{t}", None, "label")
     g = L.grade_row
     _put(ws, f"A{g}:G{g}", "自评等级", "header")
-    _put(ws, f"{ic['score']}{g}", grade_formula(profile), "computed", align=_CENTER,
-         font=Font(name=FONT_BODY, size=11, bold=True))  # fmt: skip
-    _put(ws, f"{ic['deviation']}{g}", profile.grade_bands_text(), "label",
-         font=Font(name=FONT_LABEL, size=9))  # fmt: skip
+    # the grade spans H:I so nothing else stands right of the label (readers take the next value)
+    _put(ws, f"{ic['score']}{g}:{ic['deviation']}{g}", grade_formula(profile), "computed",
+         align=_CENTER, font=Font(name=FONT_BODY, size=11, bold=True))  # fmt: skip
     ws.row_dimensions[t].height = 24
     ws.row_dimensions[g].height = 24
 
@@ -512,6 +515,7 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
     ws[f"A{n}"] = (
         "说明：浅黄色单元格为填写项，灰色单元格由公式自动计算，请勿改写；金额单位为万元；"
         "指标行不够时，在两行指标之间插入整行（公式会自动包含新行）。"
+        f"等级划分：{profile.grade_bands_text()}。"
     )
     ws.merge_cells(f"A{n}:I{n}")
     ws[f"A{n}"].font = Font(name=FONT_LABEL, size=9)
@@ -531,7 +535,7 @@ def _add_validations(ws: Worksheet, profile: Profile) -> None:
     _dv(ws, f"A{L.year_row}", title="评价年度", prompt="把括号中的年份改为本次自评的年度，例如：（2024 年度）。")
     _dv(ws, f"B{L.project_row}", title="项目名称", prompt="填写项目全称，与预算批复中的项目名称一致。")
     _dv(ws, f"B{L.dept_row}", title="主管部门", prompt="填写主管部门名称（或部门编码）。")
-    _dv(ws, f"G{L.dept_row}", title="实施单位", prompt="填写负责实施项目的单位名称。")
+    _dv(ws, f"F{L.dept_row}", title="实施单位", prompt="填写负责实施项目的单位名称。")
     _dv(ws, f"B{L.method_row}", title="评价方式", type="list",
         formula1=_list_formula(list(EVAL_METHODS), "评价方式"),
         prompt="从下拉列表选择：单位自评，或部门评价。",

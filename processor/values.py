@@ -24,7 +24,7 @@ _NUMBER_ONLY = re.compile(rf"^({_NUM})(.*)$")
 UNITS = sorted(
     [
         "万元", "亿元", "千元", "元", "%", "百分比", "个百分点", "个", "次", "天", "日", "工作日",
-        "小时", "分钟", "秒", "周", "月", "个月", "年", "人次", "人", "户", "家", "场", "件", "项",
+        "个工作日", "小时", "分钟", "秒", "周", "月", "个月", "年", "人次", "人", "户", "家", "场", "件", "项",
         "台", "套", "篇", "期", "份", "批", "所", "辆", "平方米", "平方公里", "公里", "千米", "米",
         "吨", "亩", "册", "条", "座", "张", "本", "课时", "学时", "名", "位", "处", "种", "类",
         "部", "间", "栋", "块", "株", "只", "头", "起", "例", "元/人", "元/次", "分", "公顷", "台次",
@@ -38,7 +38,7 @@ UNIT_SCALE = {
     "万元": ("money", 1.0), "元": ("money", 1e-4), "千元": ("money", 0.1), "亿元": ("money", 1e4),
     "%": ("pct", 1.0), "百分比": ("pct", 1.0), "个百分点": ("pct", 1.0),
     "小时": ("time", 1.0), "分钟": ("time", 1 / 60), "秒": ("time", 1 / 3600), "天": ("time", 24.0),
-    "日": ("time", 24.0),
+    "日": ("time", 24.0), "周": ("time", 168.0),
     "公里": ("length", 1000.0), "千米": ("length", 1000.0), "米": ("length", 1.0),
 }
 
@@ -85,6 +85,8 @@ def parse_number(raw: Any) -> Number:
         return Number(float(raw)) if raw == raw else Number(None, ok=False)  # NaN
     if not isinstance(raw, str):
         return Number(None, ok=False)  # dates, times, errors
+    if type(raw).__name__ == "Formula":
+        return NO_NUMBER  # a formula without a cached value: the form computes it
     text = norm(raw)
     if text in EMPTY_MARKERS:
         return NO_NUMBER
@@ -133,11 +135,12 @@ _PREFIX_OPS = [
     ("少于", LOWER), ("小于", LOWER), ("<", LOWER),
     ("=", EQUAL), ("等于", EQUAL),
 ]
+_PREFIX_OPS_LONGEST_FIRST = sorted(_PREFIX_OPS, key=lambda x: len(x[0]), reverse=True)
 _SUFFIX_OPS = [
     ("以上", HIGHER), ("及以上", HIGHER), ("以内", LOWER), ("之内", LOWER), ("以下", LOWER),
     ("及以下", LOWER), ("内", LOWER), ("前", LOWER),
 ]
-_DATE_LIKE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}日|\d{1,2}月底|\d{1,2}月份|\d{4}[-./]\d{1,2}")
+_DATE_LIKE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月\d{1,2}日|\d{1,2}月底|\d{1,2}月份|(?:19|20)\d{2}[-/]\d{1,2}")
 _FULL_COVERAGE = ("全覆盖", "全部完成", "全部覆盖", "全部")
 _ZERO_WORDS = ("零", "无")
 
@@ -180,7 +183,7 @@ def _parse_text(text: str, default_op: str) -> Target:
     unit = _find_unit(after)
     tail = after[len(unit):] if unit else after
     op = None
-    for word, o in _PREFIX_OPS:
+    for word, o in _PREFIX_OPS_LONGEST_FIRST:  # “不高于” before “高于”
         if word in before:
             op = o
             break

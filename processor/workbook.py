@@ -19,8 +19,7 @@ from .grid import Grid
 class Workbook:
     path: str
     grids: list[Grid]
-    macros: bool = False
-    external_links: bool = False
+    active_content: str | None = None  # “宏、外部链接…” when the guard found any
     hidden: list[str] = field(default_factory=list)
 
 
@@ -68,7 +67,7 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
             wb.close()
         except Exception:
             pass
-    return Workbook(path, grids, getattr(report, "macros", False), getattr(report, "external_links", False), hidden)
+    return Workbook(path, grids, report.active_content, hidden)
 
 
 def _short(exc: BaseException) -> str:

@@ -9,7 +9,6 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-
 from jixiao import build
 
 CUSTOMUI_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
@@ -74,6 +73,18 @@ def test_config_sheet_enabled_and_filled(xlam: Path) -> None:
     keys = list(config)
     assert keys[:2] == ["Interpreter_Win", "Interpreter_Mac"]  # template order kept
     assert {"PYTHONPATH", "Conda Path", "Conda Env"} <= set(keys)
+    assert config["ADD_WORKBOOK_TO_PYTHONPATH"] == "False"
+    assert keys[-1] == "ADD_WORKBOOK_TO_PYTHONPATH"
+
+
+def test_config_keys_contiguous_from_a1(xlam: Path) -> None:
+    """xlwings' GetConfigFromSheet reads column A from A1 down to the first blank."""
+    import re
+
+    with zipfile.ZipFile(xlam) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    key_rows = sorted(int(r) for r, attrs in re.findall(r'<c r="A(\d+)"([^>]*t="(?:s|inlineStr)")', sheet))
+    assert key_rows == list(range(1, len(build.read_config_sheet(xlam)) + 1))
 
 
 def test_config_for_macos_and_conda(tmp_path: Path) -> None:
@@ -86,7 +97,7 @@ def test_config_for_macos_and_conda(tmp_path: Path) -> None:
     values = build.config_values("python.exe", "win32", prefix=str(env))
     assert values["Conda Path"] == str(tmp_path / "miniconda3")
     assert values["Conda Env"] == "jx"
-    assert build.config_values("python", "linux") == {}
+    assert build.config_values("python", "linux") == {"ADD_WORKBOOK_TO_PYTHONPATH": "False"}
 
 
 def test_config_escapes_xml(tmp_path: Path) -> None:
@@ -95,8 +106,7 @@ def test_config_escapes_xml(tmp_path: Path) -> None:
     built = build.build_addin(tmp_path, interpreter=odd, platform="win32")
     with zipfile.ZipFile(built) as zf:
         ET.fromstring(zf.read("xl/worksheets/sheet1.xml"))  # still well-formed
-    assert build.read_config_sheet(built)["Interpreter_Win"] == "C:\\R&amp;D &lt;x&gt;\\python.exe".replace(
-        "&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    assert build.read_config_sheet(built)["Interpreter_Win"] == odd
 
 
 def test_vba_runmain_imports_module_named_after_file(xlam: Path) -> None:

@@ -235,7 +235,8 @@ def _alerts(book: Any) -> list[str]:
 @pytest.fixture
 def fake_engine(monkeypatch) -> types.SimpleNamespace:
     """A stand-in processor.engine + build_patch, so main()'s wiring is tested alone."""
-    state = types.SimpleNamespace(result="result", error=None, grids=[])
+    filled = types.SimpleNamespace(project=types.SimpleNamespace(empty=False), funding=[], indicators=[])
+    state = types.SimpleNamespace(result=types.SimpleNamespace(record=filled), error=None, grids=[])
 
     def check_grid(grid, file, profile):
         state.grids.append((grid, file, profile))
@@ -248,7 +249,7 @@ def fake_engine(monkeypatch) -> types.SimpleNamespace:
     monkeypatch.setitem(sys.modules, "processor.engine", module)
     import processor.patch
 
-    monkeypatch.setattr(processor.patch, "build_patch", lambda result: hand_patch(), raising=False)
+    monkeypatch.setattr(processor.patch, "build_patch", lambda result, tolerances, extra_findings=(): hand_patch(), raising=False)
     return state
 
 
@@ -294,6 +295,7 @@ def test_main_on_result_sheet(xw) -> None:
 
 def test_main_input_error_is_one_line(xw, fake_engine) -> None:
     import jixiao
+
     from processor.errors import InputError
 
     fake_engine.error = InputError("表格结构异常", code="J504")
@@ -323,3 +325,90 @@ def test_import_is_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert out.stdout.strip() == ""
+
+
+# --------------------------------------------------------------------------- real engine
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def sheet_from_xlsx(path, name: str | None = None) -> dict[str, Any]:
+    """The sheet as an Excel client sends it: cached values from A1, "" for blanks."""
+    openpyxl = pytest.importorskip("openpyxl")
+    ws = openpyxl.load_workbook(path, data_only=True).worksheets[0]
+    values = [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
+    return _sheet(name or ws.title, values)
+
+
+@pytest.fixture
+def real_engine() -> None:
+    import processor.patch
+
+    pytest.importorskip("processor.engine", reason="引擎（processor.engine）尚未提供")
+    if not hasattr(processor.patch, "build_patch"):
+        pytest.skip("processor.patch.build_patch 尚未提供")
+
+
+def test_real_engine_example_form(xw, real_engine) -> None:
+    import jixiao
+
+    from processor.engine import check_grid
+    from processor.patch import build_patch
+
+    path = ROOT / "examples" / "02_信访工作经费.xlsx"
+    book = make_book(xw, [sheet_from_xlsx(path)])
+    grid = __import__("jixiao.xlwings_adapter", fromlist=["x"]).read_grid_from_sheet(book.sheets.active)
+    from processor.rules import load_profile
+
+    expected = build_patch(check_grid(grid, book.name), load_profile().tol)
+    jixiao.main()
+    assert _alerts(book) == [expected.summary]
+    written = {}
+    for a in actions(book, "setValues"):
+        if a["sheet_position"] == 0:
+            r0, c0 = cell_of(a)
+            for i, row in enumerate(a["values"]):
+                for j, v in enumerate(row):
+                    written[(r0 + i, c0 + j)] = v
+    from processor.grid import parse_addr
+
+    assert written == {parse_addr(cv.cell): cv.value for cv in expected.values}
+    filled = set()
+    for a in actions(book, "setRangeColor"):
+        if a["sheet_position"] == 0 and a["args"][0]:
+            r0, c0 = cell_of(a)
+            filled |= {(r0 + i, c0 + j) for i in range(a["row_count"]) for j in range(a["column_count"])}
+    assert filled == {parse_addr(m.cell.split(":")[0]) for m in expected.marks}
+    assert RESULT_SHEET in [s.name for s in book.sheets]
+
+
+def test_real_engine_blank_template(xw, real_engine) -> None:
+    import jixiao
+
+    book = make_book(xw, [sheet_from_xlsx(ROOT / "templates" / "自评表.xlsx")])
+    jixiao.main()
+    (message,) = _alerts(book)
+    assert "空白自评表" in message
+    assert actions(book, "setValues") == []
+
+
+def test_real_engine_not_a_form(xw, real_engine) -> None:
+    import jixiao
+
+    book = make_book(xw, [_sheet("名单", [["姓名", "电话"], ["张三", "123"]])])
+    jixiao.main()
+    assert "不是项目支出绩效自评表" in _alerts(book)[0]
+
+
+def test_import_xlwings_skips_pandas_without_breaking_it() -> None:
+    import subprocess
+
+    code = ("import sys, jixiao; xw = jixiao.import_xlwings(); "
+            "print('pandas' in sys.modules, 'numpy' in sys.modules, sys.modules.get('pandas', 0) is None); "
+            "import importlib.util as u; print(u.find_spec('pandas') is not None or 'no-pandas')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={k: v for k, v in os.environ.items() if k != "XLWINGS_LICENSE_KEY"})
+    if out.returncode != 0:
+        pytest.skip(f"xlwings 无法导入：{out.stderr.strip().splitlines()[-1:]}")
+    first, _second = out.stdout.split("\n")[:2]
+    assert first == "False False False"

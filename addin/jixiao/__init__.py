@@ -12,18 +12,42 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "run", "ALERT_TITLE", "log_path"]
+__all__ = ["main", "run", "import_xlwings", "is_blank_form", "ALERT_TITLE", "log_path"]
 
 ALERT_TITLE = "绩效自评"
 LOG_NAME = "jixiao-addin.log"
 
 
+# xlwings imports pandas and numpy when they are installed (0.3 s or more per click);
+# the add-in needs neither, and xlwings falls back cleanly when they are missing
+OPTIONAL_HEAVY = ("pandas", "numpy")
+
+
 def main() -> None:
     """Entry point of the 校验/计算 button: check the caller's active sheet in place."""
-    import xlwings as xw
-
+    xw = import_xlwings()
     book = xw.Book.caller()
     run(book)
+
+
+def import_xlwings() -> Any:
+    """Import xlwings without its optional pandas/numpy support, then undo the block.
+
+    Only acts when xlwings is not imported yet (a fresh process, as each click is) and
+    only for modules not loaded yet; afterwards ``import pandas`` works as usual.
+    """
+    if "xlwings" in sys.modules:
+        return sys.modules["xlwings"]
+    blocked = [name for name in OPTIONAL_HEAVY if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail
+    try:
+        import xlwings
+    finally:
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+    return xlwings
 
 
 def run(book: Any, profile: str | None = None) -> str:
@@ -45,7 +69,7 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
     from processor.errors import InputError
     from processor.patch import RESULT_SHEET
 
-    from .xlwings_adapter import apply_patch, grid_is_empty, read_grid_from_sheet
+    from .xlwings_adapter import apply_patch, grid_is_empty, read_grid_from_sheet, read_notes
 
     sheet = book.sheets.active
     if sheet.name == RESULT_SHEET:
@@ -55,21 +79,41 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
         return (f"工作表“{sheet.name}”是空的，没有可校验的内容。请打开填好的自评表再点“校验/计算”。", "info")
     try:
         from processor.engine import check_grid
-        from processor.patch import build_patch
+        from processor.patch import build_patch, restore_originals
         from processor.rules import load_profile
 
-        result = check_grid(grid, book.name, load_profile(profile_name))
+        # a value an earlier click replaced is checked as the filler typed it (from its note)
+        restore_originals(grid, read_notes(sheet))
+        profile = load_profile(profile_name)
+        result = check_grid(grid, book.name, profile)
         if result is None:
             return (
                 f"工作表“{sheet.name}”不是项目支出绩效自评表（没有找到“项目名称”“年度资金总额”"
                 "“绩效指标”等栏目）。请切换到自评表所在的工作表，再点“校验/计算”。",
                 "info",
             )
-        patch = build_patch(result)
+        if is_blank_form(result.record):
+            return (
+                f"工作表“{sheet.name}”是一张空白自评表（项目名称、资金数和指标值都没有填写），"
+                "没有可校验的内容。请先填写再点“校验/计算”。",
+                "info",
+            )
+        patch = build_patch(result, profile.tol)
     except InputError as err:
         return (str(err), "critical")
     apply_patch(book, sheet, patch)
     return (patch.summary or "校验完成，未发现问题。", "info")
+
+
+def is_blank_form(record: Any) -> bool:
+    """True when a recognised 自评表 has nothing filled in: no project name, no money,
+    no indicator values (the template's pre-laid indicator names do not count)."""
+    if not record.project.empty:
+        return False
+    for row in record.funding:
+        if not (row.initial.empty and row.budget.empty and row.executed.empty):
+            return False
+    return all(ind.target.empty and ind.actual.empty for ind in record.indicators)
 
 
 def _alert(book: Any, message: str, mode: str) -> None:

@@ -21,7 +21,7 @@ import sys
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 ADDIN_NAME = "jixiao"
 ADDIN_FILE = f"{ADDIN_NAME}.xlam"
@@ -30,6 +30,7 @@ SOURCE_FILE = "quickstart_addin_ribbon.xlam"
 # GetConfig reads the sheet "myaddin.conf"; the template ships it disabled with "_".
 CONFIG_SHEET_DISABLED = "_myaddin.conf"
 CONFIG_SHEET = "myaddin.conf"
+ADD_WORKBOOK_KEY = "ADD_WORKBOOK_TO_PYTHONPATH"
 RIBBON_PART = "customUI/customUI.xml"
 WORKBOOK_PART = "xl/workbook.xml"
 # the ribbon callback that lives in the template's VBA module "RibbonMyAddin"
@@ -88,14 +89,16 @@ def config_values(interpreter: str | None = None, platform: str | None = None,
                   prefix: str | None = None) -> dict[str, str]:
     """Config-sheet entries for the interpreter that builds the add-in.
 
-    Windows fills ``Interpreter_Win`` (plus ``Conda Path``/``Conda Env`` inside a conda
+    Always sets ``ADD_WORKBOOK_TO_PYTHONPATH`` to False. Windows fills ``Interpreter_Win`` (plus ``Conda Path``/``Conda Env`` inside a conda
     environment, so xlwings activates it and its DLLs load); macOS fills
     ``Interpreter_Mac``. On other systems nothing is filled: Excel does not run there.
     """
     interpreter = interpreter or sys.executable
     platform = platform or sys.platform
     prefix = prefix or sys.prefix
-    values: dict[str, str] = {}
+    # jixiao is installed in site-packages: keeping the workbook's folder off sys.path
+    # avoids xlwings' OneDrive/SharePoint path lookup and stray .py files shadowing ours
+    values: dict[str, str] = {ADD_WORKBOOK_KEY: "False"}
     if platform.startswith("win"):
         values["Interpreter_Win"] = interpreter
         conda = _conda_env(prefix)
@@ -190,7 +193,7 @@ def _config_sheet_part(parts: Mapping[str, bytes]) -> str:
 
 def _shared_strings(parts: Mapping[str, bytes]) -> list[str]:
     raw = parts.get("xl/sharedStrings.xml", b"").decode("utf-8")
-    return [re.sub(r"<[^>]+>", "", si) for si in re.findall(r"<si>(.*?)</si>", raw, re.S)]
+    return [unescape(re.sub(r"<[^>]+>", "", si)) for si in re.findall(r"<si>(.*?)</si>", raw, re.S)]
 
 
 _CELL_RE = re.compile(
@@ -215,16 +218,23 @@ def _fill_config_sheet(sheet_xml: str, strings: list[str], values: Mapping[str, 
             idx = re.search(r"<v>(\d+)</v>", inner)
             if idx:
                 keys[int(row)] = strings[int(idx.group(1))]
+    if not keys:
+        raise AddinBuildError("xlwings 的加载项模板的配置工作表里没有设置项。")
     by_key = {key.casefold(): row for row, key in keys.items()}
-    missing = [key for key in values if key.casefold() not in by_key]
-    if missing:
-        raise AddinBuildError(f"xlwings 的加载项模板的配置工作表缺少设置项：{'、'.join(missing)}。")
+    # xlwings reads the keys from A1 down to the first blank: new keys go right below
+    for key in values:
+        if key.casefold() not in by_key:
+            row = max(by_key.values()) + 1
+            if (row, "A") in cells:
+                raise AddinBuildError(f"无法在配置工作表中加入设置项 {key}。")
+            cells[(row, "A")] = f'<c r="A{row}" s="1" t="inlineStr"><is><t>{escape(key)}</t></is></c>'
+            by_key[key.casefold()] = row
     for key, value in values.items():
         row = by_key[key.casefold()]
         cells[(row, "B")] = f'<c r="B{row}" s="1" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
 
     rows: dict[int, list[str]] = {}
-    for (row, col), xml in sorted(cells.items(), key=lambda item: (item[0][0], len(item[0][1]), item[0][1])):
+    for (row, _col), xml in sorted(cells.items(), key=lambda item: (item[0][0], len(item[0][1]), item[0][1])):
         rows.setdefault(row, []).append(xml)
     body = "".join(
         f'<row r="{row}">{"".join(xmls)}</row>' for row, xmls in sorted(rows.items())
@@ -246,7 +256,7 @@ def read_config_sheet(xlam: Path) -> dict[str, str]:
         if 't="s"' in attrs:
             text = strings[int(re.search(r"<v>(\d+)</v>", inner).group(1))]
         elif 't="inlineStr"' in attrs:
-            text = re.sub(r"<[^>]+>", "", inner)
+            text = unescape(re.sub(r"<[^>]+>", "", inner))
         elif inner:
             match = re.search(r"<v>(.*?)</v>", inner)
             text = match.group(1) if match else ""

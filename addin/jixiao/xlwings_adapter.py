@@ -110,6 +110,21 @@ def _merged_ranges(sheet: Any) -> list[MergedRange]:
     return out
 
 
+def read_notes(sheet: Any) -> dict[str, str]:
+    """Cell (A1, no ``$``) → note text of every note on the sheet.
+
+    Excel on Windows/macOS: one call per note. The remote engine's payload says which
+    cells have a note but not their text, so it gives ``{}`` there.
+    """
+    out: dict[str, str] = {}
+    try:
+        for note in sheet.notes:
+            out[note.location.address.replace("$", "")] = note.text or ""
+    except NotImplementedError:
+        return {}
+    return out
+
+
 def grid_is_empty(grid: Grid) -> bool:
     return not any(v not in (None, "") for row in grid.rows for v in row)
 
@@ -282,6 +297,7 @@ __all__ = [
     "grid_is_empty",
     "previous_marked_cells",
     "read_grid_from_sheet",
+    "read_notes",
     "result_rows",
     "write_marks",
     "write_result_sheet",

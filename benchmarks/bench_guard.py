@@ -1,0 +1,123 @@
+"""How much the workbook guard costs, next to what opening the file costs anyway.
+
+    python benchmarks/bench_guard.py [--quick]
+
+Prints, per file, the median time of ``guard.inspect`` and of the same call with the
+streaming verification (inflate + CRC + XML prolog + cell count) switched off, so the
+price of that verification is visible; then the time openpyxl and calamine take to open
+the same file. Not a test: nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from hostile_corpus import build_corpus, minimal_form_cells, write_minimal_form  # noqa: E402
+
+from processor import guard  # noqa: E402
+from processor.errors import InputError  # noqa: E402
+
+
+def median_seconds(fn: Callable[[], object], budget: float = 0.5, max_runs: int = 2000) -> float:
+    times: list[float] = []
+    deadline = time.perf_counter() + budget
+    while len(times) < 5 or (time.perf_counter() < deadline and len(times) < max_runs):
+        start = time.perf_counter()
+        try:
+            fn()
+        except InputError:
+            pass
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def fmt(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:8.0f} µs"
+    return f"{seconds * 1e3:8.2f} ms"
+
+
+def write_xlsxwriter_form(path: Path) -> Path:
+    """The form as Excel-like tools write it: shared strings, more parts."""
+    import xlsxwriter
+
+    cells, _ = minimal_form_cells()
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("自评表")
+    for r, c, v in cells:
+        if isinstance(v, str):
+            ws.write_string(r - 1, c - 1, v)
+        else:
+            ws.write(r - 1, c - 1, v)
+    wb.close()
+    return path
+
+
+def open_openpyxl(path: Path) -> None:
+    import openpyxl
+
+    openpyxl.load_workbook(path, read_only=False, data_only=True).close()
+
+
+def open_calamine(path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    for name in wb.sheet_names:
+        wb.get_sheet_by_name(name).to_python()
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        expected = build_corpus(directory)
+        files = {
+            "openpyxl 自评表 (minimal.xlsx)": write_minimal_form(directory / "bench_minimal.xlsx"),
+            "xlsxwriter 自评表": write_xlsxwriter_form(directory / "bench_xlsxwriter.xlsx"),
+            "宏+外部链接 (.xlsm)": directory / "macros_links.xlsm",
+            "大表 120k 单元格": directory / "large_sane.xlsx",
+        }
+        if "form.xls" in expected:
+            files["BIFF8 自评表 (.xls)"] = directory / "form.xls"
+        refusals = {
+            "加密 .xlsx (J502)": "encrypted.xlsx",
+            "压缩炸弹 1.3 GB (J504)": "zip_bomb.xlsx",
+            "压缩比炸弹 100 MB (J504)": "zip_bomb_ratio.xlsx",
+            "大小不实 200 MB (J504)": "zip_bomb_lying_size.xlsx",
+            "billion laughs (J504)": "billion_laughs.xlsx",
+            "截断 (J501)": "truncated.xlsx",
+            "文本改名 (J505)": "text_renamed.xlsx",
+        }
+        budget = 0.2 if quick else 0.5
+
+        print(f"{'文件':28} {'大小':>10} {'inspect':>11} {'不含流式校验':>11} {'openpyxl':>11} {'calamine':>11}")
+        for label, path in files.items():
+            size = guard.human_size(path.stat().st_size)
+            full = median_seconds(lambda p=path: guard.inspect(p), budget)
+            with mock.patch.object(guard._Scan, "member", lambda self, src, info: None):
+                light = median_seconds(lambda p=path: guard.inspect(p), budget)
+            opx = "" if path.suffix == ".xls" else fmt(median_seconds(lambda p=path: open_openpyxl(p), budget, 20))
+            cal = fmt(median_seconds(lambda p=path: open_calamine(p), budget, 50))
+            print(f"{label:28} {size:>10} {fmt(full):>11} {fmt(light):>11} {opx:>11} {cal:>11}")
+
+        print()
+        print(f"{'拒绝的文件':28} {'大小':>10} {'inspect':>11}")
+        for label, name in refusals.items():
+            if name not in expected:
+                continue
+            path = directory / name
+            t = median_seconds(lambda p=path: guard.inspect(p), budget)
+            print(f"{label:28} {guard.human_size(path.stat().st_size):>10} {fmt(t):>11}")
+
+
+if __name__ == "__main__":
+    main()

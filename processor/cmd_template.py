@@ -1,0 +1,30 @@
+"""``jixiao template [-o FILE]``: write a fresh copy of the 自评表 template."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("template", help="生成空白自评表模板", description="按规则文件生成空白的项目支出绩效自评表模板（.xlsx，不含宏）。")
+    p.add_argument("-o", "--out", default="自评表.xlsx", metavar="文件", help="输出文件（默认 ./自评表.xlsx）")
+    p.add_argument("--rules", metavar="规则文件", help="规则名称或 JSON 文件（下拉选项、分值、等级取自规则）")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .errors import InputError
+    from .rules import load_profile
+    from .template import build_template
+
+    try:
+        profile = load_profile(args.rules)
+    except InputError as exc:
+        print(f"jixiao：{exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    build_template(out, profile)
+    print(f"已生成模板：{out}")
+    return 0

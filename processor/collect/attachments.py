@@ -1,0 +1,319 @@
+"""Finding the workbooks in a message: attachments, zip members, forwarded messages.
+
+Attachments are data: nothing here opens a workbook. Zip attachments are opened
+only to list and copy their members, within hard limits (member count, declared
+and actual sizes, compression ratio, nesting depth), so a zip bomb or an encrypted
+archive is listed as rejected instead of filling the disk.
+"""
+
+from __future__ import annotations
+
+import email
+import io
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from email import errors as email_errors
+from email.message import Message
+from email.policy import compat32
+
+from .textdecode import decode_words, header_text, mime_params, raw_header, smart_decode
+
+WORKBOOK_EXTS = (".xlsx", ".xlsm", ".xls")
+ZIP_EXTS = (".zip",)
+UNSUPPORTED_ARCHIVES = (".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".arj", ".cab")
+EXCEL_MIME = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
+    "application/vnd.ms-excel": ".xls",
+    "application/x-excel": ".xls",
+    "application/x-msexcel": ".xls",
+}
+ZIP_MIME = {"application/zip", "application/x-zip-compressed", "application/x-zip"}
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_attachment_bytes: int = 50 * MIB
+    max_message_bytes: int = 200 * MIB
+    max_zip_members: int = 2000
+    max_zip_total_bytes: int = 500 * MIB
+    max_zip_ratio: int = 200
+    max_depth: int = 5
+
+
+@dataclass
+class Found:
+    """One workbook (or a failed attempt at one) found in a message."""
+
+    name: str  # the file name as the sender wrote it, decoded
+    data: bytes | None  # None when it could not or must not be read
+    container: str = ""  # where it was: "" (attached), "压缩包《a.zip》", "转发邮件《…》"
+    status: str = "ok"  # ok | unreadable | rejected
+    note: str = ""
+
+
+def is_workbook_name(name: str) -> bool:
+    return name.strip().lower().endswith(WORKBOOK_EXTS)
+
+
+def _lower_ext(name: str) -> str:
+    name = name.strip().lower()
+    dot = name.rfind(".")
+    return name[dot:] if dot >= 0 else ""
+
+
+def attachment_name(part: Message) -> str | None:
+    """The decoded file name of a MIME part (Content-Disposition ``filename`` first,
+    then Content-Type ``name``), or None."""
+    for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+        raw = raw_header(part, header)
+        if raw is None:
+            continue
+        try:
+            params = mime_params(raw)
+        except Exception:  # a header we cannot parse is a header without a name
+            continue
+        value = params.get(param)
+        if value:
+            return value
+    return None
+
+
+def _payload_bytes(part: Message) -> tuple[bytes | None, str]:
+    """The decoded body of a leaf part and a note when the transfer encoding was broken."""
+    before = len(part.defects)
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - any decoding failure means unreadable data
+        return None, "附件编码无法解码"
+    if data is None:
+        return None, "附件内容为空"
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    new = part.defects[before:]
+    if any(
+        isinstance(d, (email_errors.InvalidBase64LengthDefect, email_errors.InvalidBase64PaddingDefect))
+        for d in new
+    ):
+        return None, "附件的 base64 编码不完整（邮件可能被截断），请对方重新发送"
+    return data, ""
+
+
+def _looks_like_workbook(name: str, data: bytes) -> str:
+    """A note when the content does not match the extension (the file is kept anyway)."""
+    ext = _lower_ext(name)
+    if ext in (".xlsx", ".xlsm"):
+        if data.startswith(b"PK\x03\x04"):
+            return ""
+        if data.startswith(b"\xd0\xcf\x11\xe0"):
+            return "文件为加密或旧格式的工作簿（扩展名与内容不符）"
+        return "内容不像 Excel 工作簿"
+    if ext == ".xls":
+        if data.startswith(b"\xd0\xcf\x11\xe0") or data.startswith(b"PK\x03\x04"):
+            return ""
+        return "内容不像 Excel 工作簿"
+    return ""
+
+
+def _unicode_path_extra(info: zipfile.ZipInfo) -> str | None:
+    """The Info-ZIP Unicode Path extra field (0x7075), when present and current."""
+    extra = info.extra or b""
+    i = 0
+    while i + 4 <= len(extra):
+        tag, size = struct.unpack("<HH", extra[i : i + 4])
+        body = extra[i + 4 : i + 4 + size]
+        i += 4 + size
+        if tag == 0x7075 and len(body) >= 5 and body[0] == 1:
+            crc = struct.unpack("<I", body[1:5])[0]
+            raw = _raw_member_name(info)
+            if raw is not None and zlib.crc32(raw) & 0xFFFFFFFF != crc:
+                return None  # name changed after the field was written
+            try:
+                return body[5:].decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _raw_member_name(info: zipfile.ZipInfo) -> bytes | None:
+    if info.flag_bits & 0x800:
+        return info.orig_filename.encode("utf-8")
+    try:
+        return info.orig_filename.encode("cp437")
+    except UnicodeEncodeError:
+        return None
+
+
+def zip_member_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name: UTF-8 flag, Info-ZIP Unicode field, else UTF-8 / GBK guessed."""
+    if info.flag_bits & 0x800:
+        return info.orig_filename
+    unicode_name = _unicode_path_extra(info)
+    if unicode_name:
+        return unicode_name
+    raw = _raw_member_name(info)
+    if raw is None:
+        return info.orig_filename
+    return smart_decode(raw)
+
+
+def _last_component(path: str) -> str:
+    parts = [p for p in path.replace("\\", "/").split("/") if p]
+    return parts[-1] if parts else path
+
+
+class _Walker:
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.found: list[Found] = []
+
+    # -- zip -----------------------------------------------------------------
+    def zip(self, name: str, data: bytes, container: str, depth: int) -> None:
+        lim = self.limits
+        where = f"压缩包《{name}》" if not container else f"{container} › 压缩包《{name}》"
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+            infos = zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+            self.found.append(Found(name, None, container, "unreadable", "压缩包已损坏，无法打开"))
+            return
+        if len(infos) > lim.max_zip_members:
+            self.found.append(
+                Found(name, None, container, "rejected", f"压缩包内文件过多（{len(infos)} 个），未解压")
+            )
+            return
+        if sum(i.file_size for i in infos) > lim.max_zip_total_bytes:
+            self.found.append(
+                Found(name, None, container, "rejected", "压缩包解压后过大（疑似压缩炸弹），未解压")
+            )
+            return
+        for info in infos:
+            if info.is_dir():
+                continue
+            member = zip_member_name(info)
+            base = _last_component(member)
+            ext = _lower_ext(base)
+            if ext in WORKBOOK_EXTS:
+                self._zip_member(zf, info, base, member, where)
+            elif ext in ZIP_EXTS and depth < lim.max_depth:
+                blob = self._read_member(zf, info, base, where)
+                if blob is not None:
+                    self.zip(base, blob, where, depth + 1)
+
+    def _read_member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, base: str,
+                     where: str) -> bytes | None:
+        lim = self.limits
+        if info.flag_bits & 0x1:
+            self.found.append(Found(base, None, where, "rejected", "压缩包内文件已加密，无法读取；请发送未加密的文件"))
+            return None
+        if info.file_size > lim.max_attachment_bytes:
+            self.found.append(Found(base, None, where, "rejected", "压缩包内文件过大，未解压"))
+            return None
+        if info.compress_size and info.file_size > MIB and info.file_size / info.compress_size > lim.max_zip_ratio:
+            self.found.append(Found(base, None, where, "rejected", "压缩比异常（疑似压缩炸弹），未解压"))
+            return None
+        try:
+            with zf.open(info) as fh:
+                blob = fh.read(lim.max_attachment_bytes + 1)
+        except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError, ValueError):
+            self.found.append(Found(base, None, where, "unreadable", "压缩包内文件已损坏，无法解压"))
+            return None
+        if len(blob) > lim.max_attachment_bytes:
+            self.found.append(Found(base, None, where, "rejected", "压缩包内文件过大，未解压"))
+            return None
+        return blob
+
+    def _zip_member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, base: str, member: str,
+                    where: str) -> None:
+        blob = self._read_member(zf, info, base, where)
+        if blob is None:
+            return
+        note = _looks_like_workbook(base, blob)
+        if member != base:
+            note = "；".join(x for x in (f"压缩包内路径：{member}", note) if x)
+        self.found.append(Found(base, blob, where, "ok", note))
+
+    # -- MIME ----------------------------------------------------------------
+    def message(self, msg: Message, container: str, depth: int) -> None:
+        if depth > self.limits.max_depth:
+            self.found.append(Found("", None, container, "rejected", "邮件嵌套层数过多，未继续展开"))
+            return
+        self.part(msg, container, depth)
+
+    def _forwarded(self, inner: Message, container: str, depth: int) -> None:
+        subject = header_text(raw_header(inner, "subject"))
+        sender = header_text(raw_header(inner, "from"))
+        label = f"转发邮件《{subject or '无主题'}》" + (f"（原发件人 {sender}）" if sender else "")
+        where = f"{container} › {label}" if container else label
+        self.message(inner, where, depth + 1)
+
+    def part(self, part: Message, container: str, depth: int) -> None:
+        ctype = part.get_content_type()
+        if part.is_multipart():
+            payload = part.get_payload()
+            if not isinstance(payload, list):
+                return
+            if part.get_content_maintype() == "message":
+                for inner in payload:
+                    if isinstance(inner, Message):
+                        self._forwarded(inner, container, depth)
+                return
+            for sub in payload:
+                if isinstance(sub, Message):
+                    self.part(sub, container, depth)
+            return
+        name = attachment_name(part)
+        ext = _lower_ext(name or "")
+        if ctype == "message/rfc822" or ext == ".eml":
+            data, _note = _payload_bytes(part)
+            if data:
+                inner = email.message_from_bytes(data, policy=compat32)
+                self._forwarded(inner, container, depth)
+            return
+        if not name and ctype in EXCEL_MIME:
+            name = "未命名附件" + EXCEL_MIME[ctype]
+            ext = _lower_ext(name)
+        if not name:
+            return
+        if ext in WORKBOOK_EXTS:
+            data, note = _payload_bytes(part)
+            if data is None:
+                self.found.append(Found(name, None, container, "unreadable", note))
+            elif len(data) > self.limits.max_attachment_bytes:
+                self.found.append(Found(name, None, container, "rejected", "附件过大，未保存"))
+            else:
+                self.found.append(Found(name, data, container, "ok", _looks_like_workbook(name, data)))
+        elif ext in ZIP_EXTS or (ctype in ZIP_MIME and not ext):
+            data, note = _payload_bytes(part)
+            if data is None:
+                self.found.append(Found(name, None, container, "unreadable", note))
+            elif len(data) > self.limits.max_attachment_bytes:
+                self.found.append(Found(name, None, container, "rejected", "压缩包过大，未解压"))
+            else:
+                self.zip(name, data, container, depth)
+        elif ext in UNSUPPORTED_ARCHIVES:
+            self.found.append(
+                Found(name, None, container, "rejected", "不支持此压缩格式，请直接发送 Excel 文件或 zip 压缩包")
+            )
+
+
+def extract(msg: Message, limits: Limits | None = None) -> list[Found]:
+    """Every workbook in ``msg`` (attached, zipped, forwarded), in message order."""
+    walker = _Walker(limits or Limits())
+    walker.message(msg, "", 0)
+    return walker.found
+
+
+__all__ = [
+    "Found",
+    "Limits",
+    "attachment_name",
+    "decode_words",
+    "extract",
+    "is_workbook_name",
+    "zip_member_name",
+]

@@ -1,0 +1,121 @@
+"""Checking the collected workbooks once, for the roster report and the reply drafts.
+
+Every file goes through :func:`processor.engine.check_file`, which runs the workbook
+guard before any library opens the file.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .manifest import Manifest, ManifestEntry
+
+
+@dataclass
+class Problem:
+    severity: str  # error | warning
+    sheet: str
+    cell: str
+    message: str
+    fix: str
+
+
+@dataclass
+class FileCheck:
+    entry: ManifestEntry
+    path: Path
+    units: list[str] = field(default_factory=list)  # 实施单位 of each sheet
+    projects: list[str] = field(default_factory=list)  # 项目名称 of each sheet
+    problems: list[Problem] = field(default_factory=list)
+    unreadable: str = ""  # the guard's / reader's one Chinese line
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.unreadable) or bool(self.errors)
+
+
+def normalize_unit(name: str) -> str:
+    """Unit names compared loosely: NFKC, no spaces, no brackets' width differences."""
+    text = unicodedata.normalize("NFKC", name or "")
+    return "".join(text.split()).lower()
+
+
+def check_entries(root: Path, entries: Iterable[ManifestEntry], profile: Any = None) -> dict[str, FileCheck]:
+    """``{sha256: FileCheck}`` for the saved workbooks among ``entries``."""
+    from ..engine import check_file
+    from ..errors import InputError
+    from ..rules import load_profile
+
+    profile = profile or load_profile()
+    out: dict[str, FileCheck] = {}
+    for entry in entries:
+        if entry.status != "saved" or not entry.sha256 or entry.sha256 in out:
+            continue
+        path = root / entry.saved_path
+        fc = FileCheck(entry=entry, path=path)
+        out[entry.sha256] = fc
+        try:
+            result = check_file(path, profile)
+        except InputError as exc:
+            fc.unreadable = getattr(exc, "detail", None) or str(exc)
+            continue
+        except OSError as exc:
+            fc.unreadable = f"无法读取文件（{exc.strerror or exc}）"
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the report
+            fc.unreadable = f"检查时出错（{type(exc).__name__}）"
+            continue
+        for sheet in result.sheets:
+            rec = sheet.record
+            unit = getattr(getattr(rec, "unit", None), "text", "") or ""
+            project = getattr(getattr(rec, "project", None), "text", "") or ""
+            fc.units.append(unit)
+            fc.projects.append(project)
+        for f in result.all_findings:
+            if f.severity in ("error", "warning"):
+                fc.problems.append(Problem(f.severity, f.sheet or "", f.cell or "", f.message, f.fix))
+    return out
+
+
+def latest_per_project(checks: list[FileCheck]) -> list[FileCheck]:
+    """The newest file (by received time) for each project; unreadable files all stay."""
+    best: dict[str, FileCheck] = {}
+    rest: list[FileCheck] = []
+    for fc in checks:
+        if fc.unreadable or not fc.projects:
+            rest.append(fc)
+            continue
+        key = "|".join(sorted(normalize_unit(p) for p in fc.projects))
+        cur = best.get(key)
+        if cur is None or _when(fc) >= _when(cur):
+            best[key] = fc
+    # an unreadable file is superseded by any readable file received after it
+    newest_ok = max((_when(fc) for fc in best.values()), default=None)
+    rest = [fc for fc in rest if newest_ok is None or _when(fc) > newest_ok]
+    kept = list(best.values()) + rest
+    kept.sort(key=_when)
+    return kept
+
+
+def _when(fc: FileCheck) -> datetime:
+    dt = fc.entry.received_at
+    if dt is None:
+        return datetime.min.replace(tzinfo=None)
+    return dt.replace(tzinfo=None) if dt.tzinfo is None else dt.astimezone().replace(tzinfo=None)
+
+
+def load(root: Path) -> Manifest:
+    return Manifest.load(root)

@@ -1,0 +1,308 @@
+"""The intake register: ``收件登记.json`` (read by the tools) and ``收件登记.csv`` (for Excel).
+
+One row per workbook found in a message (saved, duplicate, unreadable or rejected),
+one row per message without a workbook, one row per unreadable message. The JSON
+also keeps the sources already read (IMAP UIDs, message hashes) so that a second
+``collect`` fetches and writes nothing twice.
+
+``merge`` reads it through :func:`load_manifest` (keyed by sha256) and
+:func:`lookup` (by saved path, then by content).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+MANIFEST_JSON = "收件登记.json"
+MANIFEST_CSV = "收件登记.csv"
+FORMAT = "jixiao-collect-manifest"
+VERSION = 1
+
+STATUS_LABELS: dict[str, str] = {
+    "saved": "已保存",
+    "duplicate": "重复（未再次保存）",
+    "no_attachment": "无表格附件",
+    "unreadable": "无法读取",
+    "rejected": "已拒绝",
+}
+_LABEL_TO_STATUS = {v: k for k, v in STATUS_LABELS.items()}
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One row of the register. Times are ISO 8601 strings with their UTC offset."""
+
+    status: str  # saved | duplicate | no_attachment | unreadable | rejected
+    sender: str = ""  # e-mail address, lower case
+    sender_name: str = ""
+    subject: str = ""
+    date: str = ""  # the message's Date header
+    received: str = ""  # when it reached the mailbox (Received / INTERNALDATE, else Date)
+    message_id: str = ""
+    attachment: str = ""  # the file name as the sender wrote it (decoded)
+    container: str = ""  # "" = attached directly; else zip / forwarded message it was in
+    size: int | None = None
+    sha256: str = ""
+    saved_path: str = ""  # relative to the collect folder, "/"-separated
+    note: str = ""
+    source: str = ""  # where the message was read: imap://…;UID=…, sha256:… for files
+    to: str = ""  # the address it was sent to (the collector)
+    collected_at: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def received_at(self) -> datetime | None:
+        """The received time (falls back to the Date header)."""
+        return parse_time(self.received) or parse_time(self.date)
+
+    @property
+    def sent_at(self) -> datetime | None:
+        return parse_time(self.date)
+
+    def path(self, root: str | Path) -> Path | None:
+        return Path(root) / self.saved_path if self.saved_path else None
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+CSV_COLUMNS: list[tuple[str, str]] = [
+    ("status", "状态"),
+    ("sender", "发件人邮箱"),
+    ("sender_name", "发件人"),
+    ("subject", "邮件主题"),
+    ("date", "发送时间"),
+    ("received", "收到时间"),
+    ("message_id", "Message-ID"),
+    ("attachment", "附件名"),
+    ("container", "所在位置"),
+    ("size", "大小（字节）"),
+    ("sha256", "SHA256"),
+    ("saved_path", "保存路径"),
+    ("note", "说明"),
+    ("source", "来源"),
+    ("to", "收件地址"),
+    ("collected_at", "登记时间"),
+]
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _entry_from_dict(data: dict[str, Any]) -> ManifestEntry:
+    names = {f.name for f in fields(ManifestEntry)}
+    clean = {k: v for k, v in data.items() if k in names}
+    status = str(clean.get("status") or "")
+    clean["status"] = _LABEL_TO_STATUS.get(status, status)
+    size = clean.get("size")
+    if size in ("", None):
+        clean["size"] = None
+    else:
+        try:
+            clean["size"] = int(size)
+        except (TypeError, ValueError):
+            clean["size"] = None
+    for key in names - {"size", "status"}:
+        if key in clean and clean[key] is None:
+            clean[key] = ""
+        elif key in clean:
+            clean[key] = str(clean[key])
+    return ManifestEntry(**clean)
+
+
+class Manifest:
+    """The register of one collect folder, in memory."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.entries: list[ManifestEntry] = []
+        self.seen_sources: set[str] = set()
+        self.message_keys: set[str] = set()
+        self.saved_by_sha: dict[str, ManifestEntry] = {}
+
+    # -- reading ---------------------------------------------------------------
+    @classmethod
+    def load(cls, root: str | Path) -> Manifest:
+        man = cls(Path(root))
+        json_path = man.root / MANIFEST_JSON
+        csv_path = man.root / MANIFEST_CSV
+        if json_path.is_file():
+            data = json.loads(json_path.read_text(encoding="utf-8"))
+            for item in data.get("entries", []):
+                if isinstance(item, dict):
+                    man._index(_entry_from_dict(item))
+            man.seen_sources.update(str(s) for s in data.get("seen_sources", []))
+            man.message_keys.update(str(s) for s in data.get("message_keys", []))
+        elif csv_path.is_file():
+            for row in _read_csv(csv_path):
+                man._index(_entry_from_dict(row))
+        return man
+
+    def _index(self, entry: ManifestEntry) -> None:
+        self.entries.append(entry)
+        if entry.source:
+            self.seen_sources.add(entry.source)
+        if entry.message_id:
+            self.message_keys.add(entry.message_id)
+        if entry.status == "saved" and entry.sha256 and entry.sha256 not in self.saved_by_sha:
+            self.saved_by_sha[entry.sha256] = entry
+
+    # -- writing ---------------------------------------------------------------
+    def add(self, entry: ManifestEntry) -> None:
+        self._index(entry)
+
+    def mark_seen(self, source: str = "", message_key: str = "") -> None:
+        if source:
+            self.seen_sources.add(source)
+        if message_key:
+            self.message_keys.add(message_key)
+
+    def save(self) -> None:
+        payload = {
+            "format": FORMAT,
+            "version": VERSION,
+            "updated": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "entries": [e.as_json() for e in self.entries],
+            "seen_sources": sorted(self.seen_sources),
+            "message_keys": sorted(self.message_keys),
+        }
+        text = json.dumps(payload, ensure_ascii=False, indent=1)
+        _atomic_write(self.root / MANIFEST_JSON, text.encode("utf-8"))
+        _atomic_write(self.root / MANIFEST_CSV, render_csv(self.entries).encode("utf-8-sig"))
+
+    # -- queries ---------------------------------------------------------------
+    def senders(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for e in self.entries:
+            if e.sender:
+                seen.setdefault(e.sender, None)
+        return list(seen)
+
+
+def render_csv(entries: Iterable[ManifestEntry]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([title for _key, title in CSV_COLUMNS])
+    for e in entries:
+        row = []
+        for key, _title in CSV_COLUMNS:
+            value = e.status_label if key == "status" else getattr(e, key)
+            row.append("" if value is None else _csv_safe(str(value)))
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """Neutralise spreadsheet formulas in sender-controlled text (CSV injection)."""
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = raw.decode("utf-8", "replace")
+    title_to_key = {title: key for key, title in CSV_COLUMNS}
+    rows = []
+    for row in csv.DictReader(io.StringIO(text)):
+        item = {}
+        for title, value in row.items():
+            key = title_to_key.get((title or "").strip(), (title or "").strip())
+            value = value or ""
+            if value.startswith("'") and value[1:2] in ("=", "+", "-", "@"):
+                value = value[1:]
+            item[key] = value
+        rows.append(item)
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# the API for merge
+
+
+def load_manifest(dir: str | Path) -> dict[str, ManifestEntry]:  # noqa: A002 - name fixed by the spec
+    """The saved workbooks of a collect folder, keyed by sha256 of their content.
+
+    Empty when the folder has no register. Each value has ``sender``,
+    ``received_at`` (a datetime, for "the newer version") and ``saved_path``.
+    """
+    try:
+        man = Manifest.load(dir)
+    except (OSError, ValueError):
+        return {}
+    return dict(man.saved_by_sha)
+
+
+def entries_by_path(dir: str | Path) -> dict[Path, ManifestEntry]:  # noqa: A002
+    """The saved workbooks keyed by their resolved absolute path."""
+    root = Path(dir)
+    out: dict[Path, ManifestEntry] = {}
+    for sha_entry in load_manifest(root).values():
+        if sha_entry.saved_path:
+            out[(root / sha_entry.saved_path).resolve()] = sha_entry
+    return out
+
+
+def lookup(dir: str | Path, path: str | Path,
+           manifest: dict[str, ManifestEntry] | None = None) -> ManifestEntry | None:
+    """The register row of a workbook: by its saved path, else by its content hash
+    (so a file copied or renamed after collect is still recognised)."""
+    root = Path(dir)
+    table = manifest if manifest is not None else load_manifest(root)
+    target = Path(path).resolve()
+    for entry in table.values():
+        if entry.saved_path and (root / entry.saved_path).resolve() == target:
+            return entry
+    try:
+        return table.get(sha256_file(target))
+    except OSError:
+        return None

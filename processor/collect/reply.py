@@ -1,0 +1,157 @@
+"""Reply drafts: one ``.eml`` per sender listing the problems of their files.
+
+Nothing is sent. Each draft carries ``X-Unsent: 1`` so that Outlook (and other
+clients that honour it) opens it as a new message ready to send; it answers the
+sender's latest message (``In-Reply-To`` / ``References``) so it lands in the same
+thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+
+from .checks import FileCheck, latest_per_project
+from .manifest import Manifest, ManifestEntry
+from .safenames import safe_filename
+
+_NUMERALS = "一二三四五六七八九十"
+SEVERITY_CN = {"error": "错误", "warning": "提示"}
+
+
+@dataclass
+class SenderReport:
+    sender: str
+    name: str = ""
+    entries: list[ManifestEntry] = field(default_factory=list)
+    files: list[FileCheck] = field(default_factory=list)
+
+    @property
+    def latest(self) -> ManifestEntry | None:
+        dated = [e for e in self.entries if e.received_at]
+        if dated:
+            return max(dated, key=lambda e: e.received_at.timestamp())  # type: ignore[union-attr]
+        return self.entries[-1] if self.entries else None
+
+    @property
+    def problem_count(self) -> int:
+        bad = sum(len(f.problems) + (1 if f.unreadable else 0) for f in self.files)
+        return bad + len(self.failed_attachments) + (0 if self.files or self.failed_attachments else 1)
+
+    @property
+    def failed_attachments(self) -> list[ManifestEntry]:
+        return [e for e in self.entries if e.status in ("unreadable", "rejected") and e.attachment]
+
+
+def _heading(n: int) -> str:
+    if n <= 10:
+        return _NUMERALS[n - 1]
+    return str(n)
+
+
+def group_by_sender(manifest: Manifest, checks: dict[str, FileCheck]) -> list[SenderReport]:
+    reports: dict[str, SenderReport] = {}
+    for e in manifest.entries:
+        if not e.sender:
+            continue
+        rep = reports.setdefault(e.sender, SenderReport(e.sender))
+        rep.name = rep.name or e.sender_name
+        rep.entries.append(e)
+    for rep in reports.values():
+        files: list[FileCheck] = []
+        seen: set[str] = set()
+        for e in rep.entries:
+            if e.status in ("saved", "duplicate") and e.sha256 in checks and e.sha256 not in seen:
+                seen.add(e.sha256)
+                base = checks[e.sha256]
+                files.append(FileCheck(entry=e, path=base.path, units=base.units, projects=base.projects,
+                                       problems=base.problems, unreadable=base.unreadable))
+        rep.files = latest_per_project(files)
+    return sorted(reports.values(), key=lambda r: r.sender)
+
+
+def _received(e: ManifestEntry) -> str:
+    dt = e.received_at
+    return dt.strftime("%Y-%m-%d %H:%M") if dt else "日期不详"
+
+
+def render_body(rep: SenderReport) -> str:
+    greet = f"{rep.name}：" if rep.name and "@" not in rep.name else "您好："
+    lines = [greet, "", "财务部门已收到您发送的项目支出绩效自评表，审核情况如下。", ""]
+    n = 0
+    for fc in rep.files:
+        n += 1
+        e = fc.entry
+        title = f"{_heading(n)}、《{e.attachment}》（{_received(e)} 收到）"
+        lines.append(title)
+        if fc.unreadable:
+            lines.append(f"  文件无法读取：{fc.unreadable}")
+            lines.append("  请检查文件后重新发送。")
+        elif not fc.problems:
+            lines.append("  未发现问题，谢谢！")
+        else:
+            lines.append(
+                f"  发现 {len(fc.errors)} 个错误、{len(fc.warnings)} 个提示"
+                + ("，请修改后重新发送：" if fc.errors else "，请核实：")
+            )
+            ordered = fc.errors + fc.warnings
+            for i, p in enumerate(ordered, start=1):
+                where = f"{p.sheet}!{p.cell}" if p.sheet and p.cell else (p.cell or p.sheet or "整个文件")
+                lines.append(f"  {i}. 【{SEVERITY_CN[p.severity]}】单元格 {where}：{p.message}")
+                if p.fix:
+                    lines.append(f"     修改建议：{p.fix}")
+        lines.append("")
+    for e in rep.failed_attachments:
+        n += 1
+        lines.append(f"{_heading(n)}、附件《{e.attachment}》未能接收：{e.note or '无法读取'}")
+        lines.append("")
+    if not rep.files and not rep.failed_attachments:
+        n += 1
+        lines.append(f"{_heading(n)}、您的邮件中没有找到 Excel 附件（.xlsx/.xlsm/.xls）。")
+        lines.append("  请将自评表作为附件（或打包为 zip）重新发送。")
+        lines.append("")
+    lines += ["如有疑问，请直接回复本邮件。", "", "（本邮件由 jixiao 根据审核结果生成，发送前请核对。）", ""]
+    return "\n".join(lines)
+
+
+def build_draft(rep: SenderReport, *, sender_address: str | None = None) -> EmailMessage:
+    msg = EmailMessage(policy=SMTP)
+    latest = rep.latest
+    if sender_address:
+        msg["From"] = sender_address
+    elif latest is not None and latest.to:
+        msg["From"] = latest.to
+    msg["To"] = formataddr((rep.name, rep.sender)) if rep.name and "@" not in rep.name else rep.sender
+    subject = latest.subject if latest is not None and latest.subject else "项目支出绩效自评表"
+    has_errors = any(f.has_errors for f in rep.files) or rep.failed_attachments or not rep.files
+    verdict = "需修改" if has_errors else "已收到"
+    if not subject.lower().startswith(("re:", "回复：", "答复：")):
+        subject = f"Re: {subject}"
+    msg["Subject"] = f"{subject}【审核意见：{verdict}】"
+    msg["Date"] = format_datetime(datetime.now().astimezone())
+    msg["Message-ID"] = make_msgid(domain="jixiao.local")
+    if latest is not None and latest.message_id:
+        msg["In-Reply-To"] = latest.message_id
+        msg["References"] = latest.message_id
+    msg["X-Unsent"] = "1"
+    msg["X-Mailer"] = "jixiao reply"
+    msg.set_content(render_body(rep), charset="utf-8")
+    return msg
+
+
+def write_drafts(reports: list[SenderReport], out_dir: Path, *, sender_address: str | None = None,
+                 only_problems: bool = False) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for rep in reports:
+        if only_problems and rep.problem_count == 0:
+            continue
+        draft = build_draft(rep, sender_address=sender_address)
+        path = out_dir / (safe_filename(rep.sender, default="发件人") + ".eml")
+        path.write_bytes(draft.as_bytes())
+        written.append(path)
+    return written

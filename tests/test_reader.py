@@ -1,0 +1,121 @@
+import pytest
+from builders import Form, Ind, default_indicators, make_grid
+
+from processor.engine import check_grids
+from processor.grid import Grid
+from processor.reader import read_grid
+
+VARIANTS = {
+    "paper form": Form(),
+    "levels written once": Form(level_once=True),
+    "levels merged": Form(merge_levels=True),
+    "weights in level-1 label": Form(l1_weights=True, merge_levels=True),
+    "分值 before 年度指标值": Form(indicator_columns=("l1", "l2", "l3", "weight", "target", "actual", "score", "deviation")),
+    "得分 before 分值, 偏差 first": Form(indicator_columns=("deviation", "l1", "l2", "l3", "target", "actual", "score", "weight")),
+    "no 年初预算数, 执行率（B/A）": Form(no_initial_column=True),
+    "placeholders, notes, extra rows, offset origin": Form(placeholder_rows=3, notes_column=True, extra_rows=True,
+                                                           origin=(4, 3)),
+}
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_every_variant_reads_the_same_table(name):
+    rec = read_grid(make_grid(VARIANTS[name]), "f.xlsx")
+    assert rec is not None
+    assert rec.project.text == "2024年度测试项目" and rec.unit.text == "某某中心" and rec.department.text == "某某局"
+    assert rec.year == 2024
+    total = rec.funding_row("total")
+    assert (total.budget.value, total.executed.value, total.weight.value, total.score.value) == (50, 47.5, 10, 9.5)
+    assert [i.level3.text for i in rec.indicators] == [i.l3 for i in default_indicators()]
+    assert [i.level1.value for i in rec.indicators] == [i.l1 for i in default_indicators()]
+    assert [i.level2.text for i in rec.indicators] == [i.l2 for i in default_indicators()]
+    assert [i.weight.value for i in rec.indicators] == [20, 15, 10, 5, 30, 10]
+    assert (rec.total.weight.value, rec.total.score.value) == (100, 99.5)
+    assert rec.goal_expected.text == "完成年度培训任务" and rec.goal_actual.text == "已完成年度培训任务"
+
+
+def test_cells_keep_their_addresses():
+    g = make_grid(Form(origin=(3, 2)))
+    rec = read_grid(g, "f.xlsx")
+    # row 3 title, 4 year, 5 name, 6 dept, 7 funding header, 8 total → columns start at B
+    assert rec.project.cell == "C5"
+    total = rec.funding_row("total")
+    assert total.row == 8 and total.executed.cell == "F8" and total.score.cell == "I8"
+    first = rec.indicators[0]
+    assert first.target.cell == "F15" and first.score.cell == "I15"
+    assert rec.total.score.cell == "I21"
+
+
+def test_level1_weight_label_is_split():
+    rec = read_grid(make_grid(Form(l1_weights=True)), "f")
+    assert [(g.name, g.stated_weight) for g in rec.level1_groups] == [("产出指标", 50), ("效益指标", 30), ("满意度指标", 10)]
+
+
+def test_placeholder_rows_are_ignored_and_noted():
+    rec = read_grid(make_grid(Form(placeholder_rows=2)), "f")
+    assert len(rec.indicators) == 6 and len(rec.ignored_rows) == 2
+    assert any(code == "R008" for code, _, _ in rec.notes)
+
+
+def test_numbers_typed_as_text():
+    form = Form(total=("５０", "50万元", "47.5 万元", "10", "95%", "9.5"),
+                indicators=[Ind("产出指标", "数量指标", "件数", "≥100件", "１００件", "20", "２０")] + default_indicators()[1:])
+    rec = read_grid(make_grid(form), "f")
+    total = rec.funding_row("total")
+    assert (total.initial.value, total.budget.value, total.executed.value, total.rate.value) == (50, 50, 47.5, 0.95)
+    assert rec.indicators[0].score.value == 20
+
+
+def test_dash_means_empty():
+    rec = read_grid(make_grid(Form()), "f")
+    cur = rec.funding_row("current")
+    assert cur.weight.value is None and cur.score.value is None and cur.weight.raw is None
+
+
+def test_this_year_appropriation_label_variants():
+    g = make_grid(Form())
+    for row in g.rows:
+        for i, v in enumerate(row):
+            if v == "其中：当年财政拨款":
+                row[i] = "其中：本年财政拨款"
+            if v == "年度资金总额":
+                row[i] = "年度资金总额:"
+    rec = read_grid(g, "f")
+    assert rec.funding_row("current").budget.value == 50 and rec.funding_row("total").budget.value == 50
+
+
+def test_project_name_inline_with_colon():
+    g = make_grid(Form())
+    g.rows[2] = ["项目名称：某某专项", None] + [None] * (len(g.rows[2]) - 2)
+    assert read_grid(g, "f").project.text == "某某专项"
+
+
+def test_not_a_form_returns_none_and_is_skipped_with_info():
+    other = Grid("说明", [["填表说明"], ["请按模板填写"]])
+    assert read_grid(other, "f") is None
+    result = check_grids([other, make_grid(Form())], "f.xlsx")
+    assert len(result.sheets) == 1
+    assert [(f.code, f.sheet) for f in result.findings] == [("R001", "说明")]
+
+
+def test_several_forms_in_one_workbook_are_several_projects():
+    a = make_grid(Form(project="项目甲"), sheet="甲")
+    b = make_grid(Form(project="项目乙"), sheet="乙")
+    result = check_grids([a, b], "f.xlsx")
+    assert [s.record.project.text for s in result.sheets] == ["项目甲", "项目乙"]
+
+
+def test_workbook_without_any_form_is_an_input_error():
+    from processor.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        check_grids([Grid("Sheet1", [["a", 1]])], "x.xlsx")
+    assert err.value.code == "J503" and "x.xlsx" in str(err.value)
+
+
+def test_repeated_header_row_is_skipped():
+    g = make_grid(Form())
+    hdr = next(i for i, r in enumerate(g.rows) if "三级指标" in r)
+    g.rows.insert(hdr + 3, list(g.rows[hdr]))
+    rec = read_grid(g, "f")
+    assert len(rec.indicators) == 6
