@@ -99,13 +99,19 @@ def main() -> None:
         }
         budget = 0.2 if quick else 0.5
 
-        print(f"{'文件':28} {'大小':>10} {'inspect':>11} {'不含流式校验':>11} {'openpyxl':>11} {'calamine':>11}")
+        print(
+            f"{'文件':28} {'大小':>10} {'inspect':>11} {'不含流式校验':>11} {'openpyxl':>11} {'calamine':>11}"
+        )
         for label, path in files.items():
             size = guard.human_size(path.stat().st_size)
             full = median_seconds(lambda p=path: guard.inspect(p), budget)
             with mock.patch.object(guard._Scan, "member", lambda self, src, info: None):
                 light = median_seconds(lambda p=path: guard.inspect(p), budget)
-            opx = "" if path.suffix == ".xls" else fmt(median_seconds(lambda p=path: open_openpyxl(p), budget, 20))
+            opx = (
+                ""
+                if path.suffix == ".xls"
+                else fmt(median_seconds(lambda p=path: open_openpyxl(p), budget, 20))
+            )
             cal = fmt(median_seconds(lambda p=path: open_calamine(p), budget, 50))
             print(f"{label:28} {size:>10} {fmt(full):>11} {fmt(light):>11} {opx:>11} {cal:>11}")
 

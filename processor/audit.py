@@ -321,9 +321,12 @@ def level1_weights(c: _Ctx) -> Iterator[Finding]:
         sums[name] = sums.get(name, 0.0) + (ind.weight.value or 0.0)
         counts[name] = counts.get(name, 0) + 1
     profile_weights = {_core(k): (k, v) for k, v in c.p["weights"]["level1"].items()}
+    cost_l1 = _core(c.p["framework"]["cost_level1"])
+    has_cost = any(is_cost(i, c.p) for i in c.r.indicators)
     for g in c.r.level1_groups:
         if counts.get(g.name, 0) == 0:
-            yield c.f("I211", g.cell, level1=g.name)
+            if not (_core(g.name) == cost_l1 and has_cost):  # 成本 filled as a second level (2020 form)
+                yield c.f("I211", g.cell, level1=g.name)
             continue
         if g.stated_weight is not None and _diff(g.stated_weight, sums[g.name], c.tol["score"]):
             yield c.f("I217", g.cell, level1=g.name, expected=fmt_num(g.stated_weight), found=fmt_num(sums[g.name]))

@@ -8,6 +8,7 @@ all produce one, so the label reader serves all three.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 
@@ -22,6 +23,7 @@ class Formula(str):
 MergedRange = tuple[int, int, int, int]  # min_row, min_col, max_row, max_col (1-based)
 
 
+@lru_cache(maxsize=1024)
 def col_letter(col: int) -> str:
     out = ""
     while col > 0:
@@ -37,6 +39,7 @@ def col_index(letters: str) -> int:
     return n
 
 
+@lru_cache(maxsize=65536)
 def addr(row: int, col: int) -> str:
     return f"{col_letter(col)}{row}"
 

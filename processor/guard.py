@@ -86,6 +86,11 @@ _XML_ENCODINGS = frozenset(
         "iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "gbk", "gb2312", "gb18030",
     }
 )  # fmt: skip
+#: An XML declaration (UTF-8 or none) followed directly by the root element: no DTD possible.
+_PLAIN_PROLOG = re.compile(
+    rb"""(?:\xef\xbb\xbf)?(?:<\?xml(?:\s+(?:version|standalone)\s*=\s*["'][^"'<>]*["']"""
+    rb"""|\s+encoding\s*=\s*["'](?i:utf-?8)["'])*\s*\?>)?\s*<[A-Za-z_]"""
+)
 _ENCODING_RE = re.compile(r"""encoding\s*=\s*["']([^"']*)["']""")
 
 
@@ -344,11 +349,11 @@ def _inspect_zip(src: _Source, name: str, lim: Mapping[str, int | float]) -> Gua
             raise _suspicious(f"压缩包内有重名文件“{info.filename}”，疑似被篡改")
         by_name[key] = info
     _check_package_parts(by_name)
-    _check_layout(src, infos, zf.start_dir)
+    offsets = _check_layout(src, infos, zf.start_dir)
 
     report = _Scan(lim)
-    for info in infos:
-        report.member(src, info)
+    for info, offset in zip(infos, offsets):
+        report.member(src, info, offset)
 
     return GuardReport(
         path=name,
@@ -448,9 +453,12 @@ def _check_package_parts(by_name: Mapping[str, zipfile.ZipInfo]) -> None:
         raise _damaged("缺少工作簿主体 xl/workbook.xml")
 
 
-def _check_layout(src: _Source, infos: list[zipfile.ZipInfo], start_dir: int) -> None:
-    """Local headers agree with the central directory; member data do not overlap."""
+def _check_layout(src: _Source, infos: list[zipfile.ZipInfo], start_dir: int) -> list[int]:
+    """Local headers agree with the central directory; member data do not overlap.
+
+    Returns where each member's compressed data start."""
     spans: list[tuple[int, int, str]] = []
+    offsets: list[int] = []
     for info in infos:
         header = src.read_at(info.header_offset, 30)
         if len(header) < 30 or header[:4] != _ZIP_MAGIC:
@@ -479,6 +487,7 @@ def _check_layout(src: _Source, infos: list[zipfile.ZipInfo], start_dir: int) ->
                 f"压缩包内文件“{info.filename}”的文件头与目录记录不一致（{mismatch}），疑似被篡改"
             )
         start = info.header_offset
+        offsets.append(start + 30 + nlen + elen)
         spans.append((start, start + 30 + nlen + elen + info.compress_size, info.filename))
     spans.sort()
     if spans and spans[0][0] != 0:
@@ -488,6 +497,7 @@ def _check_layout(src: _Source, infos: list[zipfile.ZipInfo], start_dir: int) ->
             raise _suspicious(f"压缩包内文件“{name1}”与“{name2}”的数据相互重叠，疑似压缩炸弹")
     if spans and spans[-1][1] > start_dir:
         raise _damaged(f"压缩包内文件“{spans[-1][2]}”的数据超出了文件范围")
+    return offsets
 
 
 class _Scan:
@@ -498,16 +508,28 @@ class _Scan:
         self.cells = 0
         self.risky: set[str] = set()
 
-    def member(self, src: _Source, info: zipfile.ZipInfo) -> None:
+    def member(self, src: _Source, info: zipfile.ZipInfo, offset: int) -> None:
         key = info.filename.lower()
+        is_xml = key.endswith(_XML_SUFFIXES) and info.file_size > 0
+        is_sheet = _SHEET_RE.fullmatch(key) is not None
+        if src.view is not None and info.file_size <= _OUT_CHUNK:
+            # fast path for the usual small part: one call, no streaming machinery
+            out = _inflate_small(src.view[offset : offset + info.compress_size], info)
+            if is_xml and not _PLAIN_PROLOG.match(out):
+                prolog = _Prolog(info.filename)
+                prolog.feed(out)
+                prolog.finish()
+            if is_sheet:
+                _SheetCounter(self).feed(out)
+            return
         sink: list[Callable[[bytes], None]] = []
-        prolog: _Prolog | None = None
-        if key.endswith(_XML_SUFFIXES) and info.file_size:
+        prolog = None
+        if is_xml:
             prolog = _Prolog(info.filename)
             sink.append(prolog.feed)
-        if _SHEET_RE.fullmatch(key):
+        if is_sheet:
             sink.append(_SheetCounter(self).feed)
-        _inflate(src, info, sink)
+        _inflate(src, info, offset, sink)
         if prolog is not None:
             prolog.finish()
 
@@ -517,10 +539,37 @@ class _Scan:
             raise _suspicious(f"工作表共有超过 {self.cells} 个单元格，超过上限 {self.max_cells} 个")
 
 
-def _inflate(src: _Source, info: zipfile.ZipInfo, sink: list[Callable[[bytes], None]]) -> None:
-    header = src.read_at(info.header_offset + 26, 4)
-    nlen, elen = struct.unpack("<2H", header)
-    offset = info.header_offset + 30 + nlen + elen
+def _inflate_small(comp: memoryview, info: zipfile.ZipInfo) -> bytes:
+    """Inflate a member of at most ``_OUT_CHUNK`` declared bytes at once, capped."""
+    declared = info.file_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        out, complete = bytes(comp), True
+    else:
+        d = zlib.decompressobj(-15)
+        try:
+            out = d.decompress(comp, declared + 1)
+        except zlib.error:
+            raise _damaged(f"压缩包内文件“{info.filename}”无法解压，数据已损坏") from None
+        complete = d.eof
+    if len(out) > declared:
+        raise _lying(info)
+    if not complete or len(out) != declared:
+        raise _damaged(f"压缩包内文件“{info.filename}”的数据不完整")
+    if zlib.crc32(out) != info.CRC:
+        raise _damaged(f"压缩包内文件“{info.filename}”校验失败，数据已损坏")
+    return out
+
+
+def _lying(info: zipfile.ZipInfo) -> _Refused:
+    return _suspicious(
+        f"压缩包内文件“{info.filename}”实际解压后超过声明的 {human_size(info.file_size)}，"
+        "文件头信息不实，疑似压缩炸弹"
+    )
+
+
+def _inflate(
+    src: _Source, info: zipfile.ZipInfo, offset: int, sink: list[Callable[[bytes], None]]
+) -> None:
     declared = info.file_size
     produced = 0
     crc = 0
@@ -529,10 +578,7 @@ def _inflate(src: _Source, info: zipfile.ZipInfo, sink: list[Callable[[bytes], N
         nonlocal produced, crc
         produced += len(out)
         if produced > declared:
-            raise _suspicious(
-                f"压缩包内文件“{info.filename}”实际解压后超过声明的 {human_size(declared)}，"
-                "文件头信息不实，疑似压缩炸弹"
-            )
+            raise _lying(info)
         crc = zlib.crc32(out, crc)
         for feed in sink:
             feed(out)

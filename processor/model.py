@@ -7,6 +7,7 @@ cell it came from, so findings and patches can point at it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -18,7 +19,7 @@ class Field:
     value: Any = None  # parsed: float for numbers, str for text, None when empty
     cell: str | None = None
 
-    @property
+    @cached_property
     def text(self) -> str:
         """The raw content as text ('' when empty)."""
         if self.raw is None:

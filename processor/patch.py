@@ -127,6 +127,8 @@ def build_patch(result, tolerances: dict | None = None, extra_findings=()) -> Pa
 def _replaced_line(old) -> str:
     if old is None or old == "":
         return f"已按计算结果填写（原为空）。{ORIGINAL_TAG}〕"
+    if isinstance(old, float) and old.is_integer():
+        old = int(old)  # "100", as typed, not "100.0"
     return f"已按计算结果改写。{ORIGINAL_TAG}{old}〕"
 
 

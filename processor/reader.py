@@ -225,7 +225,10 @@ def _value_right_of(s: _Sheet, r: int, c: int, stop_keys: tuple[str, ...]) -> Fi
         if any(k.startswith(sk) for sk in stop_keys):
             break
         return s.text_field(r, cc)
-    return Field(None, None, addr(r, c + 1))
+    end = c
+    while (r, end + 1) in s.merge_tl and s.merge_tl[(r, end + 1)] == (r, c):
+        end += 1  # the empty value cell is the one after the label's own merged cells
+    return Field(None, None, addr(r, end + 1))
 
 
 def _read_top_fields(s: _Sheet, rec: Record, before_row: int) -> None:

@@ -211,7 +211,7 @@ FUNDING_HEADERS = ("年初预算数", "全年预算数", "全年执行数", "分
 INDICATOR_HEADERS = (
     "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施",
 )  # fmt: skip
-COLUMN_WIDTHS = {"A": 7, "B": 10, "C": 15, "D": 17, "E": 12, "F": 12, "G": 7.5, "H": 8, "I": 22}
+COLUMN_WIDTHS = {"A": 7, "B": 10, "C": 15, "D": 16, "E": 12, "F": 13, "G": 7.5, "H": 8, "I": 22}
 
 # ---------------------------------------------------------------------------------------
 # formulas (pure: profile + layout -> formula text); also used by the tests
@@ -296,9 +296,9 @@ def grade_formula(profile: Profile) -> str:
 _THIN = Side(style="thin", color="FF000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_LEFT_TOP = Alignment(horizontal="left", vertical="top", wrap_text=True)
-_RIGHT = Alignment(horizontal="right", vertical="center")
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
+_LEFT_TOP = Alignment(horizontal="left", vertical="top", wrap_text=True, indent=1)
+_RIGHT = Alignment(horizontal="right", vertical="center", indent=1)
 _UNLOCKED = Protection(locked=False)
 _LOCKED = Protection(locked=True)
 
@@ -460,7 +460,7 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
             _put(ws, f"{fc['weight']}{row}", profile.execution_weight, "input",
                  number_format="General", align=_CENTER)  # fmt: skip
             _put(ws, f"{fc['score']}{row}", execution_score_formula(profile), "computed",
-                 number_format=FMT_SCORE)  # fmt: skip
+                 number_format=FMT_SCORE, align=_CENTER)  # fmt: skip
         else:
             _put(ws, f"{fc['weight']}{row}", DASH, "computed", align=_CENTER)
             _put(ws, f"{fc['score']}{row}", DASH, "computed", align=_CENTER)
@@ -492,7 +492,7 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
             _put(ws, f"{ic[key]}{row}", None, "input")
         for key in ("weight", "score"):
             _put(ws, f"{ic[key]}{row}", None, "input", number_format="General", align=_CENTER)
-        ws.row_dimensions[row].height = 36
+        ws.row_dimensions[row].height = 42
 
     # 总分 and 自评等级
     t = L.total_row

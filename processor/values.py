@@ -53,6 +53,11 @@ def label_key(value: Any) -> str:
     """A cell's text reduced for label matching: no spaces, punctuation or brackets."""
     if not isinstance(value, str):
         return ""
+    return _label_key(value)
+
+
+@lru_cache(maxsize=16384)
+def _label_key(value: str) -> str:
     return _LABEL_STRIP.sub("", norm(value))
 
 

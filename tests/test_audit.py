@@ -86,7 +86,8 @@ CASES = {
     "I208": (Form(), None, "H19"),
     "I209": (Form(indicators=inds(i0={"actual": "完成指标"})), None, "F13"),
     "I210": (Form(indicators=inds(i0={"target": "有序开展"})), None, "E13"),
-    "I211": (Form(), insert_before_total([None, "成本指标", None, None]), "B19"),
+    "I211": (Form(indicators=inds(i3={"l2": "数量指标", "l3": "设备台数", "target": "≥5台", "actual": "5台"})),
+             insert_before_total([None, "成本指标", None, None]), "B19"),
     "I212": (Form(indicators=inds(i3={"l1": "成本指标", "l2": "可持续发展指标"})), None, "C16"),
     "I213": (Form(indicators=inds(i4={"l1": "其他指标"})), None, "B17"),
     "I214": (Form(indicators=inds(i3={"target": "≤60万元"})), None, "E16"),
@@ -127,6 +128,11 @@ def test_check_fires_on_its_cell(code):
     entry = catalogue()[code]
     assert all(f.severity == entry["severity"] and f.message and f.fix for f in hits)
     assert all("{" not in f.message and "{" not in f.fix for f in hits)  # every template value filled
+
+
+def test_empty_cost_level1_is_fine_when_cost_sits_under_output():
+    found = findings_for(Form(), insert_before_total([None, "成本指标", None, None]))
+    assert "I211" not in {f.code for f in found}
 
 
 def test_correct_table_has_no_errors():

@@ -36,6 +36,7 @@ def _since(text: str) -> date:
 def add_collect_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "collect",
+        allow_abbrev=False,  # "--password" must not silently mean "--password-env"
         help="从邮箱收取自评表附件（.eml / mbox / Maildir / IMAP）",
         description=(
             "把各单位发来的自评表附件按“发件人/日期_文件名”保存到输出文件夹，并登记到 收件登记.csv / "

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email import errors as email_errors
 from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
@@ -26,6 +27,11 @@ from .safenames import MAX_NAME_BYTES, safe_dirname, safe_filename, unique_name
 from .sources import RawMessage, normalize_message_id
 from .textdecode import header_text, raw_header, raw_headers
 
+_BROKEN_STRUCTURE = (
+    email_errors.StartBoundaryNotFoundDefect,
+    email_errors.NoBoundaryInMultipartDefect,
+    email_errors.MultipartInvariantViolationDefect,
+)
 _KNOWN_HEADERS = {
     "from", "to", "subject", "date", "message-id", "received", "mime-version",
     "content-type", "return-path", "sender", "reply-to", "cc", "delivered-to",
@@ -213,10 +219,11 @@ class Collector:
             self.manifest.mark_seen(raw.source, key)
             return
         if not found:
-            note = "邮件中没有 Excel 附件（.xlsx/.xlsm/.xls）"
-            if msg.defects:
-                note += "；邮件结构有缺陷"
-            self._row(meta, raw, "no_attachment", note=note)
+            if any(isinstance(d, _BROKEN_STRUCTURE) for d in msg.defects):
+                self._row(meta, raw, "unreadable",
+                          note="邮件结构损坏（找不到分段边界），无法提取附件，请对方重新发送")
+            else:
+                self._row(meta, raw, "no_attachment", note="邮件中没有 Excel 附件（.xlsx/.xlsm/.xls）")
         for item in found:
             if item.data is None:
                 status = "unreadable" if item.status == "unreadable" else "rejected"
@@ -236,9 +243,10 @@ class Collector:
                       note="；".join(x for x in (f"内容与已保存的 {known.saved_path} 相同，未重复保存", note) if x))
             return
         sender_dir = safe_dirname(meta.sender or "")
-        when = meta.received or meta.date
+        when = meta.date or meta.received  # the date the sender sent it: the same from every source
         prefix = (when.strftime("%Y-%m-%d") if when else "无日期") + "_"
-        filename = prefix + safe_filename(name, default="附件", max_bytes=MAX_NAME_BYTES - len(prefix.encode()))
+        filename = prefix + safe_filename(name, default="附件", max_bytes=MAX_NAME_BYTES - len(prefix.encode()),
+                                        check_reserved=False)
         folder = self.out_dir / sender_dir
         folder.mkdir(parents=True, exist_ok=True)
         root = self.out_dir.resolve()

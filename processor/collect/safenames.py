@@ -40,10 +40,7 @@ def _basename(name: str) -> str:
     parts = re.split(r"[\\/]", name)
     # a trailing separator ("foo/") leaves the last non-empty component
     parts = [p for p in parts if p.strip() not in ("", ".", "..")]
-    last = parts[-1] if parts else ""
-    if re.match(r"^[A-Za-z]:", last):  # "C:evil.xlsx"
-        last = last[2:]
-    return last
+    return parts[-1] if parts else ""
 
 
 def _clean_chars(name: str) -> str:
@@ -80,8 +77,13 @@ def split_ext(name: str) -> tuple[str, str]:
     return name[:dot], ext
 
 
-def safe_filename(name: str | None, *, default: str = "附件", max_bytes: int = MAX_NAME_BYTES) -> str:
-    """A single, safe file name that still says what ``name`` said."""
+def safe_filename(name: str | None, *, default: str = "附件", max_bytes: int = MAX_NAME_BYTES,
+                  check_reserved: bool = True) -> str:
+    """A single, safe file name that still says what ``name`` said.
+
+    ``check_reserved=False`` when the caller puts a prefix in front (``2024-03-15_CON.xlsx``
+    is not a device name, so ``CON`` stays as it was).
+    """
     name = unicodedata.normalize("NFC", name or "")
     name = _clean_chars(_basename(name)).strip()
     # no hidden files and nothing that is only dots; no trailing dots or spaces (Windows)
@@ -91,7 +93,7 @@ def safe_filename(name: str | None, *, default: str = "附件", max_bytes: int =
     stem, ext = split_ext(name)
     stem = stem.rstrip(". ") or default
     head = stem.split(".")[0].strip().upper()
-    if head in _RESERVED:
+    if check_reserved and head in _RESERVED:
         stem = "_" + stem
     ext_bytes = len(ext.encode("utf-8"))
     stem = truncate_utf8(stem, max(16, max_bytes - ext_bytes)).rstrip(". ") or default
