@@ -92,7 +92,8 @@ def funding_rates(c: _Ctx) -> Iterator[Finding]:
         row = fs.row
         label = row.label.text or FUNDING_LABELS[row.kind]
         den = getattr(row, c.den)
-        if den.value is not None and den.value <= 0 and row.executed.value is not None:
+        executed = row.executed.value
+        if den.value is not None and den.value <= 0 and executed is not None and (executed or row.kind == "total"):
             yield c.f("F102", den.cell, label=label, denominator=DEN_CN[c.den], found=fmt_num(den.value))
         if den.value and row.executed.value is not None and row.executed.value > den.value + c.tol["money"]:
             yield c.f("F106", row.executed.cell, label=label, executed=fmt_num(row.executed.value),

@@ -45,6 +45,7 @@ from .values import norm
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 OTHER_SPREADSHEETS = (".xlsb", ".ods", ".et", ".ett", ".csv", ".xltx", ".xltm", ".xlt", ".numbers", ".wps")
+ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz")
 COLLECT_FILES = ("收件登记.json", "收件登记.csv")
 
 STATUS_CN = {"merged": "已汇总", "failed": "未汇总", "duplicate": "重复"}
@@ -210,7 +211,9 @@ def _stat_and_hash(f: InputFile) -> None:
         _fail(f, "J505", "收件登记文件（由 collect 生成），不是自评表")
         return
     if suffix not in WORKBOOK_SUFFIXES:
-        if suffix in OTHER_SPREADSHEETS:
+        if suffix in ARCHIVES:
+            _fail(f, "J505", f"压缩包（{suffix}），请解压后把其中的自评表放入文件夹再汇总")
+        elif suffix in OTHER_SPREADSHEETS:
             _fail(f, "J505", f"不支持的表格格式“{suffix}”，请另存为 .xlsx")
         else:
             _fail(f, "J505", f"不是电子表格文件（{suffix or '无扩展名'}）")
@@ -514,10 +517,11 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
         findings.extend(p.sheet.findings)
     report = None
     extra: list[Finding] = []
+    source = options.department_file or "（命令行参数）"
     for n in unmatched:
-        extra.append(make("D407", file=options.department_file, name=n))
+        extra.append(make("D407", file=source, name=n))
     if total_projects is not None and total_projects < len(projects):
-        extra.append(make("D408", file=options.department_file, found=total_projects, count=len(projects)))
+        extra.append(make("D408", file=source, found=total_projects, count=len(projects)))
     if totals is not None:
         executed = [p.amount for p in projects if p.amount is not None]
         report = evaluate(totals, profile, projects_executed=sum(executed) if executed else None)

@@ -27,9 +27,9 @@ def _funding_key(key: str) -> str | None:
         return "budget"
     if "执行数" in key or "执行金额" in key or "实际支出" in key or key.endswith("执行"):
         return "executed"
-    if key.startswith("分值") or key.startswith("权重"):
+    if "分值" in key or "权重" in key:
         return "weight"
-    if key.startswith("得分") and "方法" not in key:
+    if "得分" in key and "方法" not in key and "计算" not in key:
         return "score"
     return None
 
@@ -47,9 +47,9 @@ def _indicator_key(key: str) -> str | None:
         return "actual"
     if "指标值" in key or "目标值" in key:
         return "target"
-    if key.startswith("分值") or key.startswith("权重"):
+    if "分值" in key or "权重" in key:
         return "weight"
-    if key.startswith("得分") and "方法" not in key and "依据" not in key:
+    if "得分" in key and not any(w in key for w in ("方法", "依据", "计算", "说明")):
         return "score"
     return None
 
@@ -64,7 +64,7 @@ _TOP_FIELDS = {"project": ("项目名称",), "department": ("主管部门", "预
                "unit": ("实施单位", "预算单位", "项目单位"), "method": ("评价方式", "评价类型")}
 _TOTAL_KEYS = ("总分", "合计", "总计", "总得分")
 _GRADE_KEYS = ("等级", "自评等级", "评价等级", "绩效等级")
-_PLACEHOLDER = re.compile(r"^(?:三级)?指标\d*$|^[.…。·]+$|^(?:例|示例|如)[:：]?.*$|^略$|^\d+$")
+_PLACEHOLDER = re.compile(r"^(?:三级)?指标\d*[:：]?$|^[.…。·]+$|^(?:例|示例|如)[:：]?.*$|^略$|^\d+$")
 _LEVEL1_WEIGHT = re.compile(r"^(.*?)[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]\s*$")
 _LETTER = re.compile(r"[（(]\s*([A-Za-z])\s*[)）]")
 _RATIO = re.compile(r"([A-Za-z])\s*[/÷]\s*([A-Za-z])")

@@ -269,7 +269,8 @@ def _colour_from(token: str) -> Color | None:
 def fill_tag(fill: Any) -> str:
     """The fill as short text for the note: ``无``, ``FFFF00`` (solid), or
     ``pattern:fg:bg`` (e.g. ``solid:t4~0.4:auto``). Gradient fills are not kept."""
-    if not isinstance(fill, PatternFill) or not fill.fill_type:
+    # cell.fill is a StyleProxy around the fill: ask for its tag, not its class
+    if getattr(fill, "tagname", None) != "patternFill" or not fill.fill_type:
         return NO_FILL
     fg, bg = _colour_token(fill.fgColor), _colour_token(fill.bgColor)
     if fill.fill_type == "solid" and ":" not in fg and re.fullmatch(r"[0-9A-F]{6}", fg):
@@ -567,10 +568,13 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
         raise InputError(f"输出文件须为 .xlsx：{target}", code="J505")
     if not in_place and _same_file(src, target):
         raise InputError("输出文件与输入文件相同；要覆盖原文件请用 --in-place", file=str(src), code="J505")
+    xls_message = ("fill 不能改写 .xls（旧版 Excel 格式）：请在 Excel 或 WPS 中“另存为” .xlsx 后再运行"
+                   "（jixiao check 可直接读取 .xls）")
+    if suffix == ".xls":
+        raise InputError(xls_message, file=str(src), code="J505")
     report = guard_file(src, profile["limits"])
-    if getattr(report, "kind", "xlsx") == "xls" or suffix == ".xls":
-        raise InputError("fill 不能改写 .xls（旧版 Excel 格式）：请在 Excel 或 WPS 中“另存为” .xlsx 后再运行"
-                         "（jixiao check 可直接读取 .xls）", file=str(src), code="J505")
+    if getattr(report, "kind", "xlsx") == "xls":
+        raise InputError(xls_message, file=str(src), code="J505")
     wb, values_wb, notices = _load(src)
     notices = _package_notices(src) + notices
     what = [w for w, flag in (("宏（VBA）", getattr(report, "macros", False)),

@@ -8,6 +8,7 @@ archive is listed as rejected instead of filling the disk.
 
 from __future__ import annotations
 
+import binascii
 import email
 import io
 import struct
@@ -258,6 +259,18 @@ class _Walker:
             if not isinstance(payload, list):
                 return
             if part.get_content_maintype() == "message":
+                cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+                if cte in ("base64", "quoted-printable") and payload and isinstance(payload[0], Message):
+                    # non-standard but seen: an encoded message/rfc822; the parser took the
+                    # encoded text for a message, so decode it and parse again
+                    encoded = payload[0].as_bytes(policy=compat32)
+                    try:
+                        raw = (binascii.a2b_base64(encoded) if cte == "base64"
+                               else binascii.a2b_qp(encoded))
+                    except (binascii.Error, ValueError):
+                        raw = b""
+                    if raw:
+                        payload = [email.message_from_bytes(raw, policy=compat32)]
                 for inner in payload:
                     if isinstance(inner, Message):
                         self._forwarded(inner, container, depth)

@@ -1,0 +1,40 @@
+"""The pipeline on real files: guard → calamine → reader → compute → audit."""
+
+import shutil
+from pathlib import Path
+
+from hostile_corpus import EXTERNAL_LINK, EXTERNAL_LINK_RELS, _rewrite, write_minimal_form
+
+from processor.engine import check_file, cross_check
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_macros_and_links_are_read_for_values_only_with_an_info_finding(tmp_path):
+    base = write_minimal_form(tmp_path / "base.xlsx")
+    xlsm = _rewrite(base, tmp_path / "带宏.xlsm", add={
+        "xl/vbaProject.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+        "xl/externalLinks/externalLink1.xml": EXTERNAL_LINK.encode(),
+        "xl/externalLinks/_rels/externalLink1.xml.rels": EXTERNAL_LINK_RELS.encode(),
+    })
+    result = check_file(xlsm)
+    r011 = [f for f in result.findings if f.code == "R011"]
+    assert len(r011) == 1 and r011[0].severity == "info"
+    assert "宏" in r011[0].message and "外部链接" in r011[0].message
+    assert result.sheets and result.sheets[0].record.project.text  # the values were still read
+
+
+def test_cross_check_over_the_seed_flags_copied_indicators(tmp_path):
+    results = [check_file(p) for p in sorted(EXAMPLES.glob("0[1-5]_*.xlsx"))]
+    cross_check(results)
+    flagged = {Path(s.file).name for r in results for s in r.sheets if any(f.code == "I223" for f in s.findings)}
+    # 信访工作经费 and 服务经费 share 6 of their 7 indicators
+    assert {"02_信访工作经费.xlsx", "04_服务经费.xlsx"} <= flagged
+
+
+def test_input_file_is_not_modified(tmp_path):
+    src = tmp_path / "a.xlsx"
+    shutil.copyfile(EXAMPLES / "02_信访工作经费.xlsx", src)
+    before = src.read_bytes(), src.stat().st_mtime_ns
+    check_file(src)
+    assert (src.read_bytes(), src.stat().st_mtime_ns) == before

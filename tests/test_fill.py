@@ -1,0 +1,466 @@
+"""``jixiao fill``: computed cells, marks, the 校验结果 sheet, idempotency, safety."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from openpyxl.styles.colors import Color
+from openpyxl.worksheet.datavalidation import DataValidation
+from python_calamine import CalamineWorkbook
+
+from processor.cli import main
+from processor.engine import check_file
+from processor.errors import InputError
+from processor.grid import Grid
+from processor.patch import (
+    NOTE_AUTHOR,
+    RESULT_HEADER,
+    RESULT_SHEET,
+    SEVERITY_FILL,
+    restore_originals,
+)
+from processor.write_openpyxl import (
+    FILL_TAG,
+    clear_marks,
+    compose_note,
+    default_output,
+    fill_file,
+    fill_from_tag,
+    fill_tag,
+    parse_note,
+)
+from processor.xlsx_cache import fill_cached_values
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLE_FILES = sorted(EXAMPLES.glob("0*.xlsx"))
+INJECT_LINK = '=HYPERLINK("http://x","y")'
+INJECT_SUM = "=1+1"
+RED, YELLOW, BLUE = (f"FF{SEVERITY_FILL[s]}" for s in ("error", "warning", "info"))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _text(cell: Any, value: Any) -> None:
+    """What a filler typing text into Excel produces: a string, even when it starts with =."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
+def build_foreign(path: Path, project: str = INJECT_LINK, indicator: str = INJECT_SUM,
+                  rate_formula: bool = False) -> Path:
+    """A table not made from our template: a cover sheet first, the form from column B,
+    an inserted empty row, no 年初预算数 column, 执行率（B/A）, 分值 before 年度指标值,
+    "产出指标(50分)" labels, merged level-1 cells, a 备注 column, the filler's own fill,
+    a user note on a cell that will be marked, data validation, widths, print setup."""
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "封面"
+    cover["A1"] = "说明：本工作簿由某区财政局下发"
+    cover.column_dimensions["A"].width = 44
+    ws = wb.create_sheet("绩效自评")
+    ws["B1"] = "项目支出绩效自评表"
+    ws.merge_cells("B1:K1")
+    ws["B2"] = "（2023年度）"
+    ws["B3"] = "项目名称"
+    _text(ws["C3"], project)
+    ws["B4"], ws["C4"], ws["F4"], ws["G4"] = "主管部门", "某区教育局", "实施单位", "某区教师进修学校"
+    # row 5 left empty
+    for col, head in zip("BDEFGHI", ("项目资金（万元）", "全年预算数（A）", "全年执行数（B）", "分值",
+                                     "执行率（B/A）", "得分", "备注")):
+        ws[f"{col}6"] = head
+    ws["C7"], ws["D7"], ws["E7"], ws["F7"] = "年度资金总额:", 100, 80, 10
+    ws["C8"], ws["D8"], ws["E8"], ws["F8"], ws["H8"] = "其中：本年财政拨款", 100, 80, "—", "—"
+    if rate_formula:
+        ws["G8"] = "=E8/D8"  # saved by openpyxl: a formula without a cached value
+    ws["C9"], ws["F9"], ws["H9"] = "上年结转资金", "—", "—"
+    ws["C10"], ws["F10"], ws["H10"] = "其他资金", "—", "—"
+    ws.merge_cells("B7:B10")
+    ws["B11"], ws["C11"], ws["G11"] = "年度总体目标", "预期目标", "实际完成情况"
+    ws["C12"], ws["G12"] = "完成教师培训 100 人次", "完成教师培训 80 人次"
+    for i, head in enumerate(("绩效指标", "一级指标", "二级指标", "三级指标", "分值", "年度指标值",
+                              "实际完成值", "得分", "偏差原因分析及改进措施", "备注")):
+        ws.cell(13, 2 + i, head)
+    rows = [
+        ("产出指标(50分)", "数量指标", indicator, 30, "≥100人次", "80人次", None, "受疫情影响部分培训取消"),
+        (None, "质量指标", "培训合格率", 20, "≥95%", "96%", 20, None),
+        ("效益指标(30分)", "社会效益指标", "参训教师教学能力提升", 30, "≥90%", "92%", 30, None),
+        ("满意度指标(10分)", "服务对象满意度指标", "参训教师满意度", 10, "≥90%", "95%", 10, None),
+    ]
+    for r, row in enumerate(rows, start=14):
+        for c, value in enumerate(row):
+            if value is not None:
+                _text(ws.cell(r, 3 + c), value)
+    ws.merge_cells("C14:C15")
+    ws.merge_cells("B14:B17")
+    ws["B18"], ws["F18"] = "总分", 100
+    ws["I15"].fill = PatternFill("solid", fgColor="FFFFFF00")  # not marked: stays yellow
+    ws["I14"].fill = PatternFill("solid", fgColor=Color(theme=4, tint=0.6))  # marked: restorable
+    ws["I18"].comment = Comment("请财务科复核", "张三")
+    dv = DataValidation(type="list", formula1='"优,良,中,差"')
+    ws.add_data_validation(dv)
+    dv.add("K18")
+    ws.column_dimensions["D"].width = 30
+    ws.row_dimensions[12].height = 40
+    ws.print_area = "B1:K18"
+    ws.page_setup.orientation = "landscape"
+    wb.save(path)
+    return path
+
+
+def snapshot(path: Path) -> dict[str, Any]:
+    """Everything a user sees: values, fills, notes, formats of every sheet, and the
+    structure that must survive (merged cells, validation, widths, print setup)."""
+    wb = load_workbook(path)
+    out: dict[str, Any] = {"sheets": wb.sheetnames}
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None and c.comment is None and not c.fill.fill_type:
+                    continue
+                link = c.hyperlink.location if c.hyperlink is not None else None
+                cells[c.coordinate] = (c.value, c.data_type, fill_tag(c.fill), c.number_format,
+                                       c.comment.text if c.comment else None,
+                                       c.comment.author if c.comment else None, link)
+        out[ws.title] = {
+            "cells": cells,
+            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            "validation": sorted((str(dv.sqref), dv.formula1) for dv in ws.data_validations.dataValidation),
+            "widths": {k: d.width for k, d in ws.column_dimensions.items() if d.customWidth},
+            "print": (ws.print_area, ws.page_setup.orientation),
+        }
+    return out
+
+
+def calamine_values(path: Path, sheet: str) -> list[list[Any]]:
+    """The sheet as python-calamine (hence ``check`` and ``merge``) reads it, from A1."""
+    wb = CalamineWorkbook.from_path(str(path))
+    return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def result_table(path: Path) -> list[tuple]:
+    ws = load_workbook(path)[RESULT_SHEET]
+    return [tuple(r) for r in ws.iter_rows(values_only=True)]
+
+
+# --------------------------------------------------------------------------- seed examples
+
+
+def test_example_02_missing_execution_score_is_filled(tmp_path: Path) -> None:
+    src = tmp_path / "02.xlsx"
+    shutil.copyfile(EXAMPLES / "02_信访工作经费.xlsx", src)
+    before = sha(src)
+    outcome = fill_file(src)
+    assert sha(src) == before  # the input is byte-identical
+    assert outcome.output == default_output(src) == tmp_path / "02_已校验.xlsx"
+    ws = load_workbook(outcome.output)["自评表"]
+    assert ws["I6"].value == 10
+    assert ws["I6"].fill.fgColor.rgb == RED
+    assert ws["I6"].comment.author == NOTE_AUTHOR
+    assert "F105" in ws["I6"].comment.text and "修改建议" in ws["I6"].comment.text
+    assert ws["H20"].value == 110  # 总分 100 → 110, the filler's 100 kept in the note
+    assert "〔原填写：100〕" in ws["H20"].comment.text
+    assert ws["E6"].fill.fgColor.rgb == YELLOW  # F107 budget change, a warning
+    assert ws["E6"].value == 2.48  # a marked cell keeps what the filler typed
+    rows = result_table(outcome.output)
+    assert rows[0] == tuple(RESULT_HEADER)
+    findings = check_file(src).all_findings
+    assert len(rows) - 1 == len(findings)
+    assert rows[1][:5] == (1, "错误", "F105", "自评表", "I6")
+    link = load_workbook(outcome.output)[RESULT_SHEET]["E2"].hyperlink
+    assert link.location == "'自评表'!I6"
+
+
+def test_example_04_missing_total_is_filled(tmp_path: Path) -> None:
+    out = fill_file(EXAMPLES / "04_服务经费.xlsx", tmp_path / "o.xlsx").output
+    ws = load_workbook(out)["自评表"]
+    assert ws["H20"].value == 110
+    assert "T303" in ws["H20"].comment.text
+    assert "原为空" in ws["H20"].comment.text
+
+
+@pytest.mark.parametrize("src", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_fill_twice_equals_fill_once(src: Path, tmp_path: Path) -> None:
+    y = fill_file(src, tmp_path / "y.xlsx")
+    z = fill_file(y.output, tmp_path / "z.xlsx")
+    assert snapshot(y.output) == snapshot(z.output)
+    assert [f.as_json() for f in y.findings] == [f.as_json() for f in z.findings]
+
+
+@pytest.mark.parametrize("src", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_output_reads_like_the_input(src: Path, tmp_path: Path) -> None:
+    """Filling changes only the engine's cells; everything else reads the same."""
+    out = fill_file(src, tmp_path / "o.xlsx").output
+    written = {cv.cell for p in fill_file(src, tmp_path / "o2.xlsx").patches for cv in p.values}
+    before = load_workbook(src)["自评表"]
+    after = load_workbook(out)["自评表"]
+    for row in before.iter_rows():
+        for c in row:
+            if c.coordinate not in written:
+                assert after[c.coordinate].value == c.value, c.coordinate
+
+
+# --------------------------------------------------------------------------- foreign layout
+
+
+def test_foreign_layout_gets_computed_cells_and_marks(tmp_path: Path) -> None:
+    src = build_foreign(tmp_path / "外单位.xlsx")
+    before = sha(src)
+    outcome = fill_file(src)
+    assert sha(src) == before
+    ws = load_workbook(outcome.output)["绩效自评"]
+    # 执行率 (B/A) and its score on the 年度资金总额 row, 7 — not on the template's row 6
+    assert ws["G7"].value == pytest.approx(0.8)
+    assert "%" in ws["G7"].number_format
+    assert ws["H7"].value == pytest.approx(8)
+    assert ws["G8"].value == pytest.approx(0.8)
+    # the quantitative indicator missed its target: 80/100 × 30 = 24, on row 14, column I
+    assert ws["I14"].value == pytest.approx(24)
+    assert ws["I18"].value == pytest.approx(92)  # 总分 = 8 + 24 + 20 + 30 + 10
+    for cell in ("G7", "H7", "G8", "I14", "I18"):
+        assert ws[cell].fill.fgColor.rgb == RED, cell
+        assert ws[cell].comment.author == NOTE_AUTHOR
+    assert "I202" in ws["I14"].comment.text
+    assert "T303" in ws["I18"].comment.text
+    # untouched cells of the filler
+    assert ws["I15"].value == 20 and ws["I15"].fill.fgColor.rgb == "FFFFFF00"
+    assert ws["F7"].value == 10 and not ws["F7"].comment
+    # the user's own note on I18 is kept above ours
+    assert ws["I18"].comment.text.startswith("请财务科复核\n")
+    # structure survives
+    snap = snapshot(outcome.output)
+    assert snap["sheets"] == ["封面", "绩效自评", RESULT_SHEET]
+    assert snap["封面"]["cells"]["A1"][0] == "说明：本工作簿由某区财政局下发"
+    assert snap["封面"]["widths"] == {"A": 44}
+    assert set(snap["绩效自评"]["merged"]) == {"B1:K1", "B7:B10", "B14:B17", "C14:C15"}
+    assert snap["绩效自评"]["validation"] == [("K18", '"优,良,中,差"')]
+    assert snap["绩效自评"]["widths"] == {"D": 30}
+    assert snap["绩效自评"]["print"] == ("'绩效自评'!$B$1:$K$18", "landscape")
+    assert load_workbook(outcome.output)["绩效自评"].row_dimensions[12].height == 40
+    # every finding with a cell is listed and linked to that cell
+    rows = result_table(outcome.output)[1:]
+    cells = {r[4] for r in rows if r[3] == "绩效自评"}
+    assert {"G7", "H7", "G8", "I14", "I18"} <= cells
+
+
+def test_foreign_layout_fill_is_idempotent_and_restores_fills(tmp_path: Path) -> None:
+    src = build_foreign(tmp_path / "f.xlsx")
+    y = fill_file(src, tmp_path / "y.xlsx").output
+    z = fill_file(y, tmp_path / "z.xlsx").output
+    assert snapshot(y) == snapshot(z)
+    assert result_table(y) == result_table(z)
+    # undoing the marks gives the filler's fills and notes back
+    wb = load_workbook(z)
+    ws = wb["绩效自评"]
+    notes = clear_marks(ws)
+    assert set(notes) >= {"G7", "H7", "G8", "I14", "I18"}
+    assert ws["I14"].fill.fgColor.theme == 4 and ws["I14"].fill.fgColor.tint == pytest.approx(0.6)
+    assert not ws["G7"].fill.fill_type
+    assert ws["I18"].comment.text == "请财务科复核" and ws["I18"].comment.author == "张三"
+
+
+def test_formula_injection_stays_text(tmp_path: Path) -> None:
+    src = build_foreign(tmp_path / "f.xlsx", project=INJECT_LINK, indicator=INJECT_SUM)
+    out = fill_file(src).output
+    wb = load_workbook(out)
+    texts = [c for row in wb[RESULT_SHEET].iter_rows() for c in row if isinstance(c.value, str)]
+    hits = [c for c in texts if INJECT_SUM in c.value]
+    assert hits, "the indicator name should appear in a message"
+    for c in texts:
+        assert c.data_type == "s", c.coordinate
+    # no formula anywhere in the result sheet's XML
+    with zipfile.ZipFile(out) as zf:
+        from processor.xlsx_cache import sheet_parts
+
+        part = sheet_parts(zf)[RESULT_SHEET]
+        assert b"<f>" not in zf.read(part) and b"<f " not in zf.read(part)
+    # the filler's own cells are still text, not formulas
+    ws = wb["绩效自评"]
+    assert ws["C3"].value == INJECT_LINK and ws["C3"].data_type == "s"
+    assert ws["E14"].value == INJECT_SUM and ws["E14"].data_type == "s"
+    # and messages quoting them are plain text in notes
+    assert INJECT_SUM in ws["I14"].comment.text
+
+
+def test_a_text_starting_with_equals_in_a_result_row_is_not_evaluated(tmp_path: Path) -> None:
+    from processor.write_openpyxl import write_result_sheet
+
+    wb = Workbook()
+    write_result_sheet(wb, [[1, "错误", "X000", "Sheet", "A1", INJECT_LINK, "+cmd|' /C calc'!A0"]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    ws = load_workbook(io.BytesIO(buf.getvalue()))[RESULT_SHEET]
+    assert ws["F2"].value == INJECT_LINK and ws["F2"].data_type == "s"
+    assert ws["G2"].data_type == "s"
+
+
+# --------------------------------------------------------------------------- formula cells
+
+
+def test_formula_cells_are_never_written_and_get_a_cached_value(tmp_path: Path) -> None:
+    src = build_foreign(tmp_path / "f.xlsx", rate_formula=True)
+    outcome = fill_file(src)
+    ws = load_workbook(outcome.output)["绩效自评"]
+    assert ws["G8"].value == "=E8/D8"  # still the formula
+    assert not any(cv.cell == "G8" for p in outcome.patches for cv in p.values)
+    # a reader that cannot evaluate formulas sees the engine's value, not a blank
+    rows = calamine_values(outcome.output, "绩效自评")
+    assert rows[7][6] == pytest.approx(0.8)  # G8
+    assert load_workbook(outcome.output).calculation.fullCalcOnLoad is True
+
+
+def test_cached_values_of_the_input_survive(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws["A1"], ws["A2"], ws["A3"], ws["A4"] = 2, 3, "=A1*A2", '=IF(A1>1,"大","小")'
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = fill_cached_values(buf.getvalue(), {"数据": {"A3": 6, "A4": "大"}})
+    src = tmp_path / "cached.xlsx"
+    src.write_bytes(data)
+    assert calamine_values(src, "数据")[2:] == [[6.0], ["大"]]
+    # a workbook with a form sheet and this data sheet: fill keeps the data sheet's caches
+    form = build_foreign(tmp_path / "f.xlsx")
+    fwb = load_workbook(form)
+    other = fwb.create_sheet("数据")
+    other["A1"], other["A2"], other["A3"] = 2, 3, "=A1*A2"
+    fbuf = io.BytesIO()
+    fwb.save(fbuf)
+    mixed = tmp_path / "mixed.xlsx"
+    mixed.write_bytes(fill_cached_values(fbuf.getvalue(), {"数据": {"A3": 6}}))
+    out = fill_file(mixed).output
+    assert calamine_values(out, "数据")[2] == [6.0]
+    assert load_workbook(out)["数据"]["A3"].value == "=A1*A2"
+
+
+def test_fill_cached_values_kinds() -> None:
+    from processor.xlsx_cache import fill_sheet_xml
+
+    xml = (b'<sheetData><row r="1"><c r="A1" s="1"><f>1/0</f><v /></c><c r="B1"><f>TRUE()</f><v/></c>'
+           b'<c r="C1" t="n"><f>C2</f><v></v></c><c r="D1" s="2"/><c r="E1" t="inlineStr"><is><t>x</t></is></c>'
+           b'<c r="F1"><f>"a&amp;b"</f><v /></c></row></sheetData>')
+    out = fill_sheet_xml(xml, {"A1": "#DIV/0!", "B1": True, "C1": 1.5, "D1": 9, "E1": 9, "F1": "a&b<"})
+    assert b'<c r="A1" s="1" t="e"><f>1/0</f><v>#DIV/0!</v></c>' in out
+    assert b'<c r="B1" t="b"><f>TRUE()</f><v>1</v></c>' in out
+    assert b'<c r="C1"><f>C2</f><v>1.5</v></c>' in out
+    assert b'<c r="D1" s="2"/>' in out  # not a formula: untouched
+    assert b'<c r="E1" t="inlineStr"><is><t>x</t></is></c>' in out
+    assert b'<c r="F1" t="str"><f>"a&amp;b"</f><v>a&amp;b&lt;</v></c>' in out
+
+
+# --------------------------------------------------------------------------- notes and fills
+
+
+def test_note_round_trip() -> None:
+    user = Comment("原来的批注\n第二行", "李四")
+    text = compose_note("【错误 F105】…\n已按计算结果改写。〔原填写：100〕", "FFFF00", user)
+    note = parse_note(text)
+    assert note.patch_text == "【错误 F105】…\n已按计算结果改写。〔原填写：100〕"
+    assert note.fill_tag == "FFFF00"
+    assert (note.user_text, note.user_author) == ("原来的批注\n第二行", "李四")
+    assert text.endswith(f"{FILL_TAG}FFFF00〕")
+    assert parse_note(compose_note("x", "无")).user_text is None
+
+
+@pytest.mark.parametrize("fill", [
+    PatternFill(fill_type=None),
+    PatternFill("solid", fgColor="FFFFFF00"),
+    PatternFill("solid", fgColor=Color(theme=4, tint=-0.25)),
+    PatternFill("solid", fgColor=Color(indexed=22)),
+    PatternFill("gray125", fgColor="FF00FF00", bgColor="FF0000FF"),
+])
+def test_fill_tag_round_trip(fill: PatternFill) -> None:
+    again = fill_from_tag(fill_tag(fill))
+    assert fill_tag(again) == fill_tag(fill)
+    assert again.fill_type == fill.fill_type
+
+
+def test_restore_originals_blank_and_number() -> None:
+    grid = Grid("s", [[None, 110.0], [10.0, None]], 1, 1)
+    restore_originals(grid, {"A2": "…〔原填写：〕", "B1": "…已按计算结果改写。〔原填写：100〕"})
+    assert grid.rows == [[None, 100.0], [None, None]]
+
+
+# --------------------------------------------------------------------------- files and CLI
+
+
+def test_in_place_keeps_one_backup(tmp_path: Path) -> None:
+    src = tmp_path / "02.xlsx"
+    shutil.copyfile(EXAMPLES / "02_信访工作经费.xlsx", src)
+    original = src.read_bytes()
+    outcome = fill_file(src, in_place=True)
+    assert outcome.output == src and outcome.backup == tmp_path / "02.bak.xlsx"
+    assert outcome.backup.read_bytes() == original
+    assert load_workbook(src)["自评表"]["I6"].value == 10
+    first = src.read_bytes()
+    fill_file(src, in_place=True)
+    assert (tmp_path / "02.bak.xlsx").read_bytes() == first  # one backup, replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["02.bak.xlsx", "02.xlsx"]
+    assert snapshot(src) == snapshot(tmp_path / "02.bak.xlsx")  # idempotent in place too
+
+
+def test_cli_exit_codes_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = build_foreign(tmp_path / "f.xlsx")
+    assert main(["fill", str(src), "-o", str(tmp_path / "o.xlsx")]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == [f"已写入 {tmp_path / 'o.xlsx'}：发现 5 个错误、0 个提示（另有 1 条说明）"]
+    good = tmp_path / "06.xlsx"
+    shutil.copyfile(EXAMPLES / "06_正确示例_某项目.xlsx", good)
+    assert main(["fill", str(good)]) == 0
+    assert (tmp_path / "06_已校验.xlsx").exists()
+
+
+@pytest.mark.parametrize("name,content,args,needle", [
+    ("a.xls", None, [], "另存为"),
+    ("b.xlsx", b"not a workbook at all", [], ""),
+    ("c.xlsm", None, ["--in-place"], "--in-place"),
+    ("d.xlsx", None, ["-o", "out.xlsm"], ".xlsx"),
+])
+def test_cli_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+                      content: bytes | None, args: list[str], needle: str) -> None:
+    src = tmp_path / name
+    if content is not None:
+        src.write_bytes(content)
+    elif name.endswith(".xls"):
+        src.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504)
+    else:
+        shutil.copyfile(EXAMPLES / "01_信访宣传项目经费.xlsx", src)
+    before = src.read_bytes()
+    args = [a if a != "out.xlsm" else str(tmp_path / a) for a in args]
+    assert main(["fill", str(src), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("jixiao：") and needle in err
+    assert len(err.strip().splitlines()) == 1
+    assert src.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_output_same_as_input_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "a.xlsx"
+    shutil.copyfile(EXAMPLES / "01_信访宣传项目经费.xlsx", src)
+    with pytest.raises(InputError, match="--in-place"):
+        fill_file(src, src)
+
+
+def test_xlsm_input_gives_xlsx_output(tmp_path: Path) -> None:
+    src = tmp_path / "宏.xlsm"
+    shutil.copyfile(EXAMPLES / "02_信访工作经费.xlsx", src)
+    outcome = fill_file(src)
+    assert outcome.output == tmp_path / "宏_已校验.xlsx"
+    assert load_workbook(outcome.output)["自评表"]["I6"].value == 10

@@ -1,0 +1,188 @@
+"""``jixiao merge``: every file accounted for, duplicates, bands, safe and stable output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hostile_corpus import _encrypted_xls, write_minimal_form, write_minimal_form_xls
+from openpyxl import load_workbook
+
+from processor.cli import main
+from processor.merge import MergeOptions, merge, to_json
+from processor.rules import load_profile
+from processor.summary_xlsx import render, write_summary
+
+HYPERLINK = '=HYPERLINK("http://example.com","点我")'
+OLD, NEW = 1_700_000_000, 1_700_100_000
+
+
+def _funds(budget: float, executed: float):
+    return [("年度资金总额", budget, budget, executed), ("其中：当年财政拨款", budget, budget, executed),
+            ("上年结转资金", 0, 0, 0), ("其他资金", 0, 0, 0)]
+
+
+@pytest.fixture()
+def forms(tmp_path: Path) -> Path:
+    root = tmp_path / "收件"
+    for sub in ("单位A", "单位B", "单位C"):
+        (root / sub).mkdir(parents=True)
+    write_minimal_form(root / "单位A" / "a.xlsx", "项目甲", unit="单位A", funds=_funds(30, 30))
+    write_minimal_form_xls(root / "单位A" / "b.xls", "项目乙", unit="单位A", funds=_funds(20, 20))
+    write_minimal_form(root / "单位B" / "c.xlsx", HYPERLINK, unit="单位B", funds=_funds(10, 10))
+    shutil.copyfile(root / "单位A" / "a.xlsx", root / "单位B" / "a_copy.xlsx")
+    write_minimal_form(root / "单位C" / "v1.xlsx", "项目丙", unit="单位C", funds=_funds(5, 4))
+    write_minimal_form(root / "单位C" / "v2.xlsx", "项目丙", unit="单位C", funds=_funds(5, 5))
+    os.utime(root / "单位C" / "v1.xlsx", (NEW, NEW))  # v1 is the newer one by modification time
+    os.utime(root / "单位C" / "v2.xlsx", (OLD, OLD))
+    write_minimal_form(root / "单位C" / "d.xlsx", "项目丁", unit="单位C", funds=_funds(50, 30))  # 88 分
+    _encrypted_xls(root / "加密.xls")
+    data = (root / "单位A" / "a.xlsx").read_bytes()
+    (root / "坏文件.xlsx").write_bytes(data[: len(data) // 2])
+    (root / "说明.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    (root / "单位A" / "~$a.xlsx").write_bytes(b"\x05jixiao" + b"\x00" * 100)
+    (root / "空.xlsx").write_bytes(b"")
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active["A1"] = "通讯录"
+    wb.save(root / "通讯录.xlsx")
+    return root
+
+
+EXPECTED = {
+    "单位A/a.xlsx": ("已汇总", ""),
+    "单位A/b.xls": ("已汇总", ""),
+    "单位A/~$a.xlsx": ("未汇总", "临时锁定文件"),
+    "单位B/a_copy.xlsx": ("重复", "与“单位A/a.xlsx”内容相同"),
+    "单位B/c.xlsx": ("已汇总", ""),
+    "单位C/d.xlsx": ("已汇总", ""),
+    "单位C/v1.xlsx": ("已汇总", ""),
+    "单位C/v2.xlsx": ("重复", "被“单位C/v1.xlsx”的新版本替代"),
+    "加密.xls": ("未汇总", "加密"),
+    "坏文件.xlsx": ("未汇总", "损坏"),
+    "空.xlsx": ("未汇总", "空"),
+    "说明.pdf": ("未汇总", "不是电子表格文件"),
+    "通讯录.xlsx": ("未汇总", "没有可识别的项目支出绩效自评表"),
+}
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_every_file_accounted_for(forms: Path):
+    result = merge([forms], load_profile())
+    got = {f.name: (f.status_cn, f.reason) for f in result.files}
+    assert sorted(got) == sorted(EXPECTED)
+    for name, (status, reason) in EXPECTED.items():
+        assert got[name][0] == status, name
+        assert reason in got[name][1], (name, got[name])
+    assert len(result.projects) == 5
+    # every file not merged has one finding in the list
+    listed = {f.file for f in result.findings if f.code.startswith("J")}
+    assert listed == {n for n, (s, _) in EXPECTED.items() if s != "已汇总"}
+    bands = result.bands.totals["合计"]
+    assert bands.count == 5 and float(bands.amount) == 30 + 20 + 10 + 4 + 30
+    assert [c.count for c in result.bands.cells["单位自评"]] == [4, 1, 0, 0]
+    assert result.summary_line().startswith("共发现 13 个文件：已汇总 5 个（5 个项目），未汇总 6 个，重复 2 个；")
+
+
+def test_summary_workbook(forms: Path, tmp_path: Path):
+    before = _hashes(forms)
+    out = tmp_path / "汇总.xlsx"
+    result = merge([forms], load_profile(), MergeOptions(dept_evaluated=["项目丁"]))
+    write_summary(result, out)
+    assert _hashes(forms) == before  # inputs never modified
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["项目汇总", "分数段统计", "报告文字", "问题清单", "文件清单"]
+    ws = wb["项目汇总"]
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref
+    rows = list(ws.iter_rows(min_row=2, max_row=6, values_only=True))
+    assert rows[0][1] == "项目丁" and rows[0][5] == "部门评价" and rows[0][10] == pytest.approx(88)
+    link = next(c for c in ws["B"] if c.value == HYPERLINK)
+    assert link.data_type == "s"  # visible text, not a formula
+    assert ws["I2"].number_format == "#,##0.00" and ws["J2"].number_format == "0.00%"
+    bands = wb["分数段统计"]
+    assert bands["B6"].value == 1 and bands["C6"].value == 30  # 部门评价, 80–90: 项目丁
+    assert bands._charts  # noqa: SLF001 - a native chart
+    assert wb["问题清单"].auto_filter.ref.startswith("A1:G")
+    files = [r for r in wb["文件清单"].iter_rows(min_row=2, values_only=True)]
+    assert {r[1]: r[2] for r in files} == {k: v[0] for k, v in EXPECTED.items()}
+    assert "部门评价项目 1 个，涉及金额 30 万元，评价得分在 90（含）-100 分的 0 个、评价得分在 80（含）-90 分的 1 个" \
+        in wb["报告文字"]["A2"].value
+    assert wb.properties.created.year == 2000
+
+
+def test_stable_output(forms: Path, tmp_path: Path):
+    profile = load_profile()
+    one = render(merge([forms], profile, MergeOptions(workers=1)))
+    assert render(merge([forms], profile, MergeOptions(workers=1))) == one
+    assert render(merge([forms], profile, MergeOptions(workers=2))) == one
+    subs = sorted(p for p in forms.iterdir() if p.is_dir())
+    a = render(merge(subs, profile))
+    assert render(merge(list(reversed(subs)), profile)) == a
+
+
+def test_cli_and_json(forms: Path, tmp_path: Path, capsys):
+    out, js = tmp_path / "out" / "汇总.xlsx", tmp_path / "out" / "汇总.json"
+    out.parent.mkdir()
+    dept = tmp_path / "部门.csv"
+    dept.write_text("预算数,794.51\n执行数,775.77\n结转结余,24.68\n结转结余率,3.42%\n部门名称,区信访办\n"
+                    "部门项目总数,10\n部门评价项目,项目丁；不存在的项目\n", encoding="utf-8")
+    rc = main(["merge", str(forms), "-o", str(out), "--json", str(js), "--department", str(dept)])
+    assert rc == 1  # files not merged
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("共发现 13 个文件：已汇总 5 个") and line.endswith(str(out))
+    assert sorted(p.name for p in out.parent.iterdir()) == ["汇总.json", "汇总.xlsx"]  # no temp files left
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert data["summary"]["projects"] == 5 and len(data["files"]) == 13
+    assert data["projects"][0]["record"]["project"]["raw"] == "项目丁"
+    assert "占部门项目总数的 50%" in data["paragraph"] and data["paragraph"].startswith("2025 年，区信访办对")
+    codes = {f["code"] for f in data["findings"]}
+    assert {"D401", "D402", "D407", "J502", "J506", "J507"} <= codes
+    wb = load_workbook(out)
+    assert "部门指标" in wb.sheetnames
+
+
+def test_output_inside_input_folder_is_skipped(forms: Path, capsys):
+    out = forms / "汇总.xlsx"
+    assert main(["merge", str(forms), "-o", str(out)]) == 1
+    first = out.read_bytes()
+    assert main(["merge", str(forms), "-o", str(out)]) == 1
+    assert out.read_bytes() == first
+
+
+def test_usage_errors(tmp_path: Path, capsys):
+    assert main(["merge", str(tmp_path), "-o", str(tmp_path / "nope" / "x.xlsx")]) == 2
+    assert main(["merge", str(tmp_path), "-o", str(tmp_path / "x.xlsx"), "--workers", "0"]) == 2
+    assert "jixiao：" in capsys.readouterr().err
+
+
+def test_empty_folder(tmp_path: Path):
+    result = merge([tmp_path], load_profile())
+    assert result.files == [] and result.projects == []
+    assert result.paragraph == "评价项目 0 个，占部门项目总数的 —，涉及金额 0 万元。"
+    assert to_json(result)["summary"]["files"] == 0
+    render(result)  # an empty summary is still a valid workbook
+
+
+def test_collect_register_decides_the_newer_version(forms: Path):
+    from processor.collect.manifest import Manifest, ManifestEntry, sha256_file
+
+    man = Manifest(forms)
+    for name, received in (("v1.xlsx", "2025-01-10T09:00:00+08:00"), ("v2.xlsx", "2025-01-12T09:00:00+08:00")):
+        path = forms / "单位C" / name
+        man.add(ManifestEntry(status="saved", sender="c@example.com", sender_name="单位C", received=received,
+                              sha256=sha256_file(path), saved_path=f"单位C/{name}"))
+    man.save()
+    result = merge([forms], load_profile())
+    got = {f.name: f for f in result.files}
+    assert got["单位C/v2.xlsx"].status_cn == "已汇总"  # received later, though modified earlier
+    assert got["单位C/v1.xlsx"].reason == "被“单位C/v2.xlsx”的新版本替代"
+    assert got["单位C/v2.xlsx"].sender == "单位C <c@example.com>"
+    assert got["收件登记.json"].status_cn == "未汇总" and "收件登记" in got["收件登记.json"].reason
