@@ -12,6 +12,7 @@ from typing import Any
 
 from .compute import denominator_key, is_cost, is_satisfaction, target_of
 from .findings import Finding, make
+from .grid import Formula
 from .model import FUNDING_LABELS, FundingRow, IndicatorScore, Record, Scores
 from .rules import Profile
 from .values import fmt_num, fmt_pct, norm, parse_number
@@ -379,7 +380,7 @@ def totals(c: _Ctx) -> Iterator[Finding]:
         yield c.f("T305", t.cells.get("score"), rate=fmt_pct(c.s.execution_rate), below=fmt_pct(below, 0),
                   cap=fmt_num(cap), uncapped=fmt_num(c.s.uncapped_total), profile=c.p.name)
     g = c.r.grade
-    if not g.empty and norm(g.text)[:1] != c.s.grade[:1]:
+    if g.raw is not None and not isinstance(g.raw, Formula) and norm(g.text)[:1] != c.s.grade[:1]:
         yield c.f("T306", g.cell, expected=c.s.grade, found=g.text, bands=c.p.grade_bands_text())
 
 

@@ -131,6 +131,8 @@ def compute(record: Record, profile: Profile) -> Scores:
     weight = profile.execution_weight
     if total_row is not None and total_row.weight.value is not None:
         weight = total_row.weight.value  # the form hands out what its 分值 cell says
+    elif record.funding_columns and not {"weight", "score"} & set(record.funding_columns):
+        weight = 0.0  # a funding table without 分值/得分 columns does not score execution
     exec_score = execution_score(rate, weight, profile)
     indicators = [score_indicator(ind, profile) for ind in record.indicators]
     ind_score = excel_round(sum(s.score for s in indicators), 2)

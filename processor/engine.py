@@ -11,6 +11,7 @@ from .errors import InputError
 from .findings import Finding, make
 from .grid import Grid
 from .model import Record, Scores
+from .patch import RESULT_SHEET
 from .reader import read_grid
 from .rules import Profile, load_profile
 from .workbook import load_workbook
@@ -61,6 +62,8 @@ def check_grids(grids: list[Grid], file: str, profile: Profile | None = None) ->
     profile = profile or load_profile()
     result = FileResult(file)
     for grid in grids:
+        if grid.sheet == RESULT_SHEET:
+            continue  # our own 校验结果 sheet from an earlier fill
         sheet = check_grid(grid, file, profile)
         if sheet is None:
             if any(any(v not in (None, "") for v in row) for row in grid.rows):

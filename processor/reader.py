@@ -39,7 +39,7 @@ def _indicator_key(key: str) -> str | None:
         return "level1"
     if "二级指标" in key:
         return "level2"
-    if "三级指标" in key:
+    if "三级指标" in key or key in ("指标名称", "指标内容", "具体指标"):
         return "level3"
     if "偏差" in key or "原因" in key:
         return "deviation"

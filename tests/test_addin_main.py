@@ -412,3 +412,14 @@ def test_import_xlwings_skips_pandas_without_breaking_it() -> None:
         pytest.skip(f"xlwings 无法导入：{out.stderr.strip().splitlines()[-1:]}")
     first, _second = out.stdout.split("\n")[:2]
     assert first == "False False False"
+
+
+def test_result_rows_keep_submission_text_as_text():
+    from jixiao.xlwings_adapter import result_rows
+
+    from processor.patch import Patch
+
+    patch = Patch("自评表", result_rows=[[1, "错误", "T304", "自评表", "H19", '=HYPERLINK("http://x","y")', "+cmd"]])
+    rows = result_rows(patch, "自评表")
+    assert rows[1][5] == "'=HYPERLINK(\"http://x\",\"y\")" and rows[1][6] == "'+cmd"
+    assert rows[1][4].startswith('=HYPERLINK("#\'自评表\'!H19"')  # only our own link is a formula

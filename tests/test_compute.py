@@ -129,3 +129,17 @@ def test_stated_values_equal_to_computed_raise_no_arithmetic_finding(budget, sha
     rec = read_grid(make_grid(form), "t")
     codes = {f.code for f in audit(rec, compute(rec, P), P)}
     assert not codes & {"F103", "F104", "F108", "I204", "T304", "T301", "T302"}
+
+
+def test_funding_table_without_weight_and_score_columns_scores_no_execution():
+    from builders import default_indicators
+
+    g = make_grid(Form(indicators=default_indicators(), total_row=(90, 90)))
+    for row in g.rows:  # drop the 分值/执行率/得分 headers and values of the funding table
+        if "全年执行数" in row:
+            hdr = row
+            for i, v in enumerate(hdr):
+                if v in ("分值", "得分"):
+                    hdr[i] = None
+    s = compute(read_grid(g, "t"), P)
+    assert s.execution_weight == 0 and s.execution_score == 0 and s.weights_total == 90

@@ -247,6 +247,13 @@ def previous_marked_cells(result_sheet: Any, sheet_name: str) -> set[tuple[int, 
     return out
 
 
+def as_text(value: Any) -> Any:
+    """A string Excel would parse as a formula gets the apostrophe prefix (stays text)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def result_rows(patch: Patch, sheet_name: str) -> list[list[Any]]:
     """The 校验结果 table (header first); 单元格 becomes a link to the cell."""
     rows: list[list[Any]] = [list(RESULT_HEADER)]
@@ -254,8 +261,9 @@ def result_rows(patch: Patch, sheet_name: str) -> list[list[Any]]:
     for raw in patch.result_rows:
         row = list(raw) + [None] * (len(RESULT_HEADER) - len(raw))
         cell, target = row[cell_col], row[sheet_col] or sheet_name
+        row = [as_text(v) for v in row]  # submission text never becomes a formula
         if cell:
-            quoted = str(target).replace("'", "''")
+            quoted = str(target).replace("'", "''").replace('"', '""')
             row[cell_col] = f'=HYPERLINK("#\'{quoted}\'!{cell}","{cell}")'
         rows.append(row[: len(RESULT_HEADER)])
     if len(rows) == 1:
