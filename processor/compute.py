@@ -7,6 +7,7 @@ results; stated values stay on the record so the audit can compare the two.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from .model import FundingScore, Indicator, IndicatorScore, Record, Scores
 from .rules import Profile
@@ -58,14 +59,17 @@ def qualitative_level(text: str, profile: Profile) -> dict | None:
     t = norm(text)
     if not t:
         return None
-    names = []
-    for lvl in profile["qualitative"]["levels"]:
-        for name in [lvl["name"], *lvl.get("aliases", [])]:
-            names.append((norm(name), lvl))
-    for name, lvl in sorted(names, key=lambda x: len(x[0]), reverse=True):
-        if name and name in t:
+    for name, lvl in _level_names(profile):
+        if name in t:
             return lvl
     return None
+
+
+@lru_cache(maxsize=16)
+def _level_names(profile: Profile) -> list[tuple[str, dict]]:
+    """Level names and aliases, longest first (“部分达成…” before “达成…”)."""
+    names = [(norm(n), lvl) for lvl in profile["qualitative"]["levels"] for n in [lvl["name"], *lvl.get("aliases", [])]]
+    return sorted([x for x in names if x[0]], key=lambda x: len(x[0]), reverse=True)
 
 
 def target_of(ind: Indicator, profile: Profile) -> Target:

@@ -73,6 +73,8 @@ def check_grids(grids: list[Grid], file: str, profile: Profile | None = None) ->
     if not result.sheets:
         raise InputError("文件中没有可识别的项目支出绩效自评表（未找到“项目资金”或“绩效指标”表头）",
                          file=file, code="J503")
+    if all(s.record.is_blank for s in result.sheets):
+        raise InputError("自评表尚未填写（项目名称、资金数和指标值都是空的）", file=file, code="J503")
     return result
 
 

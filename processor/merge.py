@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .department import DepartmentTotals, evaluate, load_department, sentences
 from .engine import FileResult, SheetResult, check_file, cross_check
 from .errors import InputError
 from .findings import Finding, catalogue, make
@@ -478,8 +479,6 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
         cross_check(list(by_file.values()))
 
     # 评价方式
-    from .department import DepartmentTotals, evaluate, load_department, sentences
-
     totals: DepartmentTotals | None = None
     if options.department_file:
         totals = load_department(options.department_file)
@@ -500,7 +499,7 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
 
     table = tally(((p.method, p.sheet.scores.total_score, p.amount) for p in projects), bands)
     years = [p.record.year for p in projects if p.record.year]
-    year = (totals.year if totals and totals.year else None) or (max(set(years), key=years.count) if years else None)
+    year = (totals.year if totals and totals.year else None) or (max(sorted(set(years)), key=years.count) if years else None)
     total_projects = options.total_projects
     if total_projects is None and totals is not None:
         total_projects = totals.total_projects

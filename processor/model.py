@@ -7,7 +7,6 @@ cell it came from, so findings and patches can point at it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 
@@ -19,14 +18,17 @@ class Field:
     value: Any = None  # parsed: float for numbers, str for text, None when empty
     cell: str | None = None
 
-    @cached_property
+    @property
     def text(self) -> str:
         """The raw content as text ('' when empty)."""
-        if self.raw is None:
+        raw = self.raw
+        if raw is None:
             return ""
-        if isinstance(self.raw, float) and self.raw.is_integer():
-            return str(int(self.raw))
-        return str(self.raw).strip()
+        if isinstance(raw, str):
+            return raw.strip()
+        if isinstance(raw, float) and raw.is_integer():
+            return str(int(raw))
+        return str(raw).strip()
 
     @property
     def empty(self) -> bool:
@@ -126,6 +128,16 @@ class Record:
 
     def funding_row(self, kind: str) -> FundingRow | None:
         return next((f for f in self.funding if f.kind == kind), None)
+
+    @property
+    def is_blank(self) -> bool:
+        """A recognised form with nothing filled in: no project name, no money, no
+        indicator values (the template's pre-laid indicator names do not count)."""
+        if not self.project.empty:
+            return False
+        if any(not (r.initial.empty and r.budget.empty and r.executed.empty) for r in self.funding):
+            return False
+        return all(i.target.empty and i.actual.empty for i in self.indicators)
 
 
 @dataclass

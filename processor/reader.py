@@ -78,6 +78,7 @@ class _Sheet:
         self.g = grid
         self.r0, self.c0 = grid.origin_row, grid.origin_col
         self.keys = [[label_key(v) if isinstance(v, str) else "" for v in row] for row in grid.rows]
+        self._row_keys = [[(self.c0 + i, k) for i, k in enumerate(row) if k] for row in self.keys]
         self.merge_tl: dict[tuple[int, int], tuple[int, int]] = {}
         for r1, c1, r2, c2 in grid.merged:
             if (r2 - r1 + 1) * (c2 - c1 + 1) > 2000:
@@ -104,9 +105,9 @@ class _Sheet:
 
     def row_keys(self, r: int) -> list[tuple[int, str]]:
         rr = r - self.r0
-        if not 0 <= rr < len(self.keys):
+        if not 0 <= rr < len(self._row_keys):
             return []
-        return [(self.c0 + i, k) for i, k in enumerate(self.keys[rr]) if k]
+        return self._row_keys[rr]
 
     def field(self, r: int, c: int, value: Any = None, *, follow_merge: bool = False) -> Field:
         raw = self.get(r, c)

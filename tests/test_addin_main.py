@@ -235,7 +235,8 @@ def _alerts(book: Any) -> list[str]:
 @pytest.fixture
 def fake_engine(monkeypatch) -> types.SimpleNamespace:
     """A stand-in processor.engine + build_patch, so main()'s wiring is tested alone."""
-    filled = types.SimpleNamespace(project=types.SimpleNamespace(empty=False), funding=[], indicators=[])
+    filled = types.SimpleNamespace(project=types.SimpleNamespace(empty=False), funding=[], indicators=[],
+                                   is_blank=False)
     state = types.SimpleNamespace(result=types.SimpleNamespace(record=filled), error=None, grids=[])
 
     def check_grid(grid, file, profile):

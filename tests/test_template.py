@@ -413,11 +413,20 @@ def test_metadata_for_other_profile(tmp_path: Path) -> None:
 
 def test_reader_reads_the_template(built: Path) -> None:
     """The label reader (the general path) finds every block of the blank template."""
-    from processor.engine import check_file
+    import pytest
 
-    result = check_file(built)
-    assert len(result.sheets) == 1
-    rec = result.sheets[0].record
+    from processor.engine import check_file
+    from processor.errors import InputError
+    from processor.reader import read_grid
+    from processor.rules import load_profile
+    from processor.workbook import load_workbook
+
+    grids = load_workbook(built, load_profile()["limits"]).grids
+    assert len(grids) == 1
+    rec = read_grid(grids[0], str(built))
+    assert rec is not None and rec.is_blank
+    with pytest.raises(InputError, match="尚未填写"):  # a blank form is not checked as if filled
+        check_file(built)
     assert [f.kind for f in rec.funding] == ["total", "current", "carryover", "other"]
     assert rec.total is not None and rec.total.row == T.LAYOUT.total_row
     assert rec.indicators == []  # the pre-laid rows are placeholders

@@ -106,14 +106,8 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
 
 
 def is_blank_form(record: Any) -> bool:
-    """True when a recognised 自评表 has nothing filled in: no project name, no money,
-    no indicator values (the template's pre-laid indicator names do not count)."""
-    if not record.project.empty:
-        return False
-    for row in record.funding:
-        if not (row.initial.empty and row.budget.empty and row.executed.empty):
-            return False
-    return all(ind.target.empty and ind.actual.empty for ind in record.indicators)
+    """True when a recognised 自评表 has nothing filled in (see ``Record.is_blank``)."""
+    return record.is_blank
 
 
 def _alert(book: Any, message: str, mode: str) -> None:
