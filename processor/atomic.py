@@ -74,3 +74,11 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, make_parents: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    target = Path(path)
+    if make_parents:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(target, lambda tmp: tmp.write_bytes(data))

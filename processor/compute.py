@@ -6,6 +6,7 @@ results; stated values stay on the record so the audit can compare the two.
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
@@ -16,6 +17,8 @@ from .values import EQUAL, HIGHER, LOWER, Target, convert, norm, parse_actual, p
 
 def excel_round(x: float, ndigits: int = 2) -> float:
     """Excel's ROUND: half away from zero on the 15-significant-digit value."""
+    if not math.isfinite(x) or abs(x) >= 1e15:
+        return x  # beyond Excel's 15 significant digits there is nothing to round
     d = Decimal(f"{x:.15g}")
     q = Decimal(1).scaleb(-ndigits)
     r = d.copy_abs().quantize(q, rounding=ROUND_HALF_UP)

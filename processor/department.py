@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .fileio import decode_text
 from .findings import Finding, make
 from .values import fmt_num, fmt_pct, norm, parse_number
 
@@ -153,14 +154,8 @@ def _pairs_from_rows(rows: list[list[Any]], cell_of) -> list[tuple[Any, Any, str
 
 
 def _read_csv(path: Path) -> list[tuple[Any, Any, str | None]]:
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(path.read_bytes())
+    if text is None:
         raise InputError("部门数据文件的编码无法识别（请保存为 UTF-8 或 GBK 的 CSV）", file=str(path), code="J501")
     sample = text[:2048]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","

@@ -18,7 +18,6 @@ ties go to the later path in sort order.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +29,7 @@ from typing import Any
 from .department import DepartmentTotals, evaluate, load_department, sentences
 from .engine import FileResult, SheetResult, check_file, cross_check
 from .errors import InputError
+from .fileio import decode_text, sha256_file
 from .findings import Finding, catalogue, make
 from .model import Record
 from .report_text import (
@@ -222,15 +222,12 @@ def _stat_and_hash(f: InputFile) -> None:
     if f.size == 0:
         _fail(f, "J505", "文件为空（0 字节）")
         return
-    h = hashlib.sha256()
     try:
-        with open(f.path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+        digest = sha256_file(f.path)
     except OSError as exc:
         _fail(f, "J501", f"无法读取（{exc.strerror or exc}）")
         return
-    f.sha256 = h.hexdigest()
+    f.sha256 = digest
 
 
 def _fail(f: InputFile, code: str, reason: str) -> None:
@@ -404,13 +401,8 @@ def _names_of(record: Record, file_name: str) -> set[str]:
 def read_name_list(path: str | os.PathLike) -> list[str]:
     """A text file naming the 部门评价 projects, one per line (# starts a comment)."""
     raw = Path(path).read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(raw)
+    if text is None:
         text = raw.decode("utf-8", "replace")
     out = []
     for line in text.splitlines():

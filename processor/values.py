@@ -7,6 +7,7 @@ Submissions type numbers as text ("20.9万元", "100%", "１２", "2.48 万元")
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -87,7 +88,7 @@ def parse_number(raw: Any) -> Number:
     if raw is None or isinstance(raw, bool):
         return NO_NUMBER if raw is None else Number(None, ok=False)
     if isinstance(raw, (int, float)):
-        return Number(float(raw)) if raw == raw else Number(None, ok=False)  # NaN
+        return Number(float(raw)) if math.isfinite(raw) else Number(None, ok=False)  # NaN, ±inf
     if not isinstance(raw, str):
         return Number(None, ok=False)  # dates, times, errors
     if type(raw).__name__ == "Formula":
@@ -215,8 +216,8 @@ def parse_target(raw: Any, *, lower_is_better: bool = False) -> Target:
     if isinstance(raw, bool):
         return Target(str(raw))
     if isinstance(raw, (int, float)):
-        if raw != raw:
-            return Target("")
+        if not math.isfinite(raw):
+            return Target(str(raw))
         return Target(str(raw), EQUAL if raw == 100 else default_op, float(raw), None)
     return _parse_text(str(raw), default_op)
 

@@ -172,7 +172,8 @@ def test_empty_folder(tmp_path: Path):
 
 
 def test_collect_register_decides_the_newer_version(forms: Path):
-    from processor.collect.manifest import Manifest, ManifestEntry, sha256_file
+    from processor.collect.manifest import Manifest, ManifestEntry
+    from processor.fileio import sha256_file
 
     man = Manifest(forms)
     for name, received in (("v1.xlsx", "2025-01-10T09:00:00+08:00"), ("v2.xlsx", "2025-01-12T09:00:00+08:00")):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import email
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,6 +19,8 @@ from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
+from ..atomic import atomic_write_bytes
+from ..fileio import sha256_file
 from .attachments import Limits, extract
 from .manifest import Manifest, ManifestEntry
 from .safenames import MAX_NAME_BYTES, safe_dirname, safe_filename, unique_name
@@ -296,22 +296,8 @@ def guard_note(path: Path) -> str:
 
 
 def _same_content(path: Path, sha: str) -> bool:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest() == sha
+    return sha256_file(path) == sha
 
 
 def _write_new(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write_bytes(target, data)

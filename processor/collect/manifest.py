@@ -12,16 +12,16 @@ also keeps the sources already read (IMAP UIDs, message hashes) so that a second
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from ..atomic import atomic_write_bytes
+from ..fileio import decode_text, sha256_file
 
 MANIFEST_JSON = "收件登记.json"
 MANIFEST_CSV = "收件登记.csv"
@@ -108,27 +108,9 @@ CSV_COLUMNS: list[tuple[str, str]] = [
 ]
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write_bytes(path, data, make_parents=True)
 
 
 def _entry_from_dict(data: dict[str, Any]) -> ManifestEntry:
@@ -243,13 +225,8 @@ def _csv_safe(text: str) -> str:
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     raw = path.read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(raw)
+    if text is None:
         text = raw.decode("utf-8", "replace")
     title_to_key = {title: key for key, title in CSV_COLUMNS}
     rows = []

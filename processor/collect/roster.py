@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..fileio import decode_text
 from .checks import FileCheck, latest_per_project, normalize_unit
 from .manifest import Manifest, ManifestEntry, _csv_safe
 
@@ -88,14 +89,8 @@ def _find_columns(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
 
 
 def _rows_from_csv(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(path.read_bytes())
+    if text is None:
         raise InputError("名单文件的编码无法识别（请另存为 UTF-8 或 GBK 的 CSV）", file=str(path))
     sample = text[:4096]
     try:
