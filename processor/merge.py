@@ -211,7 +211,7 @@ def _stat_and_hash(f: InputFile) -> None:
     if base in COLLECT_FILES:
         _fail(f, "J505", "收件登记文件（由 collect 生成），不是自评表")
         return
-    if suffix not in WORKBOOK_SUFFIXES:
+    if suffix not in WORKBOOK_SUFFIXES and not (suffix not in ARCHIVES and _has_workbook_signature(f.path)):
         if suffix in ARCHIVES:
             _fail(f, "J505", f"压缩包（{suffix}），请解压后把其中的自评表放入文件夹再汇总")
         elif suffix in OTHER_SPREADSHEETS:
@@ -228,6 +228,16 @@ def _stat_and_hash(f: InputFile) -> None:
         _fail(f, "J501", f"无法读取（{exc.strerror or exc}）")
         return
     f.sha256 = digest
+
+
+def _has_workbook_signature(path: str) -> bool:
+    """Content decides, not the name: a zip (OOXML) or compound file (.xls) renamed."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return False
+    return head.startswith(b"PK\x03\x04") or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def _fail(f: InputFile, code: str, reason: str) -> None:

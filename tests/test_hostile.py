@@ -75,3 +75,92 @@ def test_formula_text_from_a_submission_stays_text_in_json(corpus):
     p = jixiao("check", "--format", "json", str(d / "formula_injection.xlsx"))
     data = json.loads(p.stdout)
     assert data[0]["project"].startswith("=")  # read as the text it is, never evaluated
+
+
+# ---------------------------------------------------------------- merge over the corpus
+
+OUR_FORMULA = __import__("re").compile(r"^=SUBTOTAL\(\d+,[A-Z]+\d+:[A-Z]+\d+\)$")
+MEMORY_CEILING_MB = 400  # stated in docs/security.md; the run measures about 50 MB
+
+MEASURE = """
+import sys
+from processor.cli import main
+code = main(sys.argv[1:])
+peak = next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]
+print(f"PEAK_KB={peak}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def regular_files(d: Path) -> list[str]:
+    out = []
+    for p in sorted(d.rglob("*")):
+        if p.is_symlink() or not p.is_dir():
+            out.append(p.relative_to(d).as_posix())
+    return out
+
+
+def test_merge_accounts_for_every_file_writes_no_submitted_formula_and_stays_small(corpus, tmp_path):
+    import json
+
+    import openpyxl
+
+    d, expect = corpus
+    names = regular_files(d)
+    before = {n: digest(d / n) for n in names}
+    out = tmp_path / "汇总.xlsx"
+    p = subprocess.run([sys.executable, "-c", MEASURE, "merge", str(d), "-o", str(out), "--json",
+                        str(tmp_path / "all.json")], capture_output=True, text=True, timeout=300)
+    assert p.returncode in (0, 1) and "Traceback" not in p.stderr, p.stderr
+    peak_mb = int(p.stderr.split("PEAK_KB=")[1].split()[0]) / 1024
+    assert peak_mb < MEMORY_CEILING_MB
+
+    wb = openpyxl.load_workbook(out)
+    listing = {row[1]: row[2] for row in wb["文件清单"].iter_rows(min_row=2, values_only=True) if row[1]}
+    assert sorted(listing) == names  # every file met is listed once, nothing silently dropped
+    for name, outcome in expect.items():
+        if name in listing:
+            assert listing[name] in (("已汇总", "重复") if outcome == "ok" else ("未汇总",)), name
+    for ws in wb:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    assert OUR_FORMULA.match(str(c.value)), f"{ws.title}!{c.coordinate}: {c.value}"
+    names_in_summary = [r[1] for r in wb["项目汇总"].iter_rows(min_row=2, values_only=True)]
+    assert '=HYPERLINK("http://x","y")' in names_in_summary  # visible text, not a live link
+    data = json.loads((tmp_path / "all.json").read_text(encoding="utf-8"))
+    assert data
+    assert {n: digest(d / n) for n in names} == before  # inputs unchanged
+
+
+def test_merge_killed_mid_write_leaves_the_previous_summary_intact(tmp_path):
+    import os
+    import signal
+    import time
+
+    from hostile_corpus import write_minimal_form
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(150):
+        write_minimal_form(src / f"单位{i:03d}.xlsx", project_name=f"项目{i:03d}")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "汇总.xlsx"
+    assert jixiao("merge", str(src), "-o", str(out)).returncode in (0, 1)
+    previous = out.read_bytes()
+    write_minimal_form(src / "新增.xlsx", project_name="新增项目")  # the next summary differs
+
+    proc = subprocess.Popen([sys.executable, "-m", "processor.cli", "merge", str(src), "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    killed_mid_write = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(p.name != out.name for p in out_dir.iterdir()):  # the temporary file exists: writing
+            os.kill(proc.pid, signal.SIGKILL)
+            killed_mid_write = True
+            break
+        time.sleep(0.0005)
+    proc.wait()
+    assert killed_mid_write, "merge finished before the kill; make the batch larger"
+    assert out.read_bytes() == previous  # the old summary, whole, under the final name
