@@ -35,7 +35,15 @@ def execution_score(rate: float | None, weight: float, profile: Profile) -> floa
 
 def denominator_key(record: Record, profile: Profile) -> str:
     """Which column 执行率 divides by: the form's own header wins over the profile."""
-    return record.rate_denominator or profile["execution"]["denominator"]
+    if record.rate_denominator:
+        return record.rate_denominator
+    wanted = profile["execution"]["denominator"]
+    cols = record.funding_columns
+    if cols and wanted not in cols:  # the table has only the other budget column
+        other = "initial" if wanted == "budget" else "budget"
+        if other in cols:
+            return other
+    return wanted
 
 
 def funding_rate(row, den_key: str) -> float | None:

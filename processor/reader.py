@@ -13,7 +13,7 @@ from typing import Any
 
 from .grid import Grid, addr
 from .model import EMPTY, Field, FundingRow, Indicator, Level1Group, Record, TotalRow
-from .values import is_blank, label_key, norm, parse_money, parse_number, parse_rate
+from .values import Number, is_blank, label_key, norm, parse_money, parse_number, parse_rate
 
 # ------------------------------------------------------------------ header vocabularies
 
@@ -43,11 +43,15 @@ def _indicator_key(key: str) -> str | None:
         return "level3"
     if "偏差" in key or "原因" in key:
         return "deviation"
-    if "实际" in key or key in ("完成值", "完成情况"):
+    if key in ("计量单位", "度量单位", "单位", "指标单位"):
+        return "unit"
+    if key in ("指标方向", "指标性质", "运算符", "运算符号", "比较符号", "比较方式", "指标类型", "符号"):
+        return "direction"
+    if "实际" in key or "完成值" in key or key == "完成情况":
         return "actual"
     if "指标值" in key or "目标值" in key:
         return "target"
-    if "分值" in key or "权重" in key:
+    if "分值" in key or "权重" in key or key == "满分":
         return "weight"
     if "得分" in key and not any(w in key for w in ("方法", "依据", "计算", "说明")):
         return "score"
@@ -63,7 +67,8 @@ _FUNDING_ROW_KINDS = (
 _TOP_FIELDS = {"project": ("项目名称",), "department": ("主管部门", "预算部门"),
                "unit": ("实施单位", "预算单位", "项目单位"), "method": ("评价方式", "评价类型")}
 _TOTAL_KEYS = ("总分", "合计", "总计", "总得分")
-_GRADE_KEYS = ("等级", "自评等级", "评价等级", "绩效等级")
+_GRADE_KEYS = ("自评等级", "评价等级", "绩效等级", "等级")
+_GRADE_NAMES = ("优", "良", "中", "差")
 _PLACEHOLDER = re.compile(r"^(?:三级)?指标\d*[:：]?$|^[.…。·]+$|^(?:例|示例|如)[:：]?.*$|^略$|^\d+$")
 _LEVEL1_WEIGHT = re.compile(r"^(.*?)[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]\s*$")
 _LETTER = re.compile(r"[（(]\s*([A-Za-z])\s*[)）]")
@@ -260,6 +265,9 @@ def _read_funding(s: _Sheet, rec: Record, hr: int, cols: dict[str, int], stop: i
     rec.funding_columns = {k: addr(hr, c) for k, c in cols.items()}
     rec.rate_denominator = _rate_denominator(s, hr, cols)
     first_value_col = min(c for k, c in cols.items())
+    scale = _money_scale(s, hr)
+    if scale != 1.0:
+        rec.notes.append(("R013", addr(hr, min(cols.values())), {}))
     seen: set[str] = set()
     for r in range(hr + 1, stop):
         keys = s.row_keys(r)
@@ -286,6 +294,8 @@ def _read_funding(s: _Sheet, rec: Record, hr: int, cols: dict[str, int], stop: i
                 n = parse_number(raw)
             else:
                 n, from_yuan = parse_money(raw)
+                if scale != 1.0 and n.value is not None and not from_yuan and parse_number(raw).unit is None:
+                    n = Number(n.value * scale, "万元")
                 if from_yuan:
                     rec.notes.append(("R009", addr(r, c), {"label": _col_label(s, hr, c), "found": str(raw),
                                                            "value": f"{n.value:g}"}))
@@ -295,6 +305,17 @@ def _read_funding(s: _Sheet, rec: Record, hr: int, cols: dict[str, int], stop: i
             f = Field(None if is_blank(raw) else raw, n.value, addr(r, c))
             setattr(row, key, f)
         rec.funding.append(row)
+
+
+def _money_scale(s: _Sheet, hr: int) -> float:
+    """1.0 for a table in 万元 (the norm); 1e-4 when its header says the money is in 元."""
+    texts = [norm(str(s.get(r, c))) for r in range(max(s.r0, hr - 2), hr + 1) for c in s.cols()
+             if isinstance(s.get(r, c), str)]
+    if any("万元" in t for t in texts):
+        return 1.0
+    if any(re.search(r"[(（]元[)）]|单位[:：]?元", t) for t in texts):
+        return 1e-4
+    return 1.0
 
 
 def _col_label(s: _Sheet, hr: int, c: int) -> str:
@@ -400,6 +421,8 @@ def _read_indicators(s: _Sheet, rec: Record, hr: int, cols: dict[str, int]) -> N
             else:
                 f = Field(f.raw, f.text if f.raw is not None else None, f.cell)
             setattr(ind, key, f)
+        if "unit" in cols or "direction" in cols:
+            _combine_target(s, r, cols, ind)
         ind.cells = {k: addr(r, c) for k, c in cols.items()}
         rec.indicators.append(ind)
     rec.level1_groups = list(groups.values())
@@ -407,6 +430,28 @@ def _read_indicators(s: _Sheet, rec: Record, hr: int, cols: dict[str, int]) -> N
         rec.notes.append(("R008", None, {"rows": "、".join(map(str, rec.ignored_rows))}))
     if rec.total is None:
         rec.notes.append(("R004", None, {}))
+
+
+_DIRECTION = {"≥": ("正向", "越大越好", "≥", ">=", "大于等于", "不低于", "高于", "大于"),
+              "≤": ("反向", "越小越好", "≤", "<=", "小于等于", "不高于", "低于", "小于"),
+              "＝": ("=", "＝", "等于")}
+
+
+def _combine_target(s: _Sheet, r: int, cols: dict[str, int], ind: Indicator) -> None:
+    """Forms with separate 指标方向 / 计量单位 columns: “≥” + “50” + “个” → “≥50个”."""
+    unit = s.get(r, cols["unit"]) if "unit" in cols else None
+    unit = "" if is_blank(unit) else norm(str(unit))
+    direction = s.get(r, cols["direction"]) if "direction" in cols else None
+    d = "" if is_blank(direction) else norm(str(direction))
+    symbol = next((sym for sym, words in _DIRECTION.items() if any(w in d for w in words)), "")
+    if "定性" in d:
+        return  # judged by the filler whatever number the cell holds
+    for key, prefix in (("target", symbol), ("actual", "")):
+        f = getattr(ind, key)
+        if f.raw is None or not parse_number(f.raw).ok or parse_number(f.raw).unit:
+            continue  # text already carries its operator or unit
+        text = f"{prefix}{f.text}{unit}"
+        setattr(ind, key, Field(text, text, f.cell))
 
 
 def _split_level1(text: str) -> tuple[str, float | None]:
@@ -450,6 +495,9 @@ def _read_grade(s: _Sheet, rec: Record) -> None:
     for r in range(start, s.g.max_row + 1):
         for c, k in s.row_keys(r):
             if k in _GRADE_KEYS:
-                f = _value_right_of(s, r, c, ())
-                rec.grade = f
+                rec.grade = _value_right_of(s, r, c, ())
+                return
+            label = next((g for g in _GRADE_KEYS if k.startswith(g) and len(k) > len(g)), None)
+            if label and k[len(label):][:1] in _GRADE_NAMES:  # “自评等级：优” in one cell
+                rec.grade = Field(k[len(label):], k[len(label):], addr(r, c))
                 return

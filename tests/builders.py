@@ -183,3 +183,12 @@ def cell_of(grid: Grid, text: str) -> str:
             if v == text:
                 return addr(grid.origin_row + i, grid.origin_col + j)
     raise KeyError(text)
+
+
+def replace_cells(grid: Grid, mapping: dict[Any, Any]) -> Grid:
+    """Replace every cell whose value is a key of ``mapping`` (header words, labels)."""
+    for row in grid.rows:
+        for i, v in enumerate(row):
+            if isinstance(v, str) and v in mapping:
+                row[i] = mapping[v]
+    return grid

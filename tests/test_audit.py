@@ -63,6 +63,7 @@ CASES = {
     "R008": (Form(placeholder_rows=2), None, None),
     "R009": (Form(total=(50, 50, "475000元", 10, 0.95, 9.5)), None, "E6"),
     "R010": (Form(), replace_text("年度资金总额", "资金情况"), "C5"),
+    "R013": (Form(), replace_text("项目资金（万元）", "项目资金（元）"), "C5"),
     "R012": (Form(year_text="（    年度）", project="测试项目"), None, "A1"),
     "F101": (Form(current=(50, 40, 47.5, "—", 0.95, "—")), None, "D6"),
     "F102": (Form(total=(50, 0, 47.5, 10, None, 9.5)), None, "D6"),

@@ -119,3 +119,67 @@ def test_repeated_header_row_is_skipped():
     g.rows.insert(hdr + 3, list(g.rows[hdr]))
     rec = read_grid(g, "f")
     assert len(rec.indicators) == 6
+
+
+def test_grade_written_inline_after_the_total():
+    g = make_grid(Form())
+    g.rows.append(["自评等级：优"] + [None] * (len(g.rows[0]) - 1))
+    rec = read_grid(g, "f")
+    assert rec.grade.text == "优" and rec.grade.cell == f"A{len(g.rows)}"
+
+
+def test_money_table_in_yuan_is_converted_to_wan_yuan():
+    from builders import replace_cells
+
+    g = make_grid(Form(total=(500000, 500000, 475000, 10, 0.95, 9.5), current=(500000, 500000, 475000, "—", 0.95, "—")))
+    replace_cells(g, {"项目资金（万元）": "项目资金（元）"})
+    rec = read_grid(g, "f")
+    total = rec.funding_row("total")
+    assert (total.budget.value, total.executed.value) == (50, 47.5)
+    assert ("R013", "C5", {}) in rec.notes
+
+
+def test_only_an_initial_budget_column_is_the_denominator():
+    from builders import replace_cells
+
+    from processor.compute import compute
+    from processor.rules import load_profile
+
+    g = make_grid(Form(total=(50, None, 47.5, 10, 0.95, 9.5)))
+    replace_cells(g, {"全年预算数": "备注"})
+    rec = read_grid(g, "f")
+    assert "budget" not in rec.funding_columns
+    assert compute(rec, load_profile()).execution_rate == pytest.approx(0.95)
+
+
+def test_separate_direction_and_unit_columns_make_the_target():
+    from processor.compute import compute
+    from processor.rules import load_profile
+
+    form = Form(indicator_columns=("l1", "l2", "l3", "deviation", "target", "actual", "weight", "score"),
+                indicators=[Ind("产出指标", "数量指标", "培训人次", 500, 450, 50, 45, "场地受限"),
+                            Ind("产出指标", "时效指标", "响应时间", 8, 10, 10, 8, "人手不足"),
+                            Ind("效益指标", "社会效益指标", "知晓率", 90, 93, 30, 30),
+                            Ind("满意度指标", "服务对象满意度指标", "满意度", 90, 96, 10, 10)],
+                total_row=(100, 102.5))
+    g = make_grid(form)
+    hdr = next(i for i, r in enumerate(g.rows) if "三级指标" in r)
+    g.rows[hdr][4] = "指标方向"  # the 偏差 column becomes 指标方向, and a 计量单位 column is added
+    for i, row in enumerate(g.rows):
+        row.append("计量单位" if i == hdr else None)
+    for i, (d, u) in enumerate([("正向", "人次"), ("反向", "小时"), ("≥", "%"), ("≥", "%")], start=hdr + 1):
+        g.rows[i][4], g.rows[i][-1] = d, u
+    rec = read_grid(g, "f")
+    assert [i.target.text for i in rec.indicators] == ["≥500人次", "≤8小时", "≥90%", "≥90%"]
+    s = compute(rec, load_profile())
+    assert [x.computed for x in s.indicators] == [45, 8, 30, 10]
+
+
+def test_other_header_words():
+    from builders import replace_cells
+
+    g = make_grid(Form())
+    replace_cells(g, {"分值": "满分", "实际完成值": "全年完成值", "得分": "自评得分", "三级指标": "指标名称"})
+    rec = read_grid(g, "f")
+    assert [i.weight.value for i in rec.indicators] == [20, 15, 10, 5, 30, 10]
+    assert rec.indicators[0].actual.text == "520人次"
