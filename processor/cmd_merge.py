@@ -80,9 +80,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"无法写入“{args.output}”（{exc.strerror or exc}）")
     print(f"{result.summary_line()}汇总表：{args.output}")
-    if result.count("failed") or result.severity_count("error"):
-        return 1
-    return 0
+    return 0  # the summary is written; what is wrong in the submissions is listed inside it
 
 
 class _Progress:

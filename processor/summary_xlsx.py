@@ -34,9 +34,9 @@ SHEET_FILES = "文件清单"
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` atomically: a temporary file beside ``path``, then a rename."""
-    from .atomic import atomic_write
+    from .atomic import atomic_write_bytes
 
-    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    atomic_write_bytes(path, data)
 
 
 def render(result) -> bytes:
@@ -66,6 +66,11 @@ def render(result) -> bytes:
         _department_sheet(wb, f, result)
     _findings_sheet(wb, f, result)
     _files_sheet(wb, f, result)
+    for ws in wb.worksheets():  # printable: A4 landscape, one page wide
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
     wb.close()
     return buf.getvalue()
 
@@ -112,6 +117,7 @@ def _header(ws, f: _Formats, row: int, columns: list[tuple[str, float]]) -> None
         ws.write_string(row, c, title, f.head)
         ws.set_column(c, c, width)
     ws.set_row(row, 30)
+    ws.repeat_rows(row)  # the header on every printed page
 
 
 # ---------------------------------------------------------------------- 项目汇总
