@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .compute import denominator_key, is_cost, is_satisfaction, target_of
+from .compute import denominator_key, excel_round, is_cost, is_satisfaction, target_of
 from .findings import Finding, make
 from .grid import Formula
 from .model import FUNDING_LABELS, FundingRow, IndicatorScore, Record, Scores
 from .rules import Profile
-from .values import fmt_num, fmt_pct, norm, parse_number
+from .values import fmt_num, fmt_pct, is_deadline, norm, parse_number
 
 DEN_CN = {"budget": "全年预算数", "initial": "年初预算数"}
 MONEY_COLS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
@@ -56,6 +56,17 @@ def audit(record: Record, scores: Scores, profile: Profile) -> list[Finding]:
 
 def _diff(a: float, b: float, tol: float) -> bool:
     return abs(a - b) > tol + 1e-9
+
+
+def _score_differs(stated: float, computed: float, tol: float) -> bool:
+    """A stated score is right when it is the computed one, also rounded to one decimal."""
+    return _diff(stated, computed, tol) and _diff(stated, excel_round(computed, 1), 1e-9)
+
+
+def _rate_differs(stated: float, computed: float, tol: float) -> bool:
+    """A stated rate is right when it is the computed one rounded to whole, 0.1 or 0.01 percent."""
+    return _diff(stated, computed, tol) and all(
+        _diff(stated * 100, excel_round(computed * 100, d), 1e-6) for d in (0, 1, 2))
 
 
 # ------------------------------------------------------------------ reading notes
@@ -103,7 +114,7 @@ def funding_rates(c: _Ctx) -> Iterator[Finding]:
             continue
         if row.rate.raw is None:
             yield c.f("F111", row.cells["rate"], label=label, expected=fmt_pct(fs.rate), formula=formula)
-        elif row.rate.value is not None and _diff(row.rate.value, fs.rate, c.tol["rate"]):
+        elif row.rate.value is not None and _rate_differs(row.rate.value, fs.rate, c.tol["rate"]):
             yield c.f("F103", row.rate.cell, label=label, expected=fmt_pct(fs.rate), found=fmt_pct(row.rate.value),
                       numerator=fmt_num(row.executed.value), denominator=fmt_num(den.value), formula=formula)
 
@@ -162,7 +173,7 @@ def execution_score(c: _Ctx) -> Iterator[Finding]:
     elif c.s.execution_rate < 1 - 1e-9 and stated >= weight - 1e-9 and expected < weight - 1e-9:
         yield c.f("F108", total.score.cell, rate=fmt_pct(c.s.execution_rate), found=fmt_num(stated),
                   expected=fmt_num(expected))
-    elif _diff(stated, expected, c.tol["score"]):
+    elif _score_differs(stated, expected, c.tol["score"]):
         yield c.f("F104", total.score.cell, expected=fmt_num(expected), found=fmt_num(stated),
                   rate=fmt_pct(c.s.execution_rate), weight=fmt_num(weight))
 
@@ -206,7 +217,7 @@ def indicator_values(c: _Ctx) -> Iterator[Finding]:
             continue
         if weight is not None and (stated < -1e-9 or stated > weight + 1e-9):
             yield c.f("I203", ind.score.cell, name=name, found=fmt_num(stated), weight=fmt_num(weight))
-        elif s.computed is not None and _diff(stated, s.computed, c.tol["score"]):
+        elif s.computed is not None and _score_differs(stated, s.computed, c.tol["score"]):
             yield c.f("I204", ind.score.cell, name=name, expected=fmt_num(s.computed), found=fmt_num(stated),
                       basis=_basis(s, c))
 
@@ -263,7 +274,7 @@ def indicator_quality(c: _Ctx) -> Iterator[Finding]:
         actual_is_vague = norm(ind.actual.text) in vague
         if actual_is_vague:
             yield c.f("I209", ind.actual.cell, name=ind.name, found=ind.actual.text)
-        if not ind.target.empty and not target.quantitative:
+        if not ind.target.empty and not target.quantitative and not is_deadline(ind.target.text):
             yield c.f("I210", ind.target.cell, name=ind.name, found=ind.target.text)
         if is_cost(ind, c.p) and target.quantitative and target.unit in ("万元", "元", "千元", "亿元"):
             from .values import convert
@@ -371,7 +382,7 @@ def totals(c: _Ctx) -> Iterator[Finding]:
     if "score" in t.cells:
         if t.score.raw is None:
             yield c.f("T303", t.cells["score"], expected=fmt_num(c.s.total_score))
-        elif t.score.value is not None and _diff(t.score.value, c.s.total_score, c.tol["score"]):
+        elif t.score.value is not None and _score_differs(t.score.value, c.s.total_score, c.tol["score"]):
             yield c.f("T304", t.score.cell, expected=fmt_num(c.s.total_score), found=fmt_num(t.score.value),
                       execution=fmt_num(c.s.execution_score), indicators=fmt_num(c.s.indicator_score))
     if c.s.uncapped_total is not None:

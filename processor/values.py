@@ -151,6 +151,11 @@ _FULL_COVERAGE = ("全覆盖", "全部完成", "全部覆盖", "全部")
 _ZERO_WORDS = ("零", "无")
 
 
+def is_deadline(text: str) -> bool:
+    """“2024年12月31日前”, “6月底”: a date, judged by the filler rather than computed."""
+    return bool(_DATE_LIKE.search(norm(text)))
+
+
 @dataclass(frozen=True)
 class Target:
     """A parsed 指标值 (or 实际完成值): op is None when the text is qualitative."""

@@ -170,3 +170,19 @@ def test_every_catalogued_check_is_exercised():
     tested_elsewhere = {"R001": "test_reader", "R011": "test_engine", "I223": "test_batch_flags_copied_indicator_sets"}
     codes = {c for c in catalogue() if c[0] in "RFIT"}
     assert codes - set(CASES) - set(tested_elsewhere) == set()
+
+
+def test_scores_rounded_to_one_decimal_and_rates_to_whole_percent_are_accepted():
+    form = Form(total=(50, 48, 46.87, 10, "98%", 9.8),  # 97.65% → “98%”; 9.765 → 9.77 → “9.8”
+                current=(50, 48, 46.87, "—", 0.9765, "—"),
+                indicators=inds(i0={"actual": "470人次", "score": 18.8, "deviation": "部分场次取消"}),
+                total_row=(100, 98.6))
+    codes = {f.code for f in findings_for(form)}
+    assert not codes & {"F103", "F104", "I204", "T304"}
+    off = {f.code for f in findings_for(form.with_(total=(50, 48, 46.87, 10, "96%", 9.5)))}
+    assert {"F103", "F104"} <= off
+
+
+def test_deadline_targets_are_not_called_unmeasurable():
+    found = findings_for(Form(indicators=inds(i2={"target": "2024年12月31日前", "actual": "2024年11月完成"})))
+    assert "I210" not in {f.code for f in found}
