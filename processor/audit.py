@@ -8,6 +8,7 @@ Arithmetic and completeness problems are errors, quality problems warnings.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from .compute import denominator_key, excel_round, is_cost, is_satisfaction, target_of
@@ -293,6 +294,7 @@ def indicator_quality(c: _Ctx) -> Iterator[Finding]:
                 yield c.f("I216", actual.cell, name=ind.name, found=actual.text)
 
 
+@lru_cache(maxsize=4096)
 def _core(name: str) -> str:
     """Reduce a category label for tolerant matching: 服务对象满意度标 ~ 服务对象满意度指标."""
     t = norm(name)

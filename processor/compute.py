@@ -55,14 +55,20 @@ def funding_rate(row, den_key: str) -> float | None:
 
 
 def is_cost(ind: Indicator, profile: Profile) -> bool:
-    fw = profile["framework"]
-    l1, l2 = norm(ind.level1.text), norm(ind.level2.text)
-    return l1.startswith(norm(fw["cost_level1"])) or "成本" in l2
+    return _category(ind.level1.text, ind.level2.text, profile)[0]
 
 
 def is_satisfaction(ind: Indicator, profile: Profile) -> bool:
+    return _category(ind.level1.text, ind.level2.text, profile)[1]
+
+
+@lru_cache(maxsize=4096)
+def _category(level1: str, level2: str, profile: Profile) -> tuple[bool, bool]:
+    """(cost, satisfaction) for a pair of category labels."""
     fw = profile["framework"]
-    return norm(ind.level1.text).startswith(norm(fw["satisfaction_level1"])) or "满意" in norm(ind.level2.text)
+    l1, l2 = norm(level1), norm(level2)
+    return (l1.startswith(norm(fw["cost_level1"])) or "成本" in l2,
+            l1.startswith(norm(fw["satisfaction_level1"])) or "满意" in l2)
 
 
 def qualitative_level(text: str, profile: Profile) -> dict | None:

@@ -37,6 +37,7 @@ class Finding:
         return (self.file or "", self.sheet or "", _ORDER[self.severity], _cell_key(self.cell), self.code)
 
 
+@lru_cache(maxsize=16384)
 def _cell_key(cell: str | None) -> tuple[int, int]:
     if not cell:
         return (0, 0)

@@ -9,6 +9,7 @@ or extra columns and missing optional columns are all read the same way.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from .grid import Grid, addr
@@ -18,6 +19,7 @@ from .values import Number, is_blank, label_key, norm, parse_money, parse_number
 # ------------------------------------------------------------------ header vocabularies
 
 
+@lru_cache(maxsize=4096)
 def _funding_key(key: str) -> str | None:
     if "执行率" in key:
         return "rate"
@@ -34,6 +36,7 @@ def _funding_key(key: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _indicator_key(key: str) -> str | None:
     if "一级指标" in key:
         return "level1"
@@ -82,6 +85,8 @@ class _Sheet:
     def __init__(self, grid: Grid):
         self.g = grid
         self.r0, self.c0 = grid.origin_row, grid.origin_col
+        self.nrows = len(grid.rows)
+        self.max_row, self.max_col = grid.max_row, grid.max_col
         self.keys = [[label_key(v) if isinstance(v, str) else "" for v in row] for row in grid.rows]
         self._row_keys = [[(self.c0 + i, k) for i, k in enumerate(row) if k] for row in self.keys]
         self.merge_tl: dict[tuple[int, int], tuple[int, int]] = {}
@@ -94,13 +99,18 @@ class _Sheet:
                         self.merge_tl[(r, c)] = (r1, c1)
 
     def rows(self) -> range:
-        return range(self.r0, self.g.max_row + 1)
+        return range(self.r0, self.max_row + 1)
 
     def cols(self) -> range:
-        return range(self.c0, self.g.max_col + 1)
+        return range(self.c0, self.max_col + 1)
 
     def get(self, r: int, c: int) -> Any:
-        return self.g.get(r, c)
+        rr, cc = r - self.r0, c - self.c0
+        if 0 <= rr < self.nrows:
+            line = self.g.rows[rr]
+            if 0 <= cc < len(line):
+                return line[cc]
+        return None
 
     def key(self, r: int, c: int) -> str:
         rr, cc = r - self.r0, c - self.c0
@@ -157,7 +167,7 @@ def read_grid(grid: Grid, file: str) -> Record | None:
     if funding_hdr is None:
         rec.notes.append(("R002", None, {}))
     else:
-        _read_funding(s, rec, *funding_hdr, stop=ind_hdr[0] if ind_hdr else s.g.max_row + 1)
+        _read_funding(s, rec, *funding_hdr, stop=ind_hdr[0] if ind_hdr else s.max_row + 1)
     if ind_hdr is None:
         rec.notes.append(("R003", None, {}))
     else:
@@ -221,7 +231,7 @@ def _find_indicator_header(s: _Sheet) -> tuple[int, dict[str, int]] | None:
 
 def _value_right_of(s: _Sheet, r: int, c: int, stop_keys: tuple[str, ...]) -> Field:
     """The first non-blank cell right of (r, c) that is not another label."""
-    for cc in range(c + 1, s.g.max_col + 1):
+    for cc in range(c + 1, s.max_col + 1):
         if (r, cc) in s.merge_tl and s.merge_tl[(r, cc)][1] <= c:
             continue  # part of the label's own merged cell
         v = s.get(r, cc)
@@ -373,7 +383,7 @@ def _read_indicators(s: _Sheet, rec: Record, hr: int, cols: dict[str, int]) -> N
     value_keys = [k for k in ("target", "actual", "weight", "score", "deviation") if k in cols]
     carry: dict[str, Field] = {"level1": EMPTY, "level2": EMPTY}
     groups: dict[str, Level1Group] = {}
-    for r in range(hr + 1, s.g.max_row + 1):
+    for r in range(hr + 1, s.max_row + 1):
         if _is_total_row(s, r):
             rec.total = _read_total(s, r, cols, rec.notes)
             break
@@ -492,7 +502,7 @@ def _read_total(s: _Sheet, r: int, cols: dict[str, int], notes: list) -> TotalRo
 
 def _read_grade(s: _Sheet, rec: Record) -> None:
     start = rec.total.row if rec.total else s.r0
-    for r in range(start, s.g.max_row + 1):
+    for r in range(start, s.max_row + 1):
         for c, k in s.row_keys(r):
             if k in _GRADE_KEYS:
                 rec.grade = _value_right_of(s, r, c, ())

@@ -38,3 +38,18 @@ def test_input_file_is_not_modified(tmp_path):
     before = src.read_bytes(), src.stat().st_mtime_ns
     check_file(src)
     assert (src.read_bytes(), src.stat().st_mtime_ns) == before
+
+
+def test_every_reader_variant_reads_the_same_from_a_real_file(tmp_path):
+    """The grid path and the calamine file path agree on every layout variant."""
+    from builders import make_grid, write_xlsx
+    from test_reader import VARIANTS
+
+    from processor.engine import check_grid
+
+    for i, (name, form) in enumerate(VARIANTS.items()):
+        grid = make_grid(form)
+        from_file = check_file(write_xlsx(tmp_path / f"v{i}.xlsx", grid)).sheets[0]
+        from_grid = check_grid(grid, from_file.file)
+        assert from_file.scores.as_json() == from_grid.scores.as_json(), name
+        assert [(f.code, f.cell) for f in from_file.findings] == [(f.code, f.cell) for f in from_grid.findings], name
