@@ -25,14 +25,12 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .cmd_common import profile_from_args
     from .engine import check_file, cross_check
     from .errors import InputError
-    from .rules import load_profile
 
-    try:
-        profile = load_profile(args.rules)
-    except InputError as exc:
-        print(f"jixiao：{exc}", file=sys.stderr)
+    profile = profile_from_args(args)
+    if profile is None:
         return 2
     results, failed = [], []
     for path in args.files:

@@ -35,9 +35,9 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .cmd_common import profile_from_args
     from .errors import InputError
     from .merge import MergeOptions, merge, read_name_list, to_json
-    from .rules import load_profile
     from .summary_xlsx import write_bytes, write_summary
 
     def fail(message: str) -> int:
@@ -51,10 +51,9 @@ def run(args: argparse.Namespace) -> int:
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir):
         return fail(f"输出文件夹不存在：{out_dir}")
-    try:
-        profile = load_profile(args.rules)
-    except InputError as exc:
-        return fail(str(exc))
+    profile = profile_from_args(args)
+    if profile is None:
+        return 2
     names = list(args.dept_eval)
     if args.dept_eval_list:
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 
@@ -15,14 +14,11 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .errors import InputError
-    from .rules import load_profile
+    from .cmd_common import profile_from_args
     from .template import build_template
 
-    try:
-        profile = load_profile(args.rules)
-    except InputError as exc:
-        print(f"jixiao：{exc}", file=sys.stderr)
+    profile = profile_from_args(args)
+    if profile is None:
         return 2
     out = Path(args.out)
     build_template(out, profile)
