@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .findings import SEVERITY_CN
+
 RESULT_SHEET = "校验结果"
 RESULT_HEADER = ["序号", "级别", "代码", "工作表", "单元格", "问题", "修改建议"]
 # fill colours per severity (ARGB without alpha for xlwings: "#RRGGBB")
@@ -40,9 +42,15 @@ class Patch:
 
 
 NOTE_AUTHOR = "jixiao"
+# a cell text starting with one of these is taken for a formula by Excel, WPS and LibreOffice
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def looks_like_formula(text: object) -> bool:
+    """True for submission text that a spreadsheet would evaluate if written as is."""
+    return isinstance(text, str) and text.startswith(FORMULA_START)
 # a replaced stated value is kept in the note so a second run sees the filler's number
 ORIGINAL_TAG = "〔原填写："
-_SEV_CN = {"error": "错误", "warning": "提示", "info": "信息"}
 
 
 def summary_text(findings) -> str:
@@ -110,7 +118,7 @@ def build_patch(result, tolerances: dict | None = None, extra_findings=()) -> Pa
     marks = []
     for cell, fs in sorted(by_cell.items()):
         worst = min(fs, key=lambda f: ("error", "warning", "info").index(f.severity)).severity
-        lines = [f"【{_SEV_CN[f.severity]} {f.code}】{f.message}\n修改建议：{f.fix}" for f in fs]
+        lines = [f"【{SEVERITY_CN[f.severity]} {f.code}】{f.message}\n修改建议：{f.fix}" for f in fs]
         if cell in replaced:
             lines.append(_replaced_line(replaced[cell]))
         marks.append(Mark(cell, worst, "\n".join(lines)))
@@ -118,7 +126,7 @@ def build_patch(result, tolerances: dict | None = None, extra_findings=()) -> Pa
         if cell not in by_cell:
             marks.append(Mark(cell, "info", _replaced_line(old)))
     rows = [
-        [i, _SEV_CN[f.severity], f.code, f.sheet or "", f.cell or "", f.message, f.fix]
+        [i, SEVERITY_CN[f.severity], f.code, f.sheet or "", f.cell or "", f.message, f.fix]
         for i, f in enumerate(sorted(findings, key=lambda f: f.sort_key()), start=1)
     ]
     return Patch(result.sheet, values, marks, rows, summary_text(findings))

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -32,17 +31,17 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook as _openpyxl_load
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.colors import Color
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .cell_marks import clear_marks, compose_note, fill_tag, is_our_note
 from .errors import InputError
-from .grid import Formula, Grid, addr, parse_addr
+from .findings import SEVERITY_CN
+from .grid import addr, parse_addr
 from .patch import (
     NOTE_AUTHOR,
     RESULT_HEADER,
@@ -54,14 +53,10 @@ from .patch import (
     restore_originals,
     summary_text,
 )
+from .read_openpyxl import form_sheets, grid_from_sheets, is_formula_cell
+from .write_text import set_text
 
-FILL_TAG = "〔原底色："
-NO_FILL = "无"
-_SEPARATOR = "—— 以上为原批注（作者：{author}），以下为 jixiao 校验 ——"
-_SEPARATOR_RE = re.compile(r"^—— 以上为原批注（作者：(.*)），以下为 jixiao 校验 ——$", re.M)
-_SEV_CN = {"error": "错误", "warning": "提示", "info": "信息"}
-_SEV_FROM_CN = {v: k for k, v in _SEV_CN.items()}
-_UNSAFE_START = ("=", "+", "-", "@")
+_SEV_FROM_CN = {v: k for k, v in SEVERITY_CN.items()}
 HEADER_FILL = "D9D9D9"
 NO_FINDINGS = "未发现问题。"
 RESULT_WIDTHS = (6, 6, 8, 16, 10, 60, 50)
@@ -109,187 +104,6 @@ def backup_path(src: str | Path) -> Path:
     return src.with_name(f"{src.stem}.bak{src.suffix}")
 
 
-# --------------------------------------------------------------------------- text safety
-
-
-def safe_text(value: Any) -> Any:
-    """Strings without the control characters XML cannot hold; other values unchanged."""
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
-
-
-def set_text(cell: Any, value: Any) -> None:
-    """Assign ``value``; a string that looks like a formula stays text (no injection)."""
-    value = safe_text(value)
-    cell.value = value
-    if isinstance(value, str) and value.startswith(_UNSAFE_START):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def is_formula_cell(cell: Any) -> bool:
-    value = cell.value
-    return cell.data_type == "f" or isinstance(value, (ArrayFormula, DataTableFormula)) or (
-        isinstance(value, str) and value.startswith("=") and cell.data_type != "s")
-
-
-def _formula_text(value: Any) -> str:
-    if isinstance(value, ArrayFormula):
-        return value.text or ""
-    if isinstance(value, DataTableFormula):
-        return "=TABLE()"
-    return str(value)
-
-
-def form_sheets(wb: Workbook) -> list[Worksheet]:
-    """The worksheets the engine reads: not the 校验结果 sheet, not very hidden ones."""
-    return [ws for ws in wb.worksheets
-            if isinstance(ws, Worksheet) and ws.title != RESULT_SHEET and ws.sheet_state != "veryHidden"]
-
-
-def grid_from_sheets(ws: Worksheet, values_ws: Worksheet, max_cells: int | None = None) -> Grid:
-    """One worksheet as a grid: cached values, ``Formula`` where a formula has none.
-
-    Integers become floats, as python-calamine gives them, so notes and results do not
-    depend on the reader.
-    """
-    cells: dict[tuple[int, int], Any] = {}
-    for (row, col), cell in ws._cells.items():  # sparse: only cells that exist in the file
-        value = cell.value
-        if is_formula_cell(cell):
-            cached = values_ws._cells.get((row, col))
-            cached_value = cached.value if cached is not None else None
-            value = Formula(_formula_text(value)) if cached_value is None else cached_value
-        if value is None or value == "":
-            continue
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        cells[(row, col)] = value
-    merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
-    if not cells:
-        return Grid(ws.title, [], 1, 1, merged)
-    rows = [r for r, _ in cells]
-    cols = [c for _, c in cells]
-    top, left, bottom, right = min(rows), min(cols), max(rows), max(cols)
-    if max_cells is not None and (bottom - top + 1) * (right - left + 1) > max_cells:
-        raise InputError(
-            f"工作表“{ws.title}”有 {bottom - top + 1} 行 × {right - left + 1} 列，超过单表 {max_cells} 个单元格的上限",
-            code="J504")
-    grid_rows = [[None] * (right - left + 1) for _ in range(bottom - top + 1)]
-    for (row, col), value in cells.items():
-        grid_rows[row - top][col - left] = value
-    return Grid(ws.title, grid_rows, top, left, merged)
-
-
-def grids_from_openpyxl(wb: Workbook, values_wb: Workbook, max_cells: int | None = None) -> list[Grid]:
-    """Grids of every form sheet, as :func:`processor.workbook.load_workbook` gives them."""
-    return [grid_from_sheets(ws, values_wb[ws.title], max_cells) for ws in form_sheets(wb)]
-
-
-# --------------------------------------------------------------------------- our notes
-
-
-@dataclass(frozen=True)
-class OurNote:
-    """A note written by an earlier run, taken apart."""
-
-    patch_text: str  # what the patch said (findings, 〔原填写：…〕)
-    fill_tag: str | None  # the cell's fill before the mark, see fill_tag()
-    user_text: str | None = None  # a note the user had on the cell before
-    user_author: str = ""
-
-
-def compose_note(patch_text: str, old_fill: str, user: Comment | None = None) -> str:
-    text = f"{patch_text}\n{FILL_TAG}{old_fill}〕"
-    if user is not None and (user.text or "").strip():
-        text = f"{user.text}\n{_SEPARATOR.format(author=user.author or '')}\n{text}"
-    return safe_text(text)
-
-
-def parse_note(text: str) -> OurNote:
-    user_text, user_author = None, ""
-    seps = list(_SEPARATOR_RE.finditer(text))
-    if seps:
-        sep = seps[-1]
-        user_text, user_author = text[: sep.start()].rstrip("\n"), sep.group(1)
-        text = text[sep.end():].lstrip("\n")
-    tag = None
-    last_nl = text.rfind("\n")
-    last = text[last_nl + 1:]
-    if last.startswith(FILL_TAG) and last.endswith("〕"):
-        tag = last[len(FILL_TAG):-1]
-        text = text[:max(last_nl, 0)]
-    return OurNote(text, tag, user_text, user_author)
-
-
-def is_our_note(comment: Comment | None) -> bool:
-    return comment is not None and (comment.author or "").strip() == NOTE_AUTHOR
-
-
-def our_notes(ws: Worksheet) -> dict[str, OurNote]:
-    return {cell.coordinate: parse_note(cell.comment.text or "")
-            for cell in ws._cells.values() if is_our_note(cell.comment)}
-
-
-# --------------------------------------------------------------------------- fills
-
-
-def _colour_token(colour: Color | None) -> str:
-    if colour is None:
-        return "auto"
-    tint = f"~{colour.tint:g}" if colour.tint else ""
-    if colour.type == "rgb" and isinstance(colour.rgb, str):
-        rgb = colour.rgb.upper()
-        return (rgb[2:] if len(rgb) == 8 and rgb.startswith("FF") else rgb) + tint
-    if colour.type == "theme":
-        return f"t{colour.theme}{tint}"
-    if colour.type == "indexed":
-        return f"i{colour.indexed}{tint}"
-    return "auto"
-
-
-def _colour_from(token: str) -> Color | None:
-    if token == "auto":
-        return None
-    tint = 0.0
-    if "~" in token:
-        token, raw = token.split("~", 1)
-        tint = float(raw)
-    if token.startswith("t"):
-        return Color(theme=int(token[1:]), tint=tint)
-    if token.startswith("i"):
-        return Color(indexed=int(token[1:]), tint=tint)
-    return Color(rgb=token if len(token) == 8 else "FF" + token, tint=tint)
-
-
-def fill_tag(fill: Any) -> str:
-    """The fill as short text for the note: ``无``, ``FFFF00`` (solid), or
-    ``pattern:fg:bg`` (e.g. ``solid:t4~0.4:auto``). Gradient fills are not kept."""
-    # cell.fill is a StyleProxy around the fill: ask for its tag, not its class
-    if getattr(fill, "tagname", None) != "patternFill" or not fill.fill_type:
-        return NO_FILL
-    fg, bg = _colour_token(fill.fgColor), _colour_token(fill.bgColor)
-    if fill.fill_type == "solid" and ":" not in fg and re.fullmatch(r"[0-9A-F]{6}", fg):
-        return fg
-    return f"{fill.fill_type}:{fg}:{bg}"
-
-
-def fill_from_tag(tag: str) -> PatternFill:
-    try:
-        if tag == NO_FILL or not tag:
-            return PatternFill(fill_type=None)
-        if ":" not in tag:
-            return PatternFill("solid", fgColor=_colour_from(tag))
-        pattern, fg, bg = tag.split(":", 2)
-        return PatternFill(pattern, fgColor=_colour_from(fg) or Color(), bgColor=_colour_from(bg) or Color())
-    except (ValueError, TypeError):
-        return PatternFill(fill_type=None)
-
-
 # --------------------------------------------------------------------------- writing
 
 
@@ -302,23 +116,6 @@ def anchor(ws: Worksheet, a1: str) -> Any:
             if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
                 return ws.cell(rng.min_row, rng.min_col)
     return cell
-
-
-def clear_marks(ws: Worksheet) -> dict[str, str]:
-    """Undo an earlier run's marks: restore fills and user notes, drop our notes.
-
-    Returns cell → the patch text of each removed note, for ``restore_originals``.
-    """
-    out: dict[str, str] = {}
-    for cell in list(ws._cells.values()):
-        if not is_our_note(cell.comment):
-            continue
-        note = parse_note(cell.comment.text or "")
-        out[cell.coordinate] = note.patch_text
-        if note.fill_tag is not None:
-            cell.fill = fill_from_tag(note.fill_tag)
-        cell.comment = Comment(note.user_text, note.user_author) if note.user_text else None
-    return out
 
 
 def _note_size(text: str) -> tuple[int, int]:
@@ -374,7 +171,7 @@ def result_rows(result: Any, patches: list[Patch]) -> list[list[Any]]:
     """Rows of the 校验结果 sheet: file-level findings first, then each sheet's, numbered."""
     rows: list[list[Any]] = []
     for f in sorted(result.findings, key=lambda f: f.sort_key()):
-        rows.append([0, _SEV_CN[f.severity], f.code, f.sheet or "", f.cell or "", f.message, f.fix])
+        rows.append([0, SEVERITY_CN[f.severity], f.code, f.sheet or "", f.cell or "", f.message, f.fix])
     for patch in patches:
         rows.extend(list(r) for r in patch.result_rows)
     for i, row in enumerate(rows, start=1):
@@ -601,22 +398,14 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 __all__ = [
-    "FILL_TAG",
     "FillOutcome",
     "anchor",
     "apply_patch",
     "backup_path",
-    "clear_marks",
     "default_output",
     "fill_file",
-    "fill_from_tag",
-    "fill_tag",
     "fill_workbook",
-    "grid_from_sheets",
-    "grids_from_openpyxl",
-    "parse_note",
     "result_rows",
-    "set_text",
     "workbook_bytes",
     "write_result_sheet",
 ]

@@ -17,6 +17,14 @@ from openpyxl.styles.colors import Color
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
+from processor.cell_marks import (
+    FILL_TAG,
+    clear_marks,
+    compose_note,
+    fill_from_tag,
+    fill_tag,
+    parse_note,
+)
 from processor.cli import main
 from processor.engine import check_file
 from processor.errors import InputError
@@ -28,16 +36,7 @@ from processor.patch import (
     SEVERITY_FILL,
     restore_originals,
 )
-from processor.write_openpyxl import (
-    FILL_TAG,
-    clear_marks,
-    compose_note,
-    default_output,
-    fill_file,
-    fill_from_tag,
-    fill_tag,
-    parse_note,
-)
+from processor.write_openpyxl import default_output, fill_file
 from processor.xlsx_cache import fill_cached_values
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

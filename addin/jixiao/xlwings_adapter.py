@@ -13,11 +13,12 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from processor.findings import SEVERITY_CN
 from processor.grid import Grid, MergedRange, parse_addr
-from processor.patch import RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL, Patch
+from processor.patch import RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL, Patch, looks_like_formula
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-_SEVERITY_FROM_CN = {"错误": "error", "提示": "warning", "信息": "info"}
+_SEVERITY_FROM_CN = {cn: sev for sev, cn in SEVERITY_CN.items()}
 HEADER_FILL = "#D9D9D9"
 NO_FINDINGS = "未发现问题。"
 
@@ -249,7 +250,7 @@ def previous_marked_cells(result_sheet: Any, sheet_name: str) -> set[tuple[int, 
 
 def as_text(value: Any) -> Any:
     """A string Excel would parse as a formula gets the apostrophe prefix (stays text)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if looks_like_formula(value):
         return "'" + value
     return value
 
