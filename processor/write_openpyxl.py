@@ -1,4 +1,7 @@
-"""The openpyxl edge of ``jixiao fill``: read a workbook into grids, apply the engine's patch.
+"""The openpyxl edge of ``jixiao fill``: apply the engine's patch and save the copy.
+
+Reading is in :mod:`processor.read_openpyxl`, the marks' notes and fills in
+:mod:`processor.cell_marks`, the text-stays-text rule in :mod:`processor.write_text`.
 
 The engine decides *what* to write (:func:`processor.patch.build_patch`); this module
 only knows *how* with openpyxl, the same way ``jixiao.xlwings_adapter`` does it in Excel:
