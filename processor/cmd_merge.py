@@ -31,6 +31,8 @@ def register(sub) -> None:
     p.add_argument("--dept-eval-list", metavar="名单文件", help="部门评价项目名单，每行一个项目名称或文件名")
     p.add_argument("--total-projects", type=int, metavar="N", help="部门项目总数（默认：已汇总的项目数）")
     p.add_argument("--department-name", metavar="名称", help="报告文字中的部门简称，如“区信访办”")
+    p.add_argument("--roster", metavar="名单文件",
+                   help="应报送单位名单（CSV 或 xlsx：单位、联系人、邮箱），列出未提交和有错误的单位")
     p.set_defaults(func=run)
 
 
@@ -63,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
     exclude = [os.path.abspath(args.output)] + ([os.path.abspath(args.json)] if args.json else [])
     options = MergeOptions(dept_evaluated=names, total_projects=args.total_projects,
                            department_name=args.department_name, department_file=args.department,
-                           workers=args.workers, exclude=exclude)
+                           workers=args.workers, exclude=exclude, roster=args.roster)
     try:
         with _Progress(enabled=sys.stderr.isatty()) as bar:
             result = merge(args.paths, profile, options, progress=bar.advance, on_discovered=bar.start)
-    except InputError as exc:  # the department file
+    except InputError as exc:  # the department or roster file
         return fail(str(exc))
     try:
         write_summary(result, args.output)

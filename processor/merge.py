@@ -61,6 +61,7 @@ class MergeOptions:
     department_file: str | None = None  # totals: see processor.department
     workers: int | None = None  # None: automatic
     exclude: Sequence[str] = ()  # absolute paths never read (our own output)
+    roster: str | None = None  # expected units (单位, 联系人, 邮箱): who sent nothing, who has errors
 
 
 @dataclass
@@ -151,6 +152,7 @@ class MergeResult:
     department: Any = None  # processor.department.DepartmentReport
     department_sentences: list[str] = field(default_factory=list)
     unmatched_dept_names: list[str] = field(default_factory=list)
+    roster: Any = None  # processor.collect.roster.RosterReport with --roster
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -159,9 +161,13 @@ class MergeResult:
         return sum(1 for f in self.findings if f.severity == severity)
 
     def summary_line(self) -> str:
-        return (f"共发现 {len(self.files)} 个文件：已汇总 {self.count('merged')} 个（{len(self.projects)} 个项目），"
+        line = (f"共发现 {len(self.files)} 个文件：已汇总 {self.count('merged')} 个（{len(self.projects)} 个项目），"
                 f"未汇总 {self.count('failed')} 个，重复 {self.count('duplicate')} 个；"
                 f"发现错误 {self.severity_count('error')} 个、提示 {self.severity_count('warning')} 个。")
+        if self.roster is not None:
+            line += (f"名单 {len(self.roster.units)} 个单位：未提交 {len(self.roster.by_status('missing'))} 个，"
+                     f"有错误 {len(self.roster.by_status('errors'))} 个。")
+        return line
 
 
 # ---------------------------------------------------------------------- discovery
@@ -461,6 +467,11 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
           *, progress: Callable[[InputFile], None] | None = None,
           on_discovered: Callable[[int], None] | None = None) -> MergeResult:
     options = options or MergeOptions()
+    units = None
+    if options.roster:  # read first: a bad roster stops before any workbook is read
+        from .collect.roster import load_roster
+
+        units = load_roster(options.roster)
     files = discover(paths, options.exclude)
     for f in files:
         _stat_and_hash(f)
@@ -529,8 +540,13 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
         findings.extend(report.findings)
     findings.extend(extra)
     findings.sort(key=Finding.sort_key)
+    roster = None
+    if units is not None:
+        from .merge_roster import roster_report
+
+        roster = roster_report(units, files)
     return MergeResult(profile, files, projects, findings, table, text, report,
-                       sentences(report) if report else [], unmatched)
+                       sentences(report) if report else [], unmatched, roster)
 
 
 def _jsonable(obj: Any) -> Any:
@@ -559,5 +575,9 @@ def to_json(result: MergeResult) -> dict[str, Any]:
         "bands": result.bands.as_json(),
         "paragraph": result.paragraph,
         "department": result.department.as_json() if result.department else None,
+        "roster": None if result.roster is None else [
+            {"unit": u.unit.name, "contact": u.unit.contact, "emails": u.unit.emails, "status": u.status,
+             "status_cn": u.label, "matched_by": u.matched_by, "files": [fc.entry.saved_path for fc in u.files]}
+            for u in result.roster.units],
         "findings": [{"file": f.file, **f.as_json()} for f in result.findings],
     }

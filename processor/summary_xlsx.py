@@ -30,6 +30,7 @@ SHEET_TEXT = "报告文字"
 SHEET_DEPT = "部门指标"
 SHEET_FINDINGS = "问题清单"
 SHEET_FILES = "文件清单"
+SHEET_ROSTER = "报送情况"
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -66,6 +67,8 @@ def render(result) -> bytes:
         _department_sheet(wb, f, result)
     _findings_sheet(wb, f, result)
     _files_sheet(wb, f, result)
+    if result.roster is not None:
+        _roster_sheet(wb, f, result.roster)
     for ws in wb.worksheets():  # printable: A4 landscape, one page wide
         ws.set_paper(9)
         ws.set_landscape()
@@ -321,3 +324,31 @@ def _files_sheet(wb, f: _Formats, result) -> None:
         _put(ws, i, 10, item.sha256 or "", f.text)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(result.files), 1), len(FILE_COLUMNS) - 1)
+
+
+# ---------------------------------------------------------------------- 报送情况
+
+ROSTER_COLUMNS: list[tuple[str, float]] = [
+    ("序号", 6), ("单位", 30), ("联系人", 10), ("邮箱", 28), ("状态", 16), ("匹配方式", 10),
+    ("文件", 50), ("错误数", 8),
+]
+
+
+def _roster_sheet(wb, f: _Formats, report) -> None:
+    """Every unit on the roster: 未提交 / 有错误 / 已提交, with the files matched to it."""
+    ws = wb.add_worksheet(SHEET_ROSTER)
+    _header(ws, f, 0, ROSTER_COLUMNS)
+    order = {"missing": 0, "no_workbook": 1, "errors": 2, "ok": 3}
+    units = sorted(report.units, key=lambda u: (order.get(u.status, 9), u.unit.row))
+    for i, u in enumerate(units, start=1):
+        _put(ws, i, 0, i, f.int)
+        _put(ws, i, 1, u.unit.name, f.text)
+        _put(ws, i, 2, u.unit.contact, f.text)
+        _put(ws, i, 3, "、".join(u.unit.emails), f.text)
+        ws.write_string(i, 4, u.label, f.good if u.status == "ok" else f.bad)
+        _put(ws, i, 5, u.matched_by, f.text)
+        _put(ws, i, 6, "、".join(fc.entry.saved_path for fc in u.files), f.text)
+        _put(ws, i, 7, sum(len(fc.errors) + (1 if fc.unreadable else 0) for fc in u.files), f.int)
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(len(units), 1), len(ROSTER_COLUMNS) - 1)
+

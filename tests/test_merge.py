@@ -187,3 +187,29 @@ def test_collect_register_decides_the_newer_version(forms: Path):
     assert got["单位C/v1.xlsx"].reason == "被“单位C/v2.xlsx”的新版本替代"
     assert got["单位C/v2.xlsx"].sender == "单位C <c@example.com>"
     assert got["收件登记.json"].status_cn == "未汇总" and "收件登记" in got["收件登记.json"].reason
+
+
+def test_roster_lists_missing_units_and_units_with_errors(tmp_path: Path, capsys):
+    from builders import Form, make_grid, write_xlsx
+
+    src = tmp_path / "收件"
+    src.mkdir()
+    write_xlsx(src / "甲.xlsx", make_grid(Form(project="甲项目", unit="甲中心")))
+    write_xlsx(src / "乙.xlsx", make_grid(Form(project="乙项目", unit="乙中心", total_row=(100, 90))))  # T304
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位,联系人,邮箱\n甲中心,张三,zhang@a.cn\n乙中心,李四,li@b.cn\n丙中心,王五,wang@c.cn\n",
+                      encoding="gbk")
+    out = tmp_path / "汇总.xlsx"
+    assert main(["merge", str(src), "-o", str(out), "--roster", str(roster), "--json", str(tmp_path / "a.json")]) == 0
+    assert "未提交 1 个，有错误 1 个" in capsys.readouterr().out
+    rows = list(load_workbook(out)["报送情况"].iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[4]) for r in rows] == [("丙中心", "未提交"), ("乙中心", "有错误"), ("甲中心", "已提交")]
+    data = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert {u["unit"]: u["status"] for u in data["roster"]} == {"甲中心": "ok", "乙中心": "errors", "丙中心": "missing"}
+
+
+def test_bad_roster_stops_before_reading(tmp_path: Path, capsys):
+    bad = tmp_path / "名单.csv"
+    bad.write_text("随便,什么\n1,2\n", encoding="utf-8")
+    assert main(["merge", str(tmp_path), "-o", str(tmp_path / "x.xlsx"), "--roster", str(bad)]) == 2
+    assert "名单" in capsys.readouterr().err
