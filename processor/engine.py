@@ -12,7 +12,7 @@ from .findings import Finding, make
 from .grid import Grid
 from .model import Record, Scores
 from .patch import RESULT_SHEET
-from .reader import read_grid
+from .reader import read_grid, split_forms
 from .rules import Profile, load_profile
 from .workbook import load_workbook
 
@@ -58,18 +58,21 @@ def check_grid(grid: Grid, file: str, profile: Profile | None = None) -> SheetRe
     return SheetResult(file, grid.sheet, record, scores, audit(record, scores, profile))
 
 
+def check_sheet(grid: Grid, file: str, profile: Profile | None = None) -> list[SheetResult]:
+    """Every 自评表 on one worksheet (usually one; reports sometimes stack several)."""
+    return [s for s in (check_grid(g, file, profile) for g in split_forms(grid)) if s is not None]
+
+
 def check_grids(grids: list[Grid], file: str, profile: Profile | None = None) -> FileResult:
     profile = profile or load_profile()
     result = FileResult(file)
     for grid in grids:
         if grid.sheet == RESULT_SHEET:
             continue  # our own 校验结果 sheet from an earlier fill
-        sheet = check_grid(grid, file, profile)
-        if sheet is None:
-            if any(any(v not in (None, "") for v in row) for row in grid.rows):
-                result.findings.append(make("R001", sheet=grid.sheet, file=file))
-            continue
-        result.sheets.append(sheet)
+        forms = check_sheet(grid, file, profile)
+        if not forms and any(any(v not in (None, "") for v in row) for row in grid.rows):
+            result.findings.append(make("R001", sheet=grid.sheet, file=file))
+        result.sheets.extend(forms)
     if not result.sheets:
         raise InputError("文件中没有可识别的项目支出绩效自评表（未找到“项目资金”或“绩效指标”表头）",
                          file=file, code="J503")

@@ -56,7 +56,10 @@ ORIGINAL_TAG = "〔原填写："
 def summary_text(findings) -> str:
     from .findings import counts
 
-    n = counts(findings)
+    return _summary_from_counts(counts(findings))
+
+
+def _summary_from_counts(n: dict[str, int]) -> str:
     if not n["error"] and not n["warning"]:
         return "校验通过，未发现错误或提示" + (f"（{n['info']} 条说明）" if n["info"] else "")
     text = f"发现 {n['error']} 个错误、{n['warning']} 个提示"
@@ -181,3 +184,19 @@ def restore_originals(grid, notes: dict[str, str]) -> None:
                 line[c] = None if raw is None else float(raw)
             except ValueError:
                 line[c] = raw
+
+
+def merge_patches(patches: list[Patch]) -> Patch:
+    """One patch for a sheet that holds several 自评表 (their cells never overlap)."""
+    if len(patches) == 1:
+        return patches[0]
+    merged = Patch(patches[0].sheet)
+    for p in patches:
+        merged.values += p.values
+        merged.marks += p.marks
+        merged.result_rows += p.result_rows
+    merged.result_rows = [[i, *row[1:]] for i, row in enumerate(merged.result_rows, start=1)]
+    counts = {sev: sum(1 for row in merged.result_rows if row[1] == cn) for sev, cn in SEVERITY_CN.items()}
+    merged.summary = f"共 {len(patches)} 张自评表：" + _summary_from_counts(counts)
+    return merged
+

@@ -62,7 +62,7 @@ def _indicator_key(key: str) -> str | None:
 
 
 _FUNDING_ROW_KINDS = (
-    ("total", ("资金总额", "年度资金", "合计", "总计")),
+    ("total", ("资金总额", "年度资金", "合计", "总计", "总额")),
     ("current", ("财政拨款", "财政资金", "当年拨款", "本年拨款")),
     ("carryover", ("结转",)),
     ("other", ("其他资金", "其他")),
@@ -143,6 +143,40 @@ class _Sheet:
 # ------------------------------------------------------------------ the reader
 
 
+def split_forms(grid: Grid) -> list[Grid]:
+    """Several 自评表 stacked on one sheet (as reports publish them) → one grid each.
+
+    Each funding header starts a form; the form begins at the nearest title (“…自评表”)
+    or 项目名称 row above it. Cell addresses stay true (the sub-grids keep their origin).
+    """
+    s = _Sheet(grid)
+    headers: list[int] = []
+    hdr = _find_funding_header(s)
+    while hdr is not None:
+        headers.append(hdr[0])
+        hdr = _find_funding_header(s, hdr[0] + 1)
+    if len(headers) < 2:
+        return [grid]
+    starts = [s.r0]
+    for prev, h in zip(headers, headers[1:]):
+        start = h
+        for r in range(h - 1, prev, -1):
+            keys = [k for _, k in s.row_keys(r)]
+            if any(k.startswith("项目名称") for k in keys):
+                start = r
+            if any("自评表" in k for k in keys):
+                start = r
+                break
+        starts.append(start)
+    ends = starts[1:] + [s.max_row + 1]
+    out = []
+    for a, b in zip(starts, ends):
+        rows = grid.rows[a - s.r0:b - s.r0]
+        merged = [m for m in grid.merged if a <= m[0] and m[2] < b]
+        out.append(Grid(grid.sheet, rows, a, grid.origin_col, merged))
+    return out
+
+
 def looks_like_form(grid: Grid) -> bool:
     """Cheap test used to skip sheets that are not a 自评表 at all."""
     return read_grid(grid, "") is not None
@@ -203,16 +237,26 @@ def _find_year(s: _Sheet, before_row: int) -> int | None:
     return None
 
 
-def _find_funding_header(s: _Sheet) -> tuple[int, dict[str, int]] | None:
-    for r in s.rows():
-        cols: dict[str, int] = {}
-        for c, k in s.row_keys(r):
-            key = _funding_key(k)
-            if key and key not in cols:
-                cols[key] = c
+def _find_funding_header(s: _Sheet, start: int | None = None) -> tuple[int, dict[str, int]] | None:
+    for r in range(start or s.r0, s.max_row + 1):
+        cols = _funding_columns(s.row_keys(r))
         if "executed" in cols and ("rate" in cols or "budget" in cols or "initial" in cols):
             return (r, cols)
     return None
+
+
+def _funding_columns(keys: list[tuple[int, str]]) -> dict[str, int]:
+    """Column of each funding key. Where several headers match one key (四川: “年度预算数
+    （万元）” over the labels, then 年初预算 / 调整后预算数), the most specific wins."""
+    best: dict[str, tuple[int, int]] = {}
+    for c, k in keys:
+        key = _funding_key(k)
+        if not key:
+            continue
+        rank = (2 if any(w in k for w in ("调整", "全年")) else 0) - (2 if ("万元" in k or "资金" in k) else 0)
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, c)
+    return {key: c for key, (_, c) in best.items()}
 
 
 def _find_indicator_header(s: _Sheet) -> tuple[int, dict[str, int]] | None:
@@ -268,6 +312,8 @@ def _classify_funding_label(k: str) -> str | None:
     for kind, words in _FUNDING_ROW_KINDS:
         if any(w in k for w in words):
             return kind
+    if k.endswith(("资金", "拨款", "收入")):
+        return "other"  # 财政专户管理资金, 单位资金, 事业收入 …: more 其中 rows
     return None
 
 
@@ -291,7 +337,7 @@ def _read_funding(s: _Sheet, rec: Record, hr: int, cols: dict[str, int], stop: i
             if kind:
                 label_col = c
                 break
-        if kind is None or kind in seen:
+        if kind is None or (kind == "total" and kind in seen):
             continue
         seen.add(kind)
         row = FundingRow(kind=kind, label=s.text_field(r, label_col), row=r)
@@ -460,7 +506,10 @@ def _combine_target(s: _Sheet, r: int, cols: dict[str, int], ind: Indicator) -> 
         f = getattr(ind, key)
         if f.raw is None or not parse_number(f.raw).ok or parse_number(f.raw).unit:
             continue  # text already carries its operator or unit
-        text = f"{prefix}{f.text}{unit}"
+        number = f.text
+        if unit in ("%", "百分比") and isinstance(f.raw, float) and abs(f.raw) <= 1.5:
+            number = f"{f.raw * 100:g}"  # a percent-formatted cell holds 0.95 for 95%
+        text = f"{prefix}{number}{unit}"
         setattr(ind, key, Field(text, text, f.cell))
 
 

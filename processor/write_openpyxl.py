@@ -319,7 +319,7 @@ def fill_workbook(wb: Workbook, values_wb: Workbook, file: str, profile: Any,
         patch = build_patch(sheet, profile.tol)
         apply_patch(wb[sheet.sheet], patch)
         patches.append(patch)
-        engine_values[sheet.sheet] = computed_cells(sheet)
+        engine_values.setdefault(sheet.sheet, {}).update(computed_cells(sheet))  # stacked forms share a sheet
     write_result_sheet(wb, result_rows(result, patches))
     return result, patches, _cached_values(wb, values_wb, engine_values)
 

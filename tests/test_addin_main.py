@@ -239,14 +239,14 @@ def fake_engine(monkeypatch) -> types.SimpleNamespace:
                                    is_blank=False)
     state = types.SimpleNamespace(result=types.SimpleNamespace(record=filled), error=None, grids=[])
 
-    def check_grid(grid, file, profile):
+    def check_sheet(grid, file, profile):
         state.grids.append((grid, file, profile))
         if state.error:
             raise state.error
-        return state.result
+        return [] if state.result is None else [state.result]
 
     module = types.ModuleType("processor.engine")
-    module.check_grid = check_grid
+    module.check_sheet = check_sheet
     monkeypatch.setitem(sys.modules, "processor.engine", module)
     import processor.patch
 
@@ -424,3 +424,22 @@ def test_result_rows_keep_submission_text_as_text():
     rows = result_rows(patch, "自评表")
     assert rows[1][5] == "'=HYPERLINK(\"http://x\",\"y\")" and rows[1][6] == "'+cmd"
     assert rows[1][4].startswith('=HYPERLINK("#\'自评表\'!H19"')  # only our own link is a formula
+
+
+def test_main_checks_every_form_stacked_on_the_sheet(xw) -> None:
+    """Reports sometimes stack several 自评表 on one sheet: one click checks them all."""
+    import jixiao
+    from builders import Form, make_grid
+
+    upper = make_grid(Form(project="甲项目", total_row=(100, 90)))  # T304 on the upper total
+    lower = make_grid(Form(project="乙项目", total=(50, 50, 47.5, 10, 0.95, None)))  # F105 on the lower
+    rows = [[("" if v is None else v) for v in r] for r in upper.rows + [[None]] + lower.rows]
+    book = make_book(xw, [_sheet("自评表", rows)])
+    jixiao.main()
+    (message,) = _alerts(book)
+    assert message.startswith("共 2 张自评表：发现 2 个错误")
+    offset = len(upper.rows) + 1
+    written = {cell_of(a) for a in actions(book, "setValues")}
+    assert (len(upper.rows), 8) in written  # upper 总分 (row 19, H)
+    assert (offset + 6, 8) in written  # lower 资金得分 (row 6 of the lower form, H)
+

@@ -95,11 +95,6 @@ def test_anhui_2022_broken_variants(tmp_path, name, cells, expected):
 # ====================================================================== 四川 510000_0013zp layout
 
 
-SC_FUNDING_BUG = ("reader._find_funding_header/_funding_key: the row-label column's header "
-                  "“年度预算数（万元）” (B8) is taken as the 全年预算数 column (first “预算” match wins "
-                  "over D8 “调整后预算数”), so first_value_col = B and no funding row label is found")
-SC_TOTAL_LABEL_BUG = ("reader._FUNDING_ROW_KINDS: the Sichuan total row label “总额” (B9) is not a total "
-                      "label (only 资金总额/年度资金/合计/总计), so there is no total row → R010, rate None")
 
 
 def _sichuan_workaround(sheet: L.Sheet) -> L.Sheet:
@@ -107,7 +102,6 @@ def _sichuan_workaround(sheet: L.Sheet) -> L.Sheet:
     return sheet.set(B8=None, B9="年度资金总额")
 
 
-@pytest.mark.xfail(strict=True, reason=SC_FUNDING_BUG + "; " + SC_TOTAL_LABEL_BUG)
 def test_sichuan_daying_anke_2023_as_published(tmp_path):
     res = run(L.sichuan_daying_anke_2023(), tmp_path)
     assert [(f.kind, f.row) for f in res.record.funding][:2] == [("total", 9), ("current", 10)]
@@ -117,7 +111,6 @@ def test_sichuan_daying_anke_2023_as_published(tmp_path):
     assert errors(res) == set()  # today: {R010 B8, T304 J19 (“应为 87”)}
 
 
-@pytest.mark.xfail(strict=True, reason=SC_FUNDING_BUG)
 def test_sichuan_header_label_column_is_not_the_budget_column(tmp_path):
     # only the total label fixed: the header bug alone still loses the funding block
     res = run(L.sichuan_daying_anke_2023().set(B9="年度资金总额"), tmp_path)
@@ -125,7 +118,6 @@ def test_sichuan_header_label_column_is_not_the_budget_column(tmp_path):
     assert res.scores.execution_rate == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason=SC_TOTAL_LABEL_BUG)
 def test_sichuan_total_row_label_zong_e(tmp_path):
     # only the header fixed (B8 blank): “总额” still is not read as the total row
     res = run(L.sichuan_daying_anke_2023().set(B8=None), tmp_path)
@@ -149,7 +141,6 @@ def test_sichuan_daying_anke_2023_with_labels_worked_around(tmp_path):
     assert errors(res) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=SC_FUNDING_BUG + "; " + SC_TOTAL_LABEL_BUG)
 def test_sichuan_qingshen_wages_2023_as_published(tmp_path):
     res = run(L.sichuan_qingshen_wages_2023(), tmp_path)
     # 251.89 ÷ 251.89 = 100% → 10 (stated 得分 H9 blank → F105); no 完成值 → indicators 0;
@@ -168,7 +159,6 @@ def test_sichuan_qingshen_wages_2023_with_labels_worked_around(tmp_path):
                            ("I202", "J16"), ("T303", "J17")}
 
 
-@pytest.mark.xfail(strict=True, reason=SC_FUNDING_BUG + "; " + SC_TOTAL_LABEL_BUG)
 def test_sichuan_wages_4x22_5_as_published(tmp_path):
     res = run(L.sichuan_wages_4x22_5(), tmp_path)
     # 科目调整次数 ≤10次, actual 12 → 10 ÷ 12 × 22.5 = 18.75; others met (结余率 0% ≤ 5%)
@@ -187,7 +177,6 @@ def test_sichuan_wages_4x22_5_with_labels_worked_around(tmp_path):
     assert (res.record.indicators[1].level1.text, res.record.indicators[1].level2.text) == ("产出指标", "数量指标")
 
 
-@pytest.mark.xfail(strict=True, reason=SC_FUNDING_BUG + "; " + SC_TOTAL_LABEL_BUG)
 def test_sichuan_daying_cost_only_2023_as_published(tmp_path):
     res = run(L.sichuan_daying_cost_only_2023(), tmp_path)
     # 30 ÷ 30 → 10; the single 90-point indicator (完成值 “完成”, not computable) keeps its 90
@@ -216,17 +205,12 @@ def test_sichuan_broken_variants_with_labels_worked_around(tmp_path, name, cells
 
 
 @pytest.mark.parametrize("name,cells,expected", SICHUAN_BROKEN[:3], ids=[b[0] for b in SICHUAN_BROKEN[:3]])
-@pytest.mark.xfail(strict=True, reason=SC_FUNDING_BUG + "; " + SC_TOTAL_LABEL_BUG)
 def test_sichuan_broken_variants_as_published(tmp_path, name, cells, expected):
     # the indicator-side defects are found, but R010 and a T304 caused by the unread
     # execution score are added on top
     assert errors(run(L.sichuan_daying_anke_2023().set(**cells), tmp_path)) == expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reader._FUNDING_ROW_KINDS: Sichuan's 其中 rows “财政专户管理资金” and “单位资金” are not "
-    "classified, so audit.funding_sums compares 总额 with 财政资金 + 其他资金 only and reports a false "
-    "F101 on D9/E9 (expected 3.36, found 103.36) although 3.36 + 0 + 100 + 0 = 103.36"))
 def test_sichuan_unit_funds_count_in_the_total(tmp_path):
     sheet = _sichuan_workaround(L.sichuan_daying_anke_2023()).set(
         D9="103.36", E9="103.36", D12="100.00", E12="100.00", F12="100.00%")
@@ -235,11 +219,6 @@ def test_sichuan_unit_funds_count_in_the_total(tmp_path):
     assert res.scores.execution_rate == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reader._combine_target: a 完成值 typed as 0.95 in a %-formatted cell with 度量单位 “%” becomes "
-    "“0.95%” (compute._actual_in_target_unit's ×100 for percent cells only applies when the actual "
-    "has no unit), so 使用人员满意度 (≥90%) is scored 0.95 ÷ 90 × 10 = 0.11: false I204 J18, I205 K18, "
-    "T304 J19; expected 95% → met → 10"))
 def test_sichuan_percent_formatted_actual_with_unit_column(tmp_path):
     import openpyxl
 
@@ -275,17 +254,18 @@ def _stack(upper: L.Sheet, lower: L.Sheet, offset: int) -> L.Sheet:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reader.read_grid reads one table per sheet: the dyxrmt.cn page publishes several Sichuan tables one "
-    "under the other; stacked in one sheet the second project (rows 26–50) is silently dropped — expected "
-    "two records, or at least a finding that a second 自评表 was found and not checked"))
 def test_two_sichuan_tables_stacked_in_one_sheet(tmp_path):
-    sheet = _stack(_sichuan_workaround(L.sichuan_daying_cost_only_2023()),
-                   _sichuan_workaround(L.sichuan_daying_anke_2023()), 25)
-    result = check_file(sheet.save(tmp_path / "stack.xlsx"))
-    projects = [s.record.project.text for s in result.sheets]
-    dropped_flagged = any("26" in (f.cell or "") or "第二" in f.message for f in result.all_findings)
-    assert len(projects) == 2 or dropped_flagged
+    """The dyxrmt.cn page publishes several tables one under the other: each is a project."""
+    from processor.grid import parse_addr
+
+    upper, lower = L.sichuan_daying_cost_only_2023(), L.sichuan_daying_anke_2023()
+    alone = [check_file(t.save(tmp_path / f"{i}.xlsx")).sheets[0] for i, t in enumerate((upper, lower))]
+    result = check_file(_stack(upper, lower, 25).save(tmp_path / "stack.xlsx"))
+    assert [s.record.project.text for s in result.sheets] == [s.record.project.text for s in alone]
+    assert [s.scores.as_json() for s in result.sheets] == [s.scores.as_json() for s in alone]
+    first, second = result.sheets
+    assert all(parse_addr(f.cell.split(":")[0])[0] <= 25 for f in first.findings if f.cell)
+    assert all(parse_addr(f.cell.split(":")[0])[0] > 25 for f in second.findings if f.cell)
 
 
 # ====================================================================== template: execution scored as an indicator

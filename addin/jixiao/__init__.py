@@ -78,27 +78,27 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
     if grid_is_empty(grid):
         return (f"工作表“{sheet.name}”是空的，没有可校验的内容。请打开填好的自评表再点“校验/计算”。", "info")
     try:
-        from processor.engine import check_grid
-        from processor.patch import build_patch, restore_originals
+        from processor.engine import check_sheet
+        from processor.patch import build_patch, merge_patches, restore_originals
         from processor.rules import load_profile
 
         # a value an earlier click replaced is checked as the filler typed it (from its note)
         restore_originals(grid, read_notes(sheet))
         profile = load_profile(profile_name)
-        result = check_grid(grid, book.name, profile)
-        if result is None:
+        results = check_sheet(grid, book.name, profile)
+        if not results:
             return (
                 f"工作表“{sheet.name}”不是项目支出绩效自评表（没有找到“项目名称”“年度资金总额”"
                 "“绩效指标”等栏目）。请切换到自评表所在的工作表，再点“校验/计算”。",
                 "info",
             )
-        if is_blank_form(result.record):
+        if all(is_blank_form(r.record) for r in results):
             return (
                 f"工作表“{sheet.name}”是一张空白自评表（项目名称、资金数和指标值都没有填写），"
                 "没有可校验的内容。请先填写再点“校验/计算”。",
                 "info",
             )
-        patch = build_patch(result, profile.tol)
+        patch = merge_patches([build_patch(r, profile.tol) for r in results])
     except InputError as err:
         return (str(err), "critical")
     apply_patch(book, sheet, patch)
