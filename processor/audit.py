@@ -113,8 +113,9 @@ def funding_rates(c: _Ctx) -> Iterator[Finding]:
                       denominator=DEN_CN[c.den], budget=fmt_num(den.value))
         if fs.rate is None or "rate" not in row.cells:
             continue
-        if row.rate.raw is None:
-            yield c.f("F111", row.cells["rate"], label=label, expected=fmt_pct(fs.rate), formula=formula)
+        if row.rate.raw is None:  # the 年度资金总额 rate is the table's figure; a 其中 row's is detail
+            code = "F111" if row.kind == "total" else "F112"
+            yield c.f(code, row.cells["rate"], label=label, expected=fmt_pct(fs.rate), formula=formula)
         elif row.rate.value is not None and _rate_differs(row.rate.value, fs.rate, c.tol["rate"]):
             yield c.f("F103", row.rate.cell, label=label, expected=fmt_pct(fs.rate), found=fmt_pct(row.rate.value),
                       numerator=fmt_num(row.executed.value), denominator=fmt_num(den.value), formula=formula)

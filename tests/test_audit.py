@@ -76,6 +76,7 @@ CASES = {
     "F109": (Form(total=(50, 50, 47.5, 15, 0.95, 14.25)), None, "F6"),
     "F110": (Form(total=(50, 50, None, 10, None, None)), None, "E6"),
     "F111": (Form(total=(50, 50, 47.5, 10, None, 9.5)), None, "G6"),
+    "F112": (Form(current=(50, 50, 47.5, "—", None, "—")), None, "G7"),
     "I201": (Form(indicators=inds(i0={"weight": None})), None, "G13"),
     "I202": (Form(indicators=inds(i0={"score": None})), None, "H13"),
     "I203": (Form(indicators=inds(i0={"score": 25})), None, "H13"),

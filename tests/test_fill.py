@@ -231,9 +231,11 @@ def test_foreign_layout_gets_computed_cells_and_marks(tmp_path: Path) -> None:
     # the quantitative indicator missed its target: 80/100 × 30 = 24, on row 14, column I
     assert ws["I14"].value == pytest.approx(24)
     assert ws["I18"].value == pytest.approx(92)  # 总分 = 8 + 24 + 20 + 30 + 10
-    for cell in ("G7", "H7", "G8", "I14", "I18"):
+    for cell in ("G7", "H7", "I14", "I18"):
         assert ws[cell].fill.fgColor.rgb == RED, cell
         assert ws[cell].comment.author == NOTE_AUTHOR
+    # the 其中 row's missing rate is a warning (F112): the table's figure is the total row's
+    assert ws["G8"].fill.fgColor.rgb == YELLOW and "F112" in ws["G8"].comment.text
     assert "I202" in ws["I14"].comment.text
     assert "T303" in ws["I18"].comment.text
     # untouched cells of the filler
@@ -418,7 +420,7 @@ def test_cli_exit_codes_and_summary(tmp_path: Path, capsys: pytest.CaptureFixtur
     src = build_foreign(tmp_path / "f.xlsx")
     assert main(["fill", str(src), "-o", str(tmp_path / "o.xlsx")]) == 1
     out = capsys.readouterr().out.strip().splitlines()
-    assert out == [f"已写入 {tmp_path / 'o.xlsx'}：发现 5 个错误、0 个提示（另有 1 条说明）"]
+    assert out == [f"已写入 {tmp_path / 'o.xlsx'}：发现 4 个错误、1 个提示（另有 1 条说明）"]
     good = tmp_path / "06.xlsx"
     shutil.copyfile(EXAMPLES / "06_正确示例_某项目.xlsx", good)
     assert main(["fill", str(good)]) == 0

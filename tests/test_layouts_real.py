@@ -56,8 +56,9 @@ def test_anhui_2022_as_published_total_row_left_at_zero(tmp_path):
     assert scores(res) == {"execution_rate": None, "execution_score": 0.0, "indicator_score": 90.0,
                            "total_score": 90.0, "weights_total": 100.0, "grade": "优"}
     # total row vs its one part: 0 ≠ 90 (年初), 0 ≠ 89.974 (全年预算), 0 ≠ 89.974 (执行)
-    # F111: the 其中 row's 执行率 H7 was left blank (89.974 ÷ 89.974 = 100%)
-    assert errors(res) == {("F101", "D6"), ("F101", "E6"), ("F101", "F6"), ("F102", "E6"), ("F111", "H7")}
+    # the 其中 row's 执行率 H7 was left blank (89.974 ÷ 89.974 = 100%): a warning (F112), not an error
+    assert errors(res) == {("F101", "D6"), ("F101", "E6"), ("F101", "F6"), ("F102", "E6")}
+    assert ("F112", "H7") in {(f.code, f.cell) for f in res.findings}
 
 
 def test_anhui_2022_with_total_row_filled(tmp_path):
