@@ -177,13 +177,8 @@ def split_forms(grid: Grid) -> list[Grid]:
     return out
 
 
-def looks_like_form(grid: Grid) -> bool:
-    """Cheap test used to skip sheets that are not a 自评表 at all."""
-    return read_grid(grid, "") is not None
-
-
 def read_grid(grid: Grid, file: str) -> Record | None:
-    """Read one worksheet; None when it is not a 自评表 (no header and no title found)."""
+    """Read one 自评表; None when the grid has neither a funding nor an indicator header."""
     s = _Sheet(grid)
     funding_hdr = _find_funding_header(s)
     ind_hdr = _find_indicator_header(s)
