@@ -500,10 +500,16 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     bands = bands_from_grades(profile["grades"], float(profile["weights"]["total"]))
     projects: list[Project] = []
     matched: set[str] = set()
+    conflicts: list[Finding] = []
     for f, s in pairs:
         method, source = method_of(s.record, f.name, dept_names)
+        listed = _names_of(s.record, f.name) & dept_names
         if source == "名单":
-            matched |= _names_of(s.record, f.name) & dept_names
+            matched |= listed
+        elif listed and method != DEPT_EVAL:  # the form says otherwise: it wins, but say so
+            matched |= listed
+            conflicts.append(make("D409", file=f.name, sheet=s.sheet, cell=s.record.method.cell,
+                                  name=s.record.project.text, stated=s.record.method.text, method=method))
         projects.append(Project(f, s, method, source, band_index(s.scores.total_score, bands)))
     projects.sort(key=lambda p: (0 if p.method == DEPT_EVAL else 1, norm(p.record.unit.text),
                                  norm(p.record.project.text), p.input.name, p.sheet.sheet))
@@ -539,6 +545,7 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
         report = evaluate(totals, profile, projects_executed=sum(executed) if executed else None)
         findings.extend(report.findings)
     findings.extend(extra)
+    findings.extend(conflicts)
     findings.sort(key=Finding.sort_key)
     roster = None
     if units is not None:

@@ -437,7 +437,7 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
     _put(ws, f"E{L.dept_row}", "实施单位", "label")
     _put(ws, f"F{L.dept_row}:I{L.dept_row}", None, "input")
     _put(ws, f"A{L.method_row}", "评价方式", "label")
-    _put(ws, f"B{L.method_row}:I{L.method_row}", EVAL_METHODS[0], "input")
+    _put(ws, f"B{L.method_row}:I{L.method_row}", None, "input")  # blank: the department's list decides
     for r in (L.project_row, L.dept_row, L.method_row):
         ws.row_dimensions[r].height = 24
 

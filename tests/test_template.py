@@ -165,7 +165,7 @@ def test_header_block_labels(ws: Worksheet) -> None:
     assert ws[f"A{L.dept_row}"].value == "主管部门"
     assert ws[f"E{L.dept_row}"].value == "实施单位"
     assert ws[f"A{L.method_row}"].value == "评价方式"
-    assert ws[f"B{L.method_row}"].value in T.EVAL_METHODS
+    assert ws[f"B{L.method_row}"].value is None  # blank: the department's 部门评价 list decides
 
 
 def test_funding_block(ws: Worksheet, profile: Profile) -> None:

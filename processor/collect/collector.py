@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import email
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email import errors as email_errors
 from email.message import Message
 from email.policy import compat32
@@ -62,11 +63,29 @@ class MessageMeta:
     to: str = ""
 
 
+_GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2}):?(\d{2})?\b")
+_NUMERIC_DATE = re.compile(
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:([+-])(\d{2}):?(\d{2}))?$")
+BEIJING = timezone(timedelta(hours=8))
+
+
 def _parse_date(text: str | None) -> datetime | None:
+    """A Date header: RFC 5322, “… GMT+08:00” (Java mailers, webmail) or numeric
+    “2024-03-23 10:00:00 [+0800]” (OA systems; without a zone read as Beijing time)."""
     if not text:
         return None
+    text = " ".join(str(text).split())
+    m = _NUMERIC_DATE.match(text)
+    if m:
+        y, mo, d, h, mi, s, sign, oh, om = m.groups()
+        tz = BEIJING if sign is None else timezone((1 if sign == "+" else -1) * timedelta(hours=int(oh), minutes=int(om)))
+        try:
+            return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), tzinfo=tz)
+        except ValueError:
+            return None
+    text = _GMT_OFFSET.sub(lambda g: f"{g.group(1)}{int(g.group(2)):02d}{g.group(3) or '00'}", text)
     try:
-        dt = parsedate_to_datetime(" ".join(str(text).split()))
+        dt = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if dt is None:
@@ -76,16 +95,28 @@ def _parse_date(text: str | None) -> datetime | None:
     return dt
 
 
+def _body_key(data: bytes | None) -> str:
+    """The message body's hash (line endings folded): the same under added Received lines."""
+    raw = (data or b"").replace(b"\r\n", b"\n")
+    cut = raw.find(b"\n\n")
+    return "body:" + hashlib.sha256(raw[cut + 2:] if cut >= 0 else raw).hexdigest()
+
+
 def _address(value: str | None) -> tuple[str, str]:
-    """(address in lower case, display name) of a From-like header."""
-    text = header_text(value) if value else ""
-    if not text:
+    """(address in lower case, display name) of a From-like header.
+
+    The address list is parsed before any encoded word is decoded (RFC 2047 §6.2), so a
+    display name like “=?utf-8?B?…<li@fake>…?=” can never become the sender; only when
+    that finds no address (raw GBK names, encoded addresses) is the decoded text parsed.
+    """
+    if not value:
         return "", ""
-    for name, addr in getaddresses([text]):
-        addr = addr.strip().strip("<>").lower()
-        if "@" in addr:
-            return addr, name.strip()
-    return "", text
+    for text, decoded in ((" ".join(str(value).split()), False), (header_text(value), True)):
+        for name, addr in getaddresses([text]):
+            addr = addr.strip().strip("<>").lower()
+            if "@" in addr and addr.isascii():
+                return addr, (name if decoded else header_text(name)).strip()
+    return "", header_text(value)
 
 
 def message_meta(msg: Message, raw: RawMessage) -> MessageMeta:
@@ -203,11 +234,18 @@ class Collector:
         except Exception:  # noqa: BLE001
             meta = MessageMeta()
         key = meta.message_id or "sha256:" + hashlib.sha256(raw.data or b"").hexdigest()
+        body = _body_key(raw.data)
         self.stats.new_messages += 1
-        if key in self.manifest.message_keys or (raw.headers_only and not raw.error):
+        keys = self.manifest.message_keys
+        # the same message again: a known Message-ID whose body is known too (a re-delivery
+        # only adds headers), or not downloaded at all (IMAP headers-only for a known ID);
+        # a reused Message-ID with a different body is a different message
+        if (raw.headers_only and not raw.error) or (key in keys and (body in keys or not meta.message_id)) \
+                or (not meta.message_id and body in keys):
             self._row(meta, raw, "duplicate", note="重复邮件（与已登记的邮件相同），未再次处理")
             self.manifest.mark_seen(raw.source, key)
             return
+        self.manifest.mark_seen("", body)
         if raw.error:  # IMAP: too large, headers only
             self._row(meta, raw, raw.error_status, note=raw.error)
             self.manifest.mark_seen(raw.source, key)
@@ -224,10 +262,16 @@ class Collector:
                           note="邮件结构损坏（找不到分段边界），无法提取附件，请对方重新发送")
             else:
                 self._row(meta, raw, "no_attachment", note="邮件中没有 Excel 附件（.xlsx/.xlsm/.xls）")
+        cut_off = _missing_close_boundary(msg)
         for item in found:
             if item.data is None:
                 status = "unreadable" if item.status == "unreadable" else "rejected"
                 self._row(meta, raw, status, attachment=item.name, container=item.container, note=item.note)
+                continue
+            if cut_off and _damaged(item.data):  # the message ends inside this attachment
+                self._row(meta, raw, "unreadable", attachment=item.name, container=item.container,
+                          size=len(item.data),
+                          note="邮件在传输中被截断（缺少结束分隔线），附件不完整，未保存；请对方重新发送")
                 continue
             self._save(meta, raw, item.name, item.data, item.container, item.note)
         self.manifest.mark_seen(raw.source, key)
@@ -272,6 +316,28 @@ class Collector:
 
 
 _CONTENT_NOTE = "内容不像 Excel 工作簿"
+
+
+def _missing_close_boundary(msg: Message) -> bool:
+    return any(isinstance(d, email_errors.CloseBoundaryNotFoundDefect)
+               for part in msg.walk() for d in part.defects)
+
+
+def _damaged(data: bytes) -> bool:
+    """The guard's verdict on bytes not yet saved: broken (J501) rather than merely refused."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "attachment"
+        path.write_bytes(data)
+        from ..errors import InputError
+        from ..guard import inspect
+
+        try:
+            inspect(path)
+        except InputError as exc:
+            return exc.code == "J501"
+        return False
 
 
 def guard_note(path: Path) -> str:
