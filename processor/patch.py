@@ -12,7 +12,10 @@ from typing import Any
 from .findings import SEVERITY_CN
 
 RESULT_SHEET = "校验结果"
-RESULT_HEADER = ["序号", "级别", "代码", "工作表", "单元格", "问题", "修改建议"]
+RESULT_HEADER = ["序号", "级别", "代码", "工作表", "单元格", "问题", "修改建议", "原填写值"]
+# 原填写值: what the filler had typed in a cell the engine rewrote ("（空）" for a blank), so the
+# next run — in Excel too, where reading every note costs a call — checks the filler's value
+BLANK_ORIGINAL = "（空）"
 # fill colours per severity (ARGB without alpha for xlwings: "#RRGGBB")
 SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 
@@ -129,10 +132,35 @@ def build_patch(result, tolerances: dict | None = None, extra_findings=()) -> Pa
         if cell not in by_cell:
             marks.append(Mark(cell, "info", _replaced_line(old)))
     rows = [
-        [i, SEVERITY_CN[f.severity], f.code, f.sheet or "", f.cell or "", f.message, f.fix]
+        [i, SEVERITY_CN[f.severity], f.code, f.sheet or "", f.cell or "", f.message, f.fix,
+         _original_text(replaced, f.cell if f.sheet in (None, result.sheet) else None)]
         for i, f in enumerate(sorted(findings, key=lambda f: f.sort_key()), start=1)
     ]
     return Patch(result.sheet, values, marks, rows, summary_text(findings))
+
+
+def _original_text(replaced: dict[str, object], cell: str | None) -> str:
+    if not cell or cell.split(":")[0] not in replaced:
+        return ""
+    old = replaced[cell.split(":")[0]]
+    if old is None or old == "":
+        return BLANK_ORIGINAL
+    return str(int(old)) if isinstance(old, float) and old.is_integer() else str(old)
+
+
+def originals_from_rows(rows: list[list[object]], sheet: str) -> dict[str, str]:
+    """The 原填写值 of an earlier 校验结果 sheet, as ``restore_originals`` takes them."""
+    sheet_col, cell_col, orig_col = (RESULT_HEADER.index(k) for k in ("工作表", "单元格", "原填写值"))
+    out: dict[str, str] = {}
+    for row in rows:
+        if len(row) <= orig_col or row[sheet_col] != sheet or not row[cell_col]:
+            continue
+        original = row[orig_col]
+        if original in (None, ""):
+            continue
+        text = "" if original == BLANK_ORIGINAL else str(original)
+        out[str(row[cell_col]).split(":")[0].replace("$", "")] = f"{ORIGINAL_TAG}{text}〕"
+    return out
 
 
 def _replaced_line(old) -> str:

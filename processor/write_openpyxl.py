@@ -62,7 +62,7 @@ from .write_text import set_text
 _SEV_FROM_CN = {v: k for k, v in SEVERITY_CN.items()}
 HEADER_FILL = "D9D9D9"
 NO_FINDINGS = "未发现问题。"
-RESULT_WIDTHS = (6, 6, 8, 16, 10, 60, 50)
+RESULT_WIDTHS = (6, 6, 8, 16, 10, 60, 50, 12)
 
 
 # --------------------------------------------------------------------------- outcome
@@ -174,7 +174,7 @@ def result_rows(result: Any, patches: list[Patch]) -> list[list[Any]]:
     """Rows of the 校验结果 sheet: file-level findings first, then each sheet's, numbered."""
     rows: list[list[Any]] = []
     for f in sorted(result.findings, key=lambda f: f.sort_key()):
-        rows.append([0, SEVERITY_CN[f.severity], f.code, f.sheet or "", f.cell or "", f.message, f.fix])
+        rows.append([0, SEVERITY_CN[f.severity], f.code, f.sheet or "", f.cell or "", f.message, f.fix, ""])
     for patch in patches:
         rows.extend(list(r) for r in patch.result_rows)
     for i, row in enumerate(rows, start=1):

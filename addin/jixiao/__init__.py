@@ -69,7 +69,12 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
     from processor.errors import InputError
     from processor.patch import RESULT_SHEET
 
-    from .xlwings_adapter import apply_patch, grid_is_empty, read_grid_from_sheet, read_notes
+    from .xlwings_adapter import (
+        apply_patch,
+        grid_is_empty,
+        previous_originals,
+        read_grid_from_sheet,
+    )
 
     sheet = book.sheets.active
     if sheet.name == RESULT_SHEET:
@@ -79,11 +84,15 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
         return (f"工作表“{sheet.name}”是空的，没有可校验的内容。请打开填好的自评表再点“校验/计算”。", "info")
     try:
         from processor.engine import check_sheet
+        from processor.grid import parse_addr
         from processor.patch import build_patch, merge_patches, restore_originals
         from processor.rules import load_profile
 
-        # a value an earlier click replaced is checked as the filler typed it (from its note)
-        restore_originals(grid, read_notes(sheet))
+        # a value an earlier click replaced is checked as the filler typed it: the earlier
+        # 校验结果 sheet records it (one bulk read, where reading every note costs a call each)
+        originals = previous_originals(book, sheet.name)
+        showing = {cell: grid.get(*parse_addr(cell)) for cell in originals}  # what Excel shows now
+        restore_originals(grid, originals)
         profile = load_profile(profile_name)
         results = check_sheet(grid, book.name, profile)
         if not results:
@@ -99,10 +108,21 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
                 "info",
             )
         patch = merge_patches([build_patch(r, profile.tol) for r in results])
+        # a value an earlier click already wrote is not written again
+        patch.values = [v for v in patch.values if not _same_value(showing.get(v.cell, _NOTHING), v.value)]
     except InputError as err:
         return (str(err), "critical")
     apply_patch(book, sheet, patch)
     return (patch.summary or "校验完成，未发现问题。", "info")
+
+
+_NOTHING = object()
+
+
+def _same_value(shown: Any, value: Any) -> bool:
+    if isinstance(shown, (int, float)) and isinstance(value, (int, float)):
+        return abs(float(shown) - float(value)) < 1e-9
+    return shown is not _NOTHING and shown == value
 
 
 def is_blank_form(record: Any) -> bool:

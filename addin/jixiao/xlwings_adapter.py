@@ -15,7 +15,14 @@ from typing import Any
 
 from processor.findings import SEVERITY_CN
 from processor.grid import Grid, MergedRange, parse_addr
-from processor.patch import RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL, Patch, looks_like_formula
+from processor.patch import (
+    RESULT_HEADER,
+    RESULT_SHEET,
+    SEVERITY_FILL,
+    Patch,
+    looks_like_formula,
+    originals_from_rows,
+)
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _SEVERITY_FROM_CN = {cn: sev for sev, cn in SEVERITY_CN.items()}
@@ -111,19 +118,13 @@ def _merged_ranges(sheet: Any) -> list[MergedRange]:
     return out
 
 
-def read_notes(sheet: Any) -> dict[str, str]:
-    """Cell (A1, no ``$``) → note text of every note on the sheet.
-
-    Excel on Windows/macOS: one call per note. The remote engine's payload says which
-    cells have a note but not their text, so it gives ``{}`` there.
-    """
-    out: dict[str, str] = {}
-    try:
-        for note in sheet.notes:
-            out[note.location.address.replace("$", "")] = note.text or ""
-    except NotImplementedError:
+def previous_originals(book: Any, sheet_name: str) -> dict[str, str]:
+    """The 原填写值 an earlier click recorded on the 校验结果 sheet, for ``restore_originals``."""
+    result_sheet = _find_sheet(book, RESULT_SHEET)
+    if result_sheet is None:
         return {}
-    return out
+    rows = result_sheet.used_range.options(ndim=2).value or []
+    return originals_from_rows([list(r) for r in rows[1:]], sheet_name)
 
 
 def grid_is_empty(grid: Grid) -> bool:
@@ -268,7 +269,8 @@ def result_rows(patch: Patch, sheet_name: str) -> list[list[Any]]:
             row[cell_col] = f'=HYPERLINK("#\'{quoted}\'!{cell}","{cell}")'
         rows.append(row[: len(RESULT_HEADER)])
     if len(rows) == 1:
-        rows.append([None] * (RESULT_HEADER.index("问题")) + [NO_FINDINGS, None])
+        at = RESULT_HEADER.index("问题")
+        rows.append([None] * at + [NO_FINDINGS] + [None] * (len(RESULT_HEADER) - at - 1))
     return rows
 
 
@@ -306,7 +308,7 @@ __all__ = [
     "grid_is_empty",
     "previous_marked_cells",
     "read_grid_from_sheet",
-    "read_notes",
+    "previous_originals",
     "result_rows",
     "write_marks",
     "write_result_sheet",

@@ -1,0 +1,768 @@
+"""jixiao.main() through xlwings' remote engine on real tables in foreign layouts.
+
+Every case builds the sheet as an Excel client sends it (cell values from A1, "" for a
+blank), runs the add-in entry point ``jixiao.main()`` and then checks EVERY action it
+queued against an independent computation of what it should have done:
+
+* each setValues on the form writes exactly ``processor.patch.build_patch``'s values
+  (also checked against hand-computed 执行率 / 资金得分 / 指标得分 / 总分) to the right
+  cells (the remote engine's start_row / start_column are 0-based), one call per
+  rectangle, and only into cells the engine owns — never over a filler's input;
+* each finding's cell gets the fill of its worst severity, and a note that carries the
+  finding's message and fix; nothing else on the form is coloured or annotated;
+* the 校验结果 sheet gets one row per finding, submission text that starts with
+  ``= + - @`` stays text, only our own cell links are formulas;
+* the alert is the summary.
+
+The remote engine is part of xlwings PRO: ``XLWINGS_LICENSE_KEY=noncommercial`` is set
+here, for the tests only (as in tests/test_addin_main.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import builders as B
+import pytest
+import real_layouts as RL
+
+from processor.findings import SEVERITY_CN
+from processor.grid import Grid, addr, parse_addr
+from processor.patch import RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL, looks_like_formula
+
+ROOT = Path(__file__).resolve().parent.parent
+LICENSE_ENV = "XLWINGS_LICENSE_KEY"
+ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def xw() -> Iterator[Any]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(LICENSE_ENV, "noncommercial")
+        try:
+            import xlwings as module
+        except Exception as exc:  # noqa: BLE001
+            pytest.skip(f"xlwings 无法导入：{exc!r}")
+        if "remote" not in [e.name for e in module.engines]:
+            try:
+                remote = importlib.import_module("xlwings.pro._xlremote")
+                module.engines.add(module.Engine(impl=remote.engine))
+            except Exception as exc:  # noqa: BLE001
+                pytest.skip(f"xlwings 的 remote 引擎无法加载：{exc!r}")
+        yield module
+
+
+@pytest.fixture(autouse=True)
+def _log_dir(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("JIXIAO_LOG_DIR", str(tmp_path / "log"))
+
+
+@pytest.fixture(autouse=True)
+def _no_mock_caller(request) -> Iterator[None]:
+    yield
+    if "xw" in request.fixturenames:
+        module = request.getfixturevalue("xw")
+        if hasattr(module.Book, "_mock_caller"):
+            del module.Book._mock_caller
+
+
+# --------------------------------------------------------------------------- payloads
+
+
+def sheet_json(name: str, values: list[list[Any]], notes: list[dict] | None = None, **extra: Any) -> dict:
+    return {"name": name, "values": values, "pictures": [], "shapes": [], "charts": [], "tables": [],
+            "notes": notes or [], "visibility": "Visible", **extra}
+
+
+def make_book(xw: Any, sheets: list[dict], active: int = 0, name: str = "自评表.xlsx") -> Any:
+    payload = {"client": "Office.js", "version": xw.__version__,
+               "book": {"name": name, "active_sheet_index": active, "selection": "A1"},
+               "names": [], "sheets": sheets}
+    book = xw.Book(json=payload)
+    book.set_mock_caller()
+    return book
+
+
+def values_of_layout(s: RL.Sheet) -> list[list[Any]]:
+    """A real_layouts Sheet as the remote payload: a rectangle from A1, "" for blanks."""
+    cells = {parse_addr(a1): v for a1, v in s.cells.items()}
+    h = max(r for r, _ in cells)
+    w = max(c for _, c in cells)
+    out = [[""] * w for _ in range(h)]
+    for (r, c), v in cells.items():
+        out[r - 1][c - 1] = v
+    return out
+
+
+def values_of_grid(g: Grid) -> list[list[Any]]:
+    """A builders grid (any origin) as the remote payload from A1."""
+    out = [[""] * g.max_col for _ in range(g.max_row)]
+    for i, row in enumerate(g.rows):
+        for j, v in enumerate(row):
+            if v is not None:
+                out[g.origin_row - 1 + i][g.origin_col - 1 + j] = v
+    return out
+
+
+def values_of_xlsx(path: Path) -> tuple[str, list[list[Any]]]:
+    openpyxl = pytest.importorskip("openpyxl")
+    ws = openpyxl.load_workbook(path, data_only=True).worksheets[0]
+    return ws.title, [["" if v is None else v for v in row] for row in ws.iter_rows(min_row=1, min_col=1,
+                                                                                   values_only=True)]
+
+
+def find(values: list[list[Any]], text: str, nth: int = 0) -> tuple[int, int]:
+    """1-based (row, col) of the nth cell whose text is exactly ``text``."""
+    hits = [(i + 1, j + 1) for i, row in enumerate(values) for j, v in enumerate(row) if v == text]
+    return hits[nth]
+
+
+def a1(pos: tuple[int, int]) -> str:
+    return addr(*pos)
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def actions(book: Any, func: str | None = None, sheet: int | None = None) -> list[dict]:
+    return [a for a in book.json()["actions"]
+            if (func is None or a["func"] == func) and (sheet is None or a.get("sheet_position") == sheet)]
+
+
+def top_left(a: dict) -> tuple[int, int]:
+    return a["start_row"] + 1, a["start_column"] + 1
+
+
+def cells_of(a: dict) -> list[tuple[int, int]]:
+    r0, c0 = top_left(a)
+    return [(r0 + i, c0 + j) for i in range(a["row_count"]) for j in range(a["column_count"])]
+
+
+def written_cells(book: Any, sheet: int = 0) -> dict[tuple[int, int], Any]:
+    out: dict[tuple[int, int], Any] = {}
+    for a in actions(book, "setValues", sheet):
+        r0, c0 = top_left(a)
+        assert len(a["values"]) == a["row_count"] and all(len(r) == a["column_count"] for r in a["values"])
+        for i, row in enumerate(a["values"]):
+            for j, v in enumerate(row):
+                assert (r0 + i, c0 + j) not in out, f"{addr(r0 + i, c0 + j)} written twice"
+                out[(r0 + i, c0 + j)] = v
+    return out
+
+
+def alerts(book: Any) -> list[str]:
+    return [a["args"][0] for a in actions(book, "alert")]
+
+
+def mergeable(a: dict, b: dict) -> bool:
+    """Two rectangles that one call could have covered."""
+    (ar, ac), (br, bc) = top_left(a), top_left(b)
+    same_rows = ar == br and a["row_count"] == b["row_count"]
+    same_cols = ac == bc and a["column_count"] == b["column_count"]
+    return ((same_rows and (ac + a["column_count"] == bc or bc + b["column_count"] == ac))
+            or (same_cols and (ar + a["row_count"] == br or br + b["row_count"] == ar)))
+
+
+# --------------------------------------------------------------------------- the oracle
+
+
+def expected_for(values: list[list[Any]], sheet: str, book_name: str = "自评表.xlsx"):
+    """(results, patch) computed directly by the engine on the same cells (origin A1)."""
+    from processor.engine import check_sheet
+    from processor.patch import build_patch, merge_patches
+    from processor.rules import load_profile
+
+    rows = [[None if v == "" else v for v in row] for row in values]
+    grid = Grid(sheet, rows, 1, 1)
+    profile = load_profile()
+    results = check_sheet(grid, book_name, profile)
+    assert results, "the oracle does not see a 自评表 here"
+    patch = merge_patches([build_patch(r, profile.tol) for r in results])
+    return results, patch
+
+
+def engine_owned(results) -> set[tuple[int, int]]:
+    from processor.patch import computed_cells
+
+    return {parse_addr(c.split(":")[0]) for r in results for c in computed_cells(r)}
+
+
+def run_and_verify(xw: Any, values: list[list[Any]], sheet: str = "自评表", hand: dict[str, Any] | None = None,
+                   extra_sheets: tuple = (), **sheet_extra: Any):
+    """Run jixiao.main() on the sheet and check every action it queued."""
+    import jixiao
+
+    results, patch = expected_for(values, sheet)
+    findings = [f for r in results for f in r.findings]
+    book = make_book(xw, [sheet_json(sheet, values, **sheet_extra), *extra_sheets])
+    jixiao.main()
+    acts = book.json()["actions"]
+    funcs = {a["func"] for a in acts}
+    allowed = {"setScreenUpdating", "setValues", "setNumberFormat", "setRangeColor", "addNote", "addSheet",
+               "setFontProperty", "setAutofit", "activateSheet", "alert"}
+    assert funcs <= allowed, funcs - allowed
+
+    # ---- alert: exactly the summary
+    assert alerts(book) == [patch.summary]
+    assert actions(book, "alert")[0]["args"][1:4] == [jixiao.ALERT_TITLE, "ok", "info"]
+
+    # ---- values on the form: exactly the engine's, in the right cells
+    written = written_cells(book, 0)
+    expected_values = {parse_addr(cv.cell.split(":")[0]): cv.value for cv in patch.values}
+    assert {a1(p): v for p, v in written.items()} == {a1(p): v for p, v in expected_values.items()}
+    for cell, value in (hand or {}).items():
+        got = written.get(parse_addr(cell))
+        assert got == pytest.approx(value) if isinstance(value, float) else got == value, (cell, got, value)
+    # written cells are engine-owned (执行率 / 资金得分 / 指标得分 / 总分 / 等级), never an input
+    owned = engine_owned(results)
+    assert set(written) <= owned, [a1(p) for p in set(written) - owned]
+    # and each written cell was blank or held a different stated value (a note keeps it)
+    for pos, v in written.items():
+        before = values[pos[0] - 1][pos[1] - 1] if pos[0] <= len(values) and pos[1] <= len(values[0]) else ""
+        assert before != v, (a1(pos), before, v)
+    # number formats: one per values block, on that very block
+    formats = {cv.cell.split(":")[0]: cv.number_format for cv in patch.values}
+    fmt_acts = {(top_left(a), a["row_count"], a["column_count"]): a["args"][0]
+                for a in actions(book, "setNumberFormat", 0)}
+    value_acts = actions(book, "setValues", 0)
+    for a in value_acts:
+        fmts = {formats[a1(p)] for p in cells_of(a)}
+        assert len(fmts) == 1, (a1(top_left(a)), fmts)
+        (fmt,) = fmts
+        assert fmt_acts.pop((top_left(a), a["row_count"], a["column_count"]), None) == fmt
+    assert fmt_acts == {}
+    # one call per rectangle: no two writes of one format could have been one
+    for i, x in enumerate(value_acts):
+        for y in value_acts[i + 1:]:
+            fx, fy = formats[a1(top_left(x))], formats[a1(top_left(y))]
+            assert not (fx == fy and mergeable(x, y)), (a1(top_left(x)), a1(top_left(y)))
+
+    # ---- fills on the form: every finding's cell, worst severity, nothing else
+    worst: dict[tuple[int, int], str] = {}
+    for f in findings:
+        if f.cell:
+            pos = parse_addr(f.cell.split(":")[0])
+            if pos not in worst or ORDER[f.severity] < ORDER[worst[pos]]:
+                worst[pos] = f.severity
+    for cv in patch.values:  # a replaced value without a finding is marked as info
+        worst.setdefault(parse_addr(cv.cell.split(":")[0]), "info")
+    fills: dict[tuple[int, int], str] = {}
+    color_acts = actions(book, "setRangeColor", 0)
+    for a in color_acts:
+        for pos in cells_of(a):
+            assert pos not in fills, f"{a1(pos)} coloured twice"
+            fills[pos] = a["args"][0]
+    assert {a1(p): c for p, c in fills.items()} == {a1(p): "#" + SEVERITY_FILL[s] for p, s in worst.items()}
+    for i, x in enumerate(color_acts):
+        for y in color_acts[i + 1:]:
+            assert not (x["args"] == y["args"] and mergeable(x, y)), (a1(top_left(x)), a1(top_left(y)))
+
+    # ---- notes: one per marked cell, each carrying every finding's message and fix
+    notes = {}
+    for a in actions(book, "addNote", 0):
+        assert a["row_count"] == a["column_count"] == 1
+        assert a["args"][0] == "$" + "$".join(_split(a1(top_left(a))))
+        notes[top_left(a)] = a["args"][1]
+    assert set(notes) == set(worst)
+    for f in findings:
+        if f.cell:
+            text = notes[parse_addr(f.cell.split(":")[0])]
+            assert f"【{SEVERITY_CN[f.severity]} {f.code}】{f.message}\n修改建议：{f.fix}" in text
+    for cv in patch.values:
+        assert "〔原填写：" in notes[parse_addr(cv.cell.split(":")[0])]
+
+    # ---- the 校验结果 sheet, right after the form
+    assert [a["args"] for a in actions(book, "addSheet")] == [[1, RESULT_SHEET]]
+    names = [s.name for s in book.sheets]
+    assert names[:2] == [sheet, RESULT_SHEET]
+    (table,) = actions(book, "setValues", 1)
+    assert top_left(table) == (1, 1)
+    rows = table["values"]
+    assert rows[0] == RESULT_HEADER
+    # one form: sorted by severity then cell; stacked forms: form by form (merge_patches)
+    ordered = [f for r in results for f in sorted(r.findings, key=lambda f: f.sort_key())]
+    if not ordered:
+        assert len(rows) == 2 and rows[1][5] == "未发现问题。"
+    else:
+        assert len(rows) == 1 + len(ordered)
+    for i, (row, f) in enumerate(zip(rows[1:], ordered), start=1):
+        assert row[:4] == [i, SEVERITY_CN[f.severity], f.code, sheet]
+        if f.cell:
+            quoted = sheet.replace("'", "''")
+            assert row[4] == f'=HYPERLINK("#\'{quoted}\'!{f.cell}","{f.cell}")'
+        else:
+            assert row[4] in ("", None)
+        for got, raw in ((row[5], f.message), (row[6], f.fix)):
+            assert got == ("'" + raw if looks_like_formula(raw) else raw)
+        # nothing but our own link may be a formula
+        assert not any(looks_like_formula(v) for k, v in enumerate(row) if k != 4)
+    level_fills = {}
+    for a in actions(book, "setRangeColor", 1):
+        for pos in cells_of(a):
+            level_fills[pos] = a["args"][0]
+    for i, f in enumerate(ordered, start=2):
+        assert level_fills[(i, 2)] == "#" + SEVERITY_FILL[f.severity]
+    assert actions(book, "activateSheet")[-1]["args"] == [0]
+
+    # ---- few calls: bounded by the number of rectangles, not cells
+    assert len(acts) <= 12 + 2 * len(value_acts) + len(color_acts) + len(notes) + len(actions(book, "setRangeColor", 1))
+    return book, results, patch, written
+
+
+def _split(a1_text: str) -> tuple[str, str]:
+    letters = "".join(ch for ch in a1_text if ch.isalpha())
+    return letters, a1_text[len(letters):]
+
+
+# --------------------------------------------------------------------------- builders variants
+
+def wrong_form(**layout: Any) -> B.Form:
+    """A form whose engine-owned cells are blank or wrong, so main() has to write.
+
+    执行率 45/50 = 90% (blank on 总额 and 当年拨款), 资金得分 0.9 × 10 = 9 (blank),
+    培训人次 400/500 × 20 = 16 (blank), 问题响应时间 ≤8 h with 10 h: 8/10 × 10 = 8 (stated 10),
+    总分 9 + 16 + 15 + 8 + 5 + 30 + 10 = 93 (blank).
+    """
+    inds = B.default_indicators()
+    inds[0].actual, inds[0].score = "400人次", None
+    inds[0].deviation = "部分培训推迟"
+    inds[2].actual, inds[2].score = "10小时", 10
+    inds[2].deviation = "人手不足"
+    base = {"total": (50, 50, 45, 10, None, None), "current": (50, 50, 45, "—", None, "—"),
+            "total_row": (100, None), "indicators": inds}
+    return B.Form(**(base | layout))
+
+
+def hand_values(values: list[list[Any]], rate_header: str = "执行率") -> dict[str, Any]:
+    """The hand-computed figures of ``wrong_form`` located by label in the sheet."""
+    total_r, _ = find(values, "年度资金总额")
+    cur_r, _ = find(values, "其中：当年财政拨款")
+    hdr_r, rate_c = find(values, rate_header)
+    score_c = next(j + 1 for j, v in enumerate(values[hdr_r - 1]) if v == "得分")
+    ind_hdr_r, _ = find(values, "一级指标")
+    ind_score_c = next(j + 1 for j, v in enumerate(values[ind_hdr_r - 1]) if v == "得分")
+    sum_r, _ = find(values, "总分")
+    return {
+        addr(total_r, rate_c): 0.9, addr(cur_r, rate_c): 0.9, addr(total_r, score_c): 9.0,
+        addr(find(values, "培训人次")[0], ind_score_c): 16.0,
+        addr(find(values, "问题响应时间")[0], ind_score_c): 8.0,
+        addr(sum_r, ind_score_c): 93.0,
+    }
+
+
+VARIANTS = {
+    "paper": {},
+    "rate_B_over_A": {"no_initial_column": True},
+    "columns_reordered": {"indicator_columns": ("l1", "l2", "l3", "weight", "target", "actual", "score",
+                                               "deviation")},
+    "score_before_weight": {"indicator_columns": ("l3", "l1", "l2", "actual", "target", "score", "weight",
+                                                 "deviation")},
+    "level1_weights_merged": {"l1_weights": True, "merge_levels": True},
+    "levels_once": {"level_once": True},
+    "extra_columns_rows_placeholders": {"notes_column": True, "extra_rows": True, "placeholder_rows": 2},
+    "offset_origin_C3": {"origin": (3, 3)},
+    "offset_origin_with_extras": {"origin": (4, 2), "extra_rows": True, "notes_column": True},
+}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_builder_variants_write_exactly_the_engine_values(xw, variant) -> None:
+    values = values_of_grid(B.make_grid(wrong_form(**VARIANTS[variant])))
+    header = "执行率（B/A）" if VARIANTS[variant].get("no_initial_column") else "执行率"
+    hand = hand_values(values, header)
+    _, _, _, written = run_and_verify(xw, values, hand=hand)
+    assert {a1(p) for p in written} == set(hand)  # exactly the six hand-computed cells
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_builder_variants_correct_form_writes_nothing(xw, variant) -> None:
+    values = values_of_grid(B.make_grid(B.Form(**VARIANTS[variant])))
+    _, _, patch, written = run_and_verify(xw, values)
+    assert written == {} and patch.values == []
+
+
+def test_grade_row_is_written_over_a_wrong_grade(xw) -> None:
+    values = values_of_grid(B.make_grid(wrong_form(grade="良")))
+    r, c = find(values, "自评等级")
+    hand = {**hand_values(values), addr(r, c + 1): "优"}  # 93 → 优
+    run_and_verify(xw, values, hand=hand)
+
+
+# --------------------------------------------------------------------------- real layouts
+
+
+def test_sichuan_anke_numbers_as_text_all_agree(xw) -> None:
+    """四川 510000_0013zp: numbers exported as text (“3.36”, “100.00%”, “97”) all agree."""
+    values = values_of_layout(RL.sichuan_daying_anke_2023())
+    _, results, patch, written = run_and_verify(xw, values)
+    assert written == {}
+    sc = results[0].scores
+    assert (sc.execution_rate, sc.execution_score, sc.total_score) == (1.0, 10.0, 97.0)
+
+
+def test_sichuan_anke_blank_engine_cells_are_filled_at_the_right_cells(xw) -> None:
+    s = RL.sichuan_daying_anke_2023().set(F9=None, F10=None, H9=None, J15=None, J16="15", J19=None)
+    values = values_of_layout(s)
+    # F9/F10 3.36/3.36 = 100%; H9 10; J15 50 (= 100 %); J16 13/13 → 20 (stated 15);
+    # 合计 J19 = 10 + 50 + 20 + 7 (qualitative, stated) + 10 = 97
+    hand = {"F9": 1.0, "F10": 1.0, "H9": 10.0, "J15": 50.0, "J16": 20.0, "J19": 97.0}
+    _, _, _, written = run_and_verify(xw, values, hand=hand)
+    assert {a1(p) for p in written} == set(hand)
+    assert values[18][8] == "100"  # 合计 权重 I19 untouched
+
+
+def test_sichuan_qingshen_blank_scores(xw) -> None:
+    """Scores, 完成值 and the 合计 得分 left blank: only 资金得分 and 合计 can be computed."""
+    values = values_of_layout(RL.sichuan_qingshen_wages_2023())
+    _, results, _, written = run_and_verify(xw, values)
+    assert results[0].scores.execution_score == 10.0  # 251.89 / 251.89 × 10
+    assert {a1(p): v for p, v in written.items()} == {"H9": 10.0, "J17": 10.0}
+
+
+def test_sichuan_wages_lower_is_better(xw) -> None:
+    """科目调整次数 ≤10 次, actual 12: 22.5 × 10/12 = 18.75 (stated 18.75, agrees)."""
+    values = values_of_layout(RL.sichuan_wages_4x22_5().set(J16=None, J19="100"))
+    hand = {"J16": 18.75, "J19": 96.25}
+    _, _, _, written = run_and_verify(xw, values, hand=hand)
+    assert {a1(p) for p in written} == set(hand)
+
+
+def test_sichuan_cost_only(xw) -> None:
+    values = values_of_layout(RL.sichuan_daying_cost_only_2023())
+    run_and_verify(xw, values)
+
+
+def test_anhui_zero_total_row(xw) -> None:
+    """安徽: the total row filled with 0 while 其中 holds 90/89.974: F101 on D6:F6, the
+    blank 其中 执行率 H7 filled with 89.974 / 89.974 = 100%."""
+    values = values_of_layout(RL.anhui_guichi_2022())
+    _, results, _, written = run_and_verify(xw, values, hand={"H7": 1.0})
+    assert {a1(p) for p in written} == {"H7"}
+    codes = {(f.code, f.cell) for f in results[0].findings}
+    assert {("F101", "D6"), ("F101", "E6"), ("F101", "F6")} <= codes
+
+
+def test_anhui_filled_total_row_with_blank_scores(xw) -> None:
+    s = RL.anhui_guichi_2022(total_row_zero=False).set(I6=None, H13=None, H17="6", H24=None)
+    values = values_of_layout(s)
+    # I6 = 1 × 10; H13 50/≥50 → 8; H17 90/≤90 → 8 (stated 6); 总分 = 10 + 90 = 100
+    hand = {"I6": 10.0, "H13": 8.0, "H17": 8.0, "H24": 100.0}
+    _, _, _, written = run_and_verify(xw, values, hand=hand)
+    assert {a1(p) for p in written} - {"H7"} == set(hand)
+
+
+def test_template_execution_indicator_layout(xw) -> None:
+    """执行率（B/A） table without 分值/得分; 项目预算执行率 scored as an indicator."""
+    values = values_of_layout(RL.template_execution_indicator())
+    _, results, _, written = run_and_verify(xw, values)
+    assert written == {}
+    assert results[0].scores.total_score == 98.09  # 19 + 15 + 9.09 + 10 + 20 + 15 + 10
+
+
+def test_template_execution_indicator_blank_cells(xw) -> None:
+    s = RL.template_execution_indicator().set(E6=None, H10=None, H12=None, H17=None)
+    values = values_of_layout(s)
+    # E6 38/40 = 95%; H10 380/400 × 20 = 19; H12 10/11 × 10 = 9.09; 总分 98.09 (no execution score)
+    hand = {"E6": 0.95, "H10": 19.0, "H12": 9.09, "H17": 98.09}
+    _, _, _, written = run_and_verify(xw, values, hand=hand)
+    assert {a1(p) for p in written} == set(hand)
+
+
+# --------------------------------------------------------------------------- seed examples
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.xlsx")), ids=lambda p: p.stem)
+def test_seed_examples(xw, path) -> None:
+    name, values = values_of_xlsx(path)
+    run_and_verify(xw, values, sheet=name)
+
+
+# --------------------------------------------------------------------------- text, percent, formulas
+
+
+def test_numbers_as_text_everywhere(xw) -> None:
+    """Every number typed as text (“50”, “45万元”, “20”, “１０”): the same writes."""
+    form = wrong_form(total=("50", "50", "45万元", "10", None, None), current=("50", "50", "45", "—", None, "—"),
+                      total_row=("100", None))
+    for ind in form.indicators:
+        ind.weight = str(ind.weight)
+        ind.score = None if ind.score is None else "１０" if ind.score == 10 and ind.l3 == "问题响应时间" \
+            else str(ind.score)
+    values = values_of_grid(B.make_grid(form))
+    run_and_verify(xw, values, hand=hand_values(values))
+
+
+def test_percent_cells_as_fractions(xw) -> None:
+    """Percent-formatted cells arrive as 0.95: 执行率 0.9 agrees, actual 0.97 for “≥95%” is 97%."""
+    form = wrong_form(total=(50, 50, 45, 10, 0.9, 9), current=(50, 50, 45, "—", 0.9, "—"), total_row=(100, 93))
+    form.indicators[1].actual = 0.97  # 培训合格率 ≥95%: met, 15
+    form.indicators[4].actual = 0.9  # 政策知晓率 ≥90%: met, 30
+    form.indicators[5].actual = 0.92  # 满意度 ≥90%: met, 10
+    form.indicators[0].score = 16
+    form.indicators[2].score = 8
+    values = values_of_grid(B.make_grid(form))
+    _, results, _, written = run_and_verify(xw, values)
+    assert written == {}
+    assert results[0].scores.total_score == 93.0
+
+
+def test_percent_cell_below_target(xw) -> None:
+    """实际完成值 0.9 (a 90% cell) against “≥95%”: 15 × 90/95 = 14.21, total 93 − 0.79."""
+    form = wrong_form()
+    form.indicators[1].actual = 0.9
+    form.indicators[1].deviation = "抽检不合格"
+    values = values_of_grid(B.make_grid(form))
+    score_r = find(values, "培训合格率")[0]
+    hand = {**hand_values(values), f"H{score_r}": 14.21}
+    hand[f"H{find(values, '总分')[0]}"] = 92.21
+    run_and_verify(xw, values, hand=hand)
+
+
+FORMULA_TEXT = '=HYPERLINK("http://x","y")'
+
+
+def test_formula_like_submission_text_stays_text(xw) -> None:
+    """Project name, funding labels and a sheet name starting with = + - @ never become formulas."""
+    values = values_of_grid(B.make_grid(wrong_form(project=FORMULA_TEXT)))
+    hand = hand_values(values)
+    r, c = find(values, "年度资金总额")
+    values[r - 1][c - 1] = "=年度资金总额"  # F111 “{label}执行率未填写” starts with “=”
+    r, c = find(values, "其中：当年财政拨款")
+    values[r - 1][c - 1] = "+其中：当年财政拨款"
+    book, results, patch, written = run_and_verify(xw, values, hand=hand)
+    assert find(values, FORMULA_TEXT) not in written
+    rows = actions(book, "setValues", 1)[0]["values"]
+    messages = [row[5] for row in rows[1:]]
+    assert any(m.startswith("'=年度资金总额") for m in messages)
+    assert any(m.startswith("'+其中") for m in messages)
+
+
+def test_sheet_name_starting_with_minus(xw) -> None:
+    values = values_of_grid(B.make_grid(wrong_form()))
+    book, _, _, _ = run_and_verify_named(xw, values, "-2024自评表")
+    rows = actions(book, "setValues", 1)[0]["values"]
+    assert all(row[3] == "'-2024自评表" for row in rows[1:])
+
+
+def run_and_verify_named(xw, values, name):
+    """Like run_and_verify, but the 工作表 column holds the sheet name as text."""
+    import jixiao
+
+    results, patch = expected_for(values, name)
+    book = make_book(xw, [sheet_json(name, values)])
+    jixiao.main()
+    assert alerts(book) == [patch.summary]
+    written = written_cells(book, 0)
+    assert written == {parse_addr(cv.cell): cv.value for cv in patch.values}
+    rows = actions(book, "setValues", 1)[0]["values"]
+    for row in rows[1:]:
+        if row[4]:
+            assert row[4].startswith("=HYPERLINK(\"#'-2024自评表'!")
+    return book, results, patch, written
+
+
+# --------------------------------------------------------------------------- stacked, offsets
+
+
+def test_two_forms_stacked_every_write(xw) -> None:
+    upper = B.make_grid(wrong_form(project="甲项目"))
+    lower = B.make_grid(wrong_form(project="乙项目", no_initial_column=True))
+    rows = upper.rows + [[None] * len(upper.rows[0])] + lower.rows
+    width = max(len(r) for r in rows)
+    values = [[("" if v is None else v) for v in r] + [""] * (width - len(r)) for r in rows]
+    offset = len(upper.rows) + 1
+    hand_upper = hand_values(values[:len(upper.rows)])
+    hand_lower = {addr(parse_addr(k)[0] + offset, parse_addr(k)[1]): v
+                  for k, v in hand_values(values[offset:], "执行率（B/A）").items()}
+    book, results, patch, written = run_and_verify(xw, values, hand=hand_upper | hand_lower)
+    assert len(results) == 2
+    assert {a1(p) for p in written} == set(hand_upper) | set(hand_lower)
+    assert alerts(book)[0].startswith("共 2 张自评表：")
+
+
+def test_used_range_not_at_a1_payload_from_a1(xw) -> None:
+    """The client sends values from A1 (blank rows/columns above and left): same cells."""
+    values = values_of_grid(B.make_grid(wrong_form(origin=(5, 4))))
+    assert values[0] == [""] * len(values[0]) and all(r[0] == "" for r in values)
+    hand = hand_values(values)
+    assert "J10" in hand  # 总额 执行率 at row 5+5, column D+6
+    run_and_verify(xw, values, hand=hand)
+
+
+def test_used_range_address_offset(xw) -> None:
+    """A client that also sends used_range_address (C5:…): the grid starts there and
+    writes still land on the absolute cells (0-based start_row/start_column)."""
+    from jixiao.xlwings_adapter import read_grid_from_sheet
+
+    values = values_of_grid(B.make_grid(wrong_form(origin=(5, 3))))
+    used = f"C5:{addr(len(values), len(values[0]))}"
+    probe = make_book(xw, [sheet_json("自评表", values, used_range_address=used)])
+    grid = read_grid_from_sheet(probe.sheets.active)
+    assert (grid.origin_row, grid.origin_col) == (5, 3) and grid.rows[0][0] == "项目支出绩效自评表"
+    del xw.Book._mock_caller
+    hand = hand_values(values)
+    book, _, _, written = run_and_verify(xw, values, hand=hand, used_range_address=used)
+    r, c = parse_addr(next(k for k, v in hand.items() if v == 93.0))
+    (total_write,) = [a for a in actions(book, "setValues", 0) if top_left(a) == (r, c)]
+    assert (total_write["start_row"], total_write["start_column"]) == (r - 1, c - 1)
+
+
+# --------------------------------------------------------------------------- sheets that are not checked
+
+
+def _no_writes(book) -> None:
+    assert actions(book, "setValues") == [] and actions(book, "setRangeColor") == []
+    assert actions(book, "addNote") == [] and actions(book, "addSheet") == []
+
+
+def test_non_form_sheet(xw) -> None:
+    import jixiao
+
+    book = make_book(xw, [sheet_json("名单", [["姓名", "电话", "金额"], ["张三", "123", 45], ["=1+1", "-2", "@x"]])])
+    jixiao.main()
+    (message,) = alerts(book)
+    assert "不是项目支出绩效自评表" in message and "名单" in message
+    _no_writes(book)
+
+
+@pytest.mark.parametrize("values", [[], [[]], [[""]], [["", ""], ["", ""]]], ids=["no-rows", "empty-row", "A1", "2x2"])
+def test_empty_sheet(xw, values) -> None:
+    import jixiao
+
+    book = make_book(xw, [sheet_json("Sheet1", values)])
+    jixiao.main()
+    (message,) = alerts(book)
+    assert "是空的" in message
+    _no_writes(book)
+
+
+def test_blank_template(xw) -> None:
+    import jixiao
+
+    name, values = values_of_xlsx(ROOT / "templates" / "自评表.xlsx")
+    book = make_book(xw, [sheet_json(name, values)])
+    jixiao.main()
+    (message,) = alerts(book)
+    assert "空白自评表" in message
+    _no_writes(book)
+
+
+def test_result_sheet_active(xw) -> None:
+    import jixiao
+
+    values = values_of_grid(B.make_grid(wrong_form()))
+    book = make_book(xw, [sheet_json("自评表", values), sheet_json(RESULT_SHEET, [RESULT_HEADER])], active=1)
+    jixiao.main()
+    assert "请切换到自评表" in alerts(book)[0]
+    _no_writes(book)
+
+
+def test_form_on_second_sheet_with_other_sheets(xw) -> None:
+    """The active sheet is the second one: every action addresses sheet_position 1."""
+    import jixiao
+
+    values = values_of_grid(B.make_grid(wrong_form()))
+    _, patch = expected_for(values, "自评表")
+    book = make_book(xw, [sheet_json("说明", [["填表说明"]]), sheet_json("自评表", values),
+                          sheet_json("附表", [["x"]])], active=1)
+    jixiao.main()
+    assert alerts(book) == [patch.summary]
+    assert [s.name for s in book.sheets] == ["说明", "自评表", RESULT_SHEET, "附表"]
+    form_writes = written_cells(book, 1)
+    assert {a1(p): v for p, v in form_writes.items()} == {cv.cell: cv.value for cv in patch.values}
+    assert written_cells(book, 0) == {}
+    assert [a["args"] for a in actions(book, "addSheet")] == [[2, RESULT_SHEET]]
+    assert actions(book, "activateSheet")[-1]["args"] == [1]
+
+
+def test_existing_result_sheet_is_rewritten_not_added(xw) -> None:
+    import jixiao
+
+    values = values_of_grid(B.make_grid(wrong_form()))
+    _, patch = expected_for(values, "自评表")
+    old = [RESULT_HEADER, [1, "错误", "J101", "自评表", "A30", "旧问题", ""]]
+    book = make_book(xw, [sheet_json("自评表", values), sheet_json(RESULT_SHEET, old)])
+    jixiao.main()
+    assert actions(book, "addSheet") == []
+    assert [a["sheet_position"] for a in actions(book, "sheetClear")] == [1]
+    cleared = [top_left(a) for a in actions(book, "setRangeColor", 0) if a["args"] == [None]]
+    assert cleared == [(30, 1)]
+    (table,) = actions(book, "setValues", 1)
+    assert len(table["values"]) == 1 + len(patch.result_rows)
+
+
+def test_sheet_name_with_quotes_in_links(xw) -> None:
+    import jixiao
+
+    values = values_of_grid(B.make_grid(wrong_form()))
+    name = "张\'s \"表\""
+    _, patch = expected_for(values, name)
+    book = make_book(xw, [sheet_json(name, values)])
+    jixiao.main()
+    rows = actions(book, "setValues", 1)[0]["values"]
+    cells = [r[4] for r in patch.result_rows]
+    assert [row[4] for row in rows[1:]] == [
+        f'=HYPERLINK("#\'张\'\'s ""表""\'!{c}","{c}")' if c else c for c in cells]
+
+
+# --------------------------------------------------------------------------- a second click
+
+
+def _after_first_click(xw, values):
+    """Run once; return (values as the sheet now holds them, notes list, 校验结果 display values, book)."""
+    import jixiao
+
+    book = make_book(xw, [sheet_json("自评表", values)])
+    jixiao.main()
+    now = [list(r) for r in values]
+    for (r, c), v in written_cells(book, 0).items():
+        now[r - 1][c - 1] = v
+    notes = {a["args"][0]: a["args"][1] for a in actions(book, "addNote", 0)}
+    table = actions(book, "setValues", 1)[0]["values"]
+    display = [[("" if v is None else v) for v in row] for row in table]
+    for row in display[1:]:  # Excel shows the HYPERLINK's friendly name
+        if isinstance(row[4], str) and row[4].startswith("=HYPERLINK("):
+            row[4] = row[4].rsplit(",", 1)[1].strip('")')
+        row[5:] = [v[1:] if isinstance(v, str) and v.startswith("'") else v for v in row[5:]]
+    del xw.Book._mock_caller
+    return now, notes, display
+
+
+def test_second_click_writes_nothing_again(xw) -> None:
+    """A second click on the first click's result: the filler's originals come back from the
+    校验结果 sheet, the same findings follow, and no value already shown is written again."""
+    import jixiao
+
+    values = values_of_grid(B.make_grid(wrong_form()))
+    now, notes, display = _after_first_click(xw, values)
+    book = make_book(xw, [sheet_json("自评表", now, notes=[{"address": a} for a in notes]),
+                          sheet_json(RESULT_SHEET, display)])
+    jixiao.main()
+    assert actions(book, "addSheet") == [] and actions(book, "setValues", 0) == []
+    # the engine now agrees everywhere it wrote; no value is rewritten
+
+
+def test_second_click_keeps_the_original_value_note(xw) -> None:
+    """The first click records the filler's 10 in 原填写值 of 校验结果; the second click checks
+    that 10 again (I204 persists) and keeps the note, as on Excel desktop."""
+    import jixiao
+
+    values = values_of_grid(B.make_grid(wrong_form()))
+    r = find(values, "问题响应时间")[0]
+    cell = f"H{r}"
+    assert values[r - 1][7] == 10
+    now, notes, display = _after_first_click(xw, values)
+    assert "〔原填写：10〕" in notes[f"$H${r}"]
+    book = make_book(xw, [sheet_json("自评表", now, notes=[{"address": a} for a in notes]),
+                          sheet_json(RESULT_SHEET, display)])
+    jixiao.main()
+    deleted = [a["args"][0] for a in actions(book, "deleteNote")]
+    assert f"$H${r}" not in deleted, deleted
+    table = actions(book, "setValues", 1)[0]["values"]
+    assert any(row[2] == "I204" and cell in str(row[4]) for row in table[1:])
