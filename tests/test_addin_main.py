@@ -10,97 +10,16 @@ xlwings PRO; ``XLWINGS_LICENSE_KEY=noncommercial`` is set here, only for the tes
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import types
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from xlwings_remote import actions, cell_of, make_book
+from xlwings_remote import sheet_json as _sheet
 
 from processor.patch import RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL, CellValue, Mark, Patch
-
-LICENSE_ENV = "XLWINGS_LICENSE_KEY"
-
-
-def _load_remote_xlwings() -> tuple[Any, str | None]:
-    """xlwings with its remote engine registered, or (None, reason)."""
-    try:
-        import xlwings as xw
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip with the reason
-        return None, f"xlwings 无法导入：{exc!r}"
-    if "remote" not in [engine.name for engine in xw.engines]:
-        # xlwings was imported before the licence variable was set: register it now
-        try:
-            remote = importlib.import_module("xlwings.pro._xlremote")
-            xw.engines.add(xw.Engine(impl=remote.engine))
-        except Exception as exc:  # noqa: BLE001
-            return None, f"xlwings 的 remote 引擎无法加载：{exc!r}"
-    return xw, None
-
-
-@pytest.fixture(scope="module")
-def xw() -> Iterator[Any]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(LICENSE_ENV, "noncommercial")
-        module, reason = _load_remote_xlwings()
-        if module is None:
-            print(f"SKIP: {reason}", file=sys.stderr)
-            pytest.skip(reason)
-        yield module
-
-
-@pytest.fixture(autouse=True)
-def _log_dir(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("JIXIAO_LOG_DIR", str(tmp_path / "log"))
-
-
-def _sheet(name: str, values: list[list[Any]], notes: list[dict] | None = None) -> dict[str, Any]:
-    return {
-        "name": name,
-        "values": values,
-        "pictures": [],
-        "shapes": [],
-        "charts": [],
-        "tables": [],
-        "notes": notes or [],
-        "visibility": "Visible",
-    }
-
-
-def make_book(xw: Any, sheets: list[dict[str, Any]], active: int = 0) -> Any:
-    """A remote book as an Office.js client would send it, set as the mock caller."""
-    payload = {
-        "client": "Office.js",
-        "version": xw.__version__,
-        "book": {"name": "自评表.xlsx", "active_sheet_index": active, "selection": "A1"},
-        "names": [],
-        "sheets": sheets,
-    }
-    book = xw.Book(json=payload)
-    book.set_mock_caller()
-    return book
-
-
-@pytest.fixture(autouse=True)
-def _no_mock_caller(request) -> Iterator[None]:
-    yield
-    if "xw" in request.fixturenames:
-        module = request.getfixturevalue("xw")
-        if hasattr(module.Book, "_mock_caller"):
-            del module.Book._mock_caller
-
-
-def actions(book: Any, func: str | None = None) -> list[dict[str, Any]]:
-    out = book.json()["actions"]
-    return [a for a in out if func is None or a["func"] == func]
-
-
-def cell_of(action: dict[str, Any]) -> tuple[int, int]:
-    """1-based (row, col) of an action's top-left cell."""
-    return action["start_row"] + 1, action["start_column"] + 1
-
 
 FORM = [
     ["项目支出绩效自评表", None, None, None],

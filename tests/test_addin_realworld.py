@@ -20,73 +20,20 @@ here, for the tests only (as in tests/test_addin_main.py).
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import builders as B
 import pytest
 import real_layouts as RL
+from xlwings_remote import actions, make_book, sheet_json
 
 from processor.findings import SEVERITY_CN
 from processor.grid import Grid, addr, parse_addr
 from processor.patch import RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL, looks_like_formula
 
 ROOT = Path(__file__).resolve().parent.parent
-LICENSE_ENV = "XLWINGS_LICENSE_KEY"
 ORDER = {"error": 0, "warning": 1, "info": 2}
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def xw() -> Iterator[Any]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(LICENSE_ENV, "noncommercial")
-        try:
-            import xlwings as module
-        except Exception as exc:  # noqa: BLE001
-            pytest.skip(f"xlwings 无法导入：{exc!r}")
-        if "remote" not in [e.name for e in module.engines]:
-            try:
-                remote = importlib.import_module("xlwings.pro._xlremote")
-                module.engines.add(module.Engine(impl=remote.engine))
-            except Exception as exc:  # noqa: BLE001
-                pytest.skip(f"xlwings 的 remote 引擎无法加载：{exc!r}")
-        yield module
-
-
-@pytest.fixture(autouse=True)
-def _log_dir(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("JIXIAO_LOG_DIR", str(tmp_path / "log"))
-
-
-@pytest.fixture(autouse=True)
-def _no_mock_caller(request) -> Iterator[None]:
-    yield
-    if "xw" in request.fixturenames:
-        module = request.getfixturevalue("xw")
-        if hasattr(module.Book, "_mock_caller"):
-            del module.Book._mock_caller
-
-
-# --------------------------------------------------------------------------- payloads
-
-
-def sheet_json(name: str, values: list[list[Any]], notes: list[dict] | None = None, **extra: Any) -> dict:
-    return {"name": name, "values": values, "pictures": [], "shapes": [], "charts": [], "tables": [],
-            "notes": notes or [], "visibility": "Visible", **extra}
-
-
-def make_book(xw: Any, sheets: list[dict], active: int = 0, name: str = "自评表.xlsx") -> Any:
-    payload = {"client": "Office.js", "version": xw.__version__,
-               "book": {"name": name, "active_sheet_index": active, "selection": "A1"},
-               "names": [], "sheets": sheets}
-    book = xw.Book(json=payload)
-    book.set_mock_caller()
-    return book
 
 
 def values_of_layout(s: RL.Sheet) -> list[list[Any]]:
@@ -128,11 +75,6 @@ def a1(pos: tuple[int, int]) -> str:
 
 
 # --------------------------------------------------------------------------- actions
-
-
-def actions(book: Any, func: str | None = None, sheet: int | None = None) -> list[dict]:
-    return [a for a in book.json()["actions"]
-            if (func is None or a["func"] == func) and (sheet is None or a.get("sheet_position") == sheet)]
 
 
 def top_left(a: dict) -> tuple[int, int]:

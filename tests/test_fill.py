@@ -16,6 +16,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.styles.colors import Color
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
+from xlsx_snapshot import snapshot
 
 from processor.cell_marks import (
     FILL_TAG,
@@ -119,31 +120,6 @@ def build_foreign(path: Path, project: str = INJECT_LINK, indicator: str = INJEC
     ws.page_setup.orientation = "landscape"
     wb.save(path)
     return path
-
-
-def snapshot(path: Path) -> dict[str, Any]:
-    """Everything a user sees: values, fills, notes, formats of every sheet, and the
-    structure that must survive (merged cells, validation, widths, print setup)."""
-    wb = load_workbook(path)
-    out: dict[str, Any] = {"sheets": wb.sheetnames}
-    for ws in wb.worksheets:
-        cells = {}
-        for row in ws.iter_rows():
-            for c in row:
-                if c.value is None and c.comment is None and not c.fill.fill_type:
-                    continue
-                link = c.hyperlink.location if c.hyperlink is not None else None
-                cells[c.coordinate] = (c.value, c.data_type, fill_tag(c.fill), c.number_format,
-                                       c.comment.text if c.comment else None,
-                                       c.comment.author if c.comment else None, link)
-        out[ws.title] = {
-            "cells": cells,
-            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
-            "validation": sorted((str(dv.sqref), dv.formula1) for dv in ws.data_validations.dataValidation),
-            "widths": {k: d.width for k, d in ws.column_dimensions.items() if d.customWidth},
-            "print": (ws.print_area, ws.page_setup.orientation),
-        }
-    return out
 
 
 def calamine_values(path: Path, sheet: str) -> list[list[Any]]:

@@ -23,8 +23,8 @@ from builders import Form, make_grid, write_xlsx
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
+from xlsx_snapshot import snapshot
 
-from processor.cell_marks import fill_tag
 from processor.cli import main
 from processor.engine import check_file
 from processor.patch import NOTE_AUTHOR, RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL
@@ -373,22 +373,6 @@ def _save_case(name: str, tmp_path: Path) -> Path:
     return sheet.save(tmp_path / f"{name}.xlsx")
 
 
-def _snapshot(path: Path) -> dict:
-    wb = load_workbook(path)
-    out: dict[str, Any] = {"sheets": wb.sheetnames}
-    for ws in wb.worksheets:
-        cells = {}
-        for row in ws.iter_rows():
-            for c in row:
-                if c.value is None and c.comment is None and not c.fill.fill_type:
-                    continue
-                cells[c.coordinate] = (c.value, fill_tag(c.fill), c.number_format,
-                                       c.comment.text if c.comment else None,
-                                       c.hyperlink.location if c.hyperlink is not None else None)
-        out[ws.title] = cells
-    return out
-
-
 def _num(v: Any) -> Any:
     if isinstance(v, str):
         try:
@@ -451,7 +435,7 @@ def test_fill_twice_equals_fill_once_realworld(name: str, tmp_path: Path) -> Non
     src = _save_case(name, tmp_path)
     y = fill_file(src, tmp_path / "y.xlsx").output
     z = fill_file(y, tmp_path / "z.xlsx").output
-    assert _snapshot(y) == _snapshot(z)
+    assert snapshot(y) == snapshot(z)
 
 
 def test_fill_grade_row_on_a_builders_table(tmp_path: Path) -> None:

@@ -1,0 +1,35 @@
+"""What a user sees in a workbook, as one comparable value (for idempotency tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from processor.cell_marks import fill_tag
+
+
+def snapshot(path: Path) -> dict[str, Any]:
+    """Everything a user sees: values, fills, notes, formats of every sheet, and the
+    structure that must survive (merged cells, validation, widths, print setup)."""
+    wb = load_workbook(path)
+    out: dict[str, Any] = {"sheets": wb.sheetnames}
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None and c.comment is None and not c.fill.fill_type:
+                    continue
+                link = c.hyperlink.location if c.hyperlink is not None else None
+                cells[c.coordinate] = (c.value, c.data_type, fill_tag(c.fill), c.number_format,
+                                       c.comment.text if c.comment else None,
+                                       c.comment.author if c.comment else None, link)
+        out[ws.title] = {
+            "cells": cells,
+            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            "validation": sorted((str(dv.sqref), dv.formula1) for dv in ws.data_validations.dataValidation),
+            "widths": {k: d.width for k, d in ws.column_dimensions.items() if d.customWidth},
+            "print": (ws.print_area, ws.page_setup.orientation),
+        }
+    return out
