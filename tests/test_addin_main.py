@@ -362,3 +362,31 @@ def test_main_checks_every_form_stacked_on_the_sheet(xw) -> None:
     assert (len(upper.rows), 8) in written  # upper 总分 (row 19, H)
     assert (offset + 6, 8) in written  # lower 资金得分 (row 6 of the lower form, H)
 
+
+
+def test_formula_cells_are_read_in_one_call_and_never_written() -> None:
+    """Desktop Excel reports formulas; the add-in leaves those cells to the filler's formula."""
+    from jixiao.xlwings_adapter import formula_cells
+
+    class Used:
+        row, column = 3, 2  # the used range starts at B3
+
+        def options(self, ndim):
+            return self
+
+        formula = [["项目名称", "=1+1"], ["", "=SUM(C3:C4)"]]
+
+    class Sheet:
+        used_range = Used()
+
+    assert formula_cells(Sheet()) == {"C3", "C4"}
+
+    class Remote:
+        class used_range:  # noqa: N801 - the shape of the remote engine's object
+            row = column = 1
+
+            @staticmethod
+            def options(ndim):
+                raise NotImplementedError("Reading formulas synchronously isn't supported")
+
+    assert formula_cells(Remote()) == set()

@@ -71,6 +71,7 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
 
     from .xlwings_adapter import (
         apply_patch,
+        formula_cells,
         grid_is_empty,
         previous_originals,
         read_grid_from_sheet,
@@ -108,8 +109,11 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
                 "info",
             )
         patch = merge_patches([build_patch(r, profile.tol) for r in results])
-        # a value an earlier click already wrote is not written again
-        patch.values = [v for v in patch.values if not _same_value(showing.get(v.cell, _NOTHING), v.value)]
+        # a value an earlier click already wrote is not written again, and the filler's
+        # own formulas (e.g. 总分 =SUM(…)) are never replaced by a number
+        protected = formula_cells(sheet)
+        patch.values = [v for v in patch.values if v.cell not in protected
+                        and not _same_value(showing.get(v.cell, _NOTHING), v.value)]
     except InputError as err:
         return (str(err), "critical")
     apply_patch(book, sheet, patch)

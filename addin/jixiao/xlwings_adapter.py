@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from processor.findings import SEVERITY_CN
-from processor.grid import Grid, MergedRange, parse_addr
+from processor.grid import Grid, MergedRange, addr, parse_addr
 from processor.patch import (
     RESULT_HEADER,
     RESULT_SHEET,
@@ -115,6 +115,27 @@ def _merged_ranges(sheet: Any) -> list[MergedRange]:
         r1, c1 = parse_addr(head)
         r2, c2 = parse_addr(tail) if tail else (r1, c1)
         out.append((r1, c1, r2, c2))
+    return out
+
+
+def formula_cells(sheet: Any) -> set[str]:
+    """A1 addresses of the used range's formula cells (one call), which are never written.
+
+    Desktop Excel gives formulas with values; the remote engine does not send them (it
+    raises NotImplementedError), and then there is nothing to protect.
+    """
+    used = sheet.used_range
+    try:
+        formulas = used.options(ndim=2).formula
+    except (NotImplementedError, AttributeError):
+        return set()
+    if not isinstance(formulas, (list, tuple)):
+        formulas = [[formulas]]
+    out: set[str] = set()
+    for i, row in enumerate(formulas):
+        for j, f in enumerate(row if isinstance(row, (list, tuple)) else [row]):
+            if isinstance(f, str) and f.startswith("="):
+                out.add(addr(used.row + i, used.column + j))
     return out
 
 
@@ -308,6 +329,7 @@ __all__ = [
     "grid_is_empty",
     "previous_marked_cells",
     "read_grid_from_sheet",
+    "formula_cells",
     "previous_originals",
     "result_rows",
     "write_marks",
