@@ -12,7 +12,7 @@ from .findings import Finding, make
 from .grid import Grid
 from .model import Record, Scores
 from .patch import RESULT_SHEET
-from .reader import read_grid, split_forms
+from .reader import read_forms, read_grid
 from .rules import Profile, load_profile
 from .workbook import load_workbook
 
@@ -52,15 +52,18 @@ def check_grid(grid: Grid, file: str, profile: Profile | None = None) -> SheetRe
     """Read, score and audit one worksheet; None when it is not a 自评表."""
     profile = profile or load_profile()
     record = read_grid(grid, file)
-    if record is None:
-        return None
-    scores = compute(record, profile)
-    return SheetResult(file, grid.sheet, record, scores, audit(record, scores, profile))
+    return None if record is None else _checked(record, profile)
 
 
 def check_sheet(grid: Grid, file: str, profile: Profile | None = None) -> list[SheetResult]:
     """Every 自评表 on one worksheet (usually one; reports sometimes stack several)."""
-    return [s for s in (check_grid(g, file, profile) for g in split_forms(grid)) if s is not None]
+    profile = profile or load_profile()
+    return [_checked(record, profile) for record in read_forms(grid, file)]
+
+
+def _checked(record: Record, profile: Profile) -> SheetResult:
+    scores = compute(record, profile)
+    return SheetResult(record.file, record.sheet, record, scores, audit(record, scores, profile))
 
 
 def check_grids(grids: list[Grid], file: str, profile: Profile | None = None) -> FileResult:

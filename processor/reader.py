@@ -143,20 +143,29 @@ class _Sheet:
 # ------------------------------------------------------------------ the reader
 
 
-def split_forms(grid: Grid) -> list[Grid]:
-    """Several 自评表 stacked on one sheet (as reports publish them) → one grid each.
-
-    Each funding header starts a form; the form begins at the nearest title (“…自评表”)
-    or 项目名称 row above it. Cell addresses stay true (the sub-grids keep their origin).
-    """
+def read_forms(grid: Grid, file: str) -> list[Record]:
+    """Every 自评表 on one worksheet: usually one; reports sometimes stack several."""
     s = _Sheet(grid)
+    headers = _funding_header_rows(s)
+    if len(headers) < 2:
+        rec = _read(s, file)
+        return [rec] if rec is not None else []
+    return [rec for g in _split(s, headers) if (rec := read_grid(g, file)) is not None]
+
+
+def _funding_header_rows(s: _Sheet) -> list[int]:
     headers: list[int] = []
     hdr = _find_funding_header(s)
     while hdr is not None:
         headers.append(hdr[0])
         hdr = _find_funding_header(s, hdr[0] + 1)
-    if len(headers) < 2:
-        return [grid]
+    return headers
+
+
+def _split(s: _Sheet, headers: list[int]) -> list[Grid]:
+    """Each funding header starts a form; the form begins at the nearest title (“…自评表”)
+    or 项目名称 row above it. Cell addresses stay true (the sub-grids keep their origin)."""
+    grid = s.g
     starts = [s.r0]
     for prev, h in zip(headers, headers[1:]):
         start = h
@@ -179,7 +188,11 @@ def split_forms(grid: Grid) -> list[Grid]:
 
 def read_grid(grid: Grid, file: str) -> Record | None:
     """Read one 自评表; None when the grid has neither a funding nor an indicator header."""
-    s = _Sheet(grid)
+    return _read(_Sheet(grid), file)
+
+
+def _read(s: _Sheet, file: str) -> Record | None:
+    grid = s.g
     funding_hdr = _find_funding_header(s)
     ind_hdr = _find_indicator_header(s)
     title_pos = _find_title(s)
