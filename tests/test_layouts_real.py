@@ -1,9 +1,7 @@
 """Real published 自评表 layouts (see tests/real_layouts.py for sources) run through the engine.
 
 Each test states, with the arithmetic, what a careful reviewer expects: the scores and the
-exact set of error-severity findings as (code, cell). Behaviour that is wrong today is
-marked ``xfail(strict=True)`` with the reason, so fixing the engine turns it into a pass
-that must then be un-marked.
+exact set of error-severity findings as (code, cell).
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 with broken and duplicate files, and ``jixiao fill`` on foreign (non-template) layouts.
 
 Every expected number is worked out by hand in the comments, from the cells the
-builders in ``tests/real_layouts.py`` write. Behaviour that is wrong today is marked
-``xfail(strict=True)`` with the reason.
+builders in ``tests/real_layouts.py`` write.
 """
 
 from __future__ import annotations
