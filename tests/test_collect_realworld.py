@@ -1028,7 +1028,7 @@ def test_same_message_without_message_id_twice(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------
-# wrong behaviour found with these mailboxes (strict xfails)
+# behaviour these mailboxes once caught wrong (fixed; kept as regression tests)
 
 
 def test_same_message_id_with_different_body_keeps_the_new_workbook(tmp_path: Path) -> None:
