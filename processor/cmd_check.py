@@ -18,7 +18,7 @@ _RESET, _BOLD = "\033[0m", "\033[1m"
 
 def register(sub) -> None:
     p = sub.add_parser("check", help="校验自评表（不修改文件）", description="校验一个或多个自评表文件，报告计算结果与发现的问题。")
-    p.add_argument("files", nargs="+", metavar="文件", help="自评表文件（.xlsx/.xlsm/.xls）")
+    p.add_argument("files", nargs="+", metavar="文件", help="自评表文件（.xlsx/.xlsm/.xls），或文件夹（逐层查找其中的表格）")
     p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
     p.add_argument("--rules", metavar="规则文件", help="规则名称或 JSON 文件（默认 default）")
     p.set_defaults(func=run)
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     if profile is None:
         return 2
     results, failed = [], []
-    for path in args.files:
+    for path in expand_paths(args.files):
         try:
             results.append(check_file(path, profile))
         except InputError as exc:
@@ -51,6 +51,20 @@ def run(args: argparse.Namespace) -> int:
     if failed:
         return 2
     return 1 if any(f.severity == "error" for r in results for f in r.all_findings) else 0
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files as given; a folder becomes the workbooks in it (sorted, Excel lock files skipped)."""
+    out: list[str] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            out.append(path)
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            out += [os.path.join(root, f) for f in sorted(files)
+                    if f.lower().endswith((".xlsx", ".xlsm", ".xls")) and not f.startswith("~$")]
+    return out
 
 
 def to_json(results) -> list[dict]:

@@ -90,3 +90,14 @@ def test_console_script_runs_without_traceback(tmp_path):
     path.write_text("not a workbook", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "processor.cli", "check", str(path)], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "x.xlsx" in proc.stderr
+
+
+def test_a_folder_is_checked_file_by_file(capsys, tmp_path):
+    sub = tmp_path / "单位甲"
+    sub.mkdir()
+    write_xlsx(sub / "a.xlsx", make_grid(Form(project="项目甲")))
+    write_xlsx(tmp_path / "b.xlsx", make_grid(Form(project="项目乙")))
+    (tmp_path / "~$b.xlsx").write_bytes(b"lock")
+    (tmp_path / "说明.txt").write_text("x", encoding="utf-8")
+    code, out, _ = run(capsys, "check", "--format", "json", str(tmp_path))
+    assert code == 0 and [o["project"] for o in json.loads(out)] == ["项目乙", "项目甲"]
