@@ -33,6 +33,10 @@ def run(args: argparse.Namespace) -> int:
     if profile is None:
         return 2
     results, failed = [], []
+    for path in args.files:
+        if os.path.isdir(path) and not expand_paths([path]):
+            failed.append(path)
+            print(f"jixiao：{path}：文件夹中没有 .xlsx、.xlsm 或 .xls 表格", file=sys.stderr)
     for path in expand_paths(args.files):
         try:
             results.append(check_file(path, profile))

@@ -101,3 +101,13 @@ def test_a_folder_is_checked_file_by_file(capsys, tmp_path):
     (tmp_path / "说明.txt").write_text("x", encoding="utf-8")
     code, out, _ = run(capsys, "check", "--format", "json", str(tmp_path))
     assert code == 0 and [o["project"] for o in json.loads(out)] == ["项目乙", "项目甲"]
+
+
+def test_help_and_usage_errors_are_chinese(capsys):
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("用法：jixiao check") and "选项" in out and "显示本帮助并退出" in out
+    with pytest.raises(SystemExit):
+        main(["merge"])
+    assert "缺少必填参数：路径" in capsys.readouterr().err
