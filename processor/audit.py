@@ -28,6 +28,14 @@ class _Ctx:
         self.tol = profile.tol
         self.den = denominator_key(record, profile)
 
+    def money(self, x: float | None) -> str:
+        """An amount as the form writes it: 万元, or 元 for a table kept in 元."""
+        if x is None:
+            return "空"
+        if self.r.money_unit == "元":
+            return f"{fmt_num(x * 10000)} 元"
+        return f"{fmt_num(x)} 万元"
+
     def f(self, code: str, cell: str | None, **params: Any) -> Finding:
         return make(code, sheet=self.r.sheet, cell=cell, file=self.r.file, **params)
 
@@ -85,7 +93,8 @@ def reading_notes(c: _Ctx) -> Iterator[Finding]:
 
 
 def _has_money(row: FundingRow) -> bool:
-    return any(getattr(row, k).value is not None for k, _ in MONEY_COLS)
+    """A 其中 row with any non-zero amount (a source printed “0 0” has nothing to execute)."""
+    return any(getattr(row, k).value for k, _ in MONEY_COLS)
 
 
 @check
@@ -107,10 +116,10 @@ def funding_rates(c: _Ctx) -> Iterator[Finding]:
         den = getattr(row, c.den)
         executed = row.executed.value
         if den.value is not None and den.value <= 0 and executed is not None and (executed or row.kind == "total"):
-            yield c.f("F102", den.cell, label=label, denominator=DEN_CN[c.den], found=fmt_num(den.value))
+            yield c.f("F102", den.cell, label=label, denominator=DEN_CN[c.den], found=c.money(den.value))
         if den.value and row.executed.value is not None and row.executed.value > den.value + c.tol["money"]:
-            yield c.f("F106", row.executed.cell, label=label, executed=fmt_num(row.executed.value),
-                      denominator=DEN_CN[c.den], budget=fmt_num(den.value))
+            yield c.f("F106", row.executed.cell, label=label, executed=c.money(row.executed.value),
+                      denominator=DEN_CN[c.den], budget=c.money(den.value))
         if fs.rate is None or "rate" not in row.cells:
             continue
         if row.rate.raw is None:  # the 年度资金总额 rate is the table's figure; a 其中 row's is detail
@@ -118,7 +127,7 @@ def funding_rates(c: _Ctx) -> Iterator[Finding]:
             yield c.f(code, row.cells["rate"], label=label, expected=fmt_pct(fs.rate), formula=formula)
         elif row.rate.value is not None and _rate_differs(row.rate.value, fs.rate, c.tol["rate"]):
             yield c.f("F103", row.rate.cell, label=label, expected=fmt_pct(fs.rate), found=fmt_pct(row.rate.value),
-                      numerator=fmt_num(row.executed.value), denominator=fmt_num(den.value), formula=formula)
+                      numerator=c.money(row.executed.value), denominator=c.money(den.value), formula=formula)
 
 
 @check
@@ -134,7 +143,7 @@ def funding_sums(c: _Ctx) -> Iterator[Finding]:
             continue
         expected = sum(values)
         if _diff(tv, expected, c.tol["money"]):
-            yield c.f("F101", getattr(total, key).cell, column=label, expected=fmt_num(expected), found=fmt_num(tv))
+            yield c.f("F101", getattr(total, key).cell, column=label, expected=c.money(expected), found=c.money(tv))
 
 
 _EXPLAINED = ("调整", "调减", "调增", "追加", "追减", "调剂", "收回", "压减")
@@ -151,8 +160,8 @@ def budget_change(c: _Ctx) -> Iterator[Finding]:
     texts = [i.deviation.text for i in c.r.indicators] + [c.r.goal_actual.text]
     if any(w in t for t in texts for w in _EXPLAINED):
         return
-    yield c.f("F107", total.budget.cell, label=total.label.text, initial=fmt_num(total.initial.value),
-              budget=fmt_num(total.budget.value), change=fmt_pct(change, 1),
+    yield c.f("F107", total.budget.cell, label=total.label.text, initial=c.money(total.initial.value),
+              budget=c.money(total.budget.value), change=fmt_pct(change, 1),
               threshold=fmt_pct(c.p["thresholds"]["budget_change"], 0))
 
 
@@ -283,7 +292,7 @@ def indicator_quality(c: _Ctx) -> Iterator[Finding]:
 
             t = convert(target.value, target.unit, "万元")
             if budget_value is not None and t is not None and _diff(t, budget_value, c.tol["money"]) and t > budget_value:
-                yield c.f("I214", ind.target.cell, name=ind.name, target=fmt_num(t), budget=fmt_num(budget_value))
+                yield c.f("I214", ind.target.cell, name=ind.name, target=c.money(t), budget=c.money(budget_value))
         if is_satisfaction(ind, c.p):
             if target.quantitative and target.unit in ("%", "百分比") and target.value < sat_min * 100 - 1e-9:
                 yield c.f("I215", ind.target.cell, name=ind.name, target=ind.target.text,

@@ -115,6 +115,7 @@ class Record:
     funding_columns: dict[str, str] = field(default_factory=dict)  # key -> header cell
     # which column the form's own 执行率 header divides by: "budget" or "initial"
     rate_denominator: str | None = None
+    money_unit: str = "万元"  # the unit the form's money is written in ("元" tables are converted)
     goal_expected: Field = EMPTY
     goal_actual: Field = EMPTY
     indicators: list[Indicator] = field(default_factory=list)

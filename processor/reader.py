@@ -63,7 +63,7 @@ def _indicator_key(key: str) -> str | None:
 
 _FUNDING_ROW_KINDS = (
     ("total", ("资金总额", "年度资金", "合计", "总计", "总额")),
-    ("current", ("财政拨款", "财政资金", "当年拨款", "本年拨款")),
+    ("current", ("财政拨款", "财政资金", "当年拨款", "本年拨款", "预算拨款", "公共预算")),
     ("carryover", ("结转",)),
     ("other", ("其他资金", "其他")),
 )
@@ -331,6 +331,7 @@ def _read_funding(s: _Sheet, rec: Record, hr: int, cols: dict[str, int], stop: i
     first_value_col = min(c for k, c in cols.items())
     scale = _money_scale(s, hr)
     if scale != 1.0:
+        rec.money_unit = "元"
         rec.notes.append(("R013", addr(hr, min(cols.values())), {}))
     seen: set[str] = set()
     for r in range(hr + 1, stop):

@@ -214,10 +214,10 @@ def luan_public_culture_2021() -> Sheet:
 
     Real funding block: 年度资金总额 200 / 200 / 179.43, 分值 10, 89.7 %, 得分 9; the 其中 row
     “其中：当年财政拨款” repeats 200 / 200 / 179.43 AND 分值 10, 89.7 %, 得分 8; 上年结转资金 /
-    其他资金 empty. Real goal text. Indicator rows reconstructed from the page's narrative, with
-    the 自评 95 分 it states: 9 + 86. 时效 was missed (疫情, the narrative says so):
-    按时开展率 ≥95 %, actual 76 % → 76 ÷ 95 × 10 = 8; 精品参赛作品 ≥3部, actual 2部 → 2 ÷ 3 × 9
-    = 6 (weights 10+9+10+10+10+1... see the list). Everything else met.
+    其他资金 empty. Real goal texts and the page's stated 自评得分 95 (put in the 总分 row).
+    Indicator rows reconstructed from the page's narrative (130 场, 线下 13 万人次, 线上 72 万人次,
+    2 部精品, 完成率 100 %, 时效 missed because of the epidemic): their stated scores add up to
+    85, so 9 + 85 = 94 ≠ 95 and the computed total is 8.97 + 85 = 93.97.
     """
     s = Sheet()
     _head(s, "项目支出绩效自评表", "（2021 年度）", "公共文化服务体系经费", "六安市文化和旅游局", "六安市文旅局",
@@ -229,7 +229,7 @@ def luan_public_culture_2021() -> Sheet:
     _goal(s, 10, "通过项目实施，完成开展“社区一家亲”系列活动，达到展示六安文化魅力，丰富群众业余文化生活，"
                  "扩大群众文化参与面，提升百姓幸福指数的工作目标。",
           "开展“社区一家亲”活动130场，线下观众达到13万人次、线上活动观众数量72万人次，打造2部精品参赛作品。")
-    # reconstructed rows (names from the narrative); weights 10+10+10+9+10+11 = 60? no: see sums below
+    # reconstructed rows (names from the narrative)
     rows = [
         ("产出指标", "数量指标", "开展“社区一家亲”活动场次", "≥120场", "130场", 10, 10, None),
         (None, None, "线下观众人次", "≥12万人次", "13万人次", 10, 10, None),
@@ -242,9 +242,7 @@ def luan_public_culture_2021() -> Sheet:
     ]
     # weights 10+10+9+11+10 = 50, 15+15 = 30, 10 → 90; scores 10+10+6+11+8+15+15+10 = 85
     t = _indicators(s, 12, rows, ["B13:B17", "C13:C15", "B18:B19"])
-    # 自评 95 on the page = 9 + 86; with the reconstructed rows the stated scores add to 9 + 85 = 94,
-    # so the stated 总分 95 is one point too high (this reproduces the page's own 95 against rows that
-    # add up to less — the defect to find)
+    # the page's own 自评 95 (real) against rows whose stated scores add up to 9 + 85 = 94
     s.row(t, "A", "总分", None, None, None, None, None, 100, 95)
     s.merges.append(f"A{t}:F{t}")
     return s
