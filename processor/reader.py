@@ -423,6 +423,18 @@ def _read_goals(s: _Sheet, rec: Record, start: int, stop: int) -> None:
             if rec.goal_expected.raw and (act_c is None or rec.goal_actual.raw):
                 break
         return
+    # no 预期目标 / 实际完成情况 headers: the texts stand right of the 年度总体目标 label
+    for r in range(start, stop):
+        keys = s.row_keys(r)
+        label = next((c for c, k in keys if "总体目标" in k), None)
+        if label is None:
+            continue
+        texts = [c for c, _ in keys if c > label and not is_blank(s.get(r, c))]
+        if texts:
+            rec.goal_expected = s.text_field(r, texts[0])
+        if len(texts) > 1:
+            rec.goal_actual = s.text_field(r, texts[1])
+        return
 
 
 def _is_total_row(s: _Sheet, r: int) -> bool:

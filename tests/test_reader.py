@@ -183,3 +183,12 @@ def test_other_header_words():
     rec = read_grid(g, "f")
     assert [i.weight.value for i in rec.indicators] == [20, 15, 10, 5, 30, 10]
     assert rec.indicators[0].actual.text == "520人次"
+
+
+def test_goal_texts_without_their_own_headers():
+    g = make_grid(Form())
+    hdr = next(i for i, r in enumerate(g.rows) if "预期目标" in r)
+    g.rows[hdr] = ["年度总体目标", "完成年度培训任务", None, None, "已完成年度培训任务"] + [None] * (len(g.rows[hdr]) - 5)
+    g.rows[hdr + 1] = [None] * len(g.rows[hdr + 1])
+    rec = read_grid(g, "f")
+    assert (rec.goal_expected.text, rec.goal_actual.text) == ("完成年度培训任务", "已完成年度培训任务")
