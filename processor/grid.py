@@ -77,6 +77,26 @@ class Grid:
                 return line[c]
         return None
 
+    def put(self, row: int, col: int, value: Any) -> None:
+        """Set a cell (worksheet coordinates), growing the grid when it lies outside."""
+        if not self.rows:
+            self.origin_row, self.origin_col = row, col
+            self.rows = [[]]
+        if row < self.origin_row:
+            self.rows[:0] = [[] for _ in range(self.origin_row - row)]
+            self.origin_row = row
+        if col < self.origin_col:
+            pad = self.origin_col - col
+            self.rows = [[None] * pad + line for line in self.rows]
+            self.origin_col = col
+        r, c = row - self.origin_row, col - self.origin_col
+        while len(self.rows) <= r:
+            self.rows.append([])
+        line = self.rows[r]
+        while len(line) <= c:
+            line.append(None)
+        line[c] = value
+
     def merged_at(self, row: int, col: int) -> MergedRange | None:
         for rng in self.merged:
             if rng[0] <= row <= rng[2] and rng[1] <= col <= rng[3]:

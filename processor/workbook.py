@@ -67,7 +67,22 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
             wb.close()
         except Exception:
             pass
+    if report.kind == "xlsx":
+        _mark_uncached_formulas(path, grids)
     return Workbook(path, grids, report.active_content, hidden)
+
+
+def _mark_uncached_formulas(path: str, grids: list[Grid]) -> None:
+    """Formula cells without a cached value become Formula in the grid (see formula_cells)."""
+    from .formula_cells import uncached_formulas
+    from .grid import Formula, parse_addr
+
+    formulas = uncached_formulas(path)
+    for grid in grids:
+        for a1, text in formulas.get(grid.sheet, {}).items():
+            row, col = parse_addr(a1)
+            if grid.get(row, col) in (None, ""):
+                grid.put(row, col, Formula(text))
 
 
 def _short(exc: BaseException) -> str:

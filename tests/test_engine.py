@@ -53,3 +53,44 @@ def test_every_reader_variant_reads_the_same_from_a_real_file(tmp_path):
         from_grid = check_grid(grid, from_file.file)
         assert from_file.scores.as_json() == from_grid.scores.as_json(), name
         assert [(f.code, f.cell) for f in from_file.findings] == [(f.code, f.cell) for f in from_grid.findings], name
+
+
+def _template_filled_by_openpyxl(path):
+    """Our template filled by a program (openpyxl saves formulas without cached values)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(Path(__file__).resolve().parent.parent / "templates" / "自评表.xlsx")
+    ws = wb["自评表"]
+    ws["B3"], ws["B4"], ws["F4"] = "测试项目", "某局", "某中心"
+    ws["D7"], ws["E7"], ws["F7"] = 50, 50, 40
+    ws["D8"], ws["E8"], ws["F8"] = 50, 50, 40
+    rows = {14: ("培训人次", "≥100人次", "100人次", 50, 50), 19: ("知晓率", "≥90%", "92%", 30, 30),
+            21: ("满意度", "≥90%", "95%", 10, 10)}
+    for r, (l3, target, actual, weight, score) in rows.items():
+        ws[f"D{r}"], ws[f"E{r}"], ws[f"F{r}"], ws[f"G{r}"], ws[f"H{r}"] = l3, target, actual, weight, score
+    wb.save(path)
+    return path
+
+
+def test_formula_cells_without_cached_values_are_not_missing(tmp_path):
+    from processor.formula_cells import uncached_formulas
+
+    path = _template_filled_by_openpyxl(tmp_path / "t.xlsx")
+    formulas = uncached_formulas(str(path))["自评表"]
+    assert formulas["H7"].startswith("=IF(") and formulas["H25"].startswith("=IF(COUNT(")
+    s = check_file(path).sheets[0]
+    assert (s.scores.execution_rate, s.scores.total_score) == (0.8, 98.0)
+    assert [f for f in s.findings if f.severity == "error"] == []  # no “未填写” for the form's formulas
+
+
+def test_cached_formula_values_are_read_as_values(tmp_path):
+    """jixiao fill writes cached values back: the same formulas then read as values."""
+    from processor.formula_cells import uncached_formulas
+    from processor.write_openpyxl import fill_file
+
+    src = _template_filled_by_openpyxl(tmp_path / "t.xlsx")
+    assert uncached_formulas(str(src))["自评表"]
+    out = fill_file(src).output
+    assert uncached_formulas(str(out)).get("自评表", {}).keys().isdisjoint({"H7", "I7", "H25"})
+    s = check_file(out).sheets[0]
+    assert s.record.funding_row("total").rate.value == 0.8  # the cached value, read by calamine
