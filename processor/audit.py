@@ -414,9 +414,9 @@ def indicator_signature(record: Record) -> tuple[str, ...]:
     return tuple(sorted(norm(i.level3.text) for i in record.indicators if i.level3.text))
 
 
-def audit_batch(records: list[Record]) -> list[Finding]:
+def audit_batch(records: list[Record]) -> list[tuple[Record, Finding]]:
     """I223: a project whose indicators are (almost) all copied from another project."""
-    out: list[Finding] = []
+    out: list[tuple[Record, Finding]] = []
     sigs = [(r, indicator_signature(r)) for r in records]
     for i, (rec, sig) in enumerate(sigs):
         if len(sig) < 3:
@@ -426,8 +426,8 @@ def audit_batch(records: list[Record]) -> list[Finding]:
                 continue
             same = len(set(sig) & set(osig))
             if same / max(len(set(sig)), len(set(osig))) >= 0.8:
-                out.append(make("I223", sheet=rec.sheet, cell=rec.indicators[0].level3.cell, file=rec.file,
-                                other=other.project.text or other.sheet, source=_base(other.file)))
+                out.append((rec, make("I223", sheet=rec.sheet, cell=rec.indicators[0].level3.cell, file=rec.file,
+                                      other=other.project.text or other.sheet, source=_base(other.file))))
                 break
     return out
 

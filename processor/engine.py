@@ -97,7 +97,6 @@ def check_file(path: str | Path, profile: Profile | None = None) -> FileResult:
 def cross_check(results: list[FileResult]) -> None:
     """Findings that need several projects (I223 copied indicator sets), added in place."""
     sheets = [s for r in results for s in r.sheets]
-    extra = audit_batch([s.record for s in sheets])
-    by_key = {(s.file, s.sheet): s for s in sheets}
-    for f in extra:
-        by_key[(f.file, f.sheet)].findings.append(f)
+    by_record = {id(s.record): s for s in sheets}  # one sheet may hold several stacked forms
+    for record, finding in audit_batch([s.record for s in sheets]):
+        by_record[id(record)].findings.append(finding)

@@ -352,28 +352,29 @@ def _dedupe_projects(files: list[InputFile]) -> list[tuple[InputFile, SheetResul
                 groups[key] = []
                 order.append(key)
             groups[key].append((f, i, s))
-    kept: dict[tuple[str, str], SheetResult] = {}
-    replaced: dict[tuple[str, str], tuple[InputFile, SheetResult]] = {}
+    # keyed by the SheetResult itself: one sheet may hold several stacked forms
+    kept: dict[int, SheetResult] = {}
+    replaced: dict[int, tuple[InputFile, SheetResult]] = {}
     for key in order:
         members = groups[key]
         use_received = all(m[0].received for m in members)
         # newest file wins; inside one file the first sheet
         winner = max(members, key=lambda m: (_newness(m[0], use_received), -m[1]))
-        kept[(winner[0].name, winner[2].sheet)] = winner[2]
+        kept[id(winner[2])] = winner[2]
         for m in members:
             if m is not winner:
-                replaced[(m[0].name, m[2].sheet)] = (winner[0], winner[2])
+                replaced[id(m[2])] = (winner[0], winner[2])
     out: list[tuple[InputFile, SheetResult]] = []
     for f in files:
         if f.status != "merged" or f.result is None:
             continue
         lost = []
         for s in f.result.sheets:
-            if (f.name, s.sheet) in kept:
+            if id(s) in kept:
                 f.kept_sheets.append(s.sheet)
                 out.append((f, s))
             else:
-                wf, ws = replaced[(f.name, s.sheet)]
+                wf, ws = replaced[id(s)]
                 lost.append((s, wf, ws))
         if not lost:
             continue

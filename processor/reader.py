@@ -464,7 +464,7 @@ def _read_indicators(s: _Sheet, rec: Record, hr: int, cols: dict[str, int]) -> N
             f = s.text_field(r, cols[key], follow_merge=True)
             if f.raw is None:
                 f = carry[key] if carry[key].raw is not None else f
-            elif key == "level1" and f.raw is not carry["level1"].raw:
+            elif key == "level1" and norm(f.text) != norm(carry["level1"].text):
                 carry["level2"] = EMPTY  # a new first level starts its own second levels
             carry[key] = f
             fields[key] = f

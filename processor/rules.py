@@ -114,7 +114,7 @@ def _describe(err) -> str:
     return err.message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: caches keyed on a profile never mix two profiles
 class Profile:
     """A validated rule profile. ``data`` is the merged JSON; helpers below read it."""
 
@@ -158,12 +158,6 @@ class Profile:
             else:
                 parts.append(f"{g['name']} {g['min']:g}–<{gs[i - 1]['min']:g}")
         return "，".join(parts)
-
-    def __hash__(self) -> int:
-        return hash((self.id, self.source))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Profile) and (self.id, self.source) == (other.id, other.source)
 
 
 @lru_cache(maxsize=16)

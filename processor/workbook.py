@@ -68,19 +68,31 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
         except Exception:
             pass
     if report.kind == "xlsx":
-        _mark_uncached_formulas(path, grids)
+        _mark_uncached_formulas(path, grids, limits["max_cells"])
     return Workbook(path, grids, report.active_content, hidden)
 
 
-def _mark_uncached_formulas(path: str, grids: list[Grid]) -> None:
-    """Formula cells without a cached value become Formula in the grid (see formula_cells)."""
+def _mark_uncached_formulas(path: str, grids: list[Grid], max_cells: int) -> None:
+    """Formula cells without a cached value become Formula in the grid (see formula_cells).
+
+    Only cells inside the sheet's values (plus a margin) are added: a stray formula far
+    away must not grow the grid past the size limit the values were checked against.
+    """
     from .formula_cells import uncached_formulas
     from .grid import Formula, parse_addr
 
     formulas = uncached_formulas(path)
     for grid in grids:
         for a1, text in formulas.get(grid.sheet, {}).items():
-            row, col = parse_addr(a1)
+            try:
+                row, col = parse_addr(a1)
+            except ValueError:
+                continue
+            top, left = min(grid.origin_row, row), min(grid.origin_col, col)
+            bottom, right = max(grid.max_row, row), max(grid.max_col, col)
+            if not (1 <= row <= 1_048_576 and 1 <= col <= 16_384) or \
+                    (bottom - top + 1) * (right - left + 1) > max_cells:
+                continue
             if grid.get(row, col) in (None, ""):
                 grid.put(row, col, Formula(text))
 

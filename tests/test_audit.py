@@ -154,7 +154,8 @@ def test_batch_flags_copied_indicator_sets():
     c = read_grid(make_grid(Form(project="项目丙", indicators=[Ind("产出指标", "数量指标", f"指标名{i}", "≥1个", "1个", 15, 15)
                                                                 for i in range(6)])), "c.xlsx")
     found = audit_batch([a, b, c])
-    assert {(f.code, f.file, f.cell) for f in found} == {("I223", "a.xlsx", "D13"), ("I223", "b.xlsx", "D13")}
+    assert {(r.project.text, f.code, f.file, f.cell) for r, f in found} == {
+        ("项目甲", "I223", "a.xlsx", "D13"), ("项目乙", "I223", "b.xlsx", "D13")}
 
 
 def test_profile_can_switch_a_check_off_or_change_its_severity(tmp_path):

@@ -94,3 +94,35 @@ def test_cached_formula_values_are_read_as_values(tmp_path):
     assert uncached_formulas(str(out)).get("自评表", {}).keys().isdisjoint({"H7", "I7", "H25"})
     s = check_file(out).sheets[0]
     assert s.record.funding_row("total").rate.value == 0.8  # the cached value, read by calamine
+
+
+def test_a_stray_uncached_formula_far_away_does_not_grow_the_grid(tmp_path):
+    import zipfile
+
+    from hostile_corpus import write_minimal_form
+
+    base = write_minimal_form(tmp_path / "base.xlsx")
+    with zipfile.ZipFile(base) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><f>1+1</f></c></row></sheetData>')
+    far = tmp_path / "far.xlsx"
+    with zipfile.ZipFile(far, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    grid = check_file(far).sheets[0].record
+    assert grid.total is not None  # read as usual; the stray cell is simply not added
+
+
+def test_profiles_with_the_same_id_do_not_share_caches(tmp_path):
+    import dataclasses
+
+    from processor.compute import qualitative_level
+    from processor.rules import load_profile
+
+    base = load_profile()
+    data = dataclasses.replace(base, data={**base.data, "qualitative": {
+        **base["qualitative"], "levels": [{**base["qualitative"]["levels"][0], "aliases": ["完美"]},
+                                          *base["qualitative"]["levels"][1:]]}})
+    assert qualitative_level("完美", base) is None
+    assert qualitative_level("完美", data)["name"] == "达成预期指标"

@@ -213,3 +213,23 @@ def test_bad_roster_stops_before_reading(tmp_path: Path, capsys):
     bad.write_text("随便,什么\n1,2\n", encoding="utf-8")
     assert main(["merge", str(tmp_path), "-o", str(tmp_path / "x.xlsx"), "--roster", str(bad)]) == 2
     assert "名单" in capsys.readouterr().err
+
+
+def test_stacked_forms_are_deduplicated_one_by_one(tmp_path: Path):
+    """A file with 项目甲 and 项目乙 stacked on one sheet; a newer file with 项目甲 alone."""
+    from builders import Form, make_grid, write_xlsx
+
+    from processor.grid import Grid
+
+    upper, lower = make_grid(Form(project="项目甲")), make_grid(Form(project="项目乙"))
+    stacked = Grid("自评表", upper.rows + [[None]] + lower.rows)
+    old, new = tmp_path / "A.xlsx", tmp_path / "B.xlsx"
+    write_xlsx(old, stacked)
+    write_xlsx(new, make_grid(Form(project="项目甲")))
+    os.utime(old, (1_600_000_000, 1_600_000_000))
+    os.utime(new, (1_700_000_000, 1_700_000_000))
+    js = tmp_path / "a.json"
+    assert main(["merge", str(old), str(new), "-o", str(tmp_path / "x.xlsx"), "--json", str(js)]) == 0
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert sorted((p["project"], Path(p["file"]).name) for p in data["projects"]) == [
+        ("项目乙", "A.xlsx"), ("项目甲", "B.xlsx")]

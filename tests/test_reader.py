@@ -192,3 +192,15 @@ def test_goal_texts_without_their_own_headers():
     g.rows[hdr + 1] = [None] * len(g.rows[hdr + 1])
     rec = read_grid(g, "f")
     assert (rec.goal_expected.text, rec.goal_actual.text) == ("完成年度培训任务", "已完成年度培训任务")
+
+
+def test_level1_repeated_on_every_row_keeps_a_second_level_written_once():
+    """Cells of a real file are distinct string objects: levels are compared by text."""
+    g = make_grid(Form(indicators=[
+        Ind("产出指标", "成本指标", "人均培训成本", "300元", "280元", 45, 45),
+        Ind("产出指标", None, "设备采购成本", "20万元", "18万元", 45, 45),
+    ], total_row=(100, 100)))
+    for row in g.rows:  # fresh string objects, as python-calamine gives them
+        row[:] = ["".join(list(v)) if isinstance(v, str) else v for v in row]
+    rec = read_grid(g, "f")
+    assert [i.level2.text for i in rec.indicators] == ["成本指标", "成本指标"]
