@@ -192,26 +192,39 @@ def computed_cells(result) -> dict[str, object]:
     return out
 
 
-def restore_originals(grid, notes: dict[str, str]) -> None:
-    """Put back what the filler typed where an earlier run replaced it (idempotent fill)."""
-    from .grid import parse_addr
-
+def original_values(notes: dict[str, str]) -> dict[str, object]:
+    """Cell → what the filler had typed, from notes carrying 〔原填写：…〕 (None: blank)."""
+    out: dict[str, object] = {}
     for cell, note in notes.items():
         if ORIGINAL_TAG not in note:
             continue
         raw = note.split(ORIGINAL_TAG, 1)[1].rsplit("〕", 1)[0]
-        row, col = parse_addr(cell)
         if raw == "":
-            raw = None  # the cell was blank before the earlier run filled it
+            out[cell] = None  # the cell was blank before the earlier run filled it
+            continue
+        try:
+            out[cell] = float(raw)
+        except ValueError:
+            out[cell] = raw
+    return out
+
+
+def restore_originals(grid, notes: dict[str, str]) -> dict[str, object]:
+    """Put back into the grid what the filler typed where an earlier run replaced it, so
+    a second run checks the filler's values (idempotent). Returns those values: the
+    writer puts them back on the sheet too, where this run does not rewrite the cell."""
+    from .grid import parse_addr
+
+    originals = original_values(notes)
+    for cell, value in originals.items():
+        row, col = parse_addr(cell)
         r, c = row - grid.origin_row, col - grid.origin_col
         if 0 <= r < len(grid.rows):
             line = grid.rows[r]
             while len(line) <= c:
                 line.append(None)
-            try:
-                line[c] = None if raw is None else float(raw)
-            except ValueError:
-                line[c] = raw
+            line[c] = value
+    return originals
 
 
 def merge_patches(patches: list[Patch]) -> Patch:

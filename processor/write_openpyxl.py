@@ -310,7 +310,10 @@ def fill_workbook(wb: Workbook, values_wb: Workbook, file: str, profile: Any,
     for ws in form_sheets(wb):
         previous = clear_marks(ws)
         grid = grid_from_sheets(ws, values_wb[ws.title], profile["limits"].get("max_cells"))
-        restore_originals(grid, previous)
+        for a1, value in restore_originals(grid, previous).items():
+            cell = anchor(ws, a1)  # the filler's value again; the patch rewrites it if still wrong
+            if not is_formula_cell(cell):
+                set_text(cell, value)
         grids.append(grid)
     result = check_grids(grids, file, profile)
     result.findings[:0] = list(extra_findings or [])

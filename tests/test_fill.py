@@ -441,3 +441,20 @@ def test_xlsm_input_gives_xlsx_output(tmp_path: Path) -> None:
     outcome = fill_file(src)
     assert outcome.output == tmp_path / "宏_已校验.xlsx"
     assert load_workbook(outcome.output)["自评表"]["I6"].value == 10
+
+
+def test_a_value_written_earlier_goes_back_when_the_filler_was_right_after_all(tmp_path: Path) -> None:
+    """Run 1 rewrites 总分 90 → 99.5; the filler then changes an input so that 90 is right:
+    run 2 shows the filler's 90 again and reports no T304 (review finding)."""
+    from builders import Form, make_grid, write_xlsx
+
+    src = write_xlsx(tmp_path / "a.xlsx", make_grid(Form(total_row=(100, 90))))
+    first = fill_file(src, tmp_path / "b.xlsx").output
+    wb = load_workbook(first)
+    assert wb["自评表"]["H19"].value == pytest.approx(99.5)
+    wb["自评表"]["F13"] = "262.5人次"  # 262.5 / 500 × 20 = 10.5, so the total is 9.5 + 10.5 + 70 = 90
+    wb.save(tmp_path / "c.xlsx")
+    second = fill_file(tmp_path / "c.xlsx", tmp_path / "d.xlsx")
+    ws = load_workbook(second.output)["自评表"]
+    assert ws["H19"].value == pytest.approx(90)
+    assert "T304" not in {f.code for f in second.findings}

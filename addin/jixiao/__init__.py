@@ -86,14 +86,14 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
     try:
         from processor.engine import check_sheet
         from processor.grid import parse_addr
-        from processor.patch import build_patch, merge_patches, restore_originals
+        from processor.patch import CellValue, build_patch, merge_patches, restore_originals
         from processor.rules import load_profile
 
         # a value an earlier click replaced is checked as the filler typed it: the earlier
         # 校验结果 sheet records it (one bulk read, where reading every note costs a call each)
-        originals = previous_originals(book, sheet.name)
-        showing = {cell: grid.get(*parse_addr(cell)) for cell in originals}  # what Excel shows now
-        restore_originals(grid, originals)
+        notes = previous_originals(book, sheet.name)
+        showing = {cell: grid.get(*parse_addr(cell)) for cell in notes}  # what Excel shows now
+        originals = restore_originals(grid, notes)
         profile = load_profile(profile_name)
         results = check_sheet(grid, book.name, profile)
         if not results:
@@ -112,6 +112,9 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
         # a value an earlier click already wrote is not written again, and the filler's
         # own formulas (e.g. 总分 =SUM(…)) are never replaced by a number
         protected = formula_cells(sheet)
+        written = {v.cell for v in patch.values}
+        # where this click writes nothing, the filler's own value goes back on the sheet
+        patch.values += [CellValue(cell, value) for cell, value in originals.items() if cell not in written]
         patch.values = [v for v in patch.values if v.cell not in protected
                         and not _same_value(showing.get(v.cell, _NOTHING), v.value)]
     except InputError as err:
