@@ -390,3 +390,19 @@ def test_formula_cells_are_read_in_one_call_and_never_written() -> None:
                 raise NotImplementedError("Reading formulas synchronously isn't supported")
 
     assert formula_cells(Remote()) == set()
+
+
+def test_checking_another_sheet_keeps_the_first_sheets_rows_and_originals() -> None:
+    """One 校验结果 for the book: rows (and 原填写值) of other form sheets survive a click."""
+    from jixiao.xlwings_adapter import result_rows
+
+    from processor.patch import originals_from_rows
+
+    kept = [[1, "错误", "T304", "表A", "H19", "总分应为 99.5，实为 90", "请按各项得分重新合计总分", "90"]]
+    patch = Patch("表B", result_rows=[[1, "错误", "F105", "表B", "I6", "预算执行率得分未填写", "请填写", "（空）"]])
+    rows = result_rows(patch, "表B", kept)
+    assert [r[0] for r in rows[1:]] == [1, 2] and [r[3] for r in rows[1:]] == ["表A", "表B"]
+    assert rows[1][4].startswith('=HYPERLINK("#\'表A\'!H19"')
+    as_read = [[*r[:4], "H19" if r[3] == "表A" else "I6", *r[5:]] for r in rows[1:]]  # links read as text
+    assert originals_from_rows(as_read, "表A") == {"H19": "〔原填写：90〕"}
+    assert originals_from_rows(as_read, "表B") == {"I6": "〔原填写：〕"}

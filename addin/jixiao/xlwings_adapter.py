@@ -170,9 +170,13 @@ def apply_patch(book: Any, sheet: Any, patch: Patch) -> None:
     try:
         write_values(sheet, patch)
         result_sheet = _find_sheet(book, RESULT_SHEET)
-        previous = previous_marked_cells(result_sheet, sheet.name) if result_sheet else set()
+        old_rows = (result_sheet.used_range.options(ndim=2).value or [])[1:] if result_sheet else []
+        previous = _marked_cells(old_rows, sheet.name)
         write_marks(sheet, patch, previous)
-        write_result_sheet(book, sheet, patch, result_sheet)
+        sheet_col = RESULT_HEADER.index("工作表")
+        # the rows of the other form sheets stay (with their 原填写值): one 校验结果 for the book
+        others = [list(r) for r in old_rows if len(r) > sheet_col and r[sheet_col] not in (None, "", sheet.name)]
+        write_result_sheet(book, sheet, patch, result_sheet, others)
         sheet.activate()
     finally:
         try:
@@ -257,10 +261,13 @@ def _find_sheet(book: Any, name: str) -> Any:
 
 def previous_marked_cells(result_sheet: Any, sheet_name: str) -> set[tuple[int, int]]:
     """Cells of ``sheet_name`` listed on an existing 校验结果 sheet (one bulk read)."""
-    values = result_sheet.used_range.options(ndim=2).value or []
+    return _marked_cells((result_sheet.used_range.options(ndim=2).value or [])[1:], sheet_name)
+
+
+def _marked_cells(rows: list[list[Any]], sheet_name: str) -> set[tuple[int, int]]:
     out: set[tuple[int, int]] = set()
     sheet_col, cell_col = RESULT_HEADER.index("工作表"), RESULT_HEADER.index("单元格")
-    for row in values[1:]:
+    for row in rows:
         if len(row) <= cell_col or row[sheet_col] != sheet_name or not row[cell_col]:
             continue
         try:
@@ -277,11 +284,12 @@ def as_text(value: Any) -> Any:
     return value
 
 
-def result_rows(patch: Patch, sheet_name: str) -> list[list[Any]]:
-    """The 校验结果 table (header first); 单元格 becomes a link to the cell."""
+def result_rows(patch: Patch, sheet_name: str, others: list[list[Any]] = ()) -> list[list[Any]]:
+    """The 校验结果 table (header first): the other sheets' rows kept from before, then this
+    sheet's; 单元格 becomes a link to the cell; 序号 runs through."""
     rows: list[list[Any]] = [list(RESULT_HEADER)]
     cell_col, sheet_col = RESULT_HEADER.index("单元格"), RESULT_HEADER.index("工作表")
-    for raw in patch.result_rows:
+    for raw in [*others, *patch.result_rows]:
         row = list(raw) + [None] * (len(RESULT_HEADER) - len(raw))
         cell, target = row[cell_col], row[sheet_col] or sheet_name
         row = [as_text(v) for v in row]  # submission text never becomes a formula
@@ -289,20 +297,23 @@ def result_rows(patch: Patch, sheet_name: str) -> list[list[Any]]:
             quoted = str(target).replace("'", "''").replace('"', '""')
             row[cell_col] = f'=HYPERLINK("#\'{quoted}\'!{cell}","{cell}")'
         rows.append(row[: len(RESULT_HEADER)])
+    for i, row in enumerate(rows[1:], start=1):
+        row[0] = i
     if len(rows) == 1:
         at = RESULT_HEADER.index("问题")
         rows.append([None] * at + [NO_FINDINGS] + [None] * (len(RESULT_HEADER) - at - 1))
     return rows
 
 
-def write_result_sheet(book: Any, sheet: Any, patch: Patch, existing: Any = None) -> Any:
+def write_result_sheet(book: Any, sheet: Any, patch: Patch, existing: Any = None,
+                       others: list[list[Any]] = ()) -> Any:
     """(Re)write the 校验结果 sheet after the form sheet; returns it."""
     if existing is not None:
         existing.clear()
         result = existing
     else:
         result = book.sheets.add(RESULT_SHEET, after=sheet)
-    rows = result_rows(patch, sheet.name)
+    rows = result_rows(patch, sheet.name, others)
     width = len(RESULT_HEADER)
     result.range((1, 1), (len(rows), width)).value = rows
     header = result.range((1, 1), (1, width))
