@@ -54,13 +54,7 @@ def audit(record: Record, scores: Scores, profile: Profile) -> list[Finding]:
     out: list[Finding] = []
     for fn in CHECKS:
         out.extend(fn(ctx))
-    result = []
-    for f in out:
-        sev = profile.severity_of(f.code, f.severity)
-        if sev == "off":
-            continue
-        result.append(f if sev == f.severity else Finding(**{**f.__dict__, "severity": sev}))
-    return sorted(result, key=Finding.sort_key)
+    return sorted(profile.apply_severity(out), key=Finding.sort_key)
 
 
 def _diff(a: float, b: float, tol: float) -> bool:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             failed.append(exc)
             print(f"jixiao：{path}：无法读取（{exc.strerror}）", file=sys.stderr)
     if len(results) > 1:
-        cross_check(results)
+        cross_check(results, profile)
     if args.format == "json":
         print(json.dumps(to_json(results), ensure_ascii=False, indent=2))
     else:

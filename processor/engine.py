@@ -79,6 +79,7 @@ def check_grids(grids: list[Grid], file: str, profile: Profile | None = None) ->
     if not result.sheets:
         raise InputError("文件中没有可识别的项目支出绩效自评表（未找到“项目资金”或“绩效指标”表头）",
                          file=file, code="J503")
+    result.findings = profile.apply_severity(result.findings)
     if all(s.record.is_blank for s in result.sheets):
         raise InputError("自评表尚未填写（项目名称、资金数和指标值都是空的）", file=file, code="J503")
     return result
@@ -89,14 +90,19 @@ def check_file(path: str | Path, profile: Profile | None = None) -> FileResult:
     profile = profile or load_profile()
     wb = load_workbook(path, profile["limits"])
     result = check_grids(wb.grids, str(path), profile)
-    if wb.active_content:
-        result.findings.insert(0, make("R011", file=str(path), what=wb.active_content))
+    result.findings[:0] = active_content_findings(str(path), wb.active_content, profile)
     return result
 
 
-def cross_check(results: list[FileResult]) -> None:
+def active_content_findings(file: str, what: str | None, profile: Profile) -> list[Finding]:
+    """R011 for a file the guard found macros, links or network functions in."""
+    return profile.apply_severity([make("R011", file=file, what=what)]) if what else []
+
+
+def cross_check(results: list[FileResult], profile: Profile | None = None) -> None:
     """Findings that need several projects (I223 copied indicator sets), added in place."""
+    profile = profile or load_profile()
     sheets = [s for r in results for s in r.sheets]
     by_record = {id(s.record): s for s in sheets}  # one sheet may hold several stacked forms
     for record, finding in audit_batch([s.record for s in sheets]):
-        by_record[id(record)].findings.append(finding)
+        by_record[id(record)].findings.extend(profile.apply_severity([finding]))

@@ -490,7 +490,7 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     for f, s in pairs:
         by_file.setdefault(f.name, FileResult(f.name)).sheets.append(s)
     if len(pairs) > 1:
-        cross_check(list(by_file.values()))
+        cross_check(list(by_file.values()), profile)
 
     # 评价方式
     totals: DepartmentTotals | None = None
@@ -547,6 +547,7 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
         findings.extend(report.findings)
     findings.extend(extra)
     findings.extend(conflicts)
+    findings = profile.apply_severity(findings)
     findings.sort(key=Finding.sort_key)
     roster = None
     if units is not None:

@@ -143,6 +143,17 @@ class Profile:
     def severity_of(self, code: str, default: str) -> str:
         return self.data["severity"].get(code, default)
 
+    def apply_severity(self, findings: list) -> list:
+        """The profile's ``severity`` overrides: a new level, or ``off`` to drop the finding."""
+        from dataclasses import replace
+
+        out = []
+        for f in findings:
+            sev = self.severity_of(f.code, f.severity)
+            if sev != "off":
+                out.append(f if sev == f.severity else replace(f, severity=sev))
+        return out
+
     def grade(self, total: float) -> str:
         for g in self.data["grades"]:
             if total >= g["min"] - 1e-9:

@@ -354,7 +354,7 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
     after a backup (``<stem>.bak.xlsx``) has been written.
     """
     from .atomic import atomic_copy, atomic_write
-    from .findings import make
+    from .engine import active_content_findings
     from .rules import load_profile
     from .workbook import guard_file
 
@@ -380,9 +380,7 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
         raise InputError(xls_message, file=str(src), code="J505")
     wb, values_wb, notices = _load(src)
     notices = _package_notices(src) + notices
-    what = [w for w, flag in (("宏（VBA）", getattr(report, "macros", False)),
-                              ("外部链接", getattr(report, "external_links", False))) if flag]
-    extra = [make("R011", file=str(src), what="和".join(what))] if what else []
+    extra = active_content_findings(str(src), report.active_content, profile)
     result, patches, cached = fill_workbook(wb, values_wb, str(src), profile, extra)
     data = workbook_bytes(wb, cached)
     backup = None

@@ -126,3 +126,22 @@ def test_profiles_with_the_same_id_do_not_share_caches(tmp_path):
                                           *base["qualitative"]["levels"][1:]]}})
     assert qualitative_level("完美", base) is None
     assert qualitative_level("完美", data)["name"] == "达成预期指标"
+
+
+def test_severity_overrides_reach_findings_made_outside_the_audit(tmp_path):
+    from builders import Form, make_grid
+
+    from processor.engine import check_grids
+    from processor.grid import Grid
+    from processor.rules import load_profile
+
+    p = tmp_path / "quiet.json"
+    p.write_text('{"extends": "default", "id": "quiet", "name": "安静", "severity": {"R001": "off", "I223": "warning",'
+                 ' "R011": "off"}}', encoding="utf-8")
+    quiet = load_profile(str(p))
+    result = check_grids([Grid("说明", [["填表说明"]]), make_grid(Form())], "f.xlsx", quiet)
+    assert result.findings == []  # R001 switched off
+    results = [check_file(p_, quiet) for p_ in sorted(EXAMPLES.glob("0[24]_*.xlsx"))]
+    cross_check(results, quiet)
+    i223 = [f for r in results for s in r.sheets for f in s.findings if f.code == "I223"]
+    assert i223 and all(f.severity == "warning" for f in i223)
