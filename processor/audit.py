@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
-from .compute import denominator_key, excel_round, is_cost, is_satisfaction, target_of
+from .compute import (
+    denominator_key,
+    is_cost,
+    is_satisfaction,
+    rate_differs,
+    score_differs,
+    target_of,
+)
 from .findings import Finding, make
 from .grid import Formula
 from .model import FUNDING_LABELS, FundingRow, IndicatorScore, Record, Scores
@@ -61,17 +68,6 @@ def _diff(a: float, b: float, tol: float) -> bool:
     return abs(a - b) > tol + 1e-9
 
 
-def _score_differs(stated: float, computed: float, tol: float) -> bool:
-    """A stated score is right when it is the computed one, also rounded to one decimal."""
-    return _diff(stated, computed, tol) and _diff(stated, excel_round(computed, 1), 1e-9)
-
-
-def _rate_differs(stated: float, computed: float, tol: float) -> bool:
-    """A stated rate is right when it is the computed one rounded to whole, 0.1 or 0.01 percent."""
-    return _diff(stated, computed, tol) and all(
-        _diff(stated * 100, excel_round(computed * 100, d), 1e-6) for d in (0, 1, 2))
-
-
 # ------------------------------------------------------------------ reading notes
 
 
@@ -119,7 +115,7 @@ def funding_rates(c: _Ctx) -> Iterator[Finding]:
         if row.rate.raw is None:  # the 年度资金总额 rate is the table's figure; a 其中 row's is detail
             code = "F111" if row.kind == "total" else "F112"
             yield c.f(code, row.cells["rate"], label=label, expected=fmt_pct(fs.rate), formula=formula)
-        elif row.rate.value is not None and _rate_differs(row.rate.value, fs.rate, c.tol["rate"]):
+        elif row.rate.value is not None and rate_differs(row.rate.value, fs.rate, c.tol["rate"]):
             yield c.f("F103", row.rate.cell, label=label, expected=fmt_pct(fs.rate), found=fmt_pct(row.rate.value),
                       numerator=c.money(row.executed.value), denominator=c.money(den.value), formula=formula)
 
@@ -178,7 +174,7 @@ def execution_score(c: _Ctx) -> Iterator[Finding]:
     elif c.s.execution_rate < 1 - 1e-9 and stated >= weight - 1e-9 and expected < weight - 1e-9:
         yield c.f("F108", total.score.cell, rate=fmt_pct(c.s.execution_rate), found=fmt_num(stated),
                   expected=fmt_num(expected))
-    elif _score_differs(stated, expected, c.tol["score"]):
+    elif score_differs(stated, expected, c.tol["score"]):
         yield c.f("F104", total.score.cell, expected=fmt_num(expected), found=fmt_num(stated),
                   rate=fmt_pct(c.s.execution_rate), weight=fmt_num(weight))
 
@@ -222,7 +218,7 @@ def indicator_values(c: _Ctx) -> Iterator[Finding]:
             continue
         if weight is not None and (stated < -1e-9 or stated > weight + 1e-9):
             yield c.f("I203", ind.score.cell, name=name, found=fmt_num(stated), weight=fmt_num(weight))
-        elif s.computed is not None and _score_differs(stated, s.computed, c.tol["score"]):
+        elif s.computed is not None and score_differs(stated, s.computed, c.tol["score"]):
             yield c.f("I204", ind.score.cell, name=name, expected=fmt_num(s.computed), found=fmt_num(stated),
                       basis=_basis(s, c))
 
@@ -388,7 +384,7 @@ def totals(c: _Ctx) -> Iterator[Finding]:
     if "score" in t.cells:
         if t.score.raw is None:
             yield c.f("T303", t.cells["score"], expected=fmt_num(c.s.total_score))
-        elif t.score.value is not None and _score_differs(t.score.value, c.s.total_score, c.tol["score"]):
+        elif t.score.value is not None and score_differs(t.score.value, c.s.total_score, c.tol["score"]):
             yield c.f("T304", t.score.cell, expected=fmt_num(c.s.total_score), found=fmt_num(t.score.value),
                       execution=fmt_num(c.s.execution_score), indicators=fmt_num(c.s.indicator_score))
     if c.s.uncapped_total is not None:

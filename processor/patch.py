@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .compute import rate_differs, score_differs
 from .findings import SEVERITY_CN
+from .grid import Formula
 
 RESULT_SHEET = "校验结果"
 RESULT_HEADER = ["序号", "级别", "代码", "工作表", "单元格", "问题", "修改建议", "原填写值"]
@@ -76,19 +78,19 @@ def _computed_values(result, tol: dict) -> list[tuple[CellValue, object]]:
     rec, sc = result.record, result.scores
     out: list[tuple[CellValue, object]] = []
 
-    def put(cell: str | None, value, fmt, stated, tolerance: float) -> None:
-        if cell is None or type(stated.raw).__name__ == "Formula":
+    def put(cell: str | None, value, fmt, stated, tolerance: float, differs=score_differs) -> None:
+        if cell is None or isinstance(stated.raw, Formula):
             return
-        if stated.raw is not None and isinstance(value, float) and stated.value is not None \
-                and isinstance(stated.value, float) and abs(stated.value - value) <= tolerance + 1e-9:
-            return
+        if stated.raw is not None and isinstance(value, float) and isinstance(stated.value, float) \
+                and not differs(stated.value, value, tolerance):
+            return  # what the audit accepts (e.g. a score rounded to 0.1) is left as typed
         if stated.raw is not None and isinstance(value, str) and str(stated.raw).strip()[:1] == value[:1]:
             return
         out.append((CellValue(cell, value, fmt), stated.raw))
 
     for fs in sc.funding:
         if fs.rate is not None and "rate" in fs.row.cells:
-            put(fs.row.cells["rate"], round(fs.rate, 6), "0.00%", fs.row.rate, tol["rate"])
+            put(fs.row.cells["rate"], round(fs.rate, 6), "0.00%", fs.row.rate, tol["rate"], rate_differs)
     total_row = rec.funding_row("total")
     if total_row is not None and sc.execution_rate is not None and "score" in total_row.cells:
         put(total_row.cells["score"], sc.execution_score, "0.00", total_row.score, tol["score"])

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .grid import Formula
+
 EMPTY_MARKERS = frozenset(
     {"", "-", "--", "—", "——", "–", "―", "─", "/", "//", "\\", "*", "**", "无", "N/A", "NA", "n/a", "#N/A"}
 )
@@ -91,7 +93,7 @@ def parse_number(raw: Any) -> Number:
         return Number(float(raw)) if math.isfinite(raw) else Number(None, ok=False)  # NaN, ±inf
     if not isinstance(raw, str):
         return Number(None, ok=False)  # dates, times, errors
-    if type(raw).__name__ == "Formula":
+    if isinstance(raw, Formula):
         return NO_NUMBER  # a formula without a cached value: the form computes it
     text = norm(raw)
     if text in EMPTY_MARKERS:

@@ -458,3 +458,14 @@ def test_a_value_written_earlier_goes_back_when_the_filler_was_right_after_all(t
     ws = load_workbook(second.output)["自评表"]
     assert ws["H19"].value == pytest.approx(90)
     assert "T304" not in {f.code for f in second.findings}
+
+
+def test_values_the_audit_accepts_are_not_rewritten(tmp_path: Path) -> None:
+    """A rate typed as a whole percent (95% for 95.4%) raises no finding and stays as typed."""
+    from builders import Form, make_grid, write_xlsx
+
+    form = Form(total=(50, 50, 47.7, 10, 0.95, 9.54), current=(50, 50, 47.7, "—", 0.95, "—"), total_row=(100, 99.54))
+    out = fill_file(write_xlsx(tmp_path / "a.xlsx", make_grid(form)), tmp_path / "b.xlsx")
+    assert not {f.code for f in out.findings} & {"F103", "F104", "T304"}
+    assert not any(cv.cell in ("G6", "G7") for p in out.patches for cv in p.values)
+    assert load_workbook(out.output)["自评表"]["G6"].value == 0.95
