@@ -1,8 +1,7 @@
 """``jixiao merge PATH... -o 汇总.xlsx``: every submitted workbook → one summary.
 
-Exit status: 0 summary written and every file merged without errors; 1 summary written
-but some file was not merged or some error was found; 2 nothing written (usage, rule
-file, department file or output problem).
+Exit status: 0 the summary was written (files not merged and every finding are listed
+in it); 2 nothing written (usage, rule file, department/roster file or output problem).
 """
 
 from __future__ import annotations

@@ -273,8 +273,8 @@ def read_one(path: str, name: str, profile: Profile | None = None) -> tuple[str,
         return ("error", "J504", "文件过大，读取时内存不足")
     except OSError as exc:
         return ("error", "J501", f"无法读取（{exc.strerror or exc}）")
-    except Exception as exc:  # an engine bug must not stop the batch
-        return ("error", "J501", f"读取时发生内部错误（{type(exc).__name__}: {str(exc)[:80]}），请联系维护人员")
+    except Exception:  # an engine bug must not stop the batch
+        return ("error", "J501", "读取时发生内部错误，该文件未能汇总，请联系维护人员")
     return ("ok", _rename(result, name), "")
 
 

@@ -38,8 +38,9 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
 
     try:
         wb = CalamineWorkbook.from_path(path)
-    except Exception as exc:  # calamine raises its own error types for broken files
-        raise InputError(f"文件已损坏，无法读取（{_short(exc)}）", file=path, code="J501") from None
+    except Exception:  # calamine raises its own error types for broken files
+        raise InputError("文件已损坏，表格内容无法解析；请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试",
+                         file=path, code="J501") from None
     grids: list[Grid] = []
     hidden: list[str] = []
     try:
@@ -60,8 +61,9 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
             grids.append(Grid(meta.name, rows, start[0] + 1, start[1] + 1, merged))
     except InputError:
         raise
-    except Exception as exc:
-        raise InputError(f"文件内容损坏，无法读取（{_short(exc)}）", file=path, code="J501") from None
+    except Exception:
+        raise InputError("文件内容损坏，工作表无法读取；请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试",
+                         file=path, code="J501") from None
     finally:
         try:
             wb.close()
@@ -95,8 +97,3 @@ def _mark_uncached_formulas(path: str, grids: list[Grid], max_cells: int) -> Non
                 continue
             if grid.get(row, col) in (None, ""):
                 grid.put(row, col, Formula(text))
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:120]

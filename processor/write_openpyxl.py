@@ -241,7 +241,7 @@ def _translate_warning(message: str) -> str | None:
             return text
     if "header or footer" in message:
         return None  # openpyxl re-parses them; nothing is lost
-    return f"部分内容可能无法保留（{message[:80]}）"
+    return "部分格式或功能本工具无法识别，输出副本中可能不保留"
 
 
 def _load(path: Path) -> tuple[Workbook, Workbook, list[str]]:
@@ -253,9 +253,9 @@ def _load(path: Path) -> tuple[Workbook, Workbook, list[str]]:
             values = _openpyxl_load(path, data_only=True, keep_vba=False)
         except InputError:
             raise
-        except Exception as exc:  # openpyxl raises many types for damaged packages
-            text = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
-            raise InputError(f"文件已损坏，无法读取（{text}）", file=str(path), code="J501") from None
+        except Exception:  # openpyxl raises many types for damaged packages
+            raise InputError("文件已损坏，表格内容无法解析；请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试",
+                             file=str(path), code="J501") from None
     for w in caught:
         line = _translate_warning(str(w.message))
         if line and line not in notices:
