@@ -62,11 +62,6 @@ def is_our_note(comment: Comment | None) -> bool:
     return comment is not None and (comment.author or "").strip() == NOTE_AUTHOR
 
 
-def our_notes(ws: Worksheet) -> dict[str, OurNote]:
-    return {cell.coordinate: parse_note(cell.comment.text or "")
-            for cell in ws._cells.values() if is_our_note(cell.comment)}
-
-
 # --------------------------------------------------------------------------- fills
 
 

@@ -96,9 +96,3 @@ class Grid:
         while len(line) <= c:
             line.append(None)
         line[c] = value
-
-    def merged_at(self, row: int, col: int) -> MergedRange | None:
-        for rng in self.merged:
-            if rng[0] <= row <= rng[2] and rng[1] <= col <= rng[3]:
-                return rng
-        return None

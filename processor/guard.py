@@ -80,6 +80,9 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _SHEET_RE = re.compile(r"xl/worksheets/[^/]+\.xml")
 _RISKY_FUNCTIONS = (b"WEBSERVICE(", b"FILTERXML(")
 _CELL_TAGS = (b"<c ", b"<c>")
+# a cell's reference: python-calamine allocates the whole rectangle between the first and
+# the last cell, so two cells at A1 and XFD1048576 would ask for half a terabyte
+_CELL_REF = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 _XML_ENCODINGS = frozenset(
     {
         "utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be", "us-ascii", "ascii",
@@ -613,15 +616,35 @@ def _inflate(
 
 
 class _SheetCounter:
-    """Counts ``<c`` tags and spots risky functions, including across chunk borders."""
+    """Counts ``<c`` tags, bounds the used rectangle and spots risky functions, including
+    across chunk borders."""
 
-    _KEEP = 15  # longer than any pattern
+    _KEEP = 48  # longer than any pattern, a whole ``<c r="XFD1048576"`` included
 
     def __init__(self, scan: _Scan):
         self.scan = scan
         self.carry = b""
+        self.box: list[int] | None = None  # min row, min col, max row, max col
+
+    def _bound(self, data: bytes) -> None:
+        for letters, digits in _CELL_REF.findall(data):
+            row, col = int(digits), 0
+            for ch in letters:
+                col = col * 26 + ch - 64
+            if self.box is None:
+                self.box = [row, col, row, col]
+            else:
+                b = self.box
+                b[0], b[1], b[2], b[3] = min(b[0], row), min(b[1], col), max(b[2], row), max(b[3], col)
+        if self.box is not None:
+            r1, c1, r2, c2 = self.box
+            if (r2 - r1 + 1) * (c2 - c1 + 1) > self.scan.max_cells:
+                raise _suspicious(
+                    f"工作表的已用区域达 {r2 - r1 + 1} 行 × {c2 - c1 + 1} 列，超过单表 {self.scan.max_cells} 个单元格的上限"
+                    "（多为远处误填或格式化的单元格，请删除多余的行列后另存）")
 
     def feed(self, out: bytes) -> None:
+        self._bound(self.carry + out if self.carry else out)
         n = sum(out.count(tag) for tag in _CELL_TAGS)
         border = b""
         if self.carry:

@@ -7,7 +7,7 @@ openpyxl is used only where formatting matters (``jixiao fill``), see
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,6 @@ class Workbook:
     path: str
     grids: list[Grid]
     active_content: str | None = None  # “宏、外部链接…” when the guard found any
-    hidden: list[str] = field(default_factory=list)
 
 
 def guard_file(path: str | Path, limits: dict[str, Any]):
@@ -42,13 +41,11 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
         raise InputError("文件已损坏，表格内容无法解析；请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试",
                          file=path, code="J501") from None
     grids: list[Grid] = []
-    hidden: list[str] = []
     try:
         for meta in wb.sheets_metadata:
             if "WorkSheet" not in str(meta.typ):
                 continue
             if "VeryHidden" in str(meta.visible):
-                hidden.append(meta.name)
                 continue  # our template keeps its metadata there
             sheet = wb.get_sheet_by_name(meta.name)
             if sheet.height * sheet.width > limits["max_cells"]:
@@ -71,7 +68,7 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
             pass
     if report.kind == "xlsx":
         _mark_uncached_formulas(path, grids, limits["max_cells"])
-    return Workbook(path, grids, report.active_content, hidden)
+    return Workbook(path, grids, report.active_content)
 
 
 def _mark_uncached_formulas(path: str, grids: list[Grid], max_cells: int) -> None:

@@ -408,6 +408,7 @@ def build_corpus(directory: Path) -> dict[str, str]:
         "xl/externalLinks/_rels/externalLink1.xml.rels": EXTERNAL_LINK_RELS.encode(),
     })  # fmt: skip
     _large_sane(item("large_sane.xlsx", "ok"))
+    _sparse_far(item("sparse_far_cells.xlsx", "J504"))
     for odd in (
         "自评表 2024 （终稿） v2 .xlsx",
         "北京市丰台区信访办公室项目支出绩效自评表.xlsx",
@@ -546,6 +547,20 @@ def build_corpus(directory: Path) -> dict[str, str]:
 
     assert xlsm.exists()
     return expect
+
+
+def _sparse_far(path: Path) -> Path:
+    """The form plus one value at XFD1048576: calamine would allocate the whole rectangle
+    (half a terabyte) and abort the process; the guard must refuse it first."""
+    from openpyxl import load_workbook
+
+    tmp = path.with_suffix(".tmp.xlsx")
+    write_minimal_form(tmp)
+    wb = load_workbook(tmp)
+    wb.worksheets[0]["XFD1048576"] = "远处误填"
+    wb.save(path)
+    tmp.unlink()
+    return path
 
 
 def _large_sane(path: Path, rows: int = 20_000, cols: int = 6) -> Path:
