@@ -96,22 +96,35 @@ def test_cached_formula_values_are_read_as_values(tmp_path):
     assert s.record.funding_row("total").rate.value == 0.8  # the cached value, read by calamine
 
 
-def test_a_stray_uncached_formula_far_away_does_not_grow_the_grid(tmp_path):
+def test_a_stray_uncached_formula_far_away(tmp_path):
+    """At XFD1048576 the guard refuses the sheet (its rectangle is too large to read); a
+    nearer stray formula is read as the form's own cell without growing past the limit."""
     import zipfile
 
+    import pytest
     from hostile_corpus import write_minimal_form
+
+    from processor.errors import InputError
 
     base = write_minimal_form(tmp_path / "base.xlsx")
     with zipfile.ZipFile(base) as z:
         parts = {n: z.read(n) for n in z.namelist()}
-    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
-        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><f>1+1</f></c></row></sheetData>')
-    far = tmp_path / "far.xlsx"
-    with zipfile.ZipFile(far, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    grid = check_file(far).sheets[0].record
-    assert grid.total is not None  # read as usual; the stray cell is simply not added
+
+    def with_formula_at(ref: str, row: int) -> Path:
+        out = dict(parts)
+        out["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+            b"</sheetData>", f'<row r="{row}"><c r="{ref}"><f>1+1</f></c></row></sheetData>'.encode())
+        path = tmp_path / f"{ref}.xlsx"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in out.items():
+                z.writestr(name, data)
+        return path
+
+    with pytest.raises(InputError) as err:
+        check_file(with_formula_at("XFD1048576", 1048576))
+    assert err.value.code == "J504"
+    record = check_file(with_formula_at("Z5000", 5000)).sheets[0].record
+    assert record.total is not None
 
 
 def test_profiles_with_the_same_id_do_not_share_caches(tmp_path):
