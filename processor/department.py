@@ -232,6 +232,9 @@ def parse_pairs(pairs: list[tuple[Any, Any, str | None]], *, file: str, sheet: s
         if key in _TEXT_KEYS:
             out.values[key] = Stated(str(label), value, "" if value is None else str(value).strip(), cell)
             continue
+        if key == "year" and isinstance(value, str):  # “2024年”, “2024 年度”
+            m = re.search(r"(\d{4})", norm(value))
+            value = float(m.group(1)) if m else value
         parsed = _parse_value(value, rate=key in _RATE_KEYS)
         if parsed is _BAD:
             out.findings.append(make("D406", sheet=sheet, cell=cell, file=file, label=str(label).strip(),
@@ -257,6 +260,8 @@ def _parse_value(raw: Any, *, rate: bool) -> Any:
             return n.value / 100
         if n.unit is not None:
             return _BAD
+        # a department's rates are typed as percents (97.64, 3.42): a bare number above 1 is
+        # a percent here, unlike a form's 执行率 cell, where 1.5 would be 150% (values.parse_rate)
         return n.value / 100 if abs(n.value) > 1 else n.value
     if n.unit in (None, "万元"):
         return n.value

@@ -89,3 +89,12 @@ def test_xlsx_department_file(tmp_path: Path):
 def test_missing_file():
     with pytest.raises(InputError):
         load_department("/nonexistent/部门数据.csv")
+
+
+def test_year_written_with_its_unit(tmp_path):
+    from processor.department import load_department
+
+    path = tmp_path / "部门.csv"
+    path.write_text("项目,数值\n年度,2024年\n预算数,794.51\n执行数,775.77\n", encoding="utf-8")
+    totals = load_department(str(path))
+    assert totals.year == 2024 and not [f for f in totals.findings if f.code == "D406"]
