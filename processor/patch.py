@@ -71,36 +71,39 @@ def _summary_from_counts(n: dict[str, int]) -> str:
     return text + (f"（另有 {n['info']} 条说明）" if n["info"] else "")
 
 
-def _computed_values(result, tol: dict) -> list[tuple[CellValue, object]]:
-    """Cells the engine owns — 执行率, 预算执行率得分, quantitative 得分, 总分, 等级 — each
-    with what the form said there (its raw value) when that differs from the computation.
-    Cells that already agree (within tolerance) are left as the filler typed them."""
+def _owned_cells(result):
+    """The cells the engine owns — 执行率, 预算执行率得分, quantitative 得分, 总分, 等级 — as
+    (cell, computed value, number format, the form's field there, tolerance key, comparison)."""
     rec, sc = result.record, result.scores
-    out: list[tuple[CellValue, object]] = []
-
-    def put(cell: str | None, value, fmt, stated, tolerance: float, differs=score_differs) -> None:
-        if cell is None or isinstance(stated.raw, Formula):
-            return
-        if stated.raw is not None and isinstance(value, float) and isinstance(stated.value, float) \
-                and not differs(stated.value, value, tolerance):
-            return  # what the audit accepts (e.g. a score rounded to 0.1) is left as typed
-        if stated.raw is not None and isinstance(value, str) and str(stated.raw).strip()[:1] == value[:1]:
-            return
-        out.append((CellValue(cell, value, fmt), stated.raw))
-
     for fs in sc.funding:
         if fs.rate is not None and "rate" in fs.row.cells:
-            put(fs.row.cells["rate"], round(fs.rate, 6), "0.00%", fs.row.rate, tol["rate"], rate_differs)
+            yield fs.row.cells["rate"], round(fs.rate, 6), "0.00%", fs.row.rate, "rate", rate_differs
     total_row = rec.funding_row("total")
     if total_row is not None and sc.execution_rate is not None and "score" in total_row.cells:
-        put(total_row.cells["score"], sc.execution_score, "0.00", total_row.score, tol["score"])
+        yield total_row.cells["score"], sc.execution_score, "0.00", total_row.score, "score", score_differs
     for s in sc.indicators:
         if s.computed is not None and "score" in s.indicator.cells:
-            put(s.indicator.cells["score"], s.computed, "0.00", s.indicator.score, tol["score"])
+            yield s.indicator.cells["score"], s.computed, "0.00", s.indicator.score, "score", score_differs
     if rec.total is not None and "score" in rec.total.cells:
-        put(rec.total.cells["score"], sc.total_score, "0.00", rec.total.score, tol["score"])
+        yield rec.total.cells["score"], sc.total_score, "0.00", rec.total.score, "score", score_differs
     if rec.grade.cell:
-        put(rec.grade.cell, sc.grade, None, rec.grade, 0.0)
+        yield rec.grade.cell, sc.grade, None, rec.grade, None, None
+
+
+def _computed_values(result, tol: dict) -> list[tuple[CellValue, object]]:
+    """The owned cells to write, each with what the form said there (its raw value). Cells
+    that already agree (as the audit judges it) are left as the filler typed them, and
+    formula cells are never written."""
+    out: list[tuple[CellValue, object]] = []
+    for cell, value, fmt, stated, tol_key, differs in _owned_cells(result):
+        if isinstance(stated.raw, Formula):
+            continue
+        if stated.raw is not None and isinstance(value, float) and isinstance(stated.value, float) \
+                and not differs(stated.value, value, tol[tol_key]):
+            continue  # e.g. a score rounded to 0.1: the audit accepts it, so it stays
+        if stated.raw is not None and isinstance(value, str) and str(stated.raw).strip()[:1] == value[:1]:
+            continue  # the same grade
+        out.append((CellValue(cell, value, fmt), stated.raw))
     return out
 
 
@@ -176,22 +179,7 @@ def _replaced_line(old) -> str:
 def computed_cells(result) -> dict[str, object]:
     """Every engine-owned cell → its computed value, whatever the form holds there
     (formulas included): a writer caches these in formula cells it cannot evaluate."""
-    rec, sc = result.record, result.scores
-    out: dict[str, object] = {}
-    for fs in sc.funding:
-        if fs.rate is not None and "rate" in fs.row.cells:
-            out[fs.row.cells["rate"]] = round(fs.rate, 6)
-    total_row = rec.funding_row("total")
-    if total_row is not None and sc.execution_rate is not None and "score" in total_row.cells:
-        out[total_row.cells["score"]] = sc.execution_score
-    for s in sc.indicators:
-        if s.computed is not None and "score" in s.indicator.cells:
-            out[s.indicator.cells["score"]] = s.computed
-    if rec.total is not None and "score" in rec.total.cells:
-        out[rec.total.cells["score"]] = sc.total_score
-    if rec.grade.cell:
-        out[rec.grade.cell] = sc.grade
-    return out
+    return {cell: value for cell, value, *_ in _owned_cells(result)}
 
 
 def original_values(notes: dict[str, str]) -> dict[str, object]:
