@@ -30,6 +30,7 @@ from typing import Any
 from .errors import InputError
 from .fileio import decode_text
 from .findings import Finding, make
+from .grid import col_letter
 from .values import fmt_num, fmt_pct, norm, parse_number
 
 SHEET = "部门数据"
@@ -160,7 +161,7 @@ def _read_csv(path: Path) -> list[tuple[Any, Any, str | None]]:
     sample = text[:2048]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    return _pairs_from_rows(rows, lambda r, c: f"{_col(c)}{r + 1}")
+    return _pairs_from_rows(rows, lambda r, c: f"{col_letter(1 + c)}{r + 1}")
 
 
 def _read_workbook(path: Path) -> tuple[list[tuple[Any, Any, str | None]], str]:
@@ -177,7 +178,7 @@ def _read_workbook(path: Path) -> tuple[list[tuple[Any, Any, str | None]], str]:
         r0, c0 = sheet.start or (0, 0)
     except Exception as exc:  # calamine's own error types
         raise InputError(f"部门数据文件无法读取（{exc}）", file=str(path), code="J501") from None
-    return _pairs_from_rows(rows, lambda r, c: f"{_col(c + c0)}{r + r0 + 1}"), name
+    return _pairs_from_rows(rows, lambda r, c: f"{col_letter(1 + c + c0)}{r + r0 + 1}"), name
 
 
 def _read_json(path: Path) -> list[tuple[Any, Any, str | None]]:
@@ -188,15 +189,6 @@ def _read_json(path: Path) -> list[tuple[Any, Any, str | None]]:
     if not isinstance(data, dict):
         raise InputError("部门数据 JSON 的顶层应为一个对象 {…}", file=str(path), code="J501")
     return [(k, v, None) for k, v in data.items()]
-
-
-def _col(c: int) -> str:
-    letters = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def load_department(path: str | Path) -> DepartmentTotals:

@@ -41,13 +41,12 @@ class Finding:
 def _cell_key(cell: str | None) -> tuple[int, int]:
     if not cell:
         return (0, 0)
-    head = cell.split(":")[0]
-    letters = "".join(ch for ch in head if ch.isalpha())
-    digits = "".join(ch for ch in head if ch.isdigit())
-    col = 0
-    for ch in letters.upper():
-        col = col * 26 + ord(ch) - 64
-    return (int(digits or 0), col)
+    from .grid import parse_addr
+
+    try:
+        return parse_addr(cell.split(":")[0].replace("$", ""))
+    except ValueError:
+        return (0, 0)
 
 
 @lru_cache(maxsize=1)
