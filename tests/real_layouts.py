@@ -324,3 +324,29 @@ def template_execution_indicator() -> Sheet:
     s.row(17, "A", "总分", None, None, None, None, None, 100, 98.09)
     s.merges.append("A17:F17")
     return s
+
+
+# ---------------------------------------------------------------------- running a layout
+
+
+def run(sheet: Sheet, tmp_path, name: str = "form.xlsx"):
+    """Save ``sheet`` and check it: the one SheetResult it must give."""
+    from processor.engine import check_file
+
+    result = check_file(sheet.save(tmp_path / name))
+    assert len(result.sheets) == 1
+    return result.sheets[0]
+
+
+def errors(res) -> set[tuple[str, str | None]]:
+    """The error-severity findings as (code, cell)."""
+    return {(f.code, f.cell) for f in res.findings if f.severity == "error"}
+
+
+def scores(res) -> dict:
+    """The JSON scores, the rate rounded for comparison with hand arithmetic."""
+    s = res.scores.as_json()
+    if s["execution_rate"] is not None:
+        s["execution_rate"] = round(s["execution_rate"], 6)
+    return s
+

@@ -8,26 +8,7 @@ from __future__ import annotations
 
 import beijing_layouts as L
 import pytest
-
-from processor.engine import check_file
-
-
-def run(sheet: L.Sheet, tmp_path, name: str = "form.xlsx"):
-    result = check_file(sheet.save(tmp_path / name))
-    assert len(result.sheets) == 1
-    return result.sheets[0]
-
-
-def errors(res) -> set[tuple[str, str | None]]:
-    return {(f.code, f.cell) for f in res.findings if f.severity == "error"}
-
-
-def scores(res) -> dict:
-    s = res.scores.as_json()
-    if s["execution_rate"] is not None:
-        s["execution_rate"] = round(s["execution_rate"], 6)
-    return s
-
+from real_layouts import errors, run, scores
 
 # ====================================================================== 上海 普陀 2022 (money in 元)
 
