@@ -13,6 +13,7 @@ from typing import Any
 
 from .compute import (
     denominator_key,
+    differs,
     is_cost,
     is_satisfaction,
     rate_differs,
@@ -62,10 +63,6 @@ def audit(record: Record, scores: Scores, profile: Profile) -> list[Finding]:
     for fn in CHECKS:
         out.extend(fn(ctx))
     return sorted(profile.apply_severity(out), key=Finding.sort_key)
-
-
-def _diff(a: float, b: float, tol: float) -> bool:
-    return abs(a - b) > tol + 1e-9
 
 
 # ------------------------------------------------------------------ reading notes
@@ -132,7 +129,7 @@ def funding_sums(c: _Ctx) -> Iterator[Finding]:
         if not values or tv is None:
             continue
         expected = sum(values)
-        if _diff(tv, expected, c.tol["money"]):
+        if differs(tv, expected, c.tol["money"]):
             yield c.f("F101", getattr(total, key).cell, column=label, expected=c.money(expected), found=c.money(tv))
 
 
@@ -161,7 +158,7 @@ def execution_score(c: _Ctx) -> Iterator[Finding]:
     if total is None:
         return
     weight = c.s.execution_weight
-    if total.weight.value is not None and _diff(total.weight.value, c.p.execution_weight, 0):
+    if total.weight.value is not None and differs(total.weight.value, c.p.execution_weight, 0):
         yield c.f("F109", total.weight.cell, expected=fmt_num(c.p.execution_weight),
                   found=fmt_num(total.weight.value), profile=c.p.name)
     if c.s.execution_rate is None or "score" not in total.cells:
@@ -281,7 +278,7 @@ def indicator_quality(c: _Ctx) -> Iterator[Finding]:
             from .values import convert
 
             t = convert(target.value, target.unit, "万元")
-            if budget_value is not None and t is not None and _diff(t, budget_value, c.tol["money"]) and t > budget_value:
+            if budget_value is not None and t is not None and differs(t, budget_value, c.tol["money"]) and t > budget_value:
                 yield c.f("I214", ind.target.cell, name=ind.name, target=c.money(t), budget=c.money(budget_value))
         if is_satisfaction(ind, c.p):
             if target.quantitative and target.unit in ("%", "百分比") and target.value < sat_min * 100 - 1e-9:
@@ -343,10 +340,10 @@ def level1_weights(c: _Ctx) -> Iterator[Finding]:
             if not (_core(g.name) == cost_l1 and has_cost):  # 成本 filled as a second level (2020 form)
                 yield c.f("I211", g.cell, level1=g.name)
             continue
-        if g.stated_weight is not None and _diff(g.stated_weight, sums[g.name], c.tol["score"]):
+        if g.stated_weight is not None and differs(g.stated_weight, sums[g.name], c.tol["score"]):
             yield c.f("I217", g.cell, level1=g.name, expected=fmt_num(g.stated_weight), found=fmt_num(sums[g.name]))
         pw = profile_weights.get(_core(g.name))
-        if pw is not None and _diff(sums[g.name], pw[1], c.tol["score"]):
+        if pw is not None and differs(sums[g.name], pw[1], c.tol["score"]):
             yield c.f("I218", g.cell, level1=g.name, expected=fmt_num(pw[1]), found=fmt_num(sums[g.name]),
                       profile=c.p.name)
 
@@ -372,14 +369,14 @@ def totals(c: _Ctx) -> Iterator[Finding]:
     t = c.r.total
     if not c.r.indicators and not c.r.funding:
         return
-    if _diff(c.s.weights_total, expected_total, c.tol["score"]):
+    if differs(c.s.weights_total, expected_total, c.tol["score"]):
         cell = t.weight.cell if t and t.weight.cell else (t.label.cell if t else None)
         yield c.f("T301", cell, expected=fmt_num(expected_total), found=fmt_num(c.s.weights_total),
                   execution=fmt_num(c.s.execution_weight),
                   indicators=fmt_num(c.s.weights_total - c.s.execution_weight))
     if t is None:
         return
-    if t.weight.value is not None and _diff(t.weight.value, c.s.weights_total, c.tol["score"]):
+    if t.weight.value is not None and differs(t.weight.value, c.s.weights_total, c.tol["score"]):
         yield c.f("T302", t.weight.cell, expected=fmt_num(c.s.weights_total), found=fmt_num(t.weight.value))
     if "score" in t.cells:
         if t.score.raw is None:

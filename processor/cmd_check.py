@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
 def expand_paths(paths: list[str]) -> list[str]:
     """Files as given; a folder becomes the workbooks in it (sorted, Excel lock files skipped)."""
+    from .workbook import WORKBOOK_SUFFIXES
+
     out: list[str] = []
     for path in paths:
         if not os.path.isdir(path):
@@ -67,7 +69,7 @@ def expand_paths(paths: list[str]) -> list[str]:
         for root, dirs, files in os.walk(path):
             dirs.sort()
             out += [os.path.join(root, f) for f in sorted(files)
-                    if f.lower().endswith((".xlsx", ".xlsm", ".xls")) and not f.startswith("~$")]
+                    if f.lower().endswith(WORKBOOK_SUFFIXES) and not f.startswith("~$")]
     return out
 
 

@@ -25,19 +25,20 @@ def excel_round(x: float, ndigits: int = 2) -> float:
     return float(r if d >= 0 else -r)
 
 
-def _differs(a: float, b: float, tol: float) -> bool:
+def differs(a: float, b: float, tol: float) -> bool:
+    """More than ``tol`` apart (with a hair for float noise)."""
     return abs(a - b) > tol + 1e-9
 
 
 def score_differs(stated: float, computed: float, tol: float) -> bool:
     """A stated score is right when it is the computed one, also rounded to one decimal."""
-    return _differs(stated, computed, tol) and _differs(stated, excel_round(computed, 1), 1e-9)
+    return differs(stated, computed, tol) and differs(stated, excel_round(computed, 1), 1e-9)
 
 
 def rate_differs(stated: float, computed: float, tol: float) -> bool:
     """A stated rate is right when it is the computed one rounded to whole, 0.1 or 0.01 percent."""
-    return _differs(stated, computed, tol) and all(
-        _differs(stated * 100, excel_round(computed * 100, d), 1e-6) for d in (0, 1, 2))
+    return differs(stated, computed, tol) and all(
+        differs(stated * 100, excel_round(computed * 100, d), 1e-6) for d in (0, 1, 2))
 
 
 def execution_score(rate: float | None, weight: float, profile: Profile) -> float:

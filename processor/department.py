@@ -32,6 +32,7 @@ from .fileio import decode_text
 from .findings import Finding, make
 from .grid import col_letter
 from .values import fmt_num, fmt_pct, norm, parse_number
+from .workbook import WORKBOOK_SUFFIXES
 
 SHEET = "部门数据"
 
@@ -198,7 +199,7 @@ def load_department(path: str | Path) -> DepartmentTotals:
         raise InputError("找不到部门数据文件", file=str(p), code="J501")
     suffix = p.suffix.lower()
     sheet: str | None = SHEET
-    if suffix in (".xlsx", ".xlsm", ".xls"):
+    if suffix in WORKBOOK_SUFFIXES:
         pairs, sheet = _read_workbook(p)
     elif suffix == ".json":
         pairs, sheet = _read_json(p), None

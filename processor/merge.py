@@ -43,8 +43,8 @@ from .report_text import (
 )
 from .rules import Profile
 from .values import norm
+from .workbook import WORKBOOK_SUFFIXES
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 OTHER_SPREADSHEETS = (".xlsb", ".ods", ".et", ".ett", ".csv", ".xltx", ".xltm", ".xlt", ".numbers", ".wps")
 ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz")
 COLLECT_FILES = ("收件登记.json", "收件登记.csv")

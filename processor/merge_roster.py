@@ -9,11 +9,8 @@ differs: the merge's own results, so no workbook is read twice.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
-
-_EMAIL = re.compile(r"[\w.%+\-']+@[\w.\-]+\.[A-Za-z]{2,}")
 
 
 def roster_report(units: list[Any], files: list[Any]):
@@ -21,14 +18,14 @@ def roster_report(units: list[Any], files: list[Any]):
     against the merged ``files``."""
     from .collect.checks import FileCheck, Problem
     from .collect.manifest import Manifest, ManifestEntry
-    from .collect.roster import build_report
+    from .collect.roster import EMAIL, build_report
 
     manifest = Manifest(Path("."))
     checks: dict[str, FileCheck] = {}
     for f in files:
         if f.status not in ("merged", "failed", "duplicate"):
             continue
-        m = _EMAIL.search(f.sender or "")
+        m = EMAIL.search(f.sender or "")
         key = f.sha256 or f"path:{f.path}"
         entry = ManifestEntry(status="saved", sender=m.group(0).lower() if m else "", sha256=key,
                               saved_path=f.name, attachment=os.path.basename(f.path), received=f.received)

@@ -14,6 +14,8 @@ from typing import Any
 from .errors import InputError
 from .grid import Grid
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # what check and merge read
+
 
 @dataclass
 class Workbook:

@@ -74,6 +74,7 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
         formula_cells,
         grid_is_empty,
         previous_originals,
+        previous_result_rows,
         read_grid_from_sheet,
     )
 
@@ -91,7 +92,8 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
 
         # a value an earlier click replaced is checked as the filler typed it: the earlier
         # 校验结果 sheet records it (one bulk read, where reading every note costs a call each)
-        notes = previous_originals(book, sheet.name)
+        old_rows = previous_result_rows(book)
+        notes = previous_originals(book, sheet.name, old_rows)
         showing = {cell: grid.get(*parse_addr(cell)) for cell in notes}  # what Excel shows now
         originals = restore_originals(grid, notes)
         profile = load_profile(profile_name)
@@ -119,7 +121,7 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
                         and not _same_value(showing.get(v.cell, _NOTHING), v.value)]
     except InputError as err:
         return (str(err), "critical")
-    apply_patch(book, sheet, patch)
+    apply_patch(book, sheet, patch, old_rows)
     return (patch.summary or "校验完成，未发现问题。", "info")
 
 

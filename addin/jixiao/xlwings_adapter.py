@@ -139,13 +139,17 @@ def formula_cells(sheet: Any) -> set[str]:
     return out
 
 
-def previous_originals(book: Any, sheet_name: str) -> dict[str, str]:
-    """The 原填写值 an earlier click recorded on the 校验结果 sheet, for ``restore_originals``."""
+def previous_result_rows(book: Any) -> list[list[Any]]:
+    """The rows (header left out) of an existing 校验结果 sheet, in one bulk read."""
     result_sheet = _find_sheet(book, RESULT_SHEET)
     if result_sheet is None:
-        return {}
-    rows = result_sheet.used_range.options(ndim=2).value or []
-    return originals_from_rows([list(r) for r in rows[1:]], sheet_name)
+        return []
+    return [list(r) for r in (result_sheet.used_range.options(ndim=2).value or [])[1:]]
+
+
+def previous_originals(book: Any, sheet_name: str, rows: list[list[Any]] | None = None) -> dict[str, str]:
+    """The 原填写值 an earlier click recorded on the 校验结果 sheet, for ``restore_originals``."""
+    return originals_from_rows(previous_result_rows(book) if rows is None else rows, sheet_name)
 
 
 def grid_is_empty(grid: Grid) -> bool:
@@ -155,7 +159,7 @@ def grid_is_empty(grid: Grid) -> bool:
 # --------------------------------------------------------------------------- write
 
 
-def apply_patch(book: Any, sheet: Any, patch: Patch) -> None:
+def apply_patch(book: Any, sheet: Any, patch: Patch, old_rows: list[list[Any]] | None = None) -> None:
     """Write ``patch`` into ``sheet`` of ``book`` and (re)build the 校验结果 sheet.
 
     Order: computed values (one write per rectangle, number format per rectangle),
@@ -170,7 +174,8 @@ def apply_patch(book: Any, sheet: Any, patch: Patch) -> None:
     try:
         write_values(sheet, patch)
         result_sheet = _find_sheet(book, RESULT_SHEET)
-        old_rows = (result_sheet.used_range.options(ndim=2).value or [])[1:] if result_sheet else []
+        if old_rows is None:  # the caller has usually read them already
+            old_rows = previous_result_rows(book)
         previous = _marked_cells(old_rows, sheet.name)
         write_marks(sheet, patch, previous)
         sheet_col = RESULT_HEADER.index("工作表")
@@ -259,11 +264,6 @@ def _find_sheet(book: Any, name: str) -> Any:
     return None
 
 
-def previous_marked_cells(result_sheet: Any, sheet_name: str) -> set[tuple[int, int]]:
-    """Cells of ``sheet_name`` listed on an existing 校验结果 sheet (one bulk read)."""
-    return _marked_cells((result_sheet.used_range.options(ndim=2).value or [])[1:], sheet_name)
-
-
 def _marked_cells(rows: list[list[Any]], sheet_name: str) -> set[tuple[int, int]]:
     out: set[tuple[int, int]] = set()
     sheet_col, cell_col = RESULT_HEADER.index("工作表"), RESULT_HEADER.index("单元格")
@@ -338,7 +338,7 @@ __all__ = [
     "apply_patch",
     "blocks",
     "grid_is_empty",
-    "previous_marked_cells",
+    "previous_result_rows",
     "read_grid_from_sheet",
     "formula_cells",
     "previous_originals",

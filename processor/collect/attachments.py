@@ -19,9 +19,10 @@ from email import errors as email_errors
 from email.message import Message
 from email.policy import compat32
 
+from ..workbook import WORKBOOK_SUFFIXES
 from .textdecode import decode_words, header_text, mime_params, raw_header, smart_decode
 
-WORKBOOK_EXTS = (".xlsx", ".xlsm", ".xls")
+WORKBOOK_EXTS = WORKBOOK_SUFFIXES
 ZIP_EXTS = (".zip",)
 UNSUPPORTED_ARCHIVES = (".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".arj", ".cab")
 EXCEL_MIME = {

@@ -17,13 +17,14 @@ from typing import Any
 
 from ..errors import InputError
 from ..fileio import decode_text
+from ..workbook import WORKBOOK_SUFFIXES
 from .checks import FileCheck, latest_per_project, normalize_unit
 from .manifest import Manifest, ManifestEntry, _csv_safe
 
 UNIT_HEADERS = ("单位", "单位名称", "实施单位", "预算单位", "填报单位")
 CONTACT_HEADERS = ("联系人", "联系人姓名", "姓名", "经办人")
 EMAIL_HEADERS = ("邮箱", "电子邮箱", "电子邮件", "邮件", "邮箱地址", "email", "e-mail", "mail")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
 ROSTER_REPORT_CSV = "收件情况.csv"
 
@@ -125,7 +126,7 @@ def load_roster(path: str | Path, sheet: str | None = None) -> list[RosterUnit]:
     path = Path(path)
     if not path.is_file():
         raise InputError("找不到名单文件", file=str(path))
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
         rows = _rows_from_workbook(path, sheet)
     else:
         rows = _rows_from_csv(path)
@@ -142,7 +143,7 @@ def load_roster(path: str | Path, sheet: str | None = None) -> list[RosterUnit]:
         name = get("unit")
         if not name:
             continue
-        emails = [e.lower() for e in _EMAIL.findall(get("email"))]
+        emails = [e.lower() for e in EMAIL.findall(get("email"))]
         units.append(RosterUnit(name=name, contact=get("contact"), emails=emails, row=i))
     if not units:
         raise InputError("名单中没有任何单位", file=str(path))
