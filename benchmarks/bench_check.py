@@ -27,9 +27,9 @@ def per_call(fn, n: int) -> list[float]:
 
 def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "examples" / "02_信访工作经费.xlsx"
-    from processor.engine import check_file, check_grids
-    from processor.rules import load_profile
-    from processor.workbook import load_workbook
+    from jixiao.processor.core.engine import check_file, check_grids
+    from jixiao.processor.core.rules import load_profile
+    from jixiao.processor.files.calamine_read import load_workbook
 
     profile = load_profile()
     check_file(path, profile)  # warm caches (profile, catalogue, regexes)
@@ -47,7 +47,7 @@ def main() -> None:
     walls = []
     for _ in range(7):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "processor.cli", "check", str(path)], capture_output=True)
+        subprocess.run([sys.executable, "-m", "jixiao.processor.cli.main", "check", str(path)], capture_output=True)
         walls.append((time.perf_counter() - t) * 1000)
     show("`jixiao check FILE` wall, fresh process", walls)
 

@@ -21,9 +21,8 @@ from unittest import mock
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from hostile_corpus import build_corpus, minimal_form_cells, write_minimal_form  # noqa: E402
-
-from processor import guard  # noqa: E402
-from processor.errors import InputError  # noqa: E402
+from jixiao.processor.core.errors import InputError  # noqa: E402
+from jixiao.processor.files import guard  # noqa: E402
 
 
 def median_seconds(fn: Callable[[], object], budget: float = 0.5, max_runs: int = 2000) -> float:

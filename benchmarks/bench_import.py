@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 
-HEAVY = ("pandas", "numpy", "xlwings", "openpyxl", "jsonschema", "processor")
+HEAVY = ("pandas", "numpy", "xlwings", "openpyxl", "jsonschema", "jixiao.processor")
 
 CHILD = f"""
 import json, sys, time
@@ -42,8 +42,8 @@ import time
 t0 = time.perf_counter()
 import jixiao
 jixiao.import_xlwings()
-import processor.engine, processor.patch, processor.rules
-processor.rules.load_profile()
+import jixiao.processor.core.engine, jixiao.processor.core.patch, jixiao.processor.core.rules
+jixiao.processor.core.rules.load_profile()
 print(time.perf_counter() - t0)
 """
 

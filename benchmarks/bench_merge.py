@@ -32,7 +32,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.xlsx"))
 
 
 def _project_name(path: Path) -> str:
-    from processor.engine import check_file
+    from jixiao.processor.core.engine import check_file
 
     return check_file(path).sheets[0].record.project.text
 
@@ -75,9 +75,9 @@ def naive_openpyxl(files: list[Path]) -> int:
 
 
 def run_merge(folder: Path, workers: int, out: Path) -> tuple[int, int]:
-    from processor.merge import MergeOptions, merge
-    from processor.rules import load_profile
-    from processor.summary_xlsx import write_summary
+    from jixiao.processor.core.rules import load_profile
+    from jixiao.processor.merge.run import MergeOptions, merge
+    from jixiao.processor.merge.summary_xlsx import write_summary
 
     result = merge([folder], load_profile(), MergeOptions(workers=workers))
     write_summary(result, out)

@@ -1,1 +1,1 @@
-"""Rule profiles and the findings catalogue, installed as ``processor.profiles`` (data only)."""
+"""Rule profiles and the findings catalogue, installed as ``jixiao.rules`` (data only)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from processor.grid import Grid, addr
+from jixiao.processor.core.grid import Grid, addr
 
 
 @dataclass

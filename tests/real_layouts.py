@@ -331,7 +331,7 @@ def template_execution_indicator() -> Sheet:
 
 def run(sheet: Sheet, tmp_path, name: str = "form.xlsx"):
     """Save ``sheet`` and check it: the one SheetResult it must give."""
-    from processor.engine import check_file
+    from jixiao.processor.core.engine import check_file
 
     result = check_file(sheet.save(tmp_path / name))
     assert len(result.sheets) == 1

@@ -16,10 +16,16 @@ import types
 from typing import Any
 
 import pytest
+from jixiao.processor.core.patch import (
+    RESULT_HEADER,
+    RESULT_SHEET,
+    SEVERITY_FILL,
+    CellValue,
+    Mark,
+    Patch,
+)
 from xlwings_remote import actions, cell_of, make_book
 from xlwings_remote import sheet_json as _sheet
-
-from processor.patch import RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL, CellValue, Mark, Patch
 
 FORM = [
     ["项目支出绩效自评表", None, None, None],
@@ -57,7 +63,7 @@ def hand_patch() -> Patch:
 
 
 def test_read_grid_one_bulk_read(xw) -> None:
-    from jixiao.xlwings_adapter import read_grid_from_sheet
+    from jixiao.processor.files.xlwings_write import read_grid_from_sheet
 
     book = make_book(xw, [_sheet("自评表", [[""] * 4] + [[v if v is not None else "" for v in r] for r in FORM])])
     grid = read_grid_from_sheet(book.sheets.active)
@@ -71,7 +77,7 @@ def test_read_grid_one_bulk_read(xw) -> None:
 
 
 def test_blocks_group_rectangles() -> None:
-    from jixiao.xlwings_adapter import blocks
+    from jixiao.processor.files.xlwings_write import blocks
 
     cells = {(3, 4): 1, (4, 4): 2, (3, 5): 3, (4, 5): 4, (7, 2): 5, (3, 7): 6}
     got = [(b.row, b.col, b.rows) for b in blocks(cells, lambda pos: None)]
@@ -81,7 +87,7 @@ def test_blocks_group_rectangles() -> None:
 
 
 def test_apply_patch_writes_values_marks_and_result_sheet(xw) -> None:
-    from jixiao.xlwings_adapter import apply_patch
+    from jixiao.processor.files.xlwings_write import apply_patch
 
     book = make_book(xw, [_sheet("自评表", FORM), _sheet("说明", [["x"]])])
     sheet = book.sheets.active
@@ -116,7 +122,7 @@ def test_apply_patch_writes_values_marks_and_result_sheet(xw) -> None:
 
 
 def test_apply_patch_updates_existing_notes_and_clears_stale_marks(xw) -> None:
-    from jixiao.xlwings_adapter import apply_patch
+    from jixiao.processor.files.xlwings_write import apply_patch
 
     old_result = [RESULT_HEADER,
                   [1, "错误", "J101", "自评表", "C3", "旧问题", ""],
@@ -135,7 +141,7 @@ def test_apply_patch_updates_existing_notes_and_clears_stale_marks(xw) -> None:
 
 
 def test_apply_patch_without_findings(xw) -> None:
-    from jixiao.xlwings_adapter import NO_FINDINGS, apply_patch
+    from jixiao.processor.files.xlwings_write import NO_FINDINGS, apply_patch
 
     book = make_book(xw, [_sheet("自评表", FORM)])
     apply_patch(book, book.sheets.active, Patch(sheet="自评表", summary="未发现问题"))
@@ -153,7 +159,7 @@ def _alerts(book: Any) -> list[str]:
 
 @pytest.fixture
 def fake_engine(monkeypatch) -> types.SimpleNamespace:
-    """A stand-in processor.engine + build_patch, so main()'s wiring is tested alone."""
+    """A stand-in jixiao.processor.core.engine + build_patch, so main()'s wiring is tested alone."""
     filled = types.SimpleNamespace(project=types.SimpleNamespace(empty=False), funding=[], indicators=[],
                                    is_blank=False)
     state = types.SimpleNamespace(result=types.SimpleNamespace(record=filled), error=None, grids=[])
@@ -164,12 +170,12 @@ def fake_engine(monkeypatch) -> types.SimpleNamespace:
             raise state.error
         return [] if state.result is None else [state.result]
 
-    module = types.ModuleType("processor.engine")
+    module = types.ModuleType("jixiao.processor.core.engine")
     module.check_sheet = check_sheet
-    monkeypatch.setitem(sys.modules, "processor.engine", module)
-    import processor.patch
+    monkeypatch.setitem(sys.modules, "jixiao.processor.core.engine", module)
+    import jixiao.processor.core.patch
 
-    monkeypatch.setattr(processor.patch, "build_patch", lambda result, tolerances, extra_findings=(): hand_patch(), raising=False)
+    monkeypatch.setattr(jixiao.processor.core.patch, "build_patch", lambda result, tolerances, extra_findings=(): hand_patch(), raising=False)
     return state
 
 
@@ -215,8 +221,7 @@ def test_main_on_result_sheet(xw) -> None:
 
 def test_main_input_error_is_one_line(xw, fake_engine) -> None:
     import jixiao
-
-    from processor.errors import InputError
+    from jixiao.processor.core.errors import InputError
 
     fake_engine.error = InputError("表格结构异常", code="J504")
     book = make_book(xw, [_sheet("自评表", FORM)])
@@ -241,7 +246,7 @@ def test_import_is_light() -> None:
     import subprocess
 
     code = ("import sys, jixiao; heavy = [m for m in ('pandas', 'numpy', 'xlwings', 'openpyxl', "
-            "'processor', 'jsonschema') if m in sys.modules]; print(','.join(heavy))")
+            "'jixiao.processor', 'jsonschema') if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert out.stdout.strip() == ""
@@ -262,23 +267,22 @@ def sheet_from_xlsx(path, name: str | None = None) -> dict[str, Any]:
 
 @pytest.fixture
 def real_engine() -> None:
-    import processor.patch
+    import jixiao.processor.core.patch
 
-    pytest.importorskip("processor.engine", reason="引擎（processor.engine）尚未提供")
-    if not hasattr(processor.patch, "build_patch"):
-        pytest.skip("processor.patch.build_patch 尚未提供")
+    pytest.importorskip("jixiao.processor.core.engine", reason="引擎（jixiao.processor.core.engine）尚未提供")
+    if not hasattr(jixiao.processor.core.patch, "build_patch"):
+        pytest.skip("jixiao.processor.core.patch.build_patch 尚未提供")
 
 
 def test_real_engine_example_form(xw, real_engine) -> None:
     import jixiao
-
-    from processor.engine import check_grid
-    from processor.patch import build_patch
+    from jixiao.processor.core.engine import check_grid
+    from jixiao.processor.core.patch import build_patch
 
     path = ROOT / "examples" / "02_信访工作经费.xlsx"
     book = make_book(xw, [sheet_from_xlsx(path)])
-    grid = __import__("jixiao.xlwings_adapter", fromlist=["x"]).read_grid_from_sheet(book.sheets.active)
-    from processor.rules import load_profile
+    grid = __import__("jixiao.processor.files.xlwings_write", fromlist=["x"]).read_grid_from_sheet(book.sheets.active)
+    from jixiao.processor.core.rules import load_profile
 
     expected = build_patch(check_grid(grid, book.name), load_profile().tol)
     jixiao.main()
@@ -290,7 +294,7 @@ def test_real_engine_example_form(xw, real_engine) -> None:
             for i, row in enumerate(a["values"]):
                 for j, v in enumerate(row):
                     written[(r0 + i, c0 + j)] = v
-    from processor.grid import parse_addr
+    from jixiao.processor.core.grid import parse_addr
 
     assert written == {parse_addr(cv.cell): cv.value for cv in expected.values}
     filled = set()
@@ -335,9 +339,8 @@ def test_import_xlwings_skips_pandas_without_breaking_it() -> None:
 
 
 def test_result_rows_keep_submission_text_as_text():
-    from jixiao.xlwings_adapter import result_rows
-
-    from processor.patch import Patch
+    from jixiao.processor.core.patch import Patch
+    from jixiao.processor.files.xlwings_write import result_rows
 
     patch = Patch("自评表", result_rows=[[1, "错误", "T304", "自评表", "H19", '=HYPERLINK("http://x","y")', "+cmd"]])
     rows = result_rows(patch, "自评表")
@@ -366,7 +369,7 @@ def test_main_checks_every_form_stacked_on_the_sheet(xw) -> None:
 
 def test_formula_cells_are_read_in_one_call_and_never_written() -> None:
     """Desktop Excel reports formulas; the add-in leaves those cells to the filler's formula."""
-    from jixiao.xlwings_adapter import formula_cells
+    from jixiao.processor.files.xlwings_write import formula_cells
 
     class Used:
         row, column = 3, 2  # the used range starts at B3
@@ -394,9 +397,8 @@ def test_formula_cells_are_read_in_one_call_and_never_written() -> None:
 
 def test_checking_another_sheet_keeps_the_first_sheets_rows_and_originals() -> None:
     """One 校验结果 for the book: rows (and 原填写值) of other form sheets survive a click."""
-    from jixiao.xlwings_adapter import result_rows
-
-    from processor.patch import originals_from_rows
+    from jixiao.processor.core.patch import originals_from_rows
+    from jixiao.processor.files.xlwings_write import result_rows
 
     kept = [[1, "错误", "T304", "表A", "H19", "总分应为 99.5，实为 90", "请按各项得分重新合计总分", "90"]]
     patch = Patch("表B", result_rows=[[1, "错误", "F105", "表B", "I6", "预算执行率得分未填写", "请填写", "（空）"]])

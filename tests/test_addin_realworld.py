@@ -4,7 +4,7 @@ Every case builds the sheet as an Excel client sends it (cell values from A1, ""
 blank), runs the add-in entry point ``jixiao.main()`` and then checks EVERY action it
 queued against an independent computation of what it should have done:
 
-* each setValues on the form writes exactly ``processor.patch.build_patch``'s values
+* each setValues on the form writes exactly ``jixiao.processor.core.patch.build_patch``'s values
   (also checked against hand-computed 执行率 / 资金得分 / 指标得分 / 总分) to the right
   cells (the remote engine's start_row / start_column are 0-based), one call per
   rectangle, and only into cells the engine owns — never over a filler's input;
@@ -26,11 +26,15 @@ from typing import Any
 import builders as B
 import pytest
 import real_layouts as RL
+from jixiao.processor.core.findings import SEVERITY_CN
+from jixiao.processor.core.grid import Grid, addr, parse_addr
+from jixiao.processor.core.patch import (
+    RESULT_HEADER,
+    RESULT_SHEET,
+    SEVERITY_FILL,
+    looks_like_formula,
+)
 from xlwings_remote import actions, make_book, sheet_json
-
-from processor.findings import SEVERITY_CN
-from processor.grid import Grid, addr, parse_addr
-from processor.patch import RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL, looks_like_formula
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -116,9 +120,9 @@ def mergeable(a: dict, b: dict) -> bool:
 
 def expected_for(values: list[list[Any]], sheet: str, book_name: str = "自评表.xlsx"):
     """(results, patch) computed directly by the engine on the same cells (origin A1)."""
-    from processor.engine import check_sheet
-    from processor.patch import build_patch, merge_patches
-    from processor.rules import load_profile
+    from jixiao.processor.core.engine import check_sheet
+    from jixiao.processor.core.patch import build_patch, merge_patches
+    from jixiao.processor.core.rules import load_profile
 
     rows = [[None if v == "" else v for v in row] for row in values]
     grid = Grid(sheet, rows, 1, 1)
@@ -130,7 +134,7 @@ def expected_for(values: list[list[Any]], sheet: str, book_name: str = "自评�
 
 
 def engine_owned(results) -> set[tuple[int, int]]:
-    from processor.patch import computed_cells
+    from jixiao.processor.core.patch import computed_cells
 
     return {parse_addr(c.split(":")[0]) for r in results for c in computed_cells(r)}
 
@@ -540,7 +544,7 @@ def test_used_range_not_at_a1_payload_from_a1(xw) -> None:
 def test_used_range_address_offset(xw) -> None:
     """A client that also sends used_range_address (C5:…): the grid starts there and
     writes still land on the absolute cells (0-based start_row/start_column)."""
-    from jixiao.xlwings_adapter import read_grid_from_sheet
+    from jixiao.processor.files.xlwings_write import read_grid_from_sheet
 
     values = values_of_grid(B.make_grid(wrong_form(origin=(5, 3))))
     used = f"C5:{addr(len(values), len(values[0]))}"

@@ -1,4 +1,4 @@
-"""processor.atomic: all or nothing, in the target's folder, one backup copy."""
+"""jixiao.processor.files.atomic: all or nothing, in the target's folder, one backup copy."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from processor.atomic import atomic_copy, atomic_write
+from jixiao.processor.files.atomic import atomic_copy, atomic_write
 
 
 def _leftovers(folder: Path, keep: set[str]) -> list[str]:

@@ -10,12 +10,11 @@ import dataclasses
 
 import pytest
 from builders import Form, Ind, default_indicators, make_grid
-
-from processor.audit import audit, audit_batch
-from processor.compute import compute
-from processor.findings import catalogue
-from processor.reader import read_grid
-from processor.rules import load_profile
+from jixiao.processor.core.audit import audit, audit_batch
+from jixiao.processor.core.compute import compute
+from jixiao.processor.core.findings import catalogue
+from jixiao.processor.core.reader import read_grid
+from jixiao.processor.core.rules import load_profile
 
 P = load_profile()
 

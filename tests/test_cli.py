@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 from builders import Form, make_grid, write_xlsx
-
-from processor.cli import main
+from jixiao.processor.cli.main import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -88,7 +87,7 @@ def test_bad_rules_file_exits_2(capsys, tmp_path):
 def test_console_script_runs_without_traceback(tmp_path):
     path = tmp_path / "x.xlsx"
     path.write_text("not a workbook", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "processor.cli", "check", str(path)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "jixiao.processor.cli.main", "check", str(path)], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "x.xlsx" in proc.stderr
 
 

@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 from hostile_corpus import write_minimal_form
 from imap_server import EXPECTED_SAVED, deliver, dovecot_binary, sample_messages, start_server
-
-from processor.collect import MANIFEST_JSON
-from processor.collect.cli import main
-from processor.collect.sources import imap_utf7_decode, imap_utf7_encode
+from jixiao.processor.collect import MANIFEST_JSON
+from jixiao.processor.collect.cli import main
+from jixiao.processor.collect.sources import imap_utf7_decode, imap_utf7_encode
 
 if dovecot_binary() is None:
     print("IMAP tests skipped: dovecot binary not found (apt-get install dovecot-imapd)")

@@ -11,10 +11,9 @@ from urllib.parse import quote
 
 import pytest
 from imap_server import gbk_zip
-
-from processor.collect.attachments import attachment_name, extract, zip_member_name
-from processor.collect.safenames import safe_dirname, safe_filename, unique_name
-from processor.collect.textdecode import decode_words, header_text
+from jixiao.processor.collect.attachments import attachment_name, extract, zip_member_name
+from jixiao.processor.collect.safenames import safe_dirname, safe_filename, unique_name
+from jixiao.processor.collect.textdecode import decode_words, header_text
 
 NAME = "2024年度项目支出绩效自评表（教育局）.xlsx"
 UTF8 = NAME.encode("utf-8")
@@ -119,7 +118,7 @@ def test_dirname_and_unique() -> None:
 
 
 def test_extract_zip_limits() -> None:
-    from processor.collect.attachments import Limits
+    from jixiao.processor.collect.attachments import Limits
 
     big = io.BytesIO()
     with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from processor.collect import MANIFEST_CSV, MANIFEST_JSON
-from processor.collect.cli import main
-from processor.collect.collector import Collector
-from processor.collect.sources import iter_paths
+from jixiao.processor.collect import MANIFEST_CSV, MANIFEST_JSON
+from jixiao.processor.collect.cli import main
+from jixiao.processor.collect.collector import Collector
+from jixiao.processor.collect.sources import iter_paths
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 XLSX = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from hostile_corpus import write_minimal_form
-
-from processor.collect.cli import main
-from processor.collect.roster import ROSTER_REPORT_CSV, load_roster
-from processor.engine import check_file
+from jixiao.processor.collect.cli import main
+from jixiao.processor.collect.roster import ROSTER_REPORT_CSV, load_roster
+from jixiao.processor.core.engine import check_file
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from hostile_corpus import write_minimal_form
 from imap_server import EXPECTED_SAVED, sample_messages
-
-from processor.collect import MANIFEST_CSV, MANIFEST_JSON, load_manifest, lookup
-from processor.collect.cli import main
+from jixiao.processor.collect import MANIFEST_CSV, MANIFEST_JSON, load_manifest, lookup
+from jixiao.processor.collect.cli import main
 
 FORMS = {
     "a": ("教育培训项目", "某某区教育局"),

@@ -2,11 +2,10 @@ import pytest
 from builders import Form, Ind, make_grid
 from hypothesis import given
 from hypothesis import strategies as st
-
-from processor.compute import compute, excel_round, execution_score, score_indicator
-from processor.model import Field, Indicator
-from processor.reader import read_grid
-from processor.rules import load_profile
+from jixiao.processor.core.compute import compute, excel_round, execution_score, score_indicator
+from jixiao.processor.core.model import Field, Indicator
+from jixiao.processor.core.reader import read_grid
+from jixiao.processor.core.rules import load_profile
 
 P = load_profile()
 
@@ -113,7 +112,7 @@ def test_lower_is_better_is_antitone_in_actual(t, a1, a2, w):
        actual=st.integers(min_value=0, max_value=200))
 def test_stated_values_equal_to_computed_raise_no_arithmetic_finding(budget, share, actual):
     """A table whose stated results are the engine's own computation is never flagged."""
-    from processor.audit import audit
+    from jixiao.processor.core.audit import audit
 
     executed = round(budget * share, 2)
     rate = executed / budget

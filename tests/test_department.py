@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from processor.department import evaluate, load_department, parse_pairs, sentences
-from processor.errors import InputError
-from processor.findings import make
-from processor.rules import load_profile
+from jixiao.processor.core.errors import InputError
+from jixiao.processor.core.findings import make
+from jixiao.processor.core.rules import load_profile
+from jixiao.processor.merge.department import evaluate, load_department, parse_pairs, sentences
 
 SEED_CSV = """项目,数值
 部门名称,区信访办
@@ -92,7 +91,7 @@ def test_missing_file():
 
 
 def test_year_written_with_its_unit(tmp_path):
-    from processor.department import load_department
+    from jixiao.processor.merge.department import load_department
 
     path = tmp_path / "部门.csv"
     path.write_text("项目,数值\n年度,2024年\n预算数,794.51\n执行数,775.77\n", encoding="utf-8")

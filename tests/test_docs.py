@@ -1,14 +1,14 @@
 import re
 from pathlib import Path
 
-from processor.cli import build_parser
-from processor.docs import render_codes
+from jixiao.processor.cli.codes_page import render_codes
+from jixiao.processor.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_codes_page_is_generated_from_the_catalogue():
-    """Regenerate with: python -m processor.docs"""
+    """Regenerate with: python -m jixiao.processor.cli.codes_page"""
     assert (ROOT / "docs" / "codes.md").read_text(encoding="utf-8") == render_codes()
 
 

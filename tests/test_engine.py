@@ -4,8 +4,7 @@ import shutil
 from pathlib import Path
 
 from hostile_corpus import EXTERNAL_LINK, EXTERNAL_LINK_RELS, _rewrite, write_minimal_form
-
-from processor.engine import check_file, cross_check
+from jixiao.processor.core.engine import check_file, cross_check
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -43,9 +42,8 @@ def test_input_file_is_not_modified(tmp_path):
 def test_every_reader_variant_reads_the_same_from_a_real_file(tmp_path):
     """The grid path and the calamine file path agree on every layout variant."""
     from builders import make_grid, write_xlsx
+    from jixiao.processor.core.engine import check_grid
     from test_reader import VARIANTS
-
-    from processor.engine import check_grid
 
     for i, (name, form) in enumerate(VARIANTS.items()):
         grid = make_grid(form)
@@ -73,7 +71,7 @@ def _template_filled_by_openpyxl(path):
 
 
 def test_formula_cells_without_cached_values_are_not_missing(tmp_path):
-    from processor.formula_cells import uncached_formulas
+    from jixiao.processor.files.formula_cells import uncached_formulas
 
     path = _template_filled_by_openpyxl(tmp_path / "t.xlsx")
     formulas = uncached_formulas(str(path))["自评表"]
@@ -85,8 +83,8 @@ def test_formula_cells_without_cached_values_are_not_missing(tmp_path):
 
 def test_cached_formula_values_are_read_as_values(tmp_path):
     """jixiao fill writes cached values back: the same formulas then read as values."""
-    from processor.formula_cells import uncached_formulas
-    from processor.write_openpyxl import fill_file
+    from jixiao.processor.files.formula_cells import uncached_formulas
+    from jixiao.processor.files.openpyxl_write import fill_file
 
     src = _template_filled_by_openpyxl(tmp_path / "t.xlsx")
     assert uncached_formulas(str(src))["自评表"]
@@ -103,8 +101,7 @@ def test_a_stray_uncached_formula_far_away(tmp_path):
 
     import pytest
     from hostile_corpus import write_minimal_form
-
-    from processor.errors import InputError
+    from jixiao.processor.core.errors import InputError
 
     base = write_minimal_form(tmp_path / "base.xlsx")
     with zipfile.ZipFile(base) as z:
@@ -130,8 +127,8 @@ def test_a_stray_uncached_formula_far_away(tmp_path):
 def test_profiles_with_the_same_id_do_not_share_caches(tmp_path):
     import dataclasses
 
-    from processor.compute import qualitative_level
-    from processor.rules import load_profile
+    from jixiao.processor.core.compute import qualitative_level
+    from jixiao.processor.core.rules import load_profile
 
     base = load_profile()
     data = dataclasses.replace(base, data={**base.data, "qualitative": {
@@ -143,10 +140,9 @@ def test_profiles_with_the_same_id_do_not_share_caches(tmp_path):
 
 def test_severity_overrides_reach_findings_made_outside_the_audit(tmp_path):
     from builders import Form, make_grid
-
-    from processor.engine import check_grids
-    from processor.grid import Grid
-    from processor.rules import load_profile
+    from jixiao.processor.core.engine import check_grids
+    from jixiao.processor.core.grid import Grid
+    from jixiao.processor.core.rules import load_profile
 
     p = tmp_path / "quiet.json"
     p.write_text('{"extends": "default", "id": "quiet", "name": "安静", "severity": {"R001": "off", "I223": "warning",'

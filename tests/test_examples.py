@@ -4,8 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from processor.engine import check_file
+from jixiao.processor.core.engine import check_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 GOLDEN = Path(__file__).parent / "golden" / "examples.json"

@@ -10,15 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import Workbook, load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
-from openpyxl.styles.colors import Color
-from openpyxl.worksheet.datavalidation import DataValidation
-from python_calamine import CalamineWorkbook
-from xlsx_snapshot import snapshot
-
-from processor.cell_marks import (
+from jixiao.processor.cli.main import main
+from jixiao.processor.core.engine import check_file
+from jixiao.processor.core.errors import InputError
+from jixiao.processor.core.grid import Grid
+from jixiao.processor.core.patch import (
+    NOTE_AUTHOR,
+    RESULT_HEADER,
+    RESULT_SHEET,
+    SEVERITY_FILL,
+    restore_originals,
+)
+from jixiao.processor.files.cell_marks import (
     FILL_TAG,
     clear_marks,
     compose_note,
@@ -26,19 +29,15 @@ from processor.cell_marks import (
     fill_tag,
     parse_note,
 )
-from processor.cli import main
-from processor.engine import check_file
-from processor.errors import InputError
-from processor.grid import Grid
-from processor.patch import (
-    NOTE_AUTHOR,
-    RESULT_HEADER,
-    RESULT_SHEET,
-    SEVERITY_FILL,
-    restore_originals,
-)
-from processor.write_openpyxl import default_output, fill_file
-from processor.xlsx_cache import fill_cached_values
+from jixiao.processor.files.openpyxl_write import default_output, fill_file
+from jixiao.processor.files.xlsx_cache import fill_cached_values
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from openpyxl.styles.colors import Color
+from openpyxl.worksheet.datavalidation import DataValidation
+from python_calamine import CalamineWorkbook
+from xlsx_snapshot import snapshot
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("0*.xlsx"))
@@ -262,7 +261,7 @@ def test_formula_injection_stays_text(tmp_path: Path) -> None:
         assert c.data_type == "s", c.coordinate
     # no formula anywhere in the result sheet's XML
     with zipfile.ZipFile(out) as zf:
-        from processor.xlsx_cache import sheet_parts
+        from jixiao.processor.files.xlsx_cache import sheet_parts
 
         part = sheet_parts(zf)[RESULT_SHEET]
         assert b"<f>" not in zf.read(part) and b"<f " not in zf.read(part)
@@ -275,7 +274,7 @@ def test_formula_injection_stays_text(tmp_path: Path) -> None:
 
 
 def test_a_text_starting_with_equals_in_a_result_row_is_not_evaluated(tmp_path: Path) -> None:
-    from processor.write_openpyxl import write_result_sheet
+    from jixiao.processor.files.openpyxl_write import write_result_sheet
 
     wb = Workbook()
     write_result_sheet(wb, [[1, "错误", "X000", "Sheet", "A1", INJECT_LINK, "+cmd|' /C calc'!A0"]])
@@ -327,7 +326,7 @@ def test_cached_values_of_the_input_survive(tmp_path: Path) -> None:
 
 
 def test_fill_cached_values_kinds() -> None:
-    from processor.xlsx_cache import fill_sheet_xml
+    from jixiao.processor.files.xlsx_cache import fill_sheet_xml
 
     xml = (b'<sheetData><row r="1"><c r="A1" s="1"><f>1/0</f><v /></c><c r="B1"><f>TRUE()</f><v/></c>'
            b'<c r="C1" t="n"><f>C2</f><v></v></c><c r="D1" s="2"/><c r="E1" t="inlineStr"><is><t>x</t></is></c>'

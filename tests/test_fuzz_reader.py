@@ -6,15 +6,14 @@ The only exception allowed out of the engine is its own InputError (issue 6.7).
 from builders import Form, make_grid
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from processor.audit import audit
-from processor.compute import compute
-from processor.engine import check_grids
-from processor.errors import InputError
-from processor.grid import Grid
-from processor.patch import build_patch
-from processor.reader import read_grid
-from processor.rules import load_profile
+from jixiao.processor.core.audit import audit
+from jixiao.processor.core.compute import compute
+from jixiao.processor.core.engine import check_grids
+from jixiao.processor.core.errors import InputError
+from jixiao.processor.core.grid import Grid
+from jixiao.processor.core.patch import build_patch
+from jixiao.processor.core.reader import read_grid
+from jixiao.processor.core.rules import load_profile
 
 P = load_profile()
 

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from processor.errors import InputError
-from processor.guard import DEFAULT_LIMITS, GuardReport, human_size, inspect
-from processor.rules import load_profile
+from jixiao.processor.core.errors import InputError
+from jixiao.processor.core.rules import load_profile
+from jixiao.processor.files.guard import DEFAULT_LIMITS, GuardReport, human_size, inspect
 
 sys.path.insert(0, str(Path(__file__).parent))
 from hostile_corpus import BILLION_LAUGHS, SKIPPED, build_corpus  # noqa: E402
@@ -159,8 +158,8 @@ def test_bombs_are_refused_without_memory_blow_up(corpus):
     # parent's peak over fork + exec).
     child = (
         "import json, re, sys\n"
-        "from processor.errors import InputError\n"
-        "from processor.guard import inspect\n"
+        "from jixiao.processor.core.errors import InputError\n"
+        "from jixiao.processor.files.guard import inspect\n"
         "codes = []\n"
         "for p in sys.argv[1:]:\n"
         "    try:\n"
@@ -222,7 +221,7 @@ def test_formula_injection_strings_stay_text(corpus):
 
 def test_cfb_directory_matches_olefile(corpus):
     olefile = pytest.importorskip("olefile")
-    from processor.guard import _Cfb, _Source
+    from jixiao.processor.files.guard import _Cfb, _Source
 
     directory, expected = corpus
     for name in ("encrypted.xlsx", "form.xls"):

@@ -33,7 +33,7 @@ def digest(path: Path) -> str:
 
 
 def jixiao(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "processor.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "jixiao.processor.cli.main", *args], capture_output=True, text=True,
                           timeout=timeout)
 
 
@@ -84,7 +84,7 @@ MEMORY_CEILING_MB = 400  # stated in docs/security.md; the run measures about 50
 
 MEASURE = """
 import sys
-from processor.cli import main
+from jixiao.processor.cli.main import main
 code = main(sys.argv[1:])
 peak = next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]
 print(f"PEAK_KB={peak}", file=sys.stderr)
@@ -152,7 +152,7 @@ def test_merge_killed_mid_write_leaves_the_previous_summary_intact(tmp_path):
         assert jixiao("merge", str(src), "-o", str(out)).returncode == 0
         previous = out.read_bytes()
         write_minimal_form(src / f"新增{attempt}.xlsx", project_name=f"新增项目{attempt}")  # next summary differs
-        proc = subprocess.Popen([sys.executable, "-m", "processor.cli", "merge", str(src), "-o", str(out)],
+        proc = subprocess.Popen([sys.executable, "-m", "jixiao.processor.cli.main", "merge", str(src), "-o", str(out)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:

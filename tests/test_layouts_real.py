@@ -10,9 +10,8 @@ import re
 
 import pytest
 import real_layouts as L
+from jixiao.processor.core.engine import check_file
 from real_layouts import errors, run, scores
-
-from processor.engine import check_file
 
 # ====================================================================== 安徽 贵池区棠溪镇 2022 (standard layout)
 
@@ -238,7 +237,7 @@ def _stack(upper: L.Sheet, lower: L.Sheet, offset: int) -> L.Sheet:
 
 def test_two_sichuan_tables_stacked_in_one_sheet(tmp_path):
     """The dyxrmt.cn page publishes several tables one under the other: each is a project."""
-    from processor.grid import parse_addr
+    from jixiao.processor.core.grid import parse_addr
 
     upper, lower = L.sichuan_daying_cost_only_2023(), L.sichuan_daying_anke_2023()
     alone = [check_file(t.save(tmp_path / f"{i}.xlsx")).sheets[0] for i, t in enumerate((upper, lower))]

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from hostile_corpus import _encrypted_xls, write_minimal_form, write_minimal_form_xls
+from jixiao.processor.cli.main import main
+from jixiao.processor.core.rules import load_profile
+from jixiao.processor.merge.run import MergeOptions, merge, to_json
+from jixiao.processor.merge.summary_xlsx import render, write_summary
 from openpyxl import load_workbook
-
-from processor.cli import main
-from processor.merge import MergeOptions, merge, to_json
-from processor.rules import load_profile
-from processor.summary_xlsx import render, write_summary
 
 HYPERLINK = '=HYPERLINK("http://example.com","点我")'
 OLD, NEW = 1_700_000_000, 1_700_100_000
@@ -172,8 +171,8 @@ def test_empty_folder(tmp_path: Path):
 
 
 def test_collect_register_decides_the_newer_version(forms: Path):
-    from processor.collect.manifest import Manifest, ManifestEntry
-    from processor.fileio import sha256_file
+    from jixiao.processor.collect.manifest import Manifest, ManifestEntry
+    from jixiao.processor.files.fileio import sha256_file
 
     man = Manifest(forms)
     for name, received in (("v1.xlsx", "2025-01-10T09:00:00+08:00"), ("v2.xlsx", "2025-01-12T09:00:00+08:00")):
@@ -218,8 +217,7 @@ def test_bad_roster_stops_before_reading(tmp_path: Path, capsys):
 def test_stacked_forms_are_deduplicated_one_by_one(tmp_path: Path):
     """A file with 项目甲 and 项目乙 stacked on one sheet; a newer file with 项目甲 alone."""
     from builders import Form, make_grid, write_xlsx
-
-    from processor.grid import Grid
+    from jixiao.processor.core.grid import Grid
 
     upper, lower = make_grid(Form(project="项目甲")), make_grid(Form(project="项目乙"))
     stacked = Grid("自评表", upper.rows + [[None]] + lower.rows)

@@ -19,15 +19,14 @@ from typing import Any
 import pytest
 import real_layouts as L
 from builders import Form, make_grid, write_xlsx
+from jixiao.processor.cli.main import main
+from jixiao.processor.core.engine import check_file
+from jixiao.processor.core.patch import NOTE_AUTHOR, RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL
+from jixiao.processor.files.openpyxl_write import fill_file
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 from xlsx_snapshot import snapshot
-
-from processor.cli import main
-from processor.engine import check_file
-from processor.patch import NOTE_AUTHOR, RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL
-from processor.write_openpyxl import fill_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 OLD, NEW = 1_700_000_000, 1_700_100_000

@@ -1,9 +1,8 @@
 import pytest
 from builders import Form, Ind, default_indicators, make_grid
-
-from processor.engine import check_grids
-from processor.grid import Grid
-from processor.reader import read_grid
+from jixiao.processor.core.engine import check_grids
+from jixiao.processor.core.grid import Grid
+from jixiao.processor.core.reader import read_grid
 
 VARIANTS = {
     "paper form": Form(),
@@ -106,7 +105,7 @@ def test_several_forms_in_one_workbook_are_several_projects():
 
 
 def test_workbook_without_any_form_is_an_input_error():
-    from processor.errors import InputError
+    from jixiao.processor.core.errors import InputError
 
     with pytest.raises(InputError) as err:
         check_grids([Grid("Sheet1", [["a", 1]])], "x.xlsx")
@@ -141,9 +140,8 @@ def test_money_table_in_yuan_is_converted_to_wan_yuan():
 
 def test_only_an_initial_budget_column_is_the_denominator():
     from builders import replace_cells
-
-    from processor.compute import compute
-    from processor.rules import load_profile
+    from jixiao.processor.core.compute import compute
+    from jixiao.processor.core.rules import load_profile
 
     g = make_grid(Form(total=(50, None, 47.5, 10, 0.95, 9.5)))
     replace_cells(g, {"全年预算数": "备注"})
@@ -153,8 +151,8 @@ def test_only_an_initial_budget_column_is_the_denominator():
 
 
 def test_separate_direction_and_unit_columns_make_the_target():
-    from processor.compute import compute
-    from processor.rules import load_profile
+    from jixiao.processor.core.compute import compute
+    from jixiao.processor.core.rules import load_profile
 
     form = Form(indicator_columns=("l1", "l2", "l3", "deviation", "target", "actual", "weight", "score"),
                 indicators=[Ind("产出指标", "数量指标", "培训人次", 500, 450, 50, 45, "场地受限"),

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from hostile_corpus import write_minimal_form
-
-from processor.merge import MergeOptions, merge
-from processor.report_text import (
+from jixiao.processor.core.rules import load_profile
+from jixiao.processor.merge.report_text import (
     DEPT_EVAL,
     TOTAL,
     UNIT_EVAL,
@@ -20,7 +19,7 @@ from processor.report_text import (
     percent_text,
     tally,
 )
-from processor.rules import load_profile
+from jixiao.processor.merge.run import MergeOptions, merge
 
 # seeds/000_ce97aa6f33119277.txt, part 一（五）1, PDF line breaks joined
 SEED = (

@@ -1,9 +1,8 @@
 import json
 
 import pytest
-
-from processor.errors import InputError
-from processor.rules import available_profiles, load_profile
+from jixiao.processor.core.errors import InputError
+from jixiao.processor.core.rules import available_profiles, load_profile
 
 
 def test_default_profile_is_the_ministry_principle():

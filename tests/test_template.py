@@ -1,9 +1,9 @@
-"""The committed template equals what ``processor.template`` builds, and has what the issue asks.
+"""The committed template equals what ``jixiao.processor.template.project_form`` builds, and has what the issue asks.
 
 The comparison is by content (values, formulas, merges, styles that matter, validations,
 names, properties, page setup), not by bytes, so an openpyxl upgrade that only changes
 XML serialisation does not fail the test; a forgotten regeneration does.
-Regenerate with ``python -m processor.template``.
+Regenerate with ``python -m jixiao.processor.template``.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jixiao.processor.core.rules import Profile, load_profile
+from jixiao.processor.template import project_form as T
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
-
-from processor import template as T
-from processor.rules import Profile, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "templates" / "自评表.xlsx"
@@ -120,9 +119,9 @@ def profile() -> Profile:
 
 
 def test_committed_template_matches_source(built: Path) -> None:
-    assert COMMITTED.is_file(), "templates/自评表.xlsx 缺失：运行 python -m processor.template 生成"
+    assert COMMITTED.is_file(), "templates/自评表.xlsx 缺失：运行 python -m jixiao.processor.template 生成"
     diff = _diff(describe(COMMITTED), describe(built))
-    assert not diff, "模板与生成代码不一致，请运行 python -m processor.template：\n" + "\n".join(diff[:40])
+    assert not diff, "模板与生成代码不一致，请运行 python -m jixiao.processor.template：\n" + "\n".join(diff[:40])
 
 
 def test_build_is_deterministic(tmp_path: Path) -> None:
@@ -414,12 +413,11 @@ def test_metadata_for_other_profile(tmp_path: Path) -> None:
 def test_reader_reads_the_template(built: Path) -> None:
     """The label reader (the general path) finds every block of the blank template."""
     import pytest
-
-    from processor.engine import check_file
-    from processor.errors import InputError
-    from processor.reader import read_grid
-    from processor.rules import load_profile
-    from processor.workbook import load_workbook
+    from jixiao.processor.core.engine import check_file
+    from jixiao.processor.core.errors import InputError
+    from jixiao.processor.core.reader import read_grid
+    from jixiao.processor.core.rules import load_profile
+    from jixiao.processor.files.calamine_read import load_workbook
 
     grids = load_workbook(built, load_profile()["limits"]).grids
     assert len(grids) == 1

@@ -3,7 +3,7 @@
 Inputs are filled into copies of the template with openpyxl (which writes formulas
 without cached values), LibreOffice headless converts them to xlsx with a fresh user
 profile that forces recalculation on load, and openpyxl reads the results back
-(``data_only=True``). Every computed cell is compared with ``processor.compute``.
+(``data_only=True``). Every computed cell is compared with ``jixiao.processor.core.compute``.
 
 Forcing recalculation: LibreOffice's default for OOXML files is "never recalculate"
 (``/org.openoffice.Office.Calc/Formula/Load/OOXMLRecalcMode`` = 1) and it ignores the
@@ -24,12 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jixiao.processor.core.compute import excel_round, execution_score, funding_rate
+from jixiao.processor.core.model import Field, FundingRow
+from jixiao.processor.core.rules import Profile, load_profile
+from jixiao.processor.template import project_form as T
 from openpyxl import load_workbook
-
-from processor import template as T
-from processor.compute import excel_round, execution_score, funding_rate
-from processor.model import Field, FundingRow
-from processor.rules import Profile, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "templates" / "自评表.xlsx"
@@ -255,7 +254,7 @@ def test_known_values(recalculated: dict[str, Path]) -> None:
 
 def test_engine_reads_recalculated_forms(recalculated: dict[str, Path]) -> None:
     """End to end: the label reader + compute agree with the recalculated cells."""
-    from processor.engine import check_file
+    from jixiao.processor.core.engine import check_file
 
     rate_cells = {f"H{r}" for r in T.LAYOUT.funding_rows.values()} | {"I7"}
     for case in CASES:

@@ -1,6 +1,5 @@
 import pytest
-
-from processor.values import (
+from jixiao.processor.core.values import (
     EQUAL,
     HIGHER,
     LOWER,

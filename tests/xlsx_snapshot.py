@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jixiao.processor.files.cell_marks import fill_tag
 from openpyxl import load_workbook
-
-from processor.cell_marks import fill_tag
 
 
 def snapshot(path: Path) -> dict[str, Any]:

@@ -66,10 +66,9 @@ def run(book: Any, profile: str | None = None) -> str:
 
 
 def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
-    from processor.errors import InputError
-    from processor.patch import RESULT_SHEET
-
-    from .xlwings_adapter import (
+    from jixiao.processor.core.errors import InputError
+    from jixiao.processor.core.patch import RESULT_SHEET
+    from jixiao.processor.files.xlwings_write import (
         apply_patch,
         formula_cells,
         grid_is_empty,
@@ -85,10 +84,15 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
     if grid_is_empty(grid):
         return (f"工作表“{sheet.name}”是空的，没有可校验的内容。请打开填好的自评表再点“校验/计算”。", "info")
     try:
-        from processor.engine import check_sheet
-        from processor.grid import parse_addr
-        from processor.patch import CellValue, build_patch, merge_patches, restore_originals
-        from processor.rules import load_profile
+        from jixiao.processor.core.engine import check_sheet
+        from jixiao.processor.core.grid import parse_addr
+        from jixiao.processor.core.patch import (
+            CellValue,
+            build_patch,
+            merge_patches,
+            restore_originals,
+        )
+        from jixiao.processor.core.rules import load_profile
 
         # a value an earlier click replaced is checked as the filler typed it: the earlier
         # 校验结果 sheet records it (one bulk read, where reading every note costs a call each)

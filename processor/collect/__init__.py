@@ -9,7 +9,7 @@ through :func:`load_manifest` / :func:`lookup`.
 
 from __future__ import annotations
 
-from .manifest import (
+from jixiao.processor.collect.manifest import (
     MANIFEST_CSV,
     MANIFEST_JSON,
     Manifest,

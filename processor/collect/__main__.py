@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from jixiao.processor.collect.cli import main
 
 sys.exit(main())

@@ -19,8 +19,14 @@ from email import errors as email_errors
 from email.message import Message
 from email.policy import compat32
 
-from ..workbook import WORKBOOK_SUFFIXES
-from .textdecode import decode_words, header_text, mime_params, raw_header, smart_decode
+from jixiao.processor.collect.textdecode import (
+    decode_words,
+    header_text,
+    mime_params,
+    raw_header,
+    smart_decode,
+)
+from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
 
 WORKBOOK_EXTS = WORKBOOK_SUFFIXES
 ZIP_EXTS = (".zip",)

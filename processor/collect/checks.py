@@ -1,6 +1,6 @@
 """Checking the collected workbooks once, for the roster report and the reply drafts.
 
-Every file goes through :func:`processor.engine.check_file`, which runs the workbook
+Every file goes through :func:`jixiao.processor.core.engine.check_file`, which runs the workbook
 guard before any library opens the file.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .manifest import Manifest, ManifestEntry
+from jixiao.processor.collect.manifest import Manifest, ManifestEntry
 
 
 @dataclass
@@ -55,9 +55,9 @@ def normalize_unit(name: str) -> str:
 
 def check_entries(root: Path, entries: Iterable[ManifestEntry], profile: Any = None) -> dict[str, FileCheck]:
     """``{sha256: FileCheck}`` for the saved workbooks among ``entries``."""
-    from ..engine import check_file
-    from ..errors import InputError
-    from ..rules import load_profile
+    from jixiao.processor.core.engine import check_file
+    from jixiao.processor.core.errors import InputError
+    from jixiao.processor.core.rules import load_profile
 
     profile = profile or load_profile()
     out: dict[str, FileCheck] = {}

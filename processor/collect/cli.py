@@ -102,11 +102,11 @@ def _password(args: argparse.Namespace, user: str) -> str | None:
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    from ..errors import InputError
-    from .attachments import MIB, Limits
-    from .collector import Collector
-    from .manifest import MANIFEST_CSV, Manifest
-    from .sources import ImapOptions, iter_imap, iter_paths, list_folders
+    from jixiao.processor.collect.attachments import MIB, Limits
+    from jixiao.processor.collect.collector import Collector
+    from jixiao.processor.collect.manifest import MANIFEST_CSV, Manifest
+    from jixiao.processor.collect.sources import ImapOptions, iter_imap, iter_paths, list_folders
+    from jixiao.processor.core.errors import InputError
 
     out = Path(args.out)
     if not args.sources and not args.imap and not args.roster:
@@ -179,11 +179,17 @@ def _summary(collector, csv_path: Path, *, quiet: bool) -> None:
 
 
 def _roster(args: argparse.Namespace, out: Path) -> int:
-    from ..errors import InputError
-    from ..rules import load_profile
-    from .checks import check_entries
-    from .manifest import Manifest, _atomic_write
-    from .roster import ROSTER_REPORT_CSV, build_report, load_roster, render_text, report_csv
+    from jixiao.processor.collect.checks import check_entries
+    from jixiao.processor.collect.manifest import Manifest, _atomic_write
+    from jixiao.processor.collect.roster import (
+        ROSTER_REPORT_CSV,
+        build_report,
+        load_roster,
+        render_text,
+        report_csv,
+    )
+    from jixiao.processor.core.errors import InputError
+    from jixiao.processor.core.rules import load_profile
 
     try:
         units = load_roster(args.roster, args.roster_sheet)
@@ -204,11 +210,11 @@ def _roster(args: argparse.Namespace, out: Path) -> int:
 
 
 def run_reply(args: argparse.Namespace) -> int:
-    from ..errors import InputError
-    from ..rules import load_profile
-    from .checks import check_entries
-    from .manifest import MANIFEST_CSV, MANIFEST_JSON, Manifest
-    from .reply import group_by_sender, write_drafts
+    from jixiao.processor.collect.checks import check_entries
+    from jixiao.processor.collect.manifest import MANIFEST_CSV, MANIFEST_JSON, Manifest
+    from jixiao.processor.collect.reply import group_by_sender, write_drafts
+    from jixiao.processor.core.errors import InputError
+    from jixiao.processor.core.rules import load_profile
 
     root = Path(args.dir)
     if not (root / MANIFEST_JSON).is_file() and not (root / MANIFEST_CSV).is_file():
@@ -231,7 +237,7 @@ def run_reply(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m processor.collect collect …`` / ``… reply …`` (the same as ``jixiao``)."""
+    """``python -m jixiao.processor.collect collect …`` / ``… reply …`` (the same as ``jixiao``)."""
     parser = argparse.ArgumentParser(prog="jixiao")
     sub = parser.add_subparsers(dest="command")
     register(sub)

@@ -20,13 +20,18 @@ from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
-from ..atomic import atomic_write_bytes
-from ..fileio import sha256_file
-from .attachments import Limits, extract
-from .manifest import Manifest, ManifestEntry
-from .safenames import MAX_NAME_BYTES, safe_dirname, safe_filename, unique_name
-from .sources import RawMessage, normalize_message_id
-from .textdecode import header_text, raw_header, raw_headers
+from jixiao.processor.collect.attachments import Limits, extract
+from jixiao.processor.collect.manifest import Manifest, ManifestEntry
+from jixiao.processor.collect.safenames import (
+    MAX_NAME_BYTES,
+    safe_dirname,
+    safe_filename,
+    unique_name,
+)
+from jixiao.processor.collect.sources import RawMessage, normalize_message_id
+from jixiao.processor.collect.textdecode import header_text, raw_header, raw_headers
+from jixiao.processor.files.atomic import atomic_write_bytes
+from jixiao.processor.files.fileio import sha256_file
 
 _BROKEN_STRUCTURE = (
     email_errors.StartBoundaryNotFoundDefect,
@@ -330,8 +335,8 @@ def _damaged(data: bytes) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "attachment"
         path.write_bytes(data)
-        from ..errors import InputError
-        from ..guard import inspect
+        from jixiao.processor.core.errors import InputError
+        from jixiao.processor.files.guard import inspect
 
         try:
             inspect(path)
@@ -347,10 +352,10 @@ def guard_note(path: Path) -> str:
     with the same message, and the register says so at once.
     """
     try:
-        from ..guard import inspect
+        from jixiao.processor.files.guard import inspect
     except ImportError:  # pragma: no cover - the guard ships with the engine
         return ""
-    from ..errors import InputError
+    from jixiao.processor.core.errors import InputError
 
     try:
         inspect(path)

@@ -20,8 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_bytes
-from ..fileio import decode_text, sha256_file
+from jixiao.processor.files.atomic import atomic_write_bytes
+from jixiao.processor.files.fileio import decode_text, sha256_file
 
 MANIFEST_JSON = "收件登记.json"
 MANIFEST_CSV = "收件登记.csv"

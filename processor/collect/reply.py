@@ -15,9 +15,9 @@ from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
-from .checks import FileCheck, latest_per_project
-from .manifest import Manifest, ManifestEntry
-from .safenames import safe_filename
+from jixiao.processor.collect.checks import FileCheck, latest_per_project
+from jixiao.processor.collect.manifest import Manifest, ManifestEntry
+from jixiao.processor.collect.safenames import safe_filename
 
 _NUMERALS = "一二三四五六七八九十"
 SEVERITY_CN = {"error": "错误", "warning": "提示"}

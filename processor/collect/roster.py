@@ -15,11 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..fileio import decode_text
-from ..workbook import WORKBOOK_SUFFIXES
-from .checks import FileCheck, latest_per_project, normalize_unit
-from .manifest import Manifest, ManifestEntry, _csv_safe
+from jixiao.processor.collect.checks import FileCheck, latest_per_project, normalize_unit
+from jixiao.processor.collect.manifest import Manifest, ManifestEntry, _csv_safe
+from jixiao.processor.core.errors import InputError
+from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
+from jixiao.processor.files.fileio import decode_text
 
 UNIT_HEADERS = ("单位", "单位名称", "实施单位", "预算单位", "填报单位")
 CONTACT_HEADERS = ("联系人", "联系人姓名", "姓名", "经办人")
@@ -102,8 +102,8 @@ def _rows_from_csv(path: Path) -> list[list[str]]:
 
 
 def _rows_from_workbook(path: Path, sheet: str | None) -> list[list[str]]:
-    from ..rules import load_profile
-    from ..workbook import load_workbook
+    from jixiao.processor.core.rules import load_profile
+    from jixiao.processor.files.calamine_read import load_workbook
 
     wb = load_workbook(path, load_profile()["limits"])  # the guard runs first
     grids = wb.grids

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from email.policy import compat32
 from pathlib import Path
 
-from ..errors import InputError
+from jixiao.processor.core.errors import InputError
 
 FILE_EXTS = (".eml", ".mbox", ".mbx", ".mbs")
 

@@ -1,0 +1,1 @@
+"""The ``jixiao`` command: one module per sub-command over the engine."""

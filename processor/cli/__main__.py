@@ -1,0 +1,3 @@
+from jixiao.processor.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""``jixiao merge PATH... -o 汇总.xlsx``: every submitted workbook → one summary.
+
+Exit status: 0 the summary was written (files not merged and every finding are listed
+in it); 2 nothing written (usage, rule file, department/roster file or output problem).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "merge", help="汇总多个自评表（生成部门汇总表和问题清单）",
+        description="逐个读取文件夹（含子文件夹）中的自评表，去除重复，生成项目汇总、分数段统计、"
+                    "报告文字、问题清单和文件清单。任何输入文件都不会被修改。")
+    p.add_argument("paths", nargs="+", metavar="路径", help="自评表文件或文件夹（文件夹会逐层查找）")
+    p.add_argument("-o", "--output", metavar="汇总.xlsx", default="汇总.xlsx", help="汇总工作簿（默认：汇总.xlsx）")
+    p.add_argument("--rules", metavar="规则文件", help="规则名称或 JSON 文件（默认 default）")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="并行读取的进程数（默认：少量文件 1 个，大批文件取 CPU 数与 4 的较小者）")
+    p.add_argument("--json", metavar="文件", help="另存全部记录、得分和问题为 JSON")
+    p.add_argument("--department", metavar="部门数据文件",
+                   help="部门预算数、执行数、结转结余等（CSV、xlsx 或 JSON，格式见 docs/汇总说明.md）")
+    p.add_argument("--dept-eval", action="append", default=[], metavar="项目名称",
+                   help="部门评价项目的名称或文件名（可重复）；表内未写评价方式的项目默认为单位自评")
+    p.add_argument("--dept-eval-list", metavar="名单文件", help="部门评价项目名单，每行一个项目名称或文件名")
+    p.add_argument("--total-projects", type=int, metavar="N", help="部门项目总数（默认：已汇总的项目数）")
+    p.add_argument("--department-name", metavar="名称", help="报告文字中的部门简称，如“区信访办”")
+    p.add_argument("--roster", metavar="名单文件",
+                   help="应报送单位名单（CSV 或 xlsx：单位、联系人、邮箱），列出未提交和有错误的单位")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from jixiao.processor.cli.common import profile_from_args
+    from jixiao.processor.core.errors import InputError
+    from jixiao.processor.merge.run import MergeOptions, merge, read_name_list, to_json
+    from jixiao.processor.merge.summary_xlsx import write_bytes, write_summary
+
+    def fail(message: str) -> int:
+        print(f"jixiao：{message}", file=sys.stderr)
+        return 2
+
+    if args.workers is not None and args.workers < 1:
+        return fail("--workers 应为正整数")
+    if args.total_projects is not None and args.total_projects < 1:
+        return fail("--total-projects 应为正整数")
+    out_dir = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(out_dir):
+        return fail(f"输出文件夹不存在：{out_dir}")
+    profile = profile_from_args(args)
+    if profile is None:
+        return 2
+    names = list(args.dept_eval)
+    if args.dept_eval_list:
+        try:
+            names += read_name_list(args.dept_eval_list)
+        except OSError as exc:
+            return fail(f"{args.dept_eval_list}：无法读取部门评价名单（{exc.strerror or exc}）")
+    exclude = [os.path.abspath(args.output)] + ([os.path.abspath(args.json)] if args.json else [])
+    options = MergeOptions(dept_evaluated=names, total_projects=args.total_projects,
+                           department_name=args.department_name, department_file=args.department,
+                           workers=args.workers, exclude=exclude, roster=args.roster)
+    try:
+        with _Progress(enabled=sys.stderr.isatty()) as bar:
+            result = merge(args.paths, profile, options, progress=bar.advance, on_discovered=bar.start)
+    except InputError as exc:  # the department or roster file
+        return fail(str(exc))
+    try:
+        write_summary(result, args.output)
+        if args.json:
+            text = json.dumps(to_json(result), ensure_ascii=False, indent=1)
+            write_bytes(args.json, text.encode("utf-8"))
+    except PermissionError:
+        return fail(f"无法写入“{args.output}”：没有权限，或该文件正在 Excel/WPS 中打开，请关闭后重试")
+    except OSError as exc:
+        return fail(f"无法写入“{args.output}”（{exc.strerror or exc}）")
+    print(f"{result.summary_line()}汇总表：{args.output}")
+    return 0  # the summary is written; what is wrong in the submissions is listed inside it
+
+
+class _Progress:
+    """A rich progress bar on a terminal; nothing when output is piped."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar = None
+        self._task = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(TextColumn("读取自评表"), BarColumn(), MofNCompleteColumn(),
+                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self._bar.__enter__()
+        return self
+
+    def start(self, total: int) -> None:
+        if self._bar is not None:
+            self._task = self._bar.add_task("read", total=total)
+
+    def advance(self, _item) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.advance(self._task)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)

@@ -1,0 +1,108 @@
+"""The one pipeline: grid → record → scores → findings, shared by every command and the add-in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jixiao.processor.core.audit import audit, audit_batch
+from jixiao.processor.core.compute import compute
+from jixiao.processor.core.errors import InputError
+from jixiao.processor.core.findings import Finding, make
+from jixiao.processor.core.grid import Grid
+from jixiao.processor.core.model import Record, Scores
+from jixiao.processor.core.patch import RESULT_SHEET
+from jixiao.processor.core.reader import read_forms, read_grid
+from jixiao.processor.core.rules import Profile, load_profile
+from jixiao.processor.files.calamine_read import load_workbook
+
+
+@dataclass
+class SheetResult:
+    file: str
+    sheet: str
+    record: Record
+    scores: Scores
+    findings: list[Finding]
+
+    def as_json(self) -> dict:
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "project": self.record.project.text,
+            "unit": self.record.unit.text,
+            "year": self.record.year,
+            "scores": self.scores.as_json(),
+            "findings": [f.as_json() for f in self.findings],
+        }
+
+
+@dataclass
+class FileResult:
+    file: str
+    sheets: list[SheetResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # file-level: skipped sheets, macros
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        return self.findings + [f for s in self.sheets for f in s.findings]
+
+
+def check_grid(grid: Grid, file: str, profile: Profile | None = None) -> SheetResult | None:
+    """Read, score and audit one worksheet; None when it is not a 自评表."""
+    profile = profile or load_profile()
+    record = read_grid(grid, file)
+    return None if record is None else _checked(record, profile)
+
+
+def check_sheet(grid: Grid, file: str, profile: Profile | None = None) -> list[SheetResult]:
+    """Every 自评表 on one worksheet (usually one; reports sometimes stack several)."""
+    profile = profile or load_profile()
+    return [_checked(record, profile) for record in read_forms(grid, file)]
+
+
+def _checked(record: Record, profile: Profile) -> SheetResult:
+    scores = compute(record, profile)
+    return SheetResult(record.file, record.sheet, record, scores, audit(record, scores, profile))
+
+
+def check_grids(grids: list[Grid], file: str, profile: Profile | None = None) -> FileResult:
+    profile = profile or load_profile()
+    result = FileResult(file)
+    for grid in grids:
+        if grid.sheet == RESULT_SHEET:
+            continue  # our own 校验结果 sheet from an earlier fill
+        forms = check_sheet(grid, file, profile)
+        if not forms and any(any(v not in (None, "") for v in row) for row in grid.rows):
+            result.findings.append(make("R001", sheet=grid.sheet, file=file))
+        result.sheets.extend(forms)
+    if not result.sheets:
+        raise InputError("文件中没有可识别的项目支出绩效自评表（未找到“项目资金”或“绩效指标”表头）",
+                         file=file, code="J503")
+    result.findings = profile.apply_severity(result.findings)
+    if all(s.record.is_blank for s in result.sheets):
+        raise InputError("自评表尚未填写（项目名称、资金数和指标值都是空的）", file=file, code="J503")
+    return result
+
+
+def check_file(path: str | Path, profile: Profile | None = None) -> FileResult:
+    """The whole check of one file; raises InputError for files that cannot be read."""
+    profile = profile or load_profile()
+    wb = load_workbook(path, profile["limits"])
+    result = check_grids(wb.grids, str(path), profile)
+    result.findings[:0] = active_content_findings(str(path), wb.active_content, profile)
+    return result
+
+
+def active_content_findings(file: str, what: str | None, profile: Profile) -> list[Finding]:
+    """R011 for a file the guard found macros, links or network functions in."""
+    return profile.apply_severity([make("R011", file=file, what=what)]) if what else []
+
+
+def cross_check(results: list[FileResult], profile: Profile | None = None) -> None:
+    """Findings that need several projects (I223 copied indicator sets), added in place."""
+    profile = profile or load_profile()
+    sheets = [s for r in results for s in r.sheets]
+    by_record = {id(s.record): s for s in sheets}  # one sheet may hold several stacked forms
+    for record, finding in audit_batch([s.record for s in sheets]):
+        by_record[id(record)].findings.extend(profile.apply_severity([finding]))

@@ -1,0 +1,84 @@
+"""Findings: the product's main output, one record type everywhere.
+
+Codes, severities, titles and message templates live in ``rules/findings.json``; the
+code only says *which* finding and with which values. ``docs/codes.md`` is generated
+from the same file (``python -m jixiao.processor.cli.codes_page``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_CN = {"error": "错误", "warning": "提示", "info": "信息"}
+_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str  # error | warning | info
+    sheet: str | None
+    cell: str | None  # A1 address or range; None for the whole sheet/file
+    message: str
+    fix: str
+    file: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("file")
+        return d
+
+    def sort_key(self) -> tuple:
+        return (self.file or "", self.sheet or "", _ORDER[self.severity], _cell_key(self.cell), self.code)
+
+
+@lru_cache(maxsize=16384)
+def _cell_key(cell: str | None) -> tuple[int, int]:
+    if not cell:
+        return (0, 0)
+    from jixiao.processor.core.grid import parse_addr
+
+    try:
+        return parse_addr(cell.split(":")[0].replace("$", ""))
+    except ValueError:
+        return (0, 0)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    raw = resources.files("jixiao.rules").joinpath("findings.json").read_text(encoding="utf-8")
+    return {entry["code"]: entry for entry in json.loads(raw)["findings"]}
+
+
+class _Params(dict):
+    def __missing__(self, key: str) -> str:  # a template never fails on a missing value
+        return "—"
+
+
+def make(code: str, *, sheet: str | None = None, cell: str | None = None, file: str | None = None,
+         severity: str | None = None, **params: Any) -> Finding:
+    """Build a finding from the catalogue; ``params`` fill the message and fix templates."""
+    entry = catalogue()[code]
+    values = _Params({k: v for k, v in params.items()})
+    values.setdefault("sheet", sheet or "")
+    return Finding(
+        code=code,
+        severity=severity or entry["severity"],
+        sheet=sheet,
+        cell=cell,
+        message=entry["message"].format_map(values),
+        fix=entry["fix"].format_map(values),
+        file=file,
+    )
+
+
+def counts(findings: list[Finding]) -> dict[str, int]:
+    out = dict.fromkeys(SEVERITIES, 0)
+    for f in findings:
+        out[f.severity] += 1
+    return out

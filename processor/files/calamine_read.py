@@ -1,0 +1,98 @@
+"""Workbook files → grids. The guard runs first; python-calamine reads values fast.
+
+openpyxl is used only where formatting matters (``jixiao fill``), see
+``jixiao.processor.files.openpyxl_write``. Both produce :class:`~jixiao.processor.core.grid.Grid` objects.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jixiao.processor.core.errors import InputError
+from jixiao.processor.core.grid import Grid
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # what check and merge read
+
+
+@dataclass
+class Workbook:
+    path: str
+    grids: list[Grid]
+    active_content: str | None = None  # “宏、外部链接…” when the guard found any
+
+
+def guard_file(path: str | Path, limits: dict[str, Any]):
+    """Refuse dangerous or broken files before any library opens them."""
+    from jixiao.processor.files.guard import inspect
+
+    return inspect(path, limits)
+
+
+def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
+    """Read every worksheet's values into grids; raises InputError with a Chinese line."""
+    path = os.fspath(path)
+    report = guard_file(path, limits)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(path)
+    except Exception:  # calamine raises its own error types for broken files
+        raise InputError("文件已损坏，表格内容无法解析；请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试",
+                         file=path, code="J501") from None
+    grids: list[Grid] = []
+    try:
+        for meta in wb.sheets_metadata:
+            if "WorkSheet" not in str(meta.typ):
+                continue
+            if "VeryHidden" in str(meta.visible):
+                continue  # our template keeps its metadata there
+            sheet = wb.get_sheet_by_name(meta.name)
+            if sheet.height * sheet.width > limits["max_cells"]:
+                raise InputError(
+                    f"工作表“{meta.name}”有 {sheet.height} 行 × {sheet.width} 列，超过单表 {limits['max_cells']} 个单元格的上限",
+                    file=path, code="J504")
+            rows = sheet.to_python(skip_empty_area=True)
+            start = sheet.start or (0, 0)
+            merged = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
+            grids.append(Grid(meta.name, rows, start[0] + 1, start[1] + 1, merged))
+    except InputError:
+        raise
+    except Exception:
+        raise InputError("文件内容损坏，工作表无法读取；请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试",
+                         file=path, code="J501") from None
+    finally:
+        try:
+            wb.close()
+        except Exception:
+            pass
+    if report.kind == "xlsx":
+        _mark_uncached_formulas(path, grids, limits["max_cells"])
+    return Workbook(path, grids, report.active_content)
+
+
+def _mark_uncached_formulas(path: str, grids: list[Grid], max_cells: int) -> None:
+    """Formula cells without a cached value become Formula in the grid (see formula_cells).
+
+    Only cells inside the sheet's values (plus a margin) are added: a stray formula far
+    away must not grow the grid past the size limit the values were checked against.
+    """
+    from jixiao.processor.core.grid import Formula, parse_addr
+    from jixiao.processor.files.formula_cells import uncached_formulas
+
+    formulas = uncached_formulas(path)
+    for grid in grids:
+        for a1, text in formulas.get(grid.sheet, {}).items():
+            try:
+                row, col = parse_addr(a1)
+            except ValueError:
+                continue
+            top, left = min(grid.origin_row, row), min(grid.origin_col, col)
+            bottom, right = max(grid.max_row, row), max(grid.max_col, col)
+            if not (1 <= row <= 1_048_576 and 1 <= col <= 16_384) or \
+                    (bottom - top + 1) * (right - left + 1) > max_cells:
+                continue
+            if grid.get(row, col) in (None, ""):
+                grid.put(row, col, Formula(text))

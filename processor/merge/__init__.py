@@ -1,0 +1,1 @@
+"""The year-end merge: many checked forms → the department summary workbook and report text."""

@@ -1,0 +1,3 @@
+from jixiao.processor.template.project_form import main
+
+raise SystemExit(main())
