@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class InputError(Exception):
     """An input that cannot be processed; ``str(err)`` is one Chinese line for the user.
 
     ``code`` is a findings-catalogue code (J501 unreadable, J502 encrypted, J503 no
-    自评表, J504 too large / suspicious structure, J505 not a workbook). Every command
+    自评表, J504 too large / suspicious structure, J505 not a workbook, …). Every command
     catches it, prints the line and exits 2 (``check``) or lists the file as 未汇总
     (``merge``). No other exception is meant to escape the engine.
+
+    Prefer :meth:`of`, which takes the message from the catalogue and keeps the values it
+    was made from in ``params``; a literal ``message`` is the older form.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, code: str = "J501"):
+    def __init__(self, message: str, *, file: str | None = None, code: str = "J501",
+                 params: dict[str, Any] | None = None):
         self.file = file
         self.code = code
         self.detail = message
+        self.params = dict(params or {})
         super().__init__(f"{file}：{message}" if file else message)
+
+    @classmethod
+    def of(cls, code: str, *, file: str | None = None, **params: Any) -> InputError:
+        """The refusal ``code`` of the findings catalogue, its message filled with ``params``."""
+        from .findings import render
+
+        message, _fix = render(code, **params)
+        return cls(message, file=file, code=code, params=params)

@@ -8,7 +8,7 @@ from the same file (``python -m jixiao.processor.cli.codes_page``).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -27,11 +27,12 @@ class Finding:
     message: str
     fix: str
     file: str | None = None
+    # the values the message was made from (numbers stay numbers), for JSON consumers
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def as_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("file")
-        return d
+        return {"code": self.code, "severity": self.severity, "sheet": self.sheet, "cell": self.cell,
+                "message": self.message, "fix": self.fix, "params": dict(self.params)}
 
     def sort_key(self) -> tuple:
         return (self.file or "", self.sheet or "", _ORDER[self.severity], _cell_key(self.cell), self.code)
@@ -64,17 +65,34 @@ def make(code: str, *, sheet: str | None = None, cell: str | None = None, file: 
          severity: str | None = None, **params: Any) -> Finding:
     """Build a finding from the catalogue; ``params`` fill the message and fix templates."""
     entry = catalogue()[code]
-    values = _Params({k: v for k, v in params.items()})
-    values.setdefault("sheet", sheet or "")
+    message, fix = render(code, sheet=sheet, **params)
     return Finding(
         code=code,
         severity=severity or entry["severity"],
         sheet=sheet,
         cell=cell,
-        message=entry["message"].format_map(values),
-        fix=entry["fix"].format_map(values),
+        message=message,
+        fix=fix,
         file=file,
+        params={k: _plain(v) for k, v in params.items()},
     )
+
+
+def render(code: str, *, sheet: str | None = None, **params: Any) -> tuple[str, str]:
+    """The catalogue's message and fix for ``code``, filled with ``params``."""
+    entry = catalogue()[code]
+    values = _Params(params)
+    values.setdefault("sheet", sheet or "")
+    return entry["message"].format_map(values), entry["fix"].format_map(values)
+
+
+def _plain(value: Any) -> Any:
+    """A parameter as JSON can carry it: numbers and text as they are, anything else as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
 
 
 def counts(findings: list[Finding]) -> dict[str, int]:
