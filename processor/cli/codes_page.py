@@ -1,4 +1,4 @@
-"""Generate docs/codes.md from rules/findings.json: ``python -m jixiao.processor.cli.codes_page``.
+"""Generate docs/codes.md from rules/findings/: ``python -m jixiao.processor.cli.codes_page``.
 
 A test regenerates the page and compares, so the documentation cannot drift.
 """
@@ -8,23 +8,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from jixiao.processor.core.findings import SEVERITY_CN, catalogue
-
-GROUPS = {"R": "读取与结构", "F": "项目资金", "I": "绩效指标", "T": "总分与权重", "D": "部门整体数据", "J": "文件"}
+from jixiao.processor.core.findings import SEVERITY_CN, catalogue, families
 
 
 def render_codes() -> str:
     lines = [
         "# 问题代码一览",
         "",
-        "<!-- 本页由 `python -m jixiao.processor.cli.codes_page` 根据 rules/findings.json 生成，请勿手工修改。 -->",
+        "<!-- 本页由 `python -m jixiao.processor.cli.codes_page` 根据 rules/findings/ 生成，请勿手工修改。 -->",
         "",
         "每条校验结果都有一个固定的代码（永不复用）、级别（错误 / 提示 / 信息）、所在单元格、",
         "说明（写明应为多少、实为多少）和修改建议。规则文件可用 `severity` 调整级别或关闭某条检查。",
         "",
     ]
     cat = catalogue()
-    for prefix, title in GROUPS.items():
+    for prefix, title in families().items():
         entries = [e for code, e in cat.items() if code.startswith(prefix)]
         if not entries:
             continue

@@ -1,7 +1,7 @@
 """Findings for one record: what a careful reviewer checks (domain.md §3).
 
 ``audit`` is a pure function of the record, its scores and the profile. Each check is
-a small function; codes, severities and messages come from ``rules/findings.json``.
+a small function; codes, severities and messages come from ``rules/findings/``.
 Arithmetic and completeness problems are errors, quality problems warnings.
 """
 

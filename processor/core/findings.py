@@ -1,6 +1,6 @@
 """Findings: the product's main output, one record type everywhere.
 
-Codes, severities, titles and message templates live in ``rules/findings.json``; the
+Codes, severities, titles and message templates live in ``rules/findings/<family>.json``; the
 code only says *which* finding and with which values. ``docs/codes.md`` is generated
 from the same file (``python -m jixiao.processor.cli.codes_page``).
 """
@@ -51,9 +51,27 @@ def _cell_key(cell: str | None) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=1)
+def families() -> dict[str, str]:
+    """Family letter → its title, in the order of the codes page."""
+    return {fam: data["title"] for fam, data in _family_files()}
+
+
+@lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, str]]:
-    raw = resources.files("jixiao.rules").joinpath("findings.json").read_text(encoding="utf-8")
-    return {entry["code"]: entry for entry in json.loads(raw)["findings"]}
+    """Every code of every family file under ``rules/findings/``."""
+    return {entry["code"]: entry for _fam, data in _family_files() for entry in data["findings"]}
+
+
+def _family_files() -> list[tuple[str, dict[str, Any]]]:
+    folder = resources.files("jixiao.rules").joinpath("findings")
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".json")), key=lambda f: f.name)
+    loaded = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+    return sorted(((d["family"], d) for d in loaded), key=lambda fd: FAMILY_ORDER.index(fd[0])
+                  if fd[0] in FAMILY_ORDER else len(FAMILY_ORDER))
+
+
+# the codes page lists families in the order a form is read, checked and merged
+FAMILY_ORDER = ("R", "F", "I", "T", "D", "J")
 
 
 class _Params(dict):
