@@ -63,9 +63,8 @@ def grid_from_sheets(ws: Worksheet, values_ws: Worksheet, max_cells: int | None 
     cols = [c for _, c in cells]
     top, left, bottom, right = min(rows), min(cols), max(rows), max(cols)
     if max_cells is not None and (bottom - top + 1) * (right - left + 1) > max_cells:
-        raise InputError(
-            f"工作表“{ws.title}”有 {bottom - top + 1} 行 × {right - left + 1} 列，超过单表 {max_cells} 个单元格的上限",
-            code="J504")
+        raise InputError.of("J510", sheet=ws.title, rows=bottom - top + 1, cols=right - left + 1,
+                            limit=max_cells)
     grid_rows = [[None] * (right - left + 1) for _ in range(bottom - top + 1)]
     for (row, col), value in cells.items():
         grid_rows[row - top][col - left] = value
