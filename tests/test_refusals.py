@@ -71,7 +71,7 @@ def test_a_sheet_calamine_cannot_parse_is_j509(tmp_path):
     assert_refusal(refused(check_file, path), "J509", str(path))
 
 
-def test_a_sheet_over_the_cell_limit_is_j510_in_both_readers(tmp_path):
+def test_a_sheet_over_the_cell_limit_is_j510_in_both_readers(tmp_path, monkeypatch):
     import openpyxl
     from jixiao.processor.files.openpyxl_read import grids_from_openpyxl
 
@@ -79,8 +79,19 @@ def test_a_sheet_over_the_cell_limit_is_j510_in_both_readers(tmp_path):
     wb, values = openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
     ws = wb.worksheets[0]
     rows, cols = ws.max_row - ws.min_row + 1, ws.max_column - ws.min_column + 1
-    err = refused(grids_from_openpyxl, wb, values, max_cells=50)
-    assert_refusal(err, "J510", None, sheet=ws.title, rows=rows, cols=cols, limit=50)
+    err = refused(grids_from_openpyxl, wb, values, max_cells=50, file="a.xlsx")
+    assert_refusal(err, "J510", "a.xlsx", sheet=ws.title, rows=rows, cols=cols, limit=50)
+    # calamine's reader, for a file whose used range the guard does not see (it refuses those
+    # it sees first, with its own code): the same refusal
+    from jixiao.processor.files import calamine_read, guard
+
+    monkeypatch.setattr(calamine_read, "guard_file",
+                        lambda p, limits: guard.inspect(p, {**limits, "max_cells": 10**9}))
+    limits = {**load_profile()["limits"], "max_cells": 50}
+    grid = calamine_read.load_workbook(path, {**limits, "max_cells": 10**9}).grids[0]
+    err = refused(calamine_read.load_workbook, path, limits)
+    assert_refusal(err, "J510", str(path), sheet=grid.sheet, rows=len(grid.rows), cols=len(grid.rows[0]),
+                   limit=50)
 
 
 # ------------------------------------------------------------------ the department file (D41x)

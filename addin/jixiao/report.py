@@ -141,6 +141,14 @@ class FillReport(Report):
     backups: list[Path] = field(default_factory=list)  # with in_place: the originals kept
     notices: list[str] = field(default_factory=list)  # content of the input a copy could not keep
 
+    def to_text(self, colour: bool = False) -> str:
+        """The check text, then where each copy (and backup) was written."""
+        lines = [super().to_text(colour)]
+        lines += [f"已写入 {p}" for p in self.written]
+        lines += [f"原文件已备份为 {p}" for p in self.backups]
+        lines += [f"注意：{n}" for n in self.notices]
+        return "\n".join(lines)
+
     def to_json(self) -> dict[str, Any]:
         return super().to_json() | {"format": "jixiao-fill", "written": [str(p) for p in self.written],
                                     "backups": [str(p) for p in self.backups], "notices": self.notices}
