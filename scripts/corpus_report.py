@@ -3,6 +3,7 @@
     .venv/bin/python scripts/corpus_report.py            # table per 自评表, then the totals
     .venv/bin/python scripts/corpus_report.py --details  # also every miss / false finding
     .venv/bin/python scripts/corpus_report.py --json     # the same as JSON
+    .venv/bin/python scripts/corpus_report.py --inventory  # the tables and the issue's coverage targets
     .venv/bin/python scripts/corpus_report.py --write-known-failures
         # rewrite tests/corpus/known_failures.json (the xfail list of tests/test_corpus.py)
 
@@ -24,6 +25,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from corpus.build import KNOWN_FAILURES, tables  # noqa: E402
 from corpus.compare import FIGURES, Outcome, run  # noqa: E402
+
+
+# issue 10's coverage targets for the corpus
+TARGETS = {"tables": 30, "provinces": 15, "years": 5, "framework": 5, "two_row_header": 3, "money_yuan": 3,
+           "no_weight_column": 3, "county_or_township": 3}
+
+
+def inventory(tabs: list) -> tuple[list[str], dict[str, int]]:
+    """One line per table and the counts the issue asks for."""
+    from collections import Counter
+
+    classes = Counter(c for t in tabs for c in t.data["classes"])
+    have = {
+        "tables": len(tabs),
+        "provinces": len({t.data["province"] for t in tabs}),
+        "years": len({t.data["year"] for t in tabs}),
+        "framework": classes["framework"],
+        "two_row_header": classes["two_row_header"],
+        "money_yuan": sum(t.data["money_unit"] == "元" for t in tabs),
+        "no_weight_column": classes["no_weight_column"],
+        "county_or_township": sum(t.data["level"] in ("county", "township") for t in tabs),
+    }
+    lines = [f"{t.id:36} {t.data['province']:3} {t.data['level']:8} {t.data['year']}  "
+             f"{'complete' if t.data['source'].get('complete', True) else 'cut':8} {', '.join(t.data['classes'])}"
+             for t in tabs]
+    return lines, have
 
 
 def summary(outcomes: list[Outcome]) -> dict:
@@ -88,7 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--details", action="store_true")
     ap.add_argument("--write-known-failures", action="store_true")
+    ap.add_argument("--inventory", action="store_true")
     args = ap.parse_args(argv)
+    if args.inventory:
+        lines, have = inventory(tables())
+        print("\n".join(lines))
+        print()
+        for key, want in TARGETS.items():
+            print(f"{key:20} {have[key]:>3} / {want}{'' if have[key] >= want else '   (short)'}")
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         outcomes = [run(t, Path(tmp)) for t in tables()]
     rows, total = [row(o) for o in outcomes], summary(outcomes)
