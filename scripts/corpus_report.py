@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from corpus.build import KNOWN_FAILURES, tables  # noqa: E402
 from corpus.compare import FIGURES, Outcome, run  # noqa: E402
 
-
 # issue 10's coverage targets for the corpus
 TARGETS = {"tables": 30, "provinces": 15, "years": 5, "framework": 5, "two_row_header": 3, "money_yuan": 3,
            "no_weight_column": 3, "county_or_township": 3}
