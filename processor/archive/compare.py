@@ -103,9 +103,14 @@ class YearReview:
     units: list[UnitTrend]
     trend_years: list[int]
     unused_overrides: list[Override]
-    findings: list[Finding]
+    form_findings: list[tuple[FormEntry, Finding]]  # every Y finding with the form of ``year`` it is about
     forms_a: int = 0
     forms_b: int = 0
+    scope: str = ""  # what the comparison covers, for the sheet (set by merge)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for _form, f in self.form_findings]
 
     def count(self, flag: str) -> int:
         return sum(1 for p in self.pairs if any(f.startswith(flag) for f in p.flags))
@@ -169,17 +174,20 @@ def review(forms_a: list[FormEntry], forms_b: list[FormEntry], *, year: int, aga
     tol = profile.tol["score"]
     pairs = [_pair(x, rules, tol, year, against) for x in m.matches]
     pairs.sort(key=lambda p: (unit_key(p.new.unit, p.new.department), text_key(p.new.project), p.new.file_name))
-    findings = [f for p in pairs for f in p.findings]
+    per_form: list[tuple[FormEntry, Finding]] = []
+    for p in pairs:
+        p.findings = profile.apply_severity(p.findings)
+        per_form += [(p.new, f) for f in p.findings]
     for u in m.undecided:
         f = u.form
-        findings.append(make("Y606", file=f.file_name, sheet=f.sheet, cell=f.project_cell, project=f.project,
-                             year=against, reason=u.reason, candidates="、".join(c.project for c in u.candidates)))
+        per_form += [(f, x) for x in profile.apply_severity([make(
+            "Y606", file=f.file_name, sheet=f.sheet, cell=f.project_cell, project=f.project, year=against,
+            reason=u.reason, candidates="、".join(c.project for c in u.candidates))])]
+    per_form.sort(key=lambda fx: fx[1].sort_key())
     units = _units(forms_a, forms_b, pairs, unit_history, year, against, m)
-    findings = profile.apply_severity(findings)
-    findings.sort(key=Finding.sort_key)
     years = sorted({y for y, *_ in unit_history} | {year} | ({against} if against else set()))[-TREND_YEARS:]
     return YearReview(year, against, pairs, sorted(m.new, key=_form_order), sorted(m.ended, key=_form_order),
-                      m.undecided, units, years, m.unused_overrides, findings, len(forms_a), len(forms_b))
+                      m.undecided, units, years, m.unused_overrides, per_form, len(forms_a), len(forms_b))
 
 
 def _form_order(f: FormEntry) -> tuple:
@@ -327,6 +335,8 @@ def compare_years(archive, year: int | None = None, against: int | None = None, 
     if against is None:
         earlier = [y for y in years if y < year]
         against = earlier[-1] if earlier else None
+    elif against >= year:
+        raise ValueError("against must be an earlier year than year")
     elif against not in years:
         raise InputError.of("Y694", file=archive.label, year=against, years="、".join(map(str, years)))
     overrides = archive.overrides() if overrides is None else overrides
