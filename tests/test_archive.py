@@ -453,3 +453,18 @@ def test_docs_cover_every_table_column_command_and_code():
     for code in (c for c in catalogue() if c.startswith("Y")):
         assert code in doc, code
     assert (ROOT / "docs" / "img" / "年度对比.png").is_file()
+
+
+def test_a_form_without_year_is_stored_but_not_compared(url, tmp_path, capsys):
+    from builders import Form
+
+    (tmp_path / "in").mkdir()
+    path = write_xlsx(tmp_path / "in" / "无年度.xlsx", make_grid(Form(project="测试项目", year_text="（    年度）")))
+    assert main(["merge", str(path.parent), "-o", str(tmp_path / "汇总.xlsx"), "--archive", url]) == 0
+    capsys.readouterr()
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx", read_only=True)
+    assert "年度对比" not in wb.sheetnames
+    y607 = [r for r in wb["问题清单"].iter_rows(min_row=2, values_only=True) if r[3] == "Y607"]
+    assert [(r[0], r[1]) for r in y607] == [("无年度.xlsx", "自评表")]
+    with open_archive(url) as archive:
+        assert [(y.year, y.forms) for y in archive.years()] == [(None, 1)]

@@ -299,22 +299,22 @@ def _units(forms_a: list[FormEntry], forms_b: list[FormEntry], pairs: list[PairR
             if y == year or key not in names:
                 names[key] = fs[0].unit or fs[0].department
     out = []
-    by_a = defaultdict(list)
+    by_a, by_b = defaultdict(list), defaultdict(list)
     for f in forms_a:
         by_a[unit_key(f.unit, f.department)].append(f)
-    by_b = defaultdict(list)
     for f in forms_b:
         by_b[unit_key(f.unit, f.department)].append(f)
+    moved: dict[str, list[float]] = defaultdict(list)
+    for p in pairs:
+        moved[unit_key(p.new.unit, p.new.department)].append(p.score_change)
     for key in sorted(scores):
         if year not in scores[key] and against not in scores[key]:
             continue
         ys = scores[key]
         change = ys[year][1] - ys[against][1] if against in ys and year in ys else None
         t = UnitTrend(names.get(key, key), key, dict(sorted(ys.items())), change)
-        for p in pairs:
-            if unit_key(p.new.unit, p.new.department) == key:
-                t.rose += p.score_change > 0.005
-                t.fell += p.score_change < -0.005
+        t.rose = sum(1 for d in moved[key] if d > 0.005)
+        t.fell = sum(1 for d in moved[key] if d < -0.005)
         fa, fb = by_a.get(key, []), by_b.get(key, [])
         t.full_marks_both = bool(fa and fb) and all(f.full_marks_no_deviation for f in fa + fb)
         out.append(t)

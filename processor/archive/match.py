@@ -60,6 +60,7 @@ def project_key(name: str) -> str:
     return t[:-2] if t.endswith("项目") and len(t) > 2 else t
 
 
+@lru_cache(maxsize=65536)
 def unit_key(unit: str, department: str = "") -> str:
     return text_key(unit) or text_key(department)
 

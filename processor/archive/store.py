@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 
 from jixiao.processor import __version__
@@ -101,16 +101,16 @@ class Archive:
             report.batch_id = batch
             file_ids = conn.execute(
                 s.files.insert().returning(s.files.c.id, sort_by_parameter_order=True),
-                [{**asdict(e.info), "batch_id": batch} for e in todo]).scalars().all()
+                [{**vars(e.info), "batch_id": batch} for e in todo]).scalars().all()
             pairs = [(fid, f) for fid, e in zip(file_ids, todo) for f in e.forms]
             form_ids: list[int] = []
             if pairs:
                 form_ids = conn.execute(
                     s.forms.insert().returning(s.forms.c.id, sort_by_parameter_order=True),
                     [_form_row(f, fid, batch) for fid, f in pairs]).scalars().all()
-            _insert(conn, s.funding, [{"form_id": i, **asdict(x)} for i, (_, f) in zip(form_ids, pairs)
+            _insert(conn, s.funding, [{"form_id": i, **vars(x)} for i, (_, f) in zip(form_ids, pairs)
                                       for x in f.funding])
-            _insert(conn, s.indicators, [{"form_id": i, **asdict(x)} for i, (_, f) in zip(form_ids, pairs)
+            _insert(conn, s.indicators, [{"form_id": i, **vars(x)} for i, (_, f) in zip(form_ids, pairs)
                                          for x in f.indicators])
             rows = [_finding_row(x, fid, i) for i, (fid, f) in zip(form_ids, pairs) for x in f.findings]
             rows += [_finding_row(x, fid, None) for fid, e in zip(file_ids, todo) for x in e.findings]
@@ -123,7 +123,7 @@ class Archive:
         """Replace the stored override rows (used by merge and compare) in one transaction."""
         with self.db.writing() as conn:
             conn.execute(s.overrides.delete())
-            _insert(conn, s.overrides, [asdict(o) for o in overrides])
+            _insert(conn, s.overrides, [vars(o) for o in overrides])
 
     # ------------------------------------------------------------------ reading
 
@@ -162,7 +162,7 @@ class Archive:
             inds: dict[int, list[IndicatorEntry]] = defaultdict(list)
             ind_q = (select(s.indicators).join(f, f.c.id == s.indicators.c.form_id).where(cond)
                      .order_by(s.indicators.c.form_id, s.indicators.c.position))
-            for r in conn.execute(ind_q).mappings():
+            for r in conn.execute(ind_q).mappings().all():
                 inds[r["form_id"]].append(IndicatorEntry(**{k: r[k] for k in _IND_COLUMNS}))
             money: dict[int, list[FundingEntry]] = defaultdict(list)
             for r in conn.execute(select(s.funding).join(f, f.c.id == s.funding.c.form_id).where(cond)
