@@ -178,3 +178,36 @@ def _lowered(ws, f: _Formats, review: YearReview, r: int) -> None:
         for c, value in enumerate((p.new.unit, p.new.project, n.name, o.target_text, n.target_text, o.actual_text,
                                    n.actual_text, n.target_cell or ""), start=2):
             _put(ws, r, c, value, f.text)
+
+
+def write_workbook(review, path: str) -> None:
+    """年度对比 and the Y findings (问题清单), written atomically."""
+    import io
+
+    import xlsxwriter
+    from jixiao.processor.core.findings import SEVERITY_CN
+    from jixiao.processor.files.atomic import atomic_write_bytes
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    write_year_sheet(wb, review)
+    ws = wb.add_worksheet("问题清单")
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体", "font_size": 10})
+    text = wb.add_format({"font_name": "宋体", "font_size": 10})
+    cols = [("来源文件", 36), ("工作表", 14), ("单元格", 9), ("代码", 7), ("级别", 6), ("问题", 70), ("修改建议", 50)]
+    for c, (name, width) in enumerate(cols):
+        ws.write_string(0, c, name, head)
+        ws.set_column(c, c, width)
+    for r, f in enumerate(review.findings, start=1):
+        for c, v in enumerate((f.file or "", f.sheet or "", f.cell or "", f.code, SEVERITY_CN[f.severity],
+                               f.message, f.fix)):
+            ws.write_string(r, c, v, text)
+    ws.autofilter(0, 0, max(len(review.findings), 1), len(cols) - 1)
+    ws.freeze_panes(1, 0)
+    for sheet in wb.worksheets():
+        sheet.set_paper(9)
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+    wb.close()
+    atomic_write_bytes(path, buf.getvalue())
