@@ -114,7 +114,7 @@ def run_info(args: argparse.Namespace) -> int:
         when = f"{y.year} 年度" if y.year else "年度不明"
         print(f"  {when}：{y.forms} 个项目，{y.units} 个单位，全年预算数合计 {fmt_num(y.budget)} 万元")
     if overrides:
-        print(f"  对照：{len(overrides)} 条（来自 {printable(overrides[0].source.rsplit(' ', 1)[0])}）")
+        print(f"  对照：{len(overrides)} 条（来自 {printable(overrides[0].source.rsplit(' 第 ', 1)[0])}）")
     return 0
 
 
@@ -134,7 +134,7 @@ def run_overrides(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from jixiao.processor.archive.compare import compare_years
+    from jixiao.processor.archive.compare import YearOrderError, compare_years
     from jixiao.processor.archive.match import read_overrides
     from jixiao.processor.archive.store import Archive
     from jixiao.processor.cli.common import profile_from_args
@@ -153,7 +153,7 @@ def run_compare(args: argparse.Namespace) -> int:
             review = compare_years(archive, args.year, args.against, profile=profile, overrides=overrides)
     except InputError as exc:
         return _fail(str(exc))
-    except ValueError:
+    except YearOrderError:
         return _fail("--against 应早于 --year")
     if args.output:
         try:
