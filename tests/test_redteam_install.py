@@ -243,3 +243,113 @@ def test_bat_checks_an_existing_environment_before_using_it():
     assert any("-m venv --clear" in line for line in block)
     assert 'if exist "%JX_ENV%\\pyvenv.cfg" goto checkenv' in lines  # --clear only on an environment
     assert ":notenv" in lines
+
+
+# ---------------------------------------------------------------------- jixiao addin with odd folders
+
+
+def _jixiao(capsys, *args: str) -> tuple[int, str]:
+    from jixiao.processor.cli.main import main
+
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.fixture(scope="module")
+def built_addin(tmp_path_factory) -> Path:
+    pytest.importorskip("xlwings")
+    from jixiao.build import build_addin
+
+    return build_addin(tmp_path_factory.mktemp("built"))
+
+
+def test_addin_build_into_a_file_is_refused_in_chinese(tmp_path, capsys):
+    pytest.importorskip("xlwings")
+    (tmp_path / "文件").write_text("x", encoding="utf-8")
+    for out in (tmp_path / "文件", tmp_path / "文件" / "子目录"):
+        code, text = _jixiao(capsys, "addin", "build", "-o", str(out))
+        assert code == 2 and "不是文件夹" in text, text
+        assert "Error" not in text
+
+
+def test_addin_install_takes_only_an_add_in(tmp_path, capsys):
+    xlstart = tmp_path / "XLSTART"
+    for name, data in (("空.xlam", b""), ("表.xlam", (ROOT / "templates" / "自评表.xlsx").read_bytes())):
+        (tmp_path / name).write_bytes(data)
+        code, text = _jixiao(capsys, "addin", "install", "--file", str(tmp_path / name), "--xlstart", str(xlstart))
+        assert code == 2 and "不是 jixiao 加载项" in text, text
+        assert not (xlstart / "jixiao.xlam").exists()  # Excel would complain at every start
+
+
+def test_addin_install_into_a_file_or_a_dangling_link_is_said_in_chinese(built_addin, tmp_path, capsys):
+    (tmp_path / "文件").write_text("x", encoding="utf-8")
+    os.symlink(tmp_path / "不存在", tmp_path / "失效链接")
+    for folder in (tmp_path / "文件", tmp_path / "失效链接"):
+        code, text = _jixiao(capsys, "addin", "install", "--file", str(built_addin), "--xlstart", str(folder))
+        assert code == 1 and "不是文件夹" in text and "File exists" not in text, text
+    linked = tmp_path / "链接"
+    (tmp_path / "真实").mkdir()
+    os.symlink(tmp_path / "真实", linked)  # a startup folder redirected by a link still works
+    assert _jixiao(capsys, "addin", "install", "--file", str(built_addin), "--xlstart", str(linked))[0] == 0
+    assert (tmp_path / "真实" / "jixiao.xlam").read_bytes() == built_addin.read_bytes()
+
+
+def test_addin_status_and_remove_on_a_damaged_install(tmp_path, capsys):
+    xlstart = tmp_path / "XLSTART"
+    xlstart.mkdir()
+    (xlstart / "jixiao.xlam").write_bytes(b"PK\x03\x04 damaged")
+    code, text = _jixiao(capsys, "addin", "status", "--xlstart", str(xlstart))
+    assert code == 1 and "无法读取该加载项" in text and "Traceback" not in text, text
+    (xlstart / "jixiao.xlam").unlink()
+    (xlstart / "jixiao.xlam").mkdir()
+    code, text = _jixiao(capsys, "addin", "remove", "--xlstart", str(xlstart))
+    assert code == 1 and "不是加载项文件" in text, text
+
+
+def test_addin_status_on_an_add_in_without_interpreter_says_why(built_addin, tmp_path, capsys):
+    """An add-in that records no Python (built on Linux, copied over) is not blamed on sys.executable."""
+    from jixiao.build import read_config_sheet
+
+    assert not read_config_sheet(built_addin).get("Interpreter_Win") or sys.platform.startswith("win")
+    if sys.platform.startswith("win"):
+        pytest.skip("built on Windows: the add-in records this Python")
+    xlstart = tmp_path / "XLSTART"
+    assert _jixiao(capsys, "addin", "install", "--file", str(built_addin), "--xlstart", str(xlstart))[0] == 0
+    code, text = _jixiao(capsys, "addin", "status", "--xlstart", str(xlstart))
+    assert code == 1 and "加载项没有记录 Python" in text and "sys.executable" not in text, text
+
+
+# ---------------------------------------------------------------------- python -m jixiao
+
+
+def _dry_run(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "jixiao", *args], capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def test_python_m_jixiao_usage_errors_are_chinese():
+    done = _dry_run()
+    assert done.returncode == 2 and "缺少必填参数" in done.stderr and "error:" not in done.stderr, done.stderr
+    done = _dry_run("--bogus", "x.xlsx")
+    assert done.returncode == 2 and "不认识的参数" in done.stderr, done.stderr
+
+
+def test_python_m_jixiao_on_a_workbook_with_another_extension(tmp_path, monkeypatch):
+    """The guard says what a file is by its bytes; openpyxl must not then refuse it by its name."""
+    from tests.xlwings_remote import LICENSE_ENV, load_remote_xlwings
+
+    monkeypatch.setenv(LICENSE_ENV, "noncommercial")
+    module, reason = load_remote_xlwings()
+    if module is None:
+        pytest.skip(reason)
+    src = tmp_path / "自评表.pdf"
+    shutil.copyfile(ROOT / "examples" / "01_信访宣传项目经费.xlsx", src)
+    done = _dry_run(str(src), env_extra={"XLWINGS_LICENSE_KEY": "noncommercial", "JIXIAO_LOG_DIR": str(tmp_path)})
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert (tmp_path / "自评表_点击结果.xlsx").is_file()  # a workbook, named as one
+    blocked = tmp_path / "目录.xlsx"
+    blocked.mkdir()
+    done = _dry_run(str(src), "-o", str(blocked), env_extra={"XLWINGS_LICENSE_KEY": "noncommercial"})
+    assert done.returncode == 2 and "无法写入" in done.stderr and "Traceback" not in done.stderr, done.stderr
