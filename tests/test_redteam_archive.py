@@ -287,3 +287,40 @@ def test_an_interrupted_add_leaves_a_whole_archive(tmp_path):
     conn.close()
     assert "done" not in out  # 1,000 forms take longer than 0.1 s to store: the signal came mid-add
     assert forms == files == 0
+
+
+# ---------------------------------------------------------------------- claims test_archive.py left untested
+
+
+def test_pair_changes_and_unit_trends_over_three_years(tmp_path):
+    """Per matched project the change in budget, execution rate and score; per unit the score trend
+    over every archived year and the unit perfect two years running (issue 18, docs/档案.md)."""
+    from archive_corpus import build
+    from jixiao.processor.archive.compare import compare_years
+    from jixiao.processor.core.rules import load_profile
+    from test_archive import _entries
+
+    corpus, profile = build(), load_profile()
+    with open_archive(str(tmp_path / "档案.sqlite")) as archive:
+        entries = {y: _entries(corpus.grids(y), profile) for y in (2022, 2023, 2024)}
+        for batch in entries.values():
+            archive.add(batch, command="test")
+        r = compare_years(archive, 2024)
+    assert r.trend_years == [2022, 2023, 2024]
+    # the planted budget case: 80 → 120 万元 at 98% both years (archive_corpus)
+    lift = next(p for p in r.pairs if p.new.project == "老旧小区加装电梯补助")
+    assert lift.budget_change == pytest.approx(0.5) and lift.rate_change == pytest.approx(0.0)
+    assert lift.score_change == pytest.approx(lift.new.total_score - lift.old.total_score) and lift.score_change < -1
+    # per unit: the mean computed score of each year's forms, from the stored forms themselves
+    forms = {y: [f for e in batch for f in e.forms] for y, batch in entries.items()}
+    by_unit = {u.unit: u for u in r.units}
+    for unit in ("第1社区服务中心", "第3社区服务中心", "某街道办事处"):
+        for y in (2022, 2023, 2024):
+            scores = [f.total_score for f in forms[y] if f.unit == unit]
+            if scores:
+                n, mean = by_unit[unit].scores[y]
+                assert n == len(scores) and mean == pytest.approx(sum(scores) / len(scores)), (unit, y)
+    assert len(by_unit["第1社区服务中心"].scores) == 3  # a steady unit: every archived year
+    third = by_unit["第3社区服务中心"]
+    assert third.direction == "下降" and third.fell >= 1
+    assert {u.unit for u in r.units if u.full_marks_both} == {"某街道办事处"}
