@@ -324,3 +324,19 @@ def test_pair_changes_and_unit_trends_over_three_years(tmp_path):
     third = by_unit["第3社区服务中心"]
     assert third.direction == "下降" and third.fell >= 1
     assert {u.unit for u in r.units if u.full_marks_both} == {"某街道办事处"}
+
+
+def test_compare_never_writes_its_workbook_over_the_archive(tmp_path, capsys):
+    """-o 绩效档案.sqlite (a slip of the tab key) would replace every archived year by a workbook."""
+    from jixiao.processor.cli.archive import check_archive
+
+    path = _archive_with_one_form(tmp_path / "绩效档案.sqlite", tmp_path)
+    capsys.readouterr()
+    before = path.read_bytes()
+    for out in (str(path), str(tmp_path / "." / "绩效档案.sqlite"), str(path) + "-wal"):
+        code, text = _run(capsys, "compare", "--archive", str(path), "-o", out)
+        assert code == 2 and "就是档案本身" in text, text
+    assert path.read_bytes() == before
+    with pytest.raises(InputError, match="就是档案本身"):  # what merge --archive calls first
+        check_archive(str(path), outputs=(str(tmp_path / "汇总.xlsx"), str(path)))
+    assert check_archive(str(path), outputs=(str(tmp_path / "汇总.xlsx"),))[0] == str(path)
