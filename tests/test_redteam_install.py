@@ -353,38 +353,3 @@ def test_python_m_jixiao_on_a_workbook_with_another_extension(tmp_path, monkeypa
     blocked.mkdir()
     done = _dry_run(str(src), "-o", str(blocked), env_extra={"XLWINGS_LICENSE_KEY": "noncommercial"})
     assert done.returncode == 2 and "无法写入" in done.stderr and "Traceback" not in done.stderr, done.stderr
-
-
-def test_a_protected_sheet_is_named_not_an_unexpected_error(tmp_path, monkeypatch):
-    """Excel refuses every write into a protected sheet; the button says so before writing anything."""
-    import types
-
-    import jixiao
-
-    alerts = []
-    sheet = types.SimpleNamespace(name="自评表", api=types.SimpleNamespace(ProtectContents=True))
-    book = types.SimpleNamespace(sheets=types.SimpleNamespace(active=sheet),
-                                 app=types.SimpleNamespace(alert=lambda msg, **kw: alerts.append((msg, kw))))
-    monkeypatch.setattr(sys, "platform", "win32")
-    jixiao.run(book)
-    assert len(alerts) == 1 and "工作表“自评表”受保护" in alerts[0][0] and "撤销工作表保护" in alerts[0][0]
-    assert alerts[0][1]["mode"] == "info"
-    sheet.api.ProtectContents = False  # unprotected: it goes on (and reads the grid)
-    monkeypatch.setattr("jixiao.processor.files.xlwings_write.read_grid_from_sheet",
-                        lambda s: (_ for _ in ()).throw(RuntimeError("read")))
-    monkeypatch.setenv("JIXIAO_LOG_DIR", str(tmp_path))
-    jixiao.run(book)
-    assert "意外错误（read）" in alerts[1][0]
-
-
-def test_python_m_jixiao_on_a_protected_sheet_shows_the_buttons_answer(tmp_path):
-    import openpyxl
-
-    src = tmp_path / "受保护.xlsx"
-    wb = openpyxl.load_workbook(ROOT / "examples" / "01_信访宣传项目经费.xlsx")
-    wb.active.protection.sheet = True
-    wb.active.protection.password = "123"
-    wb.save(src)
-    done = _dry_run(str(src), env_extra={"XLWINGS_LICENSE_KEY": "noncommercial"})
-    assert done.returncode == 0 and "受保护" in done.stdout, done.stdout + done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["受保护.xlsx"]  # nothing written, as in Excel

@@ -91,8 +91,6 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
     sheet = book.sheets.active
     if sheet.name == RESULT_SHEET:
         return (f"当前是“{RESULT_SHEET}”工作表。请切换到自评表所在的工作表，再点“校验/计算”。", "info")
-    if sheet_protected(sheet):  # every write would fail half-way with Excel's COM error
-        return (protected_message(sheet.name), "info")
     grid = read_grid_from_sheet(sheet)
     if grid_is_empty(grid):
         return (f"工作表“{sheet.name}”是空的，没有可校验的内容。请打开填好的自评表再点“校验/计算”。", "info")
@@ -143,26 +141,6 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
 
 
 _NOTHING = object()
-
-
-def sheet_protected(sheet: Any, platform: str | None = None) -> bool:
-    """Whether Excel protects the sheet's cells (Windows COM's ``ProtectContents``).
-
-    Elsewhere (macOS's AppleScript bridge, the remote engine) it cannot be asked cheaply and
-    reliably: False, and a write refused by Excel ends in the logged unexpected-error alert.
-    """
-    if not (platform or sys.platform).startswith("win"):
-        return False
-    try:
-        return bool(sheet.api.ProtectContents)
-    except Exception:  # noqa: BLE001 - no COM object behind it: nothing to say
-        return False
-
-
-def protected_message(sheet_name: str) -> str:
-    return (f"工作表“{sheet_name}”受保护，加载项不能在其中填写计算结果和标注问题。请先撤销保护"
-            "（“审阅”▸“撤销工作表保护”），再点“校验/计算”；不能撤销保护时，可用 jixiao check 文件 只读校验，"
-            "或 jixiao fill 文件 生成带标注的副本。")
 
 
 def _same_value(shown: Any, value: Any) -> bool:
