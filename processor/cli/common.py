@@ -1,8 +1,9 @@
-"""What the sub-commands share: the rule profile named by ``--rules``."""
+"""What the sub-commands share: the rule profile named by ``--rules``, the inputs they walk."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -16,3 +17,30 @@ def profile_from_args(args: argparse.Namespace):
     except InputError as exc:
         print(f"jixiao：{exc}", file=sys.stderr)
         return None
+
+
+def workbook_inputs(paths: list[str], skip=lambda path: False) -> list[tuple[str, str]]:
+    """(path, name) of every input: files as given; a folder becomes the workbooks in it,
+    walked in sorted order, Excel lock files (``~$``) and paths ``skip`` refuses left out.
+
+    ``name`` is the path relative to its folder, so outputs can mirror the tree; with
+    several inputs it starts with the folder's own name.
+    """
+    from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
+
+    out: list[tuple[str, str]] = []
+    prefix = len(paths) > 1
+    for path in paths:
+        if not os.path.isdir(path):
+            out.append((path, os.path.basename(path) or path))
+            continue
+        label = os.path.basename(os.path.normpath(os.path.abspath(path))) if prefix else ""
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            for f in sorted(files):
+                full = os.path.join(root, f)
+                if not f.lower().endswith(WORKBOOK_SUFFIXES) or f.startswith("~$") or skip(full):
+                    continue
+                rel = os.path.relpath(full, path).replace(os.sep, "/")
+                out.append((full, f"{label}/{rel}" if label else rel))
+    return out
