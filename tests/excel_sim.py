@@ -130,8 +130,9 @@ def desktop_reads() -> Iterator[None]:
 # --------------------------------------------------------------------------- the click
 
 
-def click(xw: Any, book: SimBook, sheet: str | None = None, *, desktop: bool = True) -> SimBook:
-    """Press 校验/计算 on ``sheet`` (default: the active one); returns the book afterwards."""
+def click(xw: Any, book: SimBook, sheet: str | None = None, *, desktop: bool = True) -> list[dict[str, Any]]:
+    """Press 校验/计算 on ``sheet`` (default: the active one); ``book`` changes as Excel's
+    would. Returns the actions the click queued."""
     import jixiao
 
     if sheet is not None:
@@ -146,8 +147,9 @@ def click(xw: Any, book: SimBook, sheet: str | None = None, *, desktop: bool = T
             jixiao.main()
     finally:
         del xw.Book._mock_caller
-    replay(book, remote_book.json()["actions"])
-    return book
+    acts = remote_book.json()["actions"]
+    replay(book, acts)
+    return acts
 
 
 def replay(book: SimBook, actions: list[dict[str, Any]]) -> None:

@@ -40,7 +40,6 @@ from jixiao.processor.core.marks import (
 from jixiao.processor.core.result_page import BLANK_ORIGINAL, FormLine, Page, build_page
 from jixiao.processor.core.values import fmt_num, fmt_pct
 
-
 PAGE_TITLE = "自评表校验结果"
 
 
@@ -187,10 +186,12 @@ def build_plan(results: list, *, looks: Looks, ledger: Ledger | None = None, tol
         new.cells.update({k: e for k, e in old.cells.items() if k[0] != scope})
         new.rows.update({s: rows for s, rows in old.rows.items() if s != scope})
         new.forms.update({s: lines for s, lines in old.forms.items() if s != scope})
-    new.rows = {s: rows for s, rows in new.rows.items() if rows}
-    new.forms = {s: lines for s, lines in new.forms.items() if lines}
-    order = {s: i for i, s in enumerate(["", *sheet_order, *sheets])}
+    order: dict[str, int] = {}
+    for s in ["", *sheet_order, *sheets]:
+        order.setdefault(s, len(order))
     scopes = sorted(set(new.rows) | set(new.forms), key=lambda s: (order.get(s, len(order)), s))
+    new.rows = {s: new.rows[s] for s in scopes if new.rows.get(s)}  # the record in the page's order
+    new.forms = {s: new.forms[s] for s in scopes if new.forms.get(s)}
     lines = [FormLine.from_json(d) for s in scopes for d in new.forms.get(s, [])]
     rows = [row for s in scopes for row in new.rows.get(s, [])]
     plan.page = build_page(title or PAGE_TITLE, lines, rows)
@@ -283,21 +284,23 @@ def _settle_cell(sheet: str, cell: str, look: Look, entry: CellEntry | None, wan
         kw["fill"] = base_fill or ""
     # ---- note: message and fix under the user's own note, else the user's note again
     noted_before = entry is not None and entry.noted
-    if look.note_unknown:
-        base_note, base_author = None, ""
-    elif noted_before and look.note is not None and still_ours(entry.note, look.note):
-        base_note, base_author = entry.note_before, entry.note_author_before
-    elif noted_before and look.note is not None:
-        base_note, base_author = strip_ours(look.note), look.note_author  # the user edited it since
+    now = look.note  # None: no note (or, with note_unknown, one whose text cannot be read)
+    if noted_before and (look.note_unknown or (now is not None and still_ours(entry.note, now))):
+        base_note, base_author = entry.note_before, entry.note_author_before  # ours is still there
+        now = now if not look.note_unknown else KEEP  # unreadable: assume ours, rewrite it
+    elif look.note_unknown:
+        base_note, base_author = KEEP, ""  # a note of the user's we cannot read: never touched
+    elif noted_before and now is not None:
+        base_note, base_author = strip_ours(now), look.note_author  # the user edited it since
     else:
-        base_note, base_author = look.note, look.note_author
+        base_note, base_author = now, look.note_author
     lines = ([computed_line(filler, want.grade)] if written else []) + [finding_note(f) for f in findings]
-    if lines and not look.note_unknown:
+    if lines and base_note is not KEEP:
         text = compose_note("\n\n".join(lines), base_note)
-        if look.note != text:
+        if now != text:
             kw.update(note=text, note_size=note_size(text))
         rec = replace(rec, note=text, note_before=base_note, note_author_before=base_author or "")
-    elif not look.note_unknown and look.note != base_note:
+    elif base_note is not KEEP and now != base_note:
         kw.update(note=base_note, note_author=base_author or NOTE_AUTHOR)
         if base_note is not None:
             kw["note_size"] = note_size(base_note)
