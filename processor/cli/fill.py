@@ -108,16 +108,16 @@ def _batch(paths: list[str], out_dir: Path | None, in_place: bool, profile) -> i
             outcome = fill_file(path, None if in_place else target, in_place=in_place, profile=profile)
         except InputError as exc:
             failed += 1
-            print(f"{head}：未处理：{exc.detail}")
+            print(f"{head}：未处理：{exc.detail}", flush=True)
             continue
         except OSError as exc:
             failed += 1
-            print(f"{head}：未处理：无法读取或写入（{exc.strerror or exc}）")
+            print(f"{head}：未处理：无法读取或写入（{exc.strerror or exc}）", flush=True)
             continue
         written += 1
         with_errors += outcome.has_errors
         notices = f"（注意：{'；'.join(outcome.notices)}）" if outcome.notices else ""
-        print(f"{head} → {outcome.output}：{_scores(outcome)}{_findings(outcome)}{notices}")
+        print(f"{head} → {outcome.output}：{_scores(outcome)}{_findings(outcome)}{notices}", flush=True)
     for j, path in enumerate(missing, start=len(inputs) + 1):
         failed += 1
         print(f"[{j}/{total}] {path}：未处理：找不到文件或文件夹")
