@@ -178,6 +178,11 @@ def _cell_of(path: Path, row_word: str, column: str) -> str:
     return f"{cols[column]}{row}"
 
 
+def test_the_blank_template_shows_no_mark(rendered: dict[str, Path]) -> None:
+    page = R.Raster(rendered["blank"], dpi=96)
+    assert {kind: page.count(rgb) for kind, rgb in MARK_FILL.items()} == dict.fromkeys(MARK_FILL, 0)
+
+
 def test_every_check_of_the_template_is_rendered_by_a_case() -> None:
     codes = {c.code for c in checks(load_profile(), L)}
     assert codes == {code for case in CASES for _, _, code in case.red}

@@ -102,16 +102,7 @@ def _template_with_formulas(path: Path) -> Path:
     from jixiao.processor.core.plan import computed_cells
     from jixiao.processor.files.xlsx_cache import fill_cached_values
 
-    wb = load_workbook(ROOT / "templates" / "自评表.xlsx")
-    ws = wb["自评表"]
-    ws["B3"], ws["B4"], ws["F4"] = "测试项目", "某局", "某中心"
-    ws["D7"], ws["E7"], ws["F7"] = 50, 50, 40
-    ws["D8"], ws["E8"], ws["F8"] = 50, 50, 40
-    rows = {14: ("培训人次", "≥100人次", "80人次", 50, 50), 19: ("知晓率", "≥90%", "92%", 30, 30),
-            21: ("满意度", "≥90%", "95%", 10, 10)}
-    for r, (l3, target, actual, weight, score) in rows.items():
-        ws[f"D{r}"], ws[f"E{r}"], ws[f"F{r}"], ws[f"G{r}"], ws[f"H{r}"] = l3, target, actual, weight, score
-    wb.save(path)
+    B.fill_template(path, {**B.TEMPLATE_ROWS, 14: ("培训人次", "≥100人次", "80人次", 50, 50)})
     cells = computed_cells(check_file(path).sheets[0])
     cached = {c: v for c, v in cells.items() if c in ("H7", "H8", "I7", "H25", "H26")}
     cached["G25"] = 100

@@ -26,6 +26,7 @@ _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _TOP = Alignment(vertical="top")
 _WRAP = Alignment(vertical="top", wrap_text=True)
 _CENTER = Alignment(horizontal="center", vertical="center")
+_MIDDLE = Alignment(vertical="center", wrap_text=True)
 
 
 def _solid(rgb: str) -> PatternFill:
@@ -41,7 +42,7 @@ def _style(cell: Any, style: str, in_table: bool) -> None:
         cell.font, cell.alignment = Font(name=FONT, size=9, color="FF595959"), _WRAP
         return
     cell.font = Font(name=FONT, size=size, bold=style in ("label", "header"))
-    cell.alignment = _WRAP if style in ("wrap", "value") else _TOP
+    cell.alignment = _WRAP if style == "wrap" else _MIDDLE if style in ("label", "value") else _TOP
     if style == "header":
         cell.fill, cell.alignment = _solid(HEADER_FILL), _CENTER
     elif style.startswith(LEVEL):

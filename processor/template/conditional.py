@@ -58,9 +58,10 @@ def checks(profile: Profile, layout) -> list[Check]:
     rounded = ",".join(f"ABS({r}*100-ROUND({e}/{d}*100,{k}))>0.000001" for k in (0, 1, 2))
     scores = f"{fc['score']}{t},{ic['score']}{layout.indicator_header_row}:{ic['score']}{last}"
     out = [
-        Check("T301", f"{ic['weight']}{total}",
-              f"AND(ISNUMBER({ic['weight']}{total}),ABS({ic['weight']}{total}-{_num(profile['weights']['total'])})"
-              f">{score_tol})", f"分值合计不是 {_num(profile['weights']['total'])}"),
+        Check("T301", f"{ic['weight']}{total}",  # once an indicator has a weight: a blank form stays white
+              f"AND(ISNUMBER({ic['weight']}{total}),COUNT({ic['weight']}{first}:{ic['weight']}{last})>0,"
+              f"ABS({ic['weight']}{total}-{_num(profile['weights']['total'])})>{score_tol})",
+              f"分值合计不是 {_num(profile['weights']['total'])}"),
         Check("I203", f"{ic['score']}{first}:{ic['score']}{last}",
               f"AND(ISNUMBER({s}),OR({s}<0,AND(ISNUMBER({w}),{s}>{w}+{score_tol})))", "得分超过分值或小于 0"),
         Check("I203", f"{fc['score']}{t}",
