@@ -132,3 +132,22 @@ def test_a_protected_file_in_a_batch_is_reported_and_the_batch_goes_on(inbox: Pa
     assert lines[0] == "[1/3] 00.xlsx：未处理：工作表“自评表”受保护，未做任何修改：请先撤销保护（审阅 → 撤销工作表保护）后再校验"
     assert lines[-1] == "共 3 个文件：已写入 2 个（其中 2 个有错误），1 个未处理。"
     assert not (tmp_path / "out" / "00.xlsx").exists()
+
+
+def test_a_protected_sheet_that_is_not_written_does_not_stop_fill(tmp_path: Path) -> None:
+    """A locked cover sheet (common in forms sent down by a finance bureau) is left alone."""
+    path = tmp_path / "封面受保护.xlsx"
+    wb = load_workbook(EXAMPLES / "02_信访工作经费.xlsx")
+    cover = wb.create_sheet("填表说明", 0)
+    cover["A1"] = "请按要求填写"
+    cover.protection.sheet = True
+    wb.save(path)
+    out = fill_file(path, tmp_path / "o.xlsx").output
+    assert load_workbook(out)["自评表"]["I6"].value == 10
+
+
+def test_one_file_into_an_output_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "out").mkdir()
+    assert main(["fill", str(EXAMPLES / "04_服务经费.xlsx"), "-o", str(tmp_path / "out")]) == 1
+    assert (tmp_path / "out" / "04_服务经费.xlsx").is_file()
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "共 1 个文件：已写入 1 个（其中 1 个有错误），0 个未处理。"

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     profile = profile_from_args(args)
     if profile is None:
         return 2
-    batch = len(args.paths) > 1 or any(os.path.isdir(p) for p in args.paths)
+    batch = len(args.paths) > 1 or any(os.path.isdir(p) for p in [*args.paths, args.output or ""])
     if not batch:
         return _one(args.paths[0], args.output, args.in_place, profile)
     if args.output and args.in_place:

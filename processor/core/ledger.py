@@ -107,7 +107,8 @@ class Ledger:
 
 
 def _dump(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # a date or time typed into a cell the engine owns is kept as its text
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _text(value: Any) -> str:

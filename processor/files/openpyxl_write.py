@@ -118,12 +118,14 @@ def apply_plan(wb: Workbook, plan: Plan) -> None:
         wb.active = wb.sheetnames.index(active)
 
 
-def protection_problem(wb: Workbook, sheets: list[Worksheet]) -> str | None:
-    """What protection stops this run from writing (None: nothing), checked before any write."""
+def protection_problem(wb: Workbook, sheets: list[str]) -> str | None:
+    """What protection stops the plan from being written (None: nothing), checked before
+    any write: the sheets it changes, our own sheets, the book's structure."""
     security = getattr(wb, "security", None)
     if security is not None and security.lockStructure:
         return "工作簿结构"
-    for ws in [*sheets, *(wb[n] for n in OWN_SHEETS if n in wb.sheetnames)]:
+    for name in [*sheets, *OWN_SHEETS]:
+        ws = wb[name] if name in wb.sheetnames else None
         if isinstance(ws, Worksheet) and ws.protection.sheet and ws.sheet_state != "veryHidden":
             return f"工作表“{ws.title}”"
     return None
@@ -209,14 +211,12 @@ def fill_workbook(wb: Workbook, values_wb: Workbook, file: str, profile: Any,
                   extra_findings: list | None = None) -> tuple[Any, Plan, dict[str, dict[str, Any]]]:
     """Check and mark an open workbook. Returns (FileResult, plan, cached values).
 
-    Raises InputError (J520) before changing anything when a sheet it must write is protected.
+    Raises InputError (J520) before changing anything when a sheet it must write (a form
+    sheet it checked or changes, 校验结果) or the book's structure is protected.
     """
     from jixiao.processor.core.engine import check_grids
 
     sheets = form_sheets(wb)
-    problem = protection_problem(wb, sheets)
-    if problem:
-        raise InputError.of("J520", file=file, what=problem)
     ledger = read_ledger(wb) or legacy_ledger(sheets)
     grids = []
     for ws in sheets:
@@ -228,6 +228,9 @@ def fill_workbook(wb: Workbook, values_wb: Workbook, file: str, profile: Any,
     plan = build_plan(result.sheets, looks=looks_in(wb), ledger=ledger, tolerances=profile.tol,
                       file_findings=result.findings,
                       sheet_order=wb.sheetnames)
+    problem = protection_problem(wb, [*dict.fromkeys(c.sheet for c in plan.changes), *plan.sheets])
+    if problem:  # before anything is written
+        raise InputError.of("J520", file=file, what=problem)
     apply_plan(wb, plan)
     engine_values: dict[str, dict[str, Any]] = {}
     for sheet in result.sheets:

@@ -30,6 +30,7 @@ from jixiao.processor.core.result_page import HEADER_FILL, LEVEL, Page
 XL_SHEET_VERY_HIDDEN = 2
 XL_PAPER_A4 = 9
 XL_LANDSCAPE = 2
+STANDARD_ROW_PT = 14.25
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,8 @@ def _colour(token: str | None) -> str | None:
 
 
 def protection_problem(book: Any, sheet: Any) -> str | None:
-    """What protection stops the click from writing (None: nothing), checked before any write."""
+    """What protection stops the click from writing (None: nothing), checked before any
+    write: the form sheet, 校验结果, the book's structure (the record is added as a sheet)."""
     if _protected(book.api, "ProtectStructure", "protect_structure", book=True):
         return "工作簿结构"
     for sht in (sheet, find_sheet(book, RESULT_SHEET)):
@@ -344,9 +346,11 @@ def _size_note(rng: Any, width: float, height: float) -> None:
 def write_result_page(book: Any, form: Any, page: Page) -> Any:
     """(Re)write the 校验结果 sheet (right after the form sheet when it is new)."""
     sheet = find_sheet(book, RESULT_SHEET)
+    old_last = 0
     if sheet is None:
         sheet = book.sheets.add(RESULT_SHEET, after=form)
     else:
+        old_last = sheet.used_range.last_cell.row
         sheet.clear()
     rows = page.rows()
     for (r, c), pc in page.cells.items():
@@ -366,12 +370,13 @@ def write_result_page(book: Any, form: Any, page: Page) -> Any:
     bold = {pos: True for pos, style in styles.items() if style in ("title", "label", "header")}
     for block in blocks(bold, lambda pos: None):
         sheet.range((block.row, block.col), (block.last_row, block.last_col)).font.bold = True
-    table = sheet.range((page.header_row, 1), (page.last_row, width))
-    table.wrap_text = True
+    sheet.range((1, 1), (page.last_row, width)).wrap_text = True
     for col, w in enumerate(page.widths, start=1):
         sheet.range(f"{col_letter(col)}1").column_width = w
     for r, h in sorted(page.heights.items()):
         sheet.range((r, 1)).row_height = h
+    if old_last > page.last_row:  # rows of a longer earlier page: back to the standard height
+        sheet.range((page.last_row + 1, 1), (old_last, 1)).row_height = STANDARD_ROW_PT
     _print_setup(sheet, page)
     return sheet
 
