@@ -361,8 +361,14 @@ def write_result_page(book: Any, form: Any, page: Page) -> Any:
             rows[r - 1][c - 1] = as_text(pc.value)
     width = len(page.widths)
     sheet.range((1, 1), (page.last_row, width)).value = rows
+    # one call per run of rows merged over the same columns (Merge Across merges row by row)
+    spans = {(r1, c1): (c1, c2) for r1, c1, r2, c2 in page.merges if r1 == r2}
+    for block in blocks(spans, spans.__getitem__):
+        c1, c2 = block.key
+        sheet.range((block.row, c1), (block.last_row, c2)).merge(True)
     for r1, c1, r2, c2 in page.merges:
-        sheet.range((r1, c1), (r2, c2)).merge()
+        if r1 != r2:
+            sheet.range((r1, c1), (r2, c2)).merge()
     styles = {pos: pc.style for pos, pc in page.cells.items()}
     fills = {pos: _style_fill(style) for pos, style in styles.items() if _style_fill(style)}
     for block in blocks(fills, fills.__getitem__):
@@ -373,8 +379,9 @@ def write_result_page(book: Any, form: Any, page: Page) -> Any:
     sheet.range((1, 1), (page.last_row, width)).wrap_text = True
     for col, w in enumerate(page.widths, start=1):
         sheet.range(f"{col_letter(col)}1").column_width = w
-    for r, h in sorted(page.heights.items()):
-        sheet.range((r, 1)).row_height = h
+    heights = {(r, 1): h for r, h in page.heights.items()}
+    for block in blocks(heights, heights.__getitem__):
+        sheet.range((block.row, 1), (block.last_row, 1)).row_height = block.key
     if old_last > page.last_row:  # rows of a longer earlier page: back to the standard height
         sheet.range((page.last_row + 1, 1), (old_last, 1)).row_height = STANDARD_ROW_PT
     _print_setup(sheet, page)
