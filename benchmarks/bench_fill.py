@@ -64,7 +64,7 @@ def click_cost() -> None:
     os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
     sys.path.insert(0, str(ROOT / "tests"))
     import excel_sim as S
-    import jixiao.processor.files.xlwings_write as XW
+    import jixiao.processor.files.xlwings_read as XW
     from xlwings_remote import load_remote_xlwings
 
     xw, reason = load_remote_xlwings()

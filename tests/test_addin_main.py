@@ -59,7 +59,7 @@ def _table(book, sheet: int) -> list[list]:
 
 
 def test_read_grid_one_bulk_read(xw) -> None:
-    from jixiao.processor.files.xlwings_write import read_grid_from_sheet
+    from jixiao.processor.files.xlwings_read import read_grid_from_sheet
 
     book = make_book(xw, [_sheet("自评表", [[""] * 4] + [[v if v is not None else "" for v in r] for r in FORM])])
     grid = read_grid_from_sheet(book.sheets.active)
@@ -273,7 +273,7 @@ def test_main_refuses_a_protected_sheet_before_writing(xw) -> None:
 
 
 def test_protection_of_the_book_structure_and_of_com_sheets() -> None:
-    from jixiao.processor.files.xlwings_write import protection_problem
+    from jixiao.processor.files.xlwings_read import protection_problem
 
     class Com:  # what pywin32 shows of a Workbook / Worksheet
         def __init__(self, **flags):
@@ -304,7 +304,7 @@ def test_real_engine_example_form(xw) -> None:
     from jixiao.processor.core.engine import check_sheet
     from jixiao.processor.core.plan import KEEP, build_plan
     from jixiao.processor.core.rules import load_profile
-    from jixiao.processor.files.xlwings_write import formula_cells, looks_on, read_grid_from_sheet
+    from jixiao.processor.files.xlwings_read import formula_cells, looks_on, read_grid_from_sheet
 
     path = ROOT / "examples" / "02_信访工作经费.xlsx"
     book = make_book(xw, [sheet_from_xlsx(path)])
@@ -399,7 +399,7 @@ def test_main_checks_every_form_stacked_on_the_sheet(xw) -> None:
 
 def test_formula_cells_are_read_in_one_call_and_never_written() -> None:
     """Desktop Excel reports formulas; the add-in leaves those cells to the filler's formula."""
-    from jixiao.processor.files.xlwings_write import formula_cells
+    from jixiao.processor.files.xlwings_read import formula_cells
 
     class Used:
         row, column = 3, 2  # the used range starts at B3

@@ -545,7 +545,7 @@ def test_used_range_not_at_a1_payload_from_a1(xw) -> None:
 def test_used_range_address_offset(xw) -> None:
     """A client that also sends used_range_address (C5:…): the grid starts there and
     writes still land on the absolute cells (0-based start_row/start_column)."""
-    from jixiao.processor.files.xlwings_write import read_grid_from_sheet
+    from jixiao.processor.files.xlwings_read import read_grid_from_sheet
 
     values = values_of_grid(B.make_grid(wrong_form(origin=(5, 3))))
     used = f"C5:{addr(len(values), len(values[0]))}"

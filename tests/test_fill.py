@@ -522,3 +522,27 @@ def test_values_the_audit_accepts_are_not_rewritten(tmp_path: Path) -> None:
     assert not {f.code for f in out.findings} & {"F103", "F104", "T304"}
     assert not {"G6", "G7"} & written_cells(out)
     assert load_workbook(out.output)["自评表"]["G6"].value == 0.95
+
+
+def test_result_page_is_a_page_to_act_on(tmp_path: Path) -> None:
+    """A4 landscape, one page wide, the findings header on every page, the summary at the top,
+    wrapped text with its row heights, links, and the original values."""
+    out = fill_file(EXAMPLES / "02_信访工作经费.xlsx", tmp_path / "o.xlsx").output
+    ws = load_workbook(out)[RESULT_SHEET]
+    assert (int(ws.page_setup.paperSize), ws.page_setup.orientation) == (9, "landscape")  # 9: A4
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    table = findings_table(ws)
+    header = table[0][0] - 1
+    assert ws.print_title_rows == f"${header}:${header}" and ws.freeze_panes == f"A{header + 1}"
+    summary = {ws.cell(r, 1).value: ws.cell(r, 4).value for r in range(2, header)}
+    assert summary["项目名称"] == "2024年度区信访办信访工作经费（工作表“自评表”）"
+    assert (summary["计算执行率"], summary["计算总分"], summary["等级"]) == ("100%", "110 分（表上为 100 分）", "优")
+    assert summary["问题数"] == "错误 4 个，提示 15 个，信息 3 条"
+    assert [summary[k] for k in ("错误", "提示", "信息", "已计算")] and ws.cell(header - 2, 1).value.startswith("说明")
+    for row, values in table:
+        assert ws.cell(row, 6).alignment.wrap_text and ws.cell(row, 7).alignment.wrap_text
+        # 问题 is 48 characters wide: a message of 30 or more Chinese characters takes two lines
+        assert ws.row_dimensions[row].height >= (28 if len(values[5]) >= 30 else 14), (row, values[5])
+        assert ws.cell(row, 5).hyperlink.location == f"'自评表'!{values[4]}"
+    originals = {values[2]: values[7] for _, values in table if values[7]}
+    assert originals == {"F105": "（空）", "T304": "100", "I208": "100"}

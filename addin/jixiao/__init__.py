@@ -69,7 +69,7 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
     """The click: the same plan as ``jixiao fill``, carried out by the xlwings writer."""
     from jixiao.processor.core.errors import InputError
     from jixiao.processor.core.marks import OWN_SHEETS, RESULT_SHEET
-    from jixiao.processor.files.xlwings_write import grid_is_empty, read_grid_from_sheet
+    from jixiao.processor.files.xlwings_read import grid_is_empty, read_grid_from_sheet
 
     sheet = book.sheets.active
     if sheet.name in OWN_SHEETS:
@@ -98,7 +98,7 @@ def _plan(book: Any, sheet: Any, grid: Any, profile_name: str | None) -> Any:
     from jixiao.processor.core.ledger import restore_grid
     from jixiao.processor.core.plan import build_plan
     from jixiao.processor.core.rules import load_profile
-    from jixiao.processor.files.xlwings_write import (
+    from jixiao.processor.files.xlwings_read import (
         formula_cells,
         looks_on,
         protection_problem,
