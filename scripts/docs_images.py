@@ -7,12 +7,13 @@
   (分值合计 110 turns red); 模板_常见错误.png: the mistakes the template's formulas catch.
 
 Needs libreoffice-calc and poppler-utils (pdftoppm). Each page is cut below its last
-printed row. A fresh LibreOffice profile recalculates every formula on load.
+printed line. A fresh LibreOffice profile recalculates every formula on load.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -40,22 +41,11 @@ def to_pdf(files: list[Path], work: Path) -> dict[Path, Path]:
 
 
 def _content_height(pdf: Path, page: int) -> int:
-    """Pixel rows down to the last one that is not white (plus a margin)."""
-    data = subprocess.run(["pdftoppm", "-r", str(DPI), "-f", str(page), "-l", str(page), "-gray", str(pdf)],
-                          check=True, capture_output=True, timeout=120).stdout
-    head, pos = [], 0
-    while len(head) < 4:
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        head.append(data[pos:end])
-        pos = end
-    width, height = int(head[1]), int(head[2])
-    pixels = data[pos + 1:]
-    last = max((y for y in range(height) if min(pixels[y * width:(y + 1) * width]) < 200), default=height - 1)
-    return min(height, last + int(DPI * 0.4))
+    """Pixel rows down to the last printed word, plus a margin for the table's last border."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          check=True, capture_output=True, text=True, timeout=120).stdout
+    bottom = max((float(y) for y in re.findall(r'<word [^>]*yMax="([\d.]+)"', html)), default=842.0)
+    return int((bottom + 24) * DPI / 72)
 
 
 def page_png(pdf: Path, page: int, out: Path) -> Path:
