@@ -227,3 +227,22 @@ def test_a_click_without_desktop_reads_never_overwrites_a_users_note(xw, tmp_pat
     sheet = book.sheet("自评表")
     assert sheet.notes[(13, 8)] == "张三：这一项请财务核对"
     assert sheet.fills[(13, 8)] == MARK_FILL[COMPUTED] and sheet.values[(13, 8)] == 16.0
+
+
+def test_deleting_the_result_sheet_accepts_jixiaos_values(xw, tmp_path: Path) -> None:
+    """The filler's way to take jixiao's figures as their own: delete 校验结果 and run again.
+    The written 110 then counts as typed (no T304 any more), and its mark comes off."""
+    first = fill_file(EXAMPLES / "01_信访宣传项目经费.xlsx", tmp_path / "a1.xlsx").output
+    wb = load_workbook(first)
+    del wb[RESULT_SHEET]
+    wb.save(tmp_path / "a1_deleted.xlsx")
+    again = fill_file(tmp_path / "a1_deleted.xlsx", tmp_path / "a2.xlsx")
+    assert "T304" not in {f.code for f in again.findings} and "T301" in {f.code for f in again.findings}
+    filled = S.state_of_xlsx(again.output)
+    value, fmt, fill, note = filled["自评表"]["H19"]
+    assert (value, fill) == (110.0, MARK_FILL["warning"])  # now only I208 (all full marks) is there
+    assert note.startswith("提示 I208") and "T304" not in note and "已填入" not in note
+    book = S.from_xlsx(first)
+    book.sheets = [s for s in book.sheets if s.name != RESULT_SHEET]
+    book.active = 0
+    _same(filled, _click(xw, book), "fill vs click after 校验结果 was deleted")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from jixiao.processor.core.grid import Grid, parse_addr
@@ -66,6 +66,13 @@ class Ledger:
     @property
     def sheets(self) -> list[str]:
         return sorted({s for s, _ in self.cells} | {s for s in self.rows if s} | {s for s in self.forms if s})
+
+    def accept_written(self) -> Ledger:
+        """The record when the user deleted the 校验结果 sheet: the values jixiao wrote count
+        as the filler's from now on (the marks and notes are still taken off as recorded)."""
+        cells = {k: replace(e, written=False, value=None, original=None, format_before=None)
+                 for k, e in self.cells.items()}
+        return Ledger({k: e for k, e in cells.items() if e.marked or e.noted}, dict(self.rows), dict(self.forms))
 
     def to_rows(self) -> list[list[Any]]:
         """The sheet's rows, header first (every content cell is JSON text)."""

@@ -30,7 +30,7 @@ from typing import Any
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.grid import parse_addr
 from jixiao.processor.core.ledger import restore_grid
-from jixiao.processor.core.marks import OWN_SHEETS
+from jixiao.processor.core.marks import OWN_SHEETS, RESULT_SHEET
 from jixiao.processor.core.plan import Look, Plan, build_plan, computed_cells, summary_text
 from jixiao.processor.files.cell_marks import apply_change, legacy_ledger, look_of
 from jixiao.processor.files.openpyxl_page import read_ledger, write_ledger, write_result_page
@@ -218,6 +218,8 @@ def fill_workbook(wb: Workbook, values_wb: Workbook, file: str, profile: Any,
 
     sheets = form_sheets(wb)
     ledger = read_ledger(wb) or legacy_ledger(sheets)
+    if RESULT_SHEET not in wb.sheetnames:  # the user deleted it: jixiao's values are now theirs
+        ledger = ledger.accept_written()
     grids = []
     for ws in sheets:
         grid = grid_from_sheets(ws, values_wb[ws.title], profile["limits"].get("max_cells"))

@@ -88,14 +88,17 @@ def _bulk(sheet: Any) -> list[list[Any]]:
 
 
 def read_ledger(book: Any, shown: Grid | None = None) -> Ledger:
-    """The record of the last run (one bulk read). A book marked by an older add-in, which
+    """The record of the last run (one bulk read; with 校验结果 deleted, jixiao's values
+    count as the filler's). A book marked by an older add-in, which
     kept only the 校验结果 sheet, gives the cells that sheet listed (``shown``: the form
     sheet as read, whose values there were written by that click)."""
     sheet = find_sheet(book, LEDGER_SHEET)
     if sheet is not None:
         rows = _bulk(sheet)
         if rows and [str(v) for v in rows[0][: len(LEDGER_HEADER)]] == LEDGER_HEADER:
-            return Ledger.from_rows(rows[1:])
+            ledger = Ledger.from_rows(rows[1:])
+            # the user deleted 校验结果: the values jixiao wrote are now the filler's
+            return ledger if find_sheet(book, RESULT_SHEET) is not None else ledger.accept_written()
     return _legacy_ledger(book, shown)
 
 
