@@ -24,7 +24,8 @@ NO_FINDINGS = "未发现问题。"
 LINE_PT = 14.0  # one line of 10.5 pt text
 SUMMARY_LABELS = ("项目名称", "计算执行率", "计算总分", "等级", "问题数")
 UNDO_TEXT = ("说明：本页和单元格上的颜色、批注由 jixiao 生成，重新校验时自动更新；校验不能撤销，"
-             "被改写单元格的原填写值列在本表最后一列。")
+             "被改写单元格的原填写值列在本表最后一列。确认计算结果无误时，删除本表后再校验一次，"
+             "表上现有的数即算作您填写的数。")
 
 # styles a writer must know: title, note, label, value, header, text, wrap, link, level:<kind>
 LEVEL = "level:"
