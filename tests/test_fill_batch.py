@@ -43,19 +43,21 @@ def test_folder_to_folder_mirrors_the_tree_one_line_per_file(inbox: Path, tmp_pa
     assert main(["fill", str(inbox), "-o", str(out)]) == 2  # one file could not be processed
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("[1/4] 单位A/01.xlsx → ") and "总分 110（优）" in lines[0]
-    assert lines[1].startswith("[2/4] 单位A/02.xlsm → ") and lines[1].split(" → ")[1].startswith(str(out / "单位A" / "02.xlsx"))
+    assert lines[1].startswith("[2/4] 单位A/02.xlsm → ") and lines[1].split(" → ")[1].startswith(
+        str(out / "单位A" / "02_已校验.xlsx"))
     assert lines[2].startswith("[3/4] 单位B/坏文件.xlsx：未处理：") and "不是 Excel 工作簿" in lines[2]
     assert lines[3].startswith("[4/4] 单位B/补报/06.xlsx → ") and "发现 0 个错误" in lines[3]
     assert lines[4] == "共 4 个文件：已写入 3 个（其中 2 个有错误），1 个未处理。"
     assert len(lines) == 5
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx")) == [
-        "单位A/01.xlsx", "单位A/02.xlsx", "单位B/补报/06.xlsx"]
+        "单位A/01_已校验.xlsx", "单位A/02_已校验.xlsx", "单位B/补报/06_已校验.xlsx"]
     assert {p: _sha(p) for p in inbox.rglob("*") if p.is_file()} == before  # inputs untouched
-    # a second batch over its own output gives the same copies
-    again = tmp_path / "再次"
-    assert main(["fill", str(out), "-o", str(again)]) == 1
-    for p in out.rglob("*.xlsx"):
-        assert snapshot(again / p.relative_to(out)) == snapshot(p), p
+    # a second run over its own output: the copies are not inputs again
+    assert main(["fill", str(out), "-o", str(tmp_path / "再次")]) == 2
+    assert "没有 .xlsx" in capsys.readouterr().out
+    # filling a copy again gives the same copy
+    copy = out / "单位A" / "01_已校验.xlsx"
+    assert snapshot(fill_file(copy, tmp_path / "again.xlsx").output) == snapshot(copy)
 
 
 def test_several_inputs_and_outputs_beside_them(inbox: Path, tmp_path: Path,
@@ -92,7 +94,7 @@ def test_batch_usage_errors(inbox: Path, tmp_path: Path, capsys: pytest.CaptureF
 def test_a_missing_path_is_counted(inbox: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["fill", str(inbox / "单位A"), str(tmp_path / "没有.xlsx"), "-o", str(tmp_path / "o")]) == 2
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[-2].startswith("[3/3] ") and "找不到" in lines[-2]
+    assert lines[-2].startswith("[3/3] 没有.xlsx：未处理：") and "找不到" in lines[-2]
     assert lines[-1] == "共 3 个文件：已写入 2 个（其中 2 个有错误），1 个未处理。"
 
 
@@ -131,7 +133,7 @@ def test_a_protected_file_in_a_batch_is_reported_and_the_batch_goes_on(inbox: Pa
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "[1/3] 00.xlsx：未处理：工作表“自评表”受保护，未做任何修改：请先撤销保护（审阅 → 撤销工作表保护）后再校验"
     assert lines[-1] == "共 3 个文件：已写入 2 个（其中 2 个有错误），1 个未处理。"
-    assert not (tmp_path / "out" / "00.xlsx").exists()
+    assert not (tmp_path / "out" / "00_已校验.xlsx").exists()
 
 
 def test_a_protected_sheet_that_is_not_written_does_not_stop_fill(tmp_path: Path) -> None:
@@ -149,5 +151,5 @@ def test_a_protected_sheet_that_is_not_written_does_not_stop_fill(tmp_path: Path
 def test_one_file_into_an_output_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "out").mkdir()
     assert main(["fill", str(EXAMPLES / "04_服务经费.xlsx"), "-o", str(tmp_path / "out")]) == 1
-    assert (tmp_path / "out" / "04_服务经费.xlsx").is_file()
+    assert (tmp_path / "out" / "04_服务经费_已校验.xlsx").is_file()
     assert capsys.readouterr().out.strip().splitlines()[-1] == "共 1 个文件：已写入 1 个（其中 1 个有错误），0 个未处理。"

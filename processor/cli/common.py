@@ -20,27 +20,21 @@ def profile_from_args(args: argparse.Namespace):
 
 
 def workbook_inputs(paths: list[str], skip=lambda path: False) -> list[tuple[str, str]]:
-    """(path, name) of every input: files as given; a folder becomes the workbooks in it,
-    walked in sorted order, Excel lock files (``~$``) and paths ``skip`` refuses left out.
-
-    ``name`` is the path relative to its folder, so outputs can mirror the tree; with
-    several inputs it starts with the folder's own name.
-    """
+    """(path, name) of every input: files as given (name: the file's name); a folder becomes
+    the workbooks in it, walked in sorted order, Excel lock files (``~$``) and paths ``skip``
+    refuses left out, each named by its path relative to the folder (so copies can mirror
+    the tree)."""
     from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
 
     out: list[tuple[str, str]] = []
-    prefix = len(paths) > 1
     for path in paths:
         if not os.path.isdir(path):
             out.append((path, os.path.basename(path) or path))
             continue
-        label = os.path.basename(os.path.normpath(os.path.abspath(path))) if prefix else ""
         for root, dirs, files in os.walk(path):
             dirs.sort()
             for f in sorted(files):
                 full = os.path.join(root, f)
-                if not f.lower().endswith(WORKBOOK_SUFFIXES) or f.startswith("~$") or skip(full):
-                    continue
-                rel = os.path.relpath(full, path).replace(os.sep, "/")
-                out.append((full, f"{label}/{rel}" if label else rel))
+                if f.lower().endswith(WORKBOOK_SUFFIXES) and not f.startswith("~$") and not skip(full):
+                    out.append((full, os.path.relpath(full, path).replace(os.sep, "/")))
     return out

@@ -1,9 +1,10 @@
 """``jixiao fill 路径... [-o 输出] [--in-place]``: write the computed cells and mark findings.
 
 One file: ``-o`` names the output file (default ``<stem>_已校验.xlsx`` beside it). Several
-files or folders (the collector's batch): ``-o`` names a folder that receives annotated
-copies under the same names and sub-folders; one line per file, then a count. A file
-that cannot be processed is reported on its line and the batch goes on.
+files or folders (the collector's batch, :func:`jixiao.fill`): ``-o`` names a folder that
+receives the annotated copies (``<stem>_已校验.xlsx``) in the same sub-folders; one line
+per file, then a count. A file that cannot be processed is reported on its line and the
+batch goes on.
 
 Exit status: 0 no errors, 1 some error found, 2 an input could not be processed, the
 output could not be written, or usage.
@@ -71,74 +72,37 @@ def _one(path: str, output: str | None, in_place: bool, profile) -> int:
     return 1 if outcome.has_errors else 0
 
 
-def _is_output(path: str, out_dir: Path | None) -> bool:
-    """Files a batch leaves behind, never taken as inputs: copies, backups, the output folder."""
-    name = os.path.basename(path)
-    stem = os.path.splitext(name)[0]
-    if stem.endswith("_已校验") or stem.endswith(".bak"):
-        return True
-    if out_dir is not None:
-        try:
-            return Path(path).resolve().is_relative_to(out_dir.resolve())
-        except OSError:
-            return False
-    return False
-
-
 def _batch(paths: list[str], out_dir: Path | None, in_place: bool, profile) -> int:
-    from jixiao.processor.cli.common import workbook_inputs
-    from jixiao.processor.core.errors import InputError
-    from jixiao.processor.files.openpyxl_write import default_output, fill_file
+    """The collector's batch through :func:`jixiao.fill`: a line as each file is done, then a count."""
+    from jixiao.api import fill
 
-    missing = [p for p in paths if not os.path.exists(p)]
-    inputs = workbook_inputs([p for p in paths if p not in missing], skip=lambda p: _is_output(p, out_dir))
-    total = len(inputs) + len(missing)
-    written = with_errors = failed = 0
-    targets: dict[Path, str] = {}
-    for i, (path, name) in enumerate(inputs, start=1):
-        head = f"[{i}/{total}] {name}"
-        target = out_dir / Path(name).with_suffix(".xlsx") if out_dir else None if in_place else default_output(path)
-        try:
-            if target is not None:
-                key = target.resolve()
-                if key in targets:
-                    raise InputError(f"输出文件与“{targets[key]}”的输出重名：{target}", code="J505")
-                targets[key] = name
-                target.parent.mkdir(parents=True, exist_ok=True)
-            outcome = fill_file(path, None if in_place else target, in_place=in_place, profile=profile)
-        except InputError as exc:
-            failed += 1
-            print(f"{head}：未处理：{exc.detail}", flush=True)
-            continue
-        except OSError as exc:
-            failed += 1
-            print(f"{head}：未处理：无法读取或写入（{exc.strerror or exc}）", flush=True)
-            continue
-        written += 1
-        with_errors += outcome.has_errors
-        notices = f"（注意：{'；'.join(outcome.notices)}）" if outcome.notices else ""
-        print(f"{head} → {outcome.output}：{_scores(outcome)}{_findings(outcome)}{notices}", flush=True)
-    for j, path in enumerate(missing, start=len(inputs) + 1):
-        failed += 1
-        print(f"[{j}/{total}] {path}：未处理：找不到文件或文件夹")
-    if not total:
-        print("jixiao：没有找到 .xlsx、.xlsm 或 .xls 表格", file=sys.stderr)
-        return 2
-    print(f"共 {total} 个文件：已写入 {written} 个（其中 {with_errors} 个有错误），{failed} 个未处理。")
-    return 2 if failed else 1 if with_errors else 0
+    report = fill(paths, out_dir, in_place=in_place, rules=profile, progress=_line)
+    total, failed = len(report.files), len(report.refused)
+    with_errors = sum(1 for f in report.files if f.result is not None
+                      and any(x.severity == "error" for x in f.result.all_findings))
+    print(f"共 {total} 个文件：已写入 {total - failed} 个（其中 {with_errors} 个有错误），{failed} 个未处理。")
+    return report.exit_code
 
 
-def _scores(outcome) -> str:
-    sheets = outcome.result.sheets
-    if len(sheets) != 1:
-        return f"{len(sheets)} 张自评表；"
+def _line(step) -> None:
+    head = f"[{step.index}/{step.total}] {step.name}"
+    if step.file.refusal is not None:
+        print(f"{head}：未处理：{step.file.refusal.message}", flush=True)
+        return
+    notices = f"（注意：{'；'.join(step.notices)}）" if step.notices else ""
+    print(f"{head} → {step.written}：{_scores(step.file.result)}{_findings(step.file.result)}{notices}", flush=True)
+
+
+def _scores(result) -> str:
+    if len(result.sheets) != 1:
+        return f"{len(result.sheets)} 张自评表；"
     from jixiao.processor.core.values import fmt_num
 
-    sc = sheets[0].scores
+    sc = result.sheets[0].scores
     return f"总分 {fmt_num(sc.total_score)}（{sc.grade}）；"
 
 
-def _findings(outcome) -> str:
+def _findings(result) -> str:
     from jixiao.processor.core.plan import summary_text
 
-    return summary_text(outcome.findings)
+    return summary_text(result.all_findings)
