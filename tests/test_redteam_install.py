@@ -353,3 +353,17 @@ def test_python_m_jixiao_on_a_workbook_with_another_extension(tmp_path, monkeypa
     blocked.mkdir()
     done = _dry_run(str(src), "-o", str(blocked), env_extra={"XLWINGS_LICENSE_KEY": "noncommercial"})
     assert done.returncode == 2 and "无法写入" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_python_m_jixiao_on_a_protected_sheet_gives_the_buttons_answer(tmp_path):
+    """The button refuses a protected sheet before writing (J520); the dry run must not write a copy as if it could."""
+    import openpyxl
+
+    src = tmp_path / "受保护.xlsx"
+    wb = openpyxl.load_workbook(ROOT / "examples" / "01_信访宣传项目经费.xlsx")
+    wb.active.protection.sheet = True
+    wb.active.protection.password = "123"
+    wb.save(src)
+    done = _dry_run(str(src), env_extra={"XLWINGS_LICENSE_KEY": "noncommercial"})
+    assert done.returncode == 0 and "受保护" in done.stdout and "撤销" in done.stdout, done.stdout + done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["受保护.xlsx"]  # nothing written, as in Excel

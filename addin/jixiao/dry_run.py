@@ -33,11 +33,15 @@ def payload(path: Path, xlwings_version: str) -> dict[str, Any]:
         rows = [[_json_value(v) for v in row] for row in ws.iter_rows(values_only=True)]
         notes = [{"address": cell.coordinate, "text": cell.comment.text}
                  for row in ws.iter_rows() for cell in row if cell.comment]
+        # protection as Office.js reports it: the click refuses a protected sheet (J520) as in Excel
         sheets.append({"name": ws.title, "values": rows or [[""]], "pictures": [], "shapes": [],
-                       "charts": [], "tables": [], "notes": notes, "visibility": "Visible"})
+                       "charts": [], "tables": [], "notes": notes, "visibility": "Visible",
+                       "protection": {"protected": bool(ws.protection.sheet)}})
     active = wb.worksheets.index(wb.active) if wb.active in wb.worksheets else 0
+    locked = bool(wb.security is not None and wb.security.lockStructure)
     return {"client": "Office.js", "version": xlwings_version,
-            "book": {"name": path.name, "active_sheet_index": active, "selection": "A1"},
+            "book": {"name": path.name, "active_sheet_index": active, "selection": "A1",
+                     "protection": {"protected": locked}},
             "names": [], "sheets": sheets}
 
 
@@ -229,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         if action["func"] not in IGNORED - {"alert"}:
             print("  " + describe(action, sheets))
     if args.no_write:
+        return 0
+    if all(a["func"] in IGNORED for a in actions):  # e.g. a protected sheet: Excel would change nothing
+        print("加载项不会改动这个文件，没有写出副本。")
         return 0
     if args.in_place:
         backup = src.with_name(f"{src.stem}.bak{src.suffix}")
