@@ -2,6 +2,10 @@
 
 A profile may start with ``"extends": "default"`` and give only what differs; it is
 merged onto its parent and then validated against ``rules/profile.schema.json``.
+
+The file-safety limits are not scoring rules: they live in ``rules/limits.json``
+(schema ``rules/limits.schema.json``). A loaded profile still answers ``profile["limits"]``:
+the shipped limits, overridden key by key by a ``limits`` object the profile may give.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from jixiao.processor.core.errors import InputError
 
 DEFAULT_PROFILE = "default"
+LIMITS_FILE = "limits"
 
 
 def _profiles_dir() -> Path:
@@ -74,7 +79,7 @@ def _locate(name: str, relative_to: Path | None = None) -> Path:
 
 
 def available_profiles() -> list[str]:
-    skip = {"profile.schema", "findings", "findings.schema"}
+    skip = {"profile.schema", "findings", "findings.schema", LIMITS_FILE, f"{LIMITS_FILE}.schema"}
     return sorted(p.stem for p in _profiles_dir().glob("*.json") if p.stem not in skip)
 
 
@@ -177,4 +182,50 @@ def load_profile(name_or_path: str | None = None) -> Profile:
     path = _locate(name_or_path or DEFAULT_PROFILE)
     data = _resolve(path)
     validate_profile(data, str(path))
+    overrides = data.get("limits") or {}
+    if overrides:
+        validate_limits(overrides, str(path))
+    data = {**data, "limits": {**default_limits(), **overrides}}
     return Profile(data=data, source=str(path))
+
+
+# --------------------------------------------------------------------------- file limits
+
+
+@lru_cache(maxsize=1)
+def default_limits() -> dict[str, int | float]:
+    """The shipped ``rules/limits.json`` (read without jsonschema: a test validates it)."""
+    data = json.loads((_profiles_dir() / f"{LIMITS_FILE}.json").read_text(encoding="utf-8"))
+    return dict(data["limits"])
+
+
+@lru_cache(maxsize=1)
+def _limits_validator():
+    import jsonschema
+
+    schema = json.loads((_profiles_dir() / f"{LIMITS_FILE}.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate_limits(limits: dict[str, Any], source: str) -> None:
+    """Raise InputError naming the first offending key of a ``limits`` object."""
+    document = {"id": "check", "name": "check", "limits": limits}
+    errors = sorted(_limits_validator().iter_errors(document), key=lambda e: list(map(str, e.path)))
+    if errors:
+        err = errors[0]
+        key = "/".join(str(p) for p in err.absolute_path) or "limits"
+        raise InputError(f"规则文件的“{key}”不符合要求：{_describe(err)}", file=source)
+
+
+def load_limits(name_or_path: str | None = None) -> dict[str, int | float]:
+    """A limits file (``rules/limits.json`` by default, or one that ``extends`` it); every key
+    it leaves out keeps the shipped value."""
+    if not name_or_path:
+        return default_limits()
+    path = _locate(name_or_path)
+    data = _resolve(path)
+    limits = data.get("limits")
+    if not isinstance(limits, dict):
+        raise InputError("上限文件应有一个“limits”对象", file=str(path))
+    validate_limits(limits, str(path))
+    return {**default_limits(), **limits}
