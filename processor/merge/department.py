@@ -31,6 +31,7 @@ from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import Finding, make
 from jixiao.processor.core.grid import col_letter
 from jixiao.processor.core.values import fmt_num, fmt_pct, norm, parse_number
+from jixiao.processor.core.visible import one_line
 from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
 from jixiao.processor.files.fileio import decode_text
 
@@ -169,7 +170,7 @@ def _read_workbook(path: Path) -> tuple[list[tuple[Any, Any, str | None]], str]:
     from jixiao.processor.files.calamine_read import guard_file
     from python_calamine import CalamineWorkbook
 
-    guard_file(path, {})
+    guard_file(path)  # the shipped limits (rules/limits.json)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         name = wb.sheet_names[0]
@@ -177,7 +178,7 @@ def _read_workbook(path: Path) -> tuple[list[tuple[Any, Any, str | None]], str]:
         rows = sheet.to_python(skip_empty_area=True)
         r0, c0 = sheet.start or (0, 0)
     except Exception as exc:  # calamine's own error types
-        raise InputError(f"部门数据文件无法读取（{exc}）", file=str(path), code="J501") from None
+        raise InputError(f"部门数据文件无法读取（{one_line(exc)}）", file=str(path), code="J501") from None
     return _pairs_from_rows(rows, lambda r, c: f"{col_letter(1 + c + c0)}{r + r0 + 1}"), name
 
 
