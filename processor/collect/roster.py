@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from jixiao.processor.collect.addresses import normalize_address
 from jixiao.processor.collect.checks import FileCheck, latest_per_project, normalize_unit
 from jixiao.processor.collect.manifest import Manifest, ManifestEntry, _csv_safe
 from jixiao.processor.core.errors import InputError
@@ -24,7 +25,9 @@ from jixiao.processor.files.fileio import decode_text
 UNIT_HEADERS = ("单位", "单位名称", "实施单位", "预算单位", "填报单位")
 CONTACT_HEADERS = ("联系人", "联系人姓名", "姓名", "经办人")
 EMAIL_HEADERS = ("邮箱", "电子邮箱", "电子邮件", "邮件", "邮箱地址", "email", "e-mail", "mail")
-EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# every repetition is bounded (an address is at most 254 characters), so a long cell
+# without "@" costs a constant per character instead of a rescan from each position
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-']{1,64}@[A-Za-z0-9.\-]{1,253}\.[A-Za-z]{2,63}")
 
 ROSTER_REPORT_CSV = "收件情况.csv"
 
@@ -143,7 +146,7 @@ def load_roster(path: str | Path, sheet: str | None = None) -> list[RosterUnit]:
         name = get("unit")
         if not name:
             continue
-        emails = [e.lower() for e in EMAIL.findall(get("email"))]
+        emails = [a for a in (normalize_address(e)[0] for e in EMAIL.findall(get("email"))) if a]
         units.append(RosterUnit(name=name, contact=get("contact"), emails=emails, row=i))
     if not units:
         raise InputError("名单中没有任何单位", file=str(path))
