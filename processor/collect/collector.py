@@ -140,9 +140,9 @@ def message_meta(msg: Message, raw: RawMessage) -> MessageMeta:
         value = raw_header(msg, header)
         addr, name = _address(value)
         if addr:
-            if _hides_line_break(value):
-                addr = addr + "\n"  # refused below: an address never holds a line break
             meta.sender, problem = normalize_address(addr)
+            if _hides_line_break(value):  # an encoded word hiding CR/LF: header injection
+                meta.sender, problem = "", "编码中藏有换行符，可向回复邮件注入收件人"
             meta.sender_name = _clean_name(name)
             if problem:
                 meta.sender_problem, meta.sender_raw = problem, shown_address(addr)
