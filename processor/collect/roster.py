@@ -101,7 +101,10 @@ def _rows_from_csv(path: Path) -> list[list[str]]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+    try:
+        return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:  # a NUL byte, a cell over 128 KB: not a roster
+        raise InputError(f"名单文件不是有效的 CSV（{exc}）", file=str(path), code="J501") from None
 
 
 def _rows_from_workbook(path: Path, sheet: str | None) -> list[list[str]]:

@@ -162,7 +162,10 @@ def _read_csv(path: Path) -> list[tuple[Any, Any, str | None]]:
         raise InputError("部门数据文件的编码无法识别（请保存为 UTF-8 或 GBK 的 CSV）", file=str(path), code="J501")
     sample = text[:2048]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:  # a NUL byte, a cell over 128 KB
+        raise InputError(f"部门数据文件不是有效的 CSV（{exc}）", file=str(path), code="J501") from None
     return _pairs_from_rows(rows, lambda r, c: f"{col_letter(1 + c)}{r + 1}")
 
 
