@@ -85,6 +85,12 @@ def check_output_file(path: str | os.PathLike[str], *, within: str | os.PathLike
             raise UnsafeOutput(f"输出位置中的“{_shown(comp)}”是符号链接，为安全起见不会经由它写入", comp)
         if not stat.S_ISDIR(st.st_mode):
             raise UnsafeOutput(f"“{_shown(comp)}”是一个文件，不是文件夹，无法在其中写入", comp)
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        if not stat.S_ISDIR(os.stat(parent).st_mode):
+            raise UnsafeOutput(f"“{_shown(parent)}”是一个文件，不是文件夹，无法在其中写入", parent)
+    except FileNotFoundError:
+        raise UnsafeOutput(f"输出文件夹“{_shown(parent)}”不存在", parent) from None
     try:
         st = os.lstat(target)
     except FileNotFoundError:
