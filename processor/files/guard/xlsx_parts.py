@@ -23,10 +23,11 @@ and the nested form is what makes naive parsers slow.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from xml.parsers import expat
 
-from jixiao.processor.files.guard.cellrefs import parse_cell, range_cells
+from jixiao.processor.files.guard.cellrefs import column_number, parse_cell, range_cells
 from jixiao.processor.files.guard.limits import (
     Limits,
     Refusal,
@@ -38,6 +39,9 @@ from jixiao.processor.files.guard.limits import (
 from jixiao.processor.files.guard.prolog import Prolog, attack
 
 SHEET_ROOTS = frozenset({"worksheet", "dialogsheet", "macrosheet"})
+# the usual reference (Excel's grid: up to 3 letters, 7 digits); anything else goes through
+# parse_cell. Bounded repetitions on a short attribute: no backtracking to speak of.
+_PLAIN_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 STYLE_RECORDS = frozenset({"xf", "font", "fill", "border", "numFmt", "dxf", "cellStyle"})
 RISKY_FUNCTIONS = (b"WEBSERVICE(", b"FILTERXML(")
 _RISKY_KEEP = 16  # bytes kept across chunk borders for the risky-function search
@@ -91,16 +95,6 @@ class Package:
 
     def sheet_label(self, part: str) -> str:
         return part_name(self.sheet_names.get(part.lower(), part))
-
-    def add_cells(self, n: int) -> None:
-        self.cells += n
-        if self.cells > self.lim.max_cell_elements:
-            raise too_many("J517", self.cells, self.lim.max_cell_elements)
-
-    def add_text(self, n: int) -> None:
-        self.text += n
-        if self.text > self.lim.max_text_chars:
-            raise too_many("J520", self.text, self.lim.max_text_chars)
 
     def add_media(self, name: str, size: int) -> None:
         self.media += size
@@ -190,15 +184,22 @@ class _Sheet:
     empty ``<row r=…/>``, openpyxl does not, so a row without ``r`` is bounded by 1 below
     and by one past the highest row seen above); a cell's ``r`` sets its place exactly,
     otherwise it is the next column of its row (bounded by 1 below, by its count above).
+
+    The handlers run once per element of sheets with hundreds of thousands of cells, so
+    the common case (a plain ``<c r="B7">``) takes a short path.
     """
 
     def __init__(self, pkg: Package, name: str, parser: expat.XMLParserType):
         self.pkg = pkg
         self.name = name
+        self.max_cells = pkg.lim.max_cell_elements - pkg.cells  # what this sheet may add
+        self.max_text = pkg.lim.max_text_chars - pkg.text
+        self.cells = 0
+        self.text = 0
         self.rows_hi = 0  # the highest row number any reader can be on
         self.row_exact: int | None = None  # the current row's own r
         self.col_hi = 1  # the highest column the next cell without r can take
-        self.box: list[int] | None = None  # min row, min col, max row, max col
+        self.box = [0, 0, -1, -1]  # min row, min col, max row, max col (empty: max < min)
         self.in_row = False
         self.in_cell = False
         self.shared = False  # the current cell is t="s"
@@ -211,8 +212,8 @@ class _Sheet:
 
     def _see(self, r1: int, c1: int, r2: int, c2: int) -> None:
         b = self.box
-        if b is None:
-            self.box = [r1, c1, r2, c2]
+        if b[2] < b[0]:
+            b[:] = [r1, c1, r2, c2]
             return
         if r1 < b[0]:
             b[0] = r1
@@ -223,24 +224,27 @@ class _Sheet:
         if c2 > b[3]:
             b[3] = c2
 
+    def _damaged(self, what: str) -> Refusal:
+        return damaged(f"工作表“{self.pkg.sheet_label(self.name)}”的结构无效（{what}）")
+
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        tag = name if ":" not in name else name.rpartition(":")[2]
-        if tag == "c":
-            if not self.in_row or self.in_cell:
-                raise damaged(f"工作表“{self.pkg.sheet_label(self.name)}”的结构无效（单元格不在行内或相互嵌套）")
+        if name == "c" or name.endswith(":c"):
+            if self.in_cell or not self.in_row:
+                raise self._damaged("单元格不在行内或相互嵌套")
             self.in_cell = True
-            pkg = self.pkg
-            pkg.cells += 1
-            if pkg.cells > pkg.lim.max_cell_elements:
-                raise too_many("J517", pkg.cells, pkg.lim.max_cell_elements)
+            self.cells += 1
+            if self.cells > self.max_cells:
+                raise too_many("J517", self.pkg.cells + self.cells, self.pkg.lim.max_cell_elements)
             ref = attrs.get("r")
-            pos = parse_cell(ref) if ref is not None else None
-            if pos is not None:
-                row, col = pos
-                b = self.box
-                if b is not None and b[0] <= row <= b[2] and b[1] <= col <= b[3]:
-                    pass  # inside the rectangle already (most cells)
-                else:
+            m = _PLAIN_REF.fullmatch(ref) if ref is not None else None
+            if m is not None:
+                row, col = int(m[2]), column_number(m[1])
+            else:
+                pos = parse_cell(ref)
+                row, col = pos if pos is not None else (0, 0)
+            b = self.box
+            if row:
+                if not (b[0] <= row <= b[2] and b[1] <= col <= b[3]):
                     self._see(row, col, row, col)
                 if col >= self.col_hi:
                     self.col_hi = col + 1
@@ -251,7 +255,9 @@ class _Sheet:
                 self._see(1, 1, max(self.rows_hi, 1), self.col_hi)
                 self.col_hi += 1
             self.shared = attrs.get("t") == "s"
-        elif tag == "v":
+            return
+        tag = name if ":" not in name else name.rpartition(":")[2]
+        if tag == "v":
             if self.shared:
                 self.index = []
         elif tag == "row":
@@ -272,16 +278,18 @@ class _Sheet:
                                sheet=self.pkg.sheet_label(self.name), scope=self._scope(self.links, self.pkg.links))
 
     def _row(self, attrs: dict[str, str]) -> None:
-        if self.in_row:
-            raise damaged(f"工作表“{self.pkg.sheet_label(self.name)}”的结构无效（行相互嵌套）")
+        if self.in_row or self.in_cell:
+            raise self._damaged("行相互嵌套")
         self.in_row = True
-        self.pkg.add_cells(1)
+        self.cells += 1
+        if self.cells > self.max_cells:
+            raise too_many("J517", self.pkg.cells + self.cells, self.pkg.lim.max_cell_elements)
         r = attrs.get("r")
-        pos = parse_cell("A" + r) if r is not None else None
-        if pos is not None:
-            self.row_exact = pos[0]
-            if pos[0] > self.rows_hi:
-                self.rows_hi = pos[0]
+        row = int(r) if r is not None and r.isdigit() and r.isascii() and len(r) <= 12 else 0
+        if row:
+            self.row_exact = row
+            if row > self.rows_hi:
+                self.rows_hi = row
         else:
             self.row_exact = None
             self.rows_hi += 1
@@ -297,8 +305,6 @@ class _Sheet:
         if name == "c" or name.endswith(":c"):
             self.in_cell = False
             self.shared = False
-            if self.index is not None:
-                self._index()
         elif name == "row" or name.endswith(":row"):
             self.in_row = False
             self.row_exact = None
@@ -311,23 +317,25 @@ class _Sheet:
 
     def chars(self, data: str) -> None:
         if self.in_cell:
-            pkg = self.pkg
-            pkg.text += len(data)
-            if pkg.text > pkg.lim.max_text_chars:
-                raise too_many("J520", pkg.text, pkg.lim.max_text_chars)
+            self.text += len(data)
+            if self.text > self.max_text:
+                raise too_many("J520", self.pkg.text + self.text, self.pkg.lim.max_text_chars)
             if self.index is not None:
                 self.index.append(data)
 
     def finish(self) -> None:
-        if self.box is None:
-            return
+        pkg = self.pkg
+        pkg.cells += self.cells
+        pkg.text += self.text
         r1, c1, r2, c2 = self.box
+        if r2 < r1:
+            return
         rows, cols = r2 - r1 + 1, c2 - c1 + 1
         area = rows * cols
-        lim = self.pkg.lim
-        self.pkg.area += area
-        if area > lim.max_cells or self.pkg.area > lim.max_cells:
-            raise Refusal("J518", sheet=self.pkg.sheet_label(self.name), rows=rows, cols=cols, found=area,
+        lim = pkg.lim
+        pkg.area += area
+        if area > lim.max_cells or pkg.area > lim.max_cells:
+            raise Refusal("J518", sheet=pkg.sheet_label(self.name), rows=rows, cols=cols, found=area,
                           limit=lim.max_cells, scope="" if area > lim.max_cells else "连同此前各工作表")
 
 
