@@ -72,19 +72,23 @@ def _inside(path: Path, within: Path | None) -> list[Path]:
     return out
 
 
-def check_output_file(path: str | os.PathLike[str], *, within: str | os.PathLike[str] | None = None) -> Path:
-    """Refuse to write ``path`` unless it is a regular file or absent, with no link on the way."""
-    target = Path(path)
-    parts = _inside(target, Path(within) if within is not None else None)
-    for comp in parts[:-1]:
+def _folders_on_the_way(components: list[Path]) -> None:
+    """Each existing component must be a real folder (not a link, not a file)."""
+    for comp in components:
         try:
             st = os.lstat(comp)
         except FileNotFoundError:
-            break
+            return
         if _is_link(st, comp):
             raise UnsafeOutput(f"输出位置中的“{_shown(comp)}”是符号链接，为安全起见不会经由它写入", comp)
         if not stat.S_ISDIR(st.st_mode):
-            raise UnsafeOutput(f"“{_shown(comp)}”是一个文件，不是文件夹，无法在其中写入", comp)
+            raise UnsafeOutput(f"“{_shown(comp)}”已存在，是一个文件而不是文件夹，无法在其中写入", comp)
+
+
+def check_output_file(path: str | os.PathLike[str], *, within: str | os.PathLike[str] | None = None) -> Path:
+    """Refuse to write ``path`` unless it is a regular file or absent, with no link on the way."""
+    target = Path(path)
+    _folders_on_the_way(_inside(target, Path(within) if within is not None else None)[:-1])
     parent = target.parent if str(target.parent) else Path(".")
     try:
         if not stat.S_ISDIR(os.stat(parent).st_mode):
@@ -109,17 +113,8 @@ def ensure_folder(path: str | os.PathLike[str], *, within: str | os.PathLike[str
     """Create the folder ``path`` (and its parents); refuse a file, or a link below
     ``within``, where a folder is expected."""
     folder = Path(path)
-    parts = _inside(folder, Path(within) if within is not None else None)
-    checked = parts if within is not None else []
-    for comp in checked:
-        try:
-            st = os.lstat(comp)
-        except FileNotFoundError:
-            break
-        if _is_link(st, comp):
-            raise UnsafeOutput(f"输出位置中的“{_shown(comp)}”是符号链接，为安全起见不会经由它写入", comp)
-        if not stat.S_ISDIR(st.st_mode):
-            raise UnsafeOutput(f"“{_shown(comp)}”已存在，是一个文件而不是文件夹", comp)
+    if within is not None:
+        _folders_on_the_way(_inside(folder, Path(within)))
     if folder.exists() and not folder.is_dir():
         raise UnsafeOutput(f"“{_shown(folder)}”已存在，是一个文件而不是文件夹", folder)
     try:

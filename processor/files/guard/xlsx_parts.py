@@ -224,17 +224,18 @@ class _Sheet:
         if c2 > b[3]:
             b[3] = c2
 
-    def _damaged(self, what: str) -> Refusal:
-        return damaged(f"工作表“{self.pkg.sheet_label(self.name)}”的结构无效（{what}）")
+    def _enter(self, misplaced: bool, what: str) -> None:
+        """One more cell or row element: where it may stand, and the count (J517)."""
+        if misplaced:
+            raise damaged(f"工作表“{self.pkg.sheet_label(self.name)}”的结构无效（{what}）")
+        self.cells += 1
+        if self.cells > self.max_cells:
+            raise too_many("J517", self.pkg.cells + self.cells, self.pkg.lim.max_cell_elements)
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if name == "c" or name.endswith(":c"):
-            if self.in_cell or not self.in_row:
-                raise self._damaged("单元格不在行内或相互嵌套")
+            self._enter(self.in_cell or not self.in_row, "单元格不在行内或相互嵌套")
             self.in_cell = True
-            self.cells += 1
-            if self.cells > self.max_cells:
-                raise too_many("J517", self.pkg.cells + self.cells, self.pkg.lim.max_cell_elements)
             ref = attrs.get("r")
             m = _PLAIN_REF.fullmatch(ref) if ref is not None else None
             if m is not None:
@@ -263,27 +264,23 @@ class _Sheet:
         elif tag == "row":
             self._row(attrs)
         elif tag == "mergeCell":
-            n = range_cells(attrs.get("ref"))
-            self.merged += n
-            self.pkg.merged += n
-            if self.pkg.merged > self.pkg.lim.max_merged_cells:
-                raise too_many("J521", self.pkg.merged, self.pkg.lim.max_merged_cells,
-                               sheet=self.pkg.sheet_label(self.name), scope=self._scope(self.merged, self.pkg.merged))
+            self.merged += self._covered("merged", "J521", self.pkg.lim.max_merged_cells, self.merged, attrs)
         elif tag == "hyperlink":
-            n = range_cells(attrs.get("ref"))
-            self.links += n
-            self.pkg.links += n
-            if self.pkg.links > self.pkg.lim.max_hyperlink_cells:
-                raise too_many("J522", self.pkg.links, self.pkg.lim.max_hyperlink_cells,
-                               sheet=self.pkg.sheet_label(self.name), scope=self._scope(self.links, self.pkg.links))
+            self.links += self._covered("links", "J522", self.pkg.lim.max_hyperlink_cells, self.links, attrs)
+
+    def _covered(self, total: str, code: str, limit: int, own: int, attrs: dict[str, str]) -> int:
+        """Cells a merged range or a hyperlink covers, added to the package's ``total``."""
+        n = range_cells(attrs.get("ref"))
+        now = getattr(self.pkg, total) + n
+        setattr(self.pkg, total, now)
+        if now > limit:
+            raise too_many(code, now, limit, sheet=self.pkg.sheet_label(self.name),
+                           scope="" if own + n == now else "（连同此前各工作表）")
+        return n
 
     def _row(self, attrs: dict[str, str]) -> None:
-        if self.in_row or self.in_cell:
-            raise self._damaged("行相互嵌套")
+        self._enter(self.in_row or self.in_cell, "行相互嵌套")
         self.in_row = True
-        self.cells += 1
-        if self.cells > self.max_cells:
-            raise too_many("J517", self.pkg.cells + self.cells, self.pkg.lim.max_cell_elements)
         r = attrs.get("r")
         row = int(r) if r is not None and r.isdigit() and r.isascii() and len(r) <= 12 else 0
         if row:
@@ -294,10 +291,6 @@ class _Sheet:
             self.row_exact = None
             self.rows_hi += 1
         self.col_hi = 1
-
-    @staticmethod
-    def _scope(own: int, total: int) -> str:
-        return "" if own == total else "（连同此前各工作表）"
 
     def end(self, name: str) -> None:
         if self.index is not None and (name == "v" or name.endswith(":v")):
