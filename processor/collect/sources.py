@@ -499,9 +499,9 @@ def iter_imap(
                     yield RawMessage(header, key, label, internaldate=idate, headers_only=True)
                     continue
                 if size > opts.max_message_bytes:
+                    too_big = render("C117", found_text=human_size(size), limit_text=human_size(opts.max_message_bytes))[0]
                     yield RawMessage(header, key, label, internaldate=idate, headers_only=True,
-                                     error=f"邮件过大（{size // (1024 * 1024)} MB），未下载",
-                                     error_status="rejected")
+                                     error=too_big, error_status="rejected", code="C117")
                     continue
                 yield _fetch_one(conn, opts, uid, key, label, idate)
     finally:
@@ -515,13 +515,19 @@ def _fetch_one(conn: imaplib.IMAP4, opts: ImapOptions, uid: int, key: str, label
     except imaplib.IMAP4.abort:
         raise
     except imaplib.IMAP4.error as exc:
-        return RawMessage(None, key, label, internaldate=idate, error=f"下载失败：{exc}")
+        return _not_downloaded(key, label, idate, f"下载失败：{exc}")
     if typ != "OK":
-        return RawMessage(None, key, label, internaldate=idate, error="下载失败")
+        return _not_downloaded(key, label, idate, "下载失败")
     for _meta, body in _fetch_records(data):
         if body:
             return RawMessage(body, key, label, internaldate=idate)
-    return RawMessage(None, key, label, internaldate=idate, error="服务器未返回邮件内容")
+    return _not_downloaded(key, label, idate, "服务器未返回邮件内容")
+
+
+def _not_downloaded(key: str, label: str, idate: datetime | None, detail: str) -> RawMessage:
+    raw = failed(key, label, "C116", detail=detail)
+    raw.internaldate = idate
+    return raw
 
 
 def normalize_message_id(value: object) -> str:
