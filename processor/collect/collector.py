@@ -219,16 +219,20 @@ class Collector:
 
     # -- main loop ---------------------------------------------------------------
     def run(self, messages: Iterable[RawMessage], save_every: float | None = None) -> CollectStats:
-        """Process every message; the register is saved every ``save_every`` seconds and at
-        the end (also when a message or the output folder stops the run)."""
+        """Process every message; the register is saved every ``save_every`` seconds (less
+        often while writing it takes long) and at the end — also when a message or the output
+        folder stops the run."""
         interval = self.SAVE_EVERY_SECONDS if save_every is None else save_every
-        last = time.monotonic()
+        wait, last = interval, time.monotonic()
         try:
             for raw in messages:
                 self.process(raw)
-                if time.monotonic() - last >= interval:
+                if time.monotonic() - last >= wait:
+                    start = time.monotonic()
                     self.manifest.save()
                     last = time.monotonic()
+                    # a large register costs more to write: keep writing it under a tenth of the run
+                    wait = max(interval, 10 * (last - start))
         finally:
             self.manifest.save()
         return self.stats
