@@ -45,39 +45,39 @@ def add_round_two(directory: Path, item: Item, base: Path, parts: dict[str, byte
                     b'<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c></x:row>'
                     b'<x:row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>'
                     b"</x:sheetData></x:worksheet>")
-    _rewrite(base, item("far_cell_prefixed.xlsx", "J518"), replace={SHEET: far_prefixed})
-    _rewrite(base, item("far_cells_without_r.xlsx", "J518"), replace={SHEET: sheet.replace(
+    _rewrite(base, item("far_cell_prefixed.xlsx", "J538"), replace={SHEET: far_prefixed})
+    _rewrite(base, item("far_cells_without_r.xlsx", "J538"), replace={SHEET: sheet.replace(
         b"</sheetData>", b'<row r="1048576">' + b"<c><v>1</v></c>" * 5 + b"</row></sheetData>")})
     # a row of 16,384 cells without r, then one far row: columns counted by position
-    _rewrite(base, item("far_columns_without_r.xlsx", "J518"), replace={SHEET: sheet.replace(
+    _rewrite(base, item("far_columns_without_r.xlsx", "J538"), replace={SHEET: sheet.replace(
         b"</sheetData>", b'<row r="300">' + b"<c><v>1</v></c>" * 16_384 + b"</row></sheetData>")})
 
     # --- more cells than fill (openpyxl, one object per cell, read twice) handles in 60 s ---
     cols = "ABCDEFGHIJ"
     many = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d"/>' % (c.encode(), r) for c in cols) + b"</row>"
                     for r in range(100, 51_100))
-    _rewrite(base, item("many_cells.xlsx", "J517"), replace={SHEET: sheet.replace(b"</sheetData>", many + b"</sheetData>")})
+    _rewrite(base, item("many_cells.xlsx", "J537"), replace={SHEET: sheet.replace(b"</sheetData>", many + b"</sheetData>")})
 
     # --- counts calamine allocates for before reading -------------------------------------
     sst = HEAD + b'<sst xmlns="' + NS + b'" count="1" uniqueCount="4000000000"><si><t>x</t></si></sst>'
-    _rewrite(base, item("huge_unique_count.xlsx", "J519"), **_shared_strings(parts, sst))
+    _rewrite(base, item("huge_unique_count.xlsx", "J539"), **_shared_strings(parts, sst))
 
     # one 32,767-character string referenced by 10,000 cells: 30 KB on disk, >1 GB read
     long_sst = (HEAD + b'<sst xmlns="' + NS + b'" count="10000" uniqueCount="1"><si><t>'
                 + "长".encode() * 32_767 + b"</t></si></sst>")
     refs = b"".join(b'<row r="%d"><c r="K%d" t="s"><v>0</v></c></row>' % (r, r) for r in range(100, 10_100))
-    _rewrite(base, item("shared_string_x10000.xlsx", "J520"),
+    _rewrite(base, item("shared_string_x10000.xlsx", "J540"),
              **_merge_args(_shared_strings(parts, long_sst),
                            {SHEET: sheet.replace(b"</sheetData>", refs + b"</sheetData>")}))
 
     # --- what openpyxl expands cell by cell ------------------------------------------------
-    _rewrite(base, item("whole_sheet_merge.xlsx", "J521"), replace={SHEET: sheet.replace(
+    _rewrite(base, item("whole_sheet_merge.xlsx", "J541"), replace={SHEET: sheet.replace(
         b'<mergeCells count="12">', b'<mergeCells count="13"><mergeCell ref="A30:XFD1048576"/>')})
-    _whole_sheet_hyperlink(base, parts, item("whole_sheet_hyperlink.xlsx", "J522"))
-    _many_styles(base, parts, item("many_styles.xlsx", "J523"), 250_000)
-    _big_part(base, item("big_drawing.xlsx", "J524"), "xl/drawings/drawing1.xml", 20, xml=True)
-    _big_part(base, item("big_media.xlsx", "J525"), "xl/media/image1.png", 70, copies=2)
-    _big_part(base, item("huge_part.xlsx", "J512"), "xl/media/image1.png", 130)
+    _whole_sheet_hyperlink(base, parts, item("whole_sheet_hyperlink.xlsx", "J542"))
+    _many_styles(base, parts, item("many_styles.xlsx", "J543"), 250_000)
+    _big_part(base, item("big_drawing.xlsx", "J544"), "xl/drawings/drawing1.xml", 20, xml=True)
+    _big_part(base, item("big_media.xlsx", "J545"), "xl/media/image1.png", 70, copies=2)
+    _big_part(base, item("huge_part.xlsx", "J532"), "xl/media/image1.png", 130)
 
     # --- 40,000 nested <c> tags: a lazy regex over them is quadratic -------------------------
     nested = b"<c>" * 40_000 + b"<f>1</f>" + b"</c>" * 40_000
@@ -95,10 +95,10 @@ def add_round_two(directory: Path, item: Item, base: Path, parts: dict[str, byte
         return
     data = xls.read_bytes()
     os.unlink(xls)
-    _xls_far_cell(item("xls_far_cell.xls", "J518"))
-    item("xls_huge_sst.xls", "J519").write_bytes(_patch_biff(data, 0x00FC, lambda b: b[:4] + struct.pack("<l", 2**31 - 1) + b[8:]))
+    _xls_far_cell(item("xls_far_cell.xls", "J538"))
+    item("xls_huge_sst.xls", "J539").write_bytes(_patch_biff(data, 0x00FC, lambda b: b[:4] + struct.pack("<l", 2**31 - 1) + b[8:]))
     item("xls_negative_sst.xls", "J501").write_bytes(_patch_biff(data, 0x00FC, lambda b: b[:4] + struct.pack("<l", -1) + b[8:]))
-    item("xls_dimensions_wrap.xls", "J518").write_bytes(
+    item("xls_dimensions_wrap.xls", "J538").write_bytes(
         _patch_biff(data, 0x0200, lambda b: struct.pack("<LLHH", 50, 1, 0, 9) + b[12:]))
     item("xls_bad_sheet_offset.xls", "J501").write_bytes(
         _patch_biff(data, 0x0085, lambda b: struct.pack("<L", 0x7FFFFFF0) + b[4:]))

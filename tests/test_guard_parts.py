@@ -60,18 +60,18 @@ def test_a_sheet_of_ordinary_cells_measures_its_rectangle(tmp_path, parts):
                    for r in range(5, 15))
     assert verdict(with_sheet(tmp_path, parts, rows), max_cells=30) == ("ok", {})  # 10 rows × 3 cols
     code, params = verdict(with_sheet(tmp_path, parts, rows), max_cells=29)
-    assert code == "J518" and (params["rows"], params["cols"], params["found"]) == (10, 3, 30)
+    assert code == "J538" and (params["rows"], params["cols"], params["found"]) == (10, 3, 30)
 
 
 def test_cells_without_r_are_placed_by_their_order(tmp_path, parts):
     # rows with r, cells without: each row's cells are columns 1, 2, 3 …
     rows = "".join(f'<row r="{r}">' + "<c><v>1</v></c>" * 4 + "</row>" for r in (3, 4))
     code, params = verdict(with_sheet(tmp_path, parts, rows), max_cells=7)
-    assert code == "J518" and (params["rows"], params["cols"]) == (2, 4)
+    assert code == "J538" and (params["rows"], params["cols"]) == (2, 4)
     # neither rows nor cells with r: rows count from 1
     rows = "<row>" + "<c><v>1</v></c>" * 3 + "</row>" + "<row><c><v>1</v></c></row>"
     code, params = verdict(with_sheet(tmp_path, parts, rows), max_cells=5)
-    assert code == "J518" and (params["rows"], params["cols"]) == (2, 3)
+    assert code == "J538" and (params["rows"], params["cols"]) == (2, 3)
 
 
 def test_an_empty_far_row_cannot_hide_a_tall_rectangle(tmp_path, parts):
@@ -80,7 +80,7 @@ def test_an_empty_far_row_cannot_hide_a_tall_rectangle(tmp_path, parts):
     # whole sheet. The guard bounds such a row by 1 below.
     rows = ('<row r="1048576"/><row><c><v>1</v></c></row>'
             '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
-    assert verdict(with_sheet(tmp_path, parts, rows))[0] == "J518"
+    assert verdict(with_sheet(tmp_path, parts, rows))[0] == "J538"
 
 
 def test_prefixed_elements_count_like_plain_ones(tmp_path, parts):
@@ -91,8 +91,8 @@ def test_prefixed_elements_count_like_plain_ones(tmp_path, parts):
     with zipfile.ZipFile(path, "w") as z:
         for name, data in parts.items():
             z.writestr(name, xml.encode() if name == "xl/worksheets/sheet1.xml" else data)
-    assert verdict(path, max_cells=4)[0] == "J518"  # 1 row × 5 cols
-    assert verdict(path, max_merged_cells=2599)[0] == "J521"
+    assert verdict(path, max_cells=4)[0] == "J538"  # 1 row × 5 cols
+    assert verdict(path, max_merged_cells=2599)[0] == "J541"
     assert verdict(path, max_merged_cells=2600)[0] == "ok"
 
 
@@ -112,8 +112,8 @@ def test_shared_strings_are_counted_where_they_are_used(tmp_path, parts):
     # 50 × 1000 + 50 × 3 referenced, plus the digits of the 100 indexes
     assert verdict(path, max_text_chars=50_150 + 100)[0] == "ok"
     code, params = verdict(path, max_text_chars=50_150 + 99)
-    assert code == "J520" and params["found"] == 50_250
-    assert verdict(path, max_shared_strings=1)[0] == "J519"
+    assert code == "J540" and params["found"] == 50_250
+    assert verdict(path, max_shared_strings=1)[0] == "J539"
 
 
 def test_a_worksheet_is_recognised_by_its_root_not_its_name(tmp_path, parts):
@@ -124,7 +124,7 @@ def test_a_worksheet_is_recognised_by_its_root_not_its_name(tmp_path, parts):
         for name, data in parts.items():
             z.writestr(name, data)
         z.writestr("xl/hidden.bin", far)  # openpyxl would follow a relationship to it
-    assert verdict(path)[0] == "J518"
+    assert verdict(path)[0] == "J538"
 
 
 def _xls_with_long_strings(path: Path, lengths: list[int], refs: int) -> Path:
@@ -154,17 +154,17 @@ def test_xls_string_table_is_read_across_continue_records(tmp_path):
     assert scan.scan() == 4 * len(lengths)
     assert scan.strings == lengths
     assert verdict(path, max_text_chars=4 * sum(lengths))[0] == "ok"
-    assert verdict(path, max_text_chars=4 * sum(lengths) - 1)[0] == "J520"
+    assert verdict(path, max_text_chars=4 * sum(lengths) - 1)[0] == "J540"
 
 
 def test_xls_records_calamine_trusts_are_checked(tmp_path):
     pytest.importorskip("xlwt")
     path = _xls_with_long_strings(tmp_path / "x.xls", [3], refs=2)
-    assert verdict(path, max_cell_elements=1)[0] == "J517"
+    assert verdict(path, max_cell_elements=1)[0] == "J537"
     assert verdict(path, max_shared_strings=1)[0] == "ok"
     stream = bytearray(struct.pack("<HH", 0x0809, 4) + b"\x00\x06\x10\x00")
     stream += struct.pack("<HHl", 0x00FC, 8, 0) + struct.pack("<l", 10**9)
     stream += struct.pack("<HH", 0x000A, 0)
     with pytest.raises(Exception) as err:
         WorkbookStream(bytes(stream), Limits()).scan()
-    assert getattr(err.value, "code", None) == "J519"
+    assert getattr(err.value, "code", None) == "J539"

@@ -306,8 +306,52 @@ def test_every_collect_code_is_produced(collected, mail):
     reg.mkdir(exist_ok=True)
     (reg / MANIFEST_JSON).write_text("{", encoding="utf-8")
     codes |= {"C124"} if any("收件登记.json" in p and "改名" in p for p in Manifest.load(reg, repair=True).problems) else set()
+    codes |= _run_level_codes(mail.root)
     listed = {c for c in catalogue() if c.startswith("C")}
     assert listed - codes == set(), sorted(listed - codes)
+
+
+def _run_level_codes(root: Path) -> set[str]:
+    """The refusals of a whole run: roster files, sources, IMAP (C125–C133)."""
+    import socket
+
+    from jixiao.processor.collect.roster import load_roster
+    from jixiao.processor.collect.sources import ImapOptions, connect, iter_paths
+    from jixiao.processor.core.errors import InputError
+    from openpyxl import Workbook
+
+    def code_of(fn) -> str:
+        try:
+            fn()
+        except InputError as err:
+            assert err.detail and "\n" not in str(err)
+            return err.code
+        return "ok"
+
+    d = root / "rosters"
+    d.mkdir(exist_ok=True)
+    (d / "gbk5.csv").write_bytes("單位\n".encode("big5") + b"\xff\xfe\x00")
+    (d / "huge.csv").write_text("单位,邮箱\n\"" + "长" * 200_000 + "\",x\n", encoding="utf-8")  # a 200 KB cell
+    (d / "no_unit.csv").write_text("部门,联系人\n交通局,李\n", encoding="utf-8")
+    (d / "empty.csv").write_text("单位,联系人,邮箱\n", encoding="utf-8")
+    wb = Workbook()
+    wb.active.append(["单位", "邮箱"])
+    wb.active.append(["交通局", REAL])
+    wb.save(d / "名单.xlsx")
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return {
+        code_of(lambda: load_roster(d / "missing.csv")),
+        code_of(lambda: load_roster(d / "gbk5.csv")),
+        code_of(lambda: load_roster(d / "huge.csv")),
+        code_of(lambda: load_roster(d / "名单.xlsx", "没有这张表")),
+        code_of(lambda: load_roster(d / "no_unit.csv")),
+        code_of(lambda: load_roster(d / "empty.csv")),
+        code_of(lambda: list(iter_paths([root / "no-such.mbox"]))),
+        code_of(lambda: connect(ImapOptions("127.0.0.1", "u", "p", port=port, cafile=str(d / "empty.csv")))),
+        code_of(lambda: connect(ImapOptions("127.0.0.1", "u", "p", port=port, security="plain", timeout=5))),
+    }
 
 
 def _collect_codes(raws: list[bytes]) -> set[str]:

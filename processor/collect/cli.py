@@ -48,9 +48,9 @@ def add_collect_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", required=True, metavar="文件夹", help="保存附件与收件登记的文件夹")
     g = p.add_argument_group("IMAP 邮箱（只读）")
     g.add_argument("--imap", metavar="服务器", help="IMAP 服务器地址，如 imap.example.gov.cn")
-    g.add_argument("--port", type=int, help="端口（默认：TLS 993，STARTTLS/明文 143）")
-    g.add_argument("--user", help="登录用户名（默认取环境变量 JIXIAO_IMAP_USER）")
-    g.add_argument("--folder", default="INBOX", help="邮件文件夹（默认 INBOX，可为中文名）")
+    g.add_argument("--port", type=int, metavar="端口", help="端口（默认：TLS 993，STARTTLS/明文 143）")
+    g.add_argument("--user", metavar="用户名", help="登录用户名（默认取环境变量 JIXIAO_IMAP_USER）")
+    g.add_argument("--folder", default="INBOX", metavar="邮件文件夹", help="邮件文件夹（默认 INBOX，可为中文名）")
     g.add_argument("--since", type=_since, metavar="日期", help="只收此日期（含）以后的邮件，如 2024-03-01")
     sec = g.add_mutually_exclusive_group()
     sec.add_argument("--starttls", dest="security", action="store_const", const="starttls",
@@ -66,7 +66,7 @@ def add_collect_parser(subparsers) -> argparse.ArgumentParser:
     r.add_argument("--roster", metavar="名单", help="应交单位名单（CSV 或 Excel：单位、联系人、邮箱）")
     r.add_argument("--roster-sheet", metavar="工作表", help="名单所在工作表（默认自动查找）")
     r.add_argument("--rules", metavar="规则文件", help="审核规则名称或 JSON 文件（默认 default）")
-    p.add_argument("--max-attachment-mb", type=int, default=50, help="单个附件上限（MB，默认 50）")
+    p.add_argument("--max-attachment-mb", type=int, default=50, metavar="MB", help="单个附件上限（MB，默认 50）")
     p.add_argument("-q", "--quiet", action="store_true", help="只输出汇总")
     p.set_defaults(func=run_collect, security="tls")
     return p
@@ -83,6 +83,8 @@ def add_reply_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_addr", metavar="地址", help="草稿的发件人地址（默认为来信的收件地址）")
     p.add_argument("--only-problems", action="store_true", help="只为有问题的发件人生成草稿")
     p.add_argument("--rules", metavar="规则文件", help="审核规则名称或 JSON 文件（默认 default）")
+    p.add_argument("--archive", metavar="档案",
+                   help="绩效档案（见 docs/档案.md）：已存入档案的表，附上跨年对比发现的问题")
     p.set_defaults(func=run_reply)
     return p
 
@@ -266,6 +268,14 @@ def run_reply(args: argparse.Namespace) -> int:
     for line in manifest.problems:
         _err(line)
     checks = check_entries(root, manifest.entries, profile)
+    if args.archive:  # year-on-year findings (Y) of the files kept in the archive
+        from jixiao.processor.archive.merge_hook import add_to_checks
+
+        try:
+            add_to_checks(checks, args.archive, profile)
+        except InputError as exc:
+            _err(str(exc))
+            return 2
     reports = group_by_sender(manifest, checks)
     outcome = write_drafts(reports, out, sender_address=sender_address, only_problems=args.only_problems)
     for path in outcome.written:
@@ -277,8 +287,13 @@ def run_reply(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m jixiao.processor.collect collect …`` / ``… reply …`` (the same as ``jixiao``,
-    through the same guarded terminal)."""
-    from jixiao.processor.cli.main import main as jixiao_main
-
-    return jixiao_main(argv)
+    """``python -m jixiao.processor.collect collect …`` / ``… reply …`` (the same commands as
+    ``jixiao``; ``jixiao`` itself adds the guarded terminal of ``processor/cli/terminal.py``)."""
+    parser = argparse.ArgumentParser(prog="jixiao")
+    sub = parser.add_subparsers(dest="command")
+    register(sub)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)

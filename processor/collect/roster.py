@@ -89,13 +89,13 @@ def _find_columns(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
                 cols["email"] = j
         if "unit" in cols:
             return i, cols
-    raise InputError("名单中找不到“单位”列（表头应包含：单位、联系人、邮箱）", code="J503")
+    raise InputError.of("C129")
 
 
 def _rows_from_csv(path: Path) -> list[list[str]]:
     text = decode_text(path.read_bytes())
     if text is None:
-        raise InputError("名单文件的编码无法识别（请另存为 UTF-8 或 GBK 的 CSV）", file=str(path))
+        raise InputError.of("C126", file=str(path))
     sample = text[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
@@ -104,7 +104,7 @@ def _rows_from_csv(path: Path) -> list[list[str]]:
     try:
         return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
     except csv.Error as exc:  # a NUL byte, a cell over 128 KB: not a roster
-        raise InputError(f"名单文件不是有效的 CSV（{exc}）", file=str(path), code="J501") from None
+        raise InputError.of("C127", file=str(path), reason=str(exc)) from None
 
 
 def _rows_from_workbook(path: Path, sheet: str | None) -> list[list[str]]:
@@ -116,7 +116,7 @@ def _rows_from_workbook(path: Path, sheet: str | None) -> list[list[str]]:
     if sheet:
         grids = [g for g in grids if g.sheet == sheet]
         if not grids:
-            raise InputError(f"名单中没有名为“{sheet}”的工作表", file=str(path))
+            raise InputError.of("C128", file=str(path), sheet=sheet)
     for grid in grids:
         rows = [[_cell(v) for v in row] for row in grid.rows]
         try:
@@ -124,14 +124,14 @@ def _rows_from_workbook(path: Path, sheet: str | None) -> list[list[str]]:
         except InputError:
             continue
         return rows
-    raise InputError("名单中找不到“单位”列（表头应包含：单位、联系人、邮箱）", file=str(path), code="J503")
+    raise InputError.of("C129", file=str(path))
 
 
 def load_roster(path: str | Path, sheet: str | None = None) -> list[RosterUnit]:
     """The expected units of a roster file (CSV or .xlsx/.xls)."""
     path = Path(path)
     if not path.is_file():
-        raise InputError("找不到名单文件", file=str(path))
+        raise InputError.of("C125", file=str(path))
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         rows = _rows_from_workbook(path, sheet)
     else:
@@ -139,7 +139,7 @@ def load_roster(path: str | Path, sheet: str | None = None) -> list[RosterUnit]:
     try:
         head, cols = _find_columns(rows)
     except InputError as exc:
-        raise InputError(exc.detail, file=str(path), code=exc.code) from None
+        raise InputError.of(exc.code, file=str(path), **exc.params) from None
     units: list[RosterUnit] = []
     for i, row in enumerate(rows[head + 1 :], start=head + 2):
         def get(key: str, row: list[str] = row) -> str:
@@ -152,7 +152,7 @@ def load_roster(path: str | Path, sheet: str | None = None) -> list[RosterUnit]:
         emails = [a for a in (normalize_address(e)[0] for e in EMAIL.findall(get("email"))) if a]
         units.append(RosterUnit(name=name, contact=get("contact"), emails=emails, row=i))
     if not units:
-        raise InputError("名单中没有任何单位", file=str(path))
+        raise InputError.of("C130", file=str(path))
     return units
 
 

@@ -225,7 +225,7 @@ def iter_paths(paths: list[Path], max_bytes: int = MAX_MESSAGE_BYTES) -> Iterato
     Inside a folder, links are not followed: a linked file is registered, not read."""
     for path in paths:
         if not path.exists() and not path.is_symlink():
-            raise InputError("找不到此文件或文件夹", file=str(path))
+            raise InputError.of("C131", file=str(path))
         if is_maildir(path):
             yield from iter_maildir(path, max_bytes)
         elif path.is_dir():
@@ -337,7 +337,7 @@ def _ssl_context(opts: ImapOptions) -> ssl.SSLContext:
     try:
         ctx = ssl.create_default_context(cafile=opts.cafile)
     except (OSError, ssl.SSLError) as exc:
-        raise InputError(f"无法读取证书文件：{exc}", file=opts.cafile) from None
+        raise InputError.of("C132", file=opts.cafile, reason=str(exc)) from None
     if opts.insecure:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
@@ -345,7 +345,7 @@ def _ssl_context(opts: ImapOptions) -> ssl.SSLContext:
 
 
 def _imap_fail(opts: ImapOptions, what: str) -> InputError:
-    return InputError(f"IMAP {opts.host}:{opts.effective_port}：{what}", code="J501")
+    return InputError.of("C133", server=f"{opts.host}:{opts.effective_port}", reason=what)
 
 
 def connect(opts: ImapOptions) -> imaplib.IMAP4:

@@ -47,8 +47,7 @@ def load_workbook(path: str | Path, limits: Mapping[str, Any] | None = None) -> 
         wb = CalamineWorkbook.from_path(path)
     except BaseException as exc:  # calamine raises its own error types for broken files
         _reraise_unless_reader_error(exc)
-        raise InputError("文件已损坏，表格内容无法解析；请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试",
-                         file=path, code="J501") from None
+        raise InputError.of("J509", file=path) from None
     grids: list[Grid] = []
     try:
         for meta in wb.sheets_metadata:
@@ -57,10 +56,9 @@ def load_workbook(path: str | Path, limits: Mapping[str, Any] | None = None) -> 
             if "VeryHidden" in str(meta.visible):
                 continue  # our template keeps its metadata there
             sheet = wb.get_sheet_by_name(meta.name)
-            if sheet.height * sheet.width > limits["max_cells"]:  # the guard refuses this first
-                raise InputError.of("J518", file=path, sheet=one_line(meta.name), rows=sheet.height,
-                                    cols=sheet.width, found=sheet.height * sheet.width,
-                                    limit=limits["max_cells"], scope="")
+            if sheet.height * sheet.width > limits["max_cells"]:  # the guard refuses this first (J538)
+                raise InputError.of("J510", file=path, sheet=one_line(meta.name), rows=sheet.height,
+                                    cols=sheet.width, limit=limits["max_cells"])
             rows = sheet.to_python(skip_empty_area=True)
             start = sheet.start or (0, 0)
             merged = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
@@ -69,8 +67,7 @@ def load_workbook(path: str | Path, limits: Mapping[str, Any] | None = None) -> 
         raise
     except BaseException as exc:
         _reraise_unless_reader_error(exc)
-        raise InputError("文件内容损坏，工作表无法读取；请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试",
-                         file=path, code="J501") from None
+        raise InputError.of("J509", file=path) from None
     finally:
         try:
             wb.close()

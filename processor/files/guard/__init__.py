@@ -8,7 +8,7 @@ an :class:`~jixiao.processor.core.errors.InputError` built from the findings cat
 - encrypted (an encrypted OOXML package, a password-protected .xls) → J502;
 - truncated or damaged (no central directory, CRC mismatch, missing parts, XML that is
   not well formed) → J501;
-- beyond a limit of ``rules/limits.json`` (J510–J525): file size, parts, declared and
+- beyond a limit of ``rules/limits.json`` (J530–J545): file size, parts, declared and
   true sizes, compression ratio, headers that lie, XML attacks, cells, the rectangle each
   sheet spans, shared strings, expanded text, merged ranges, hyperlinks, styles, large
   XML parts, media. The limits cover what python-calamine and openpyxl allocate, so a
@@ -119,7 +119,7 @@ def _inspect(path: Path, name: str, lim: Limits) -> GuardReport:
         if size == 0:
             raise not_workbook("文件为空，0 字节")
         if size > lim.max_file_bytes:
-            raise too_big("J510", size, lim.max_file_bytes)
+            raise too_big("J530", size, lim.max_file_bytes)
         src = Source.of(fh, size)
         head = src.read_at(0, 8)
         if head.startswith(_ZIP_MAGIC) or head.startswith(_EMPTY_ZIP_MAGIC):

@@ -5,8 +5,8 @@ calamine reserves memory from what the records say before it reads the cells: a
 wraps when the first row lies past the last), the ``SST`` record's declared string count,
 and then the rectangle between the first and the last cell. A sheet offset past the end
 of the stream makes it panic. So the guard reads the same records first, in one linear
-pass: cells and their rectangle (J517, J518), the string table (J519), text the cells
-will copy (J520), merged ranges (J521), and refuses what calamine cannot survive.
+pass: cells and their rectangle (J537, J538), the string table (J539), text the cells
+will copy (J540), merged ranges (J541), and refuses what calamine cannot survive.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class WorkbookStream:
                     if unique < 0:
                         raise damaged("共享字符串表（SST）声明的条数无效")
                     if unique > self.lim.max_shared_strings:
-                        raise too_many("J519", unique, self.lim.max_shared_strings, what="表声明的条数为")
+                        raise too_many("J539", unique, self.lim.max_shared_strings, what="表声明的条数为")
                 pending_sst, sst_parts = [body], [body]
             elif typ == _BOUNDSHEET and len(body) >= 6:
                 (pos,) = struct.unpack_from("<L", body, 0)
@@ -92,13 +92,13 @@ class WorkbookStream:
         expanded = self.text + sum(count * self.strings[i] for i, count in self.refs.items()
                                    if i < len(self.strings))
         if expanded > self.lim.max_text_chars:
-            raise too_many("J520", expanded, self.lim.max_text_chars)
+            raise too_many("J540", expanded, self.lim.max_text_chars)
         return self.cells
 
     def _add_cells(self, n: int) -> None:
         self.cells += n
         if self.cells > self.lim.max_cell_elements:
-            raise too_many("J517", self.cells, self.lim.max_cell_elements)
+            raise too_many("J537", self.cells, self.lim.max_cell_elements)
 
     def _sheet(self, start: int, name: str) -> None:
         box: list[int] | None = None
@@ -132,7 +132,7 @@ class WorkbookStream:
                     rf, rl, cf, cl = unpack("<4H", body, 2 + 8 * i)
                     self.merged += (abs(rl - rf) + 1) * (abs(cl - cf) + 1)
                 if self.merged > self.lim.max_merged_cells:
-                    raise too_many("J521", self.merged, self.lim.max_merged_cells, sheet=name, scope="")
+                    raise too_many("J541", self.merged, self.lim.max_merged_cells, sheet=name, scope="")
                 continue
             else:
                 continue
@@ -158,14 +158,14 @@ class WorkbookStream:
         rows = (rl - 1 - rf + 1) % _U32
         cols = (cl - 1 - cf + 1) % _U32
         if rows * cols > self.lim.max_cells:
-            raise Refusal("J518", sheet=name, rows=rows, cols=cols, found=rows * cols, limit=self.lim.max_cells,
+            raise Refusal("J538", sheet=name, rows=rows, cols=cols, found=rows * cols, limit=self.lim.max_cells,
                           scope="按工作表自己声明的尺寸（DIMENSIONS 记录）")
 
     def _area(self, name: str, rows: int, cols: int) -> None:
         area = rows * cols
         self.area += area
         if area > self.lim.max_cells or self.area > self.lim.max_cells:
-            raise Refusal("J518", sheet=name, rows=rows, cols=cols, found=area, limit=self.lim.max_cells,
+            raise Refusal("J538", sheet=name, rows=rows, cols=cols, found=area, limit=self.lim.max_cells,
                           scope="" if area > self.lim.max_cells else "连同此前各工作表")
 
     def _strings(self, parts: list[bytes]) -> None:

@@ -90,7 +90,7 @@ class Cfb:
                     size &= 0xFFFFFFFF
                 out.append((name, kind, start, size))
                 if len(out) > max_entries:
-                    raise too_many("J511", len(out), max_entries)
+                    raise too_many("J531", len(out), max_entries)
         return out
 
     def read_stream(self, entries: list[DirEntry], start: int, size: int) -> bytes:

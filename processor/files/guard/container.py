@@ -2,13 +2,13 @@
 
 Two steps, in this order:
 
-1. **Before decompressing anything**, from the central directory: member count (J511),
-   each member's and the total declared size (J512, J513), compression ratio (J514),
-   compressed data larger than deflate can produce (J515), encryption (J502), methods
+1. **Before decompressing anything**, from the central directory: member count (J531),
+   each member's and the total declared size (J532, J533), compression ratio (J534),
+   compressed data larger than deflate can produce (J535), encryption (J502), methods
    Excel never uses, duplicate names, the parts every workbook has.
 2. **One streaming pass**: each local header must agree with the directory, members may
-   not overlap (J515); each member is inflated in chunks with a hard cap at its declared
-   size (J515 when it lies) and its CRC checked (J501), while the XML it holds is
+   not overlap (J535); each member is inflated in chunks with a hard cap at its declared
+   size (J535 when it lies) and its CRC checked (J501), while the XML it holds is
    measured (:mod:`jixiao.processor.files.guard.xlsx_parts`).
 
 After a pass, no reader can be made to inflate more than the limits allow from the
@@ -57,13 +57,13 @@ class ZipFindings:
 
 
 def lying(info: zipfile.ZipInfo, detail: str) -> Refusal:
-    return Refusal("J515", part=part_name(info.filename), detail=detail)
+    return Refusal("J535", part=part_name(info.filename), detail=detail)
 
 
 def inspect_zip(src: Source, lim: Limits) -> ZipFindings:
     count, cd_size = _end_of_central_directory(src)
     if count > lim.max_zip_members:
-        raise too_many("J511", count, lim.max_zip_members)
+        raise too_many("J531", count, lim.max_zip_members)
     if cd_size > (count + 1) * MAX_DIR_RECORD_BYTES:
         raise suspicious(f"压缩包目录大小（{human_size(cd_size)}）与文件数（{count} 个）不符")
     try:
@@ -72,7 +72,7 @@ def inspect_zip(src: Source, lim: Limits) -> ZipFindings:
         raise damaged("压缩结构不完整或无效（可能只传了一部分或下载中断）") from None
     infos = zf.infolist()
     if len(infos) > lim.max_zip_members:
-        raise too_many("J511", len(infos), lim.max_zip_members)
+        raise too_many("J531", len(infos), lim.max_zip_members)
 
     _check_declared(infos, lim)
     by_name: dict[str, zipfile.ZipInfo] = {}
@@ -128,13 +128,13 @@ def _check_declared(infos: list[zipfile.ZipInfo], lim: Limits) -> None:
             )
     total = sum(info.file_size for info in infos)
     if total > lim.max_total_bytes:
-        raise too_big("J513", total, lim.max_total_bytes)
+        raise too_big("J533", total, lim.max_total_bytes)
     for info in infos:
         usize, csize = info.file_size, info.compress_size
         if usize > lim.max_member_bytes:
-            raise too_big("J512", usize, lim.max_member_bytes, part=part_name(info.filename))
+            raise too_big("J532", usize, lim.max_member_bytes, part=part_name(info.filename))
         if usize > RATIO_MIN_BYTES and usize > lim.max_ratio * max(csize, 1):
-            raise Refusal("J514", part=part_name(info.filename), ratio=f"{usize / max(csize, 1):.0f}",
+            raise Refusal("J534", part=part_name(info.filename), ratio=f"{usize / max(csize, 1):.0f}",
                           limit=f"{lim.max_ratio:g}", found=usize, compressed=csize,
                           found_text=human_size(usize), compressed_text=human_size(csize))
         if csize > _max_compressed(usize, info.compress_type):

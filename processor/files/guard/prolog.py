@@ -1,4 +1,4 @@
-"""XML prologs: find the root element of a part and refuse any DTD before it (J516).
+"""XML prologs: find the root element of a part and refuse any DTD before it (J536).
 
 Excel and WPS never write a document type declaration. One before the root element
 means an entity bomb ("billion laughs"), an external entity (XXE) or an attempt to hide
@@ -32,7 +32,7 @@ _DTD_RE = re.compile(r"<!(doctype|entity)", re.IGNORECASE)
 
 
 def attack(part: str, kind: str) -> Refusal:
-    return Refusal("J516", part=part_name(part), kind=kind)
+    return Refusal("J536", part=part_name(part), kind=kind)
 
 
 class Prolog:

@@ -8,15 +8,15 @@ readers find parts through relationships and content types, so a worksheet calle
 - a worksheet (``worksheet``, ``dialogsheet``, ``macrosheet``, any prefix): the real
   position of every cell — its ``r`` attribute, else its place in the row (as both
   python-calamine and openpyxl count) — bounds the used rectangle each reader allocates
-  (J518); cells and rows (J517), characters of text (J520), merged ranges (J521) and
-  hyperlinks (J522) are added up, and the shared strings each cell refers to are tallied;
+  (J538); cells and rows (J537), characters of text (J540), merged ranges (J541) and
+  hyperlinks (J542) are added up, and the shared strings each cell refers to are tallied;
 - shared strings (``sst``): the entries and the ``uniqueCount`` calamine allocates for
-  (J519), and each entry's length, so that text expanded by references is known (J520);
-- styles (``styleSheet``): format records (J523) and the part's size (J524);
-- anything else (drawings, charts, comments, external links …): only its size (J524),
+  (J539), and each entry's length, so that text expanded by references is known (J540);
+- styles (``styleSheet``): format records (J543) and the part's size (J544);
+- anything else (drawings, charts, comments, external links …): only its size (J544),
   since openpyxl parses these whole.
 
-Binary members (images, embeddings, ``vbaProject.bin``) are added up as media (J525).
+Binary members (images, embeddings, ``vbaProject.bin``) are added up as media (J545).
 Cells must sit inside rows and may not nest: neither Excel nor any library writes that,
 and the nested form is what makes naive parsers slow.
 """
@@ -99,7 +99,7 @@ class Package:
     def add_media(self, name: str, size: int) -> None:
         self.media += size
         if self.media > self.lim.max_media_bytes:
-            raise too_big("J525", self.media, self.lim.max_media_bytes)
+            raise too_big("J545", self.media, self.lim.max_media_bytes)
 
     def expanded_text(self) -> int:
         """Characters the readers materialise: direct text plus every shared-string reference
@@ -113,7 +113,7 @@ class Package:
     def finish(self) -> None:
         total = self.expanded_text()
         if total > self.lim.max_text_chars:
-            raise too_many("J520", total, self.lim.max_text_chars)
+            raise too_many("J540", total, self.lim.max_text_chars)
 
 
 class XmlPart:
@@ -170,7 +170,7 @@ class XmlPart:
             _SharedStrings(self.pkg, self.parser, attrs)
             return
         if self.declared > lim.max_xml_part_bytes:
-            raise too_big("J524", self.declared, lim.max_xml_part_bytes, part=part_name(self.name))
+            raise too_big("J544", self.declared, lim.max_xml_part_bytes, part=part_name(self.name))
         if root == "styleSheet":
             _Styles(self.pkg, self.parser)
             return
@@ -225,12 +225,12 @@ class _Sheet:
             b[3] = c2
 
     def _enter(self, misplaced: bool, what: str) -> None:
-        """One more cell or row element: where it may stand, and the count (J517)."""
+        """One more cell or row element: where it may stand, and the count (J537)."""
         if misplaced:
             raise damaged(f"工作表“{self.pkg.sheet_label(self.name)}”的结构无效（{what}）")
         self.cells += 1
         if self.cells > self.max_cells:
-            raise too_many("J517", self.pkg.cells + self.cells, self.pkg.lim.max_cell_elements)
+            raise too_many("J537", self.pkg.cells + self.cells, self.pkg.lim.max_cell_elements)
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if name == "c" or name.endswith(":c"):
@@ -264,9 +264,9 @@ class _Sheet:
         elif tag == "row":
             self._row(attrs)
         elif tag == "mergeCell":
-            self.merged += self._covered("merged", "J521", self.pkg.lim.max_merged_cells, self.merged, attrs)
+            self.merged += self._covered("merged", "J541", self.pkg.lim.max_merged_cells, self.merged, attrs)
         elif tag == "hyperlink":
-            self.links += self._covered("links", "J522", self.pkg.lim.max_hyperlink_cells, self.links, attrs)
+            self.links += self._covered("links", "J542", self.pkg.lim.max_hyperlink_cells, self.links, attrs)
 
     def _covered(self, total: str, code: str, limit: int, own: int, attrs: dict[str, str]) -> int:
         """Cells a merged range or a hyperlink covers, added to the package's ``total``."""
@@ -312,7 +312,7 @@ class _Sheet:
         if self.in_cell:
             self.text += len(data)
             if self.text > self.max_text:
-                raise too_many("J520", self.pkg.text + self.text, self.pkg.lim.max_text_chars)
+                raise too_many("J540", self.pkg.text + self.text, self.pkg.lim.max_text_chars)
             if self.index is not None:
                 self.index.append(data)
 
@@ -328,7 +328,7 @@ class _Sheet:
         lim = pkg.lim
         pkg.area += area
         if area > lim.max_cells or pkg.area > lim.max_cells:
-            raise Refusal("J518", sheet=pkg.sheet_label(self.name), rows=rows, cols=cols, found=area,
+            raise Refusal("J538", sheet=pkg.sheet_label(self.name), rows=rows, cols=cols, found=area,
                           limit=lim.max_cells, scope="" if area > lim.max_cells else "连同此前各工作表")
 
 
@@ -344,7 +344,7 @@ class _SharedStrings:
             if local(key) == "uniqueCount":
                 text = value.strip().lstrip("+")
                 if text.isdigit() and text.isascii() and int(text[:20]) > lim:
-                    raise too_many("J519", int(text[:20]), lim, what="表声明的条数（uniqueCount）为")
+                    raise too_many("J539", int(text[:20]), lim, what="表声明的条数（uniqueCount）为")
         parser.StartElementHandler = self.start
         parser.CharacterDataHandler = self.chars
 
@@ -352,7 +352,7 @@ class _SharedStrings:
         if local(name) == "si":
             self.lengths.append(0)
             if len(self.lengths) > self.pkg.lim.max_shared_strings:
-                raise too_many("J519", len(self.lengths), self.pkg.lim.max_shared_strings, what="共有")
+                raise too_many("J539", len(self.lengths), self.pkg.lim.max_shared_strings, what="共有")
 
     def chars(self, data: str) -> None:
         if self.lengths:
@@ -368,7 +368,7 @@ class _Styles:
         if local(name) in STYLE_RECORDS:
             self.pkg.styles += 1
             if self.pkg.styles > self.pkg.lim.max_styles:
-                raise too_many("J523", self.pkg.styles, self.pkg.lim.max_styles)
+                raise too_many("J543", self.pkg.styles, self.pkg.lim.max_styles)
 
 
 def sheet_parts(workbook: bytes, rels: bytes) -> list[tuple[str, str]]:
