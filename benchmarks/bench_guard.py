@@ -103,7 +103,7 @@ def main() -> None:
             "合并整张表 (J541)": "whole_sheet_merge.xlsx",
             "25 万条样式 (J543)": "many_styles.xlsx",
             "20 MB 绘图部件 (J544)": "big_drawing.xlsx",
-            "51 万个单元格 (J537)": "many_cells.xlsx",
+            "34 万个单元格和行 (J537)": "many_cells.xlsx",
             ".xls 远处单元格 (J538)": "xls_far_cell.xls",
             "截断 (J501)": "truncated.xlsx",
             "文本改名 (J505)": "text_renamed.xlsx",
