@@ -20,11 +20,21 @@ from jixiao.processor.core.compute import (
     score_differs,
     target_of,
 )
-from jixiao.processor.core.findings import Finding, make
+from jixiao.processor.core.findings import Finding, catalogue, make
 from jixiao.processor.core.grid import Formula
 from jixiao.processor.core.model import FUNDING_LABELS, FundingRow, IndicatorScore, Record, Scores
+from jixiao.processor.core.reader.vocabulary import vocabulary_for
 from jixiao.processor.core.rules import Profile
-from jixiao.processor.core.values import fmt_num, fmt_pct, is_deadline, norm, parse_number
+from jixiao.processor.core.values import (
+    LOWER,
+    convert,
+    fmt_num,
+    fmt_pct,
+    is_deadline,
+    norm,
+    parse_actual,
+    parse_number,
+)
 
 DEN_CN = {"budget": "全年预算数", "initial": "年初预算数"}
 MONEY_COLS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
@@ -58,11 +68,21 @@ def check(fn: Check) -> Check:
 
 
 def audit(record: Record, scores: Scores, profile: Profile) -> list[Finding]:
+    """Every check's findings, except those derived from a field not known (the catalogue
+    lists what each code ``reads``; ``scores.unknown`` lists what the reader and the
+    computation could not identify — the R finding that says so stands in their place)."""
     ctx = _Ctx(record, scores, profile)
+    unknown = scores.unknown
     out: list[Finding] = []
     for fn in CHECKS:
-        out.extend(fn(ctx))
+        out.extend(f for f in fn(ctx) if not (unknown and derived_from(f.code) & unknown.keys()))
     return sorted(profile.apply_severity(out), key=Finding.sort_key)
+
+
+@lru_cache(maxsize=256)
+def derived_from(code: str) -> frozenset[str]:
+    """The fields a finding is derived from (the catalogue's ``reads``)."""
+    return frozenset(catalogue()[code].get("reads", ()))
 
 
 # ------------------------------------------------------------------ reading notes
@@ -72,8 +92,10 @@ def audit(record: Record, scores: Scores, profile: Profile) -> list[Finding]:
 def reading_notes(c: _Ctx) -> Iterator[Finding]:
     for code, cell, params in c.r.notes:
         yield c.f(code, cell, **params)
-    if c.r.funding_columns and c.r.funding_row("total") is None:
-        yield c.f("R010", next(iter(c.r.funding_columns.values())))
+    if "R018" in c.s.unknown.values():  # found while computing: no 分值 for 预算执行率 anywhere
+        block = c.r.read.funding or c.r.read.indicators
+        yield c.f("R018", block.band if block else None, reason=c.s.execution_weight_source,
+                  total=fmt_num(float(c.p["weights"]["total"])))
 
 
 # ------------------------------------------------------------------ funding
@@ -119,18 +141,25 @@ def funding_rates(c: _Ctx) -> Iterator[Finding]:
 
 @check
 def funding_sums(c: _Ctx) -> Iterator[Finding]:
+    """年度资金总额 = Σ its parts, per partition: by source (财政拨款 / 结转 / 其他) and, on a
+    department table, by use (基本支出 / 项目支出) — two ways of splitting the same money."""
     total = c.r.funding_row("total")
-    parts = [f for f in c.r.funding if f.kind != "total"]
-    if total is None or not parts:
+    if total is None:
         return
-    for key, label in MONEY_COLS:
-        values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
-        tv = getattr(total, key).value
-        if not values or tv is None:
+    for kinds in vocabulary_for(c.p).partitions.values():
+        parts = [f for f in c.r.funding if f.kind in kinds]
+        if not parts:
             continue
-        expected = sum(values)
-        if differs(tv, expected, c.tol["money"]):
-            yield c.f("F101", getattr(total, key).cell, column=label, expected=c.money(expected), found=c.money(tv))
+        names = "、".join(p.label.text or FUNDING_LABELS[p.kind] for p in parts)
+        for key, label in MONEY_COLS:
+            values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
+            tv = getattr(total, key).value
+            if not values or tv is None:
+                continue
+            expected = sum(values)
+            if differs(tv, expected, c.tol["money"]):
+                yield c.f("F101", getattr(total, key).cell, column=label, parts=names, expected=c.money(expected),
+                          found=c.money(tv))
 
 
 _EXPLAINED = ("调整", "调减", "调增", "追加", "追减", "调剂", "收回", "压减")
@@ -161,7 +190,7 @@ def execution_score(c: _Ctx) -> Iterator[Finding]:
     if total.weight.value is not None and differs(total.weight.value, c.p.execution_weight, 0):
         yield c.f("F109", total.weight.cell, expected=fmt_num(c.p.execution_weight),
                   found=fmt_num(total.weight.value), profile=c.p.name)
-    if c.s.execution_rate is None or "score" not in total.cells:
+    if c.s.execution_rate is None or c.s.execution_score is None or weight is None or "score" not in total.cells:
         return
     expected, stated = c.s.execution_score, total.score.value
     if total.score.raw is None:
@@ -188,6 +217,8 @@ def _basis(s: IndicatorScore, c: _Ctx) -> str:
         return f"未达到指标值：实际 ÷ 指标值 × 分值 {fmt_num(ind.weight.value)}"
     if s.kind == "lower":
         return f"超出指标值：指标值 ÷ 实际 × 分值 {fmt_num(ind.weight.value)}"
+    if s.kind == "execution":
+        return f"预算执行率 {fmt_pct(s.ratio)} × 分值 {fmt_num(ind.weight.value)}"
     return f"与指标值不等：较小值 ÷ 较大值 × 分值 {fmt_num(ind.weight.value)}"
 
 
@@ -199,7 +230,7 @@ def indicator_values(c: _Ctx) -> Iterator[Finding]:
         cells = ind.cells
         if not ind.level3.text:
             yield c.f("I222", ind.level3.cell, row=ind.row)
-        if "target" in cells and ind.target.empty:
+        if "target" in cells and ind.target.empty and ind.needs_target and not ind.execution:
             yield c.f("I221", cells["target"], name=name)
         if "actual" in cells and ind.actual.empty:
             yield c.f("I220", cells["actual"], name=name)
@@ -237,6 +268,9 @@ def indicator_judgement(c: _Ctx) -> Iterator[Finding]:
         missed = s.met is False or (s.level is not None and s.level != top)
         if missed and ind.deviation.empty and "deviation" in ind.cells:
             yield c.f("I205", ind.cells["deviation"], name=ind.name, target=ind.target.text, actual=ind.actual.text)
+        if s.note == "deducted" and ind.deviation.empty:
+            yield c.f("I225", ind.score.cell, name=ind.name, target=ind.target.text, actual=ind.actual.text,
+                      weight=fmt_num(weight), found=fmt_num(stated))
         if s.level is not None and weight is not None and stated is not None:
             lvl = next(lv for lv in levels if lv["name"] == s.level)
             low, high = lvl["low"] * weight, lvl["high"] * weight
@@ -251,13 +285,10 @@ def indicator_judgement(c: _Ctx) -> Iterator[Finding]:
             yield c.f("I207", ind.actual.cell, name=ind.name, ratio=fmt_pct(s.ratio, 0))
         if s.note == "unit":
             yield c.f("I219", ind.actual.cell, name=ind.name, target_unit=target_of(ind, c.p).unit or "无",
-                      actual_unit=_unit_of(ind.actual.raw) or "无")
+                      actual_unit=parse_actual(ind.actual.raw).unit or "无")
 
 
-def _unit_of(raw: Any) -> str | None:
-    from jixiao.processor.core.values import parse_actual
-
-    return parse_actual(raw).unit
+_MONEY_UNITS = ("万元", "元", "千元", "亿元")
 
 
 @check
@@ -274,9 +305,7 @@ def indicator_quality(c: _Ctx) -> Iterator[Finding]:
             yield c.f("I209", ind.actual.cell, name=ind.name, found=ind.actual.text)
         if not ind.target.empty and not target.quantitative and not is_deadline(ind.target.text):
             yield c.f("I210", ind.target.cell, name=ind.name, found=ind.target.text)
-        if is_cost(ind, c.p) and target.quantitative and target.unit in ("万元", "元", "千元", "亿元"):
-            from jixiao.processor.core.values import convert
-
+        if is_cost(ind, c.p) and target.quantitative and target.unit in _MONEY_UNITS:
             t = convert(target.value, target.unit, "万元")
             if budget_value is not None and t is not None and differs(t, budget_value, c.tol["money"]) and t > budget_value:
                 yield c.f("I214", ind.target.cell, name=ind.name, target=c.money(t), budget=c.money(budget_value))
@@ -285,10 +314,32 @@ def indicator_quality(c: _Ctx) -> Iterator[Finding]:
                 yield c.f("I215", ind.target.cell, name=ind.name, target=ind.target.text,
                           threshold=fmt_pct(sat_min, 0))
             actual = s.indicator.actual
-            from jixiao.processor.core.values import parse_actual
-
             if not actual.empty and not parse_actual(actual.raw).quantitative:
                 yield c.f("I216", actual.cell, name=ind.name, found=actual.text)
+
+
+@check
+def cost_ceiling(c: _Ctx) -> Iterator[Finding]:
+    """A project-level 成本指标 ceiling (“≤90万元”) that the form's own 全年执行数 exceeds,
+    while the indicator keeps full marks. Ceilings under half the budget are unit costs
+    (“单项业务成本 ≤5万元”), which the project total naturally exceeds: not compared."""
+    total = c.r.funding_row("total")
+    executed = total.executed.value if total else None
+    if executed is None:
+        return
+    scale = max(executed, total.budget.value or 0.0, total.initial.value or 0.0)
+    for s in c.s.indicators:
+        ind = s.indicator
+        target = target_of(ind, c.p)
+        if not (is_cost(ind, c.p) and target.quantitative and target.op == LOWER and target.unit in _MONEY_UNITS):
+            continue
+        t = convert(target.value, target.unit, "万元")
+        weight, stated = ind.weight.value, ind.score.value
+        if t is None or t < 0.5 * scale or weight is None or stated is None or stated < weight - 1e-9:
+            continue
+        if executed > t + c.tol["money"]:
+            yield c.f("I226", ind.score.cell, name=ind.name, target=ind.target.text, executed=c.money(executed),
+                      found=fmt_num(stated))
 
 
 @lru_cache(maxsize=4096)
@@ -302,13 +353,24 @@ def _core(name: str) -> str:
     return t
 
 
+def _level1_of(level2: str, fw: dict[str, list[str]]) -> str | None:
+    """The framework's first level a second-level label belongs to (社会效益指标 → 效益指标)."""
+    core2 = _core(level2)
+    for l1, l2s in fw.items():
+        if any(core2 == _core(x) for x in l2s):
+            return l1
+    return None
+
+
 @check
 def framework(c: _Ctx) -> Iterator[Finding]:
+    if c.r.read.framework != "self":
+        return  # a 项目评价 framework (决策 / 过程 / 产出 / 效益) has first levels of its own
     fw: dict[str, list[str]] = c.p["framework"]["level1"]
     known1 = {_core(k): k for k in fw}
     seen: set[tuple[str, str | None]] = set()
     for g in c.r.level1_groups:
-        if _core(g.name) not in known1:
+        if g.name and _core(g.name) not in known1:
             yield c.f("I213", g.cell, found=g.name, allowed="、".join(fw))
     for ind in c.r.indicators:
         l1 = known1.get(_core(ind.level1.text or ""))
@@ -320,31 +382,92 @@ def framework(c: _Ctx) -> Iterator[Finding]:
         seen.add(key)
         allowed = [_core(x) for x in fw[l1]]
         core2 = _core(ind.level2.text)
+        if ind.level1_blank and (other := _level1_of(ind.level2.text, fw)) and _core(other) != _core(l1):
+            continue  # a blank first level carried from above: I224 says so on the blank cell
         if not any(core2 == a or core2.startswith(a) or a.startswith(core2) and len(core2) >= 4 for a in allowed):
             yield c.f("I212", ind.level2.cell, found=ind.level2.text, level1=l1, allowed="、".join(fw[l1]))
 
 
 @check
-def level1_weights(c: _Ctx) -> Iterator[Finding]:
+def level1_blank(c: _Ctx) -> Iterator[Finding]:
+    """A first-level cell left blank where the second and third levels are filled: nothing
+    above to carry, or the carried first level does not own the row's second level; and a
+    first-level cell showing only its weight (“（50分）”)."""
+    fw: dict[str, list[str]] = c.p["framework"]["level1"]
+    previous_blank = False
+    seen_groups: set[int] = set()
+    for ind in c.r.indicators:
+        if ind.level1_blank is None:
+            previous_blank = False
+            continue
+        if ind.level1.raw is None:
+            if not previous_blank and (ind.level2.text or ind.level3.text):
+                yield c.f("I224", ind.level1_blank, row=ind.row, problem="空白，上方也没有可沿用的一级指标")
+            previous_blank = True
+            continue
+        previous_blank = False
+        if c.r.read.framework != "self" or ind.group2 in seen_groups or not ind.level2.text:
+            continue
+        owner = _level1_of(ind.level2.text, fw)
+        if owner and _core(owner) != _core(ind.level1.text):
+            seen_groups.add(ind.group2)
+            yield c.f("I224", ind.level1_blank, row=ind.row,
+                      problem=f"空白，沿用上方的“{ind.level1.text}”，但二级指标“{ind.level2.text}”属于“{owner}”")
+    for g in c.r.level1_groups:
+        if not g.name and g.stated_weight is not None:
+            yield c.f("I224", g.cell, row=_row_of(g.cell), problem=f"只写了分值“（{fmt_num(g.stated_weight)}分）”，没有名称")
+
+
+def _row_of(cell: str | None) -> int | None:
+    from jixiao.processor.core.grid import parse_addr
+
+    return parse_addr(cell)[0] if cell else None
+
+
+@check
+def level_weights(c: _Ctx) -> Iterator[Finding]:
+    """Group labels “产出指标（50分）” / “数量指标（10分）” against what their rows hold; first-level
+    sums against the profile's default weights (pooled by name: 效益 written twice is one 效益)."""
+    from jixiao.processor.core.compute import weight_from_labels
+
+    labels_only = weight_from_labels(c.r)
+    cost_l1 = _core(c.p["framework"]["cost_level1"])
+    has_cost = any(is_cost(i, c.p) for i in c.r.indicators)
+    for level, groups in ((1, c.r.level1_groups), (2, c.r.level2_groups)):
+        members: dict[int, list] = {}
+        for ind in c.r.indicators:
+            members.setdefault(ind.group1 if level == 1 else ind.group2, []).append(ind)
+        for gi, g in enumerate(groups):
+            inds = members.get(gi, [])
+            if not inds:
+                if level == 1 and g.name and not (_core(g.name) == cost_l1 and has_cost):
+                    yield c.f("I211", g.cell, level1=g.name)  # 成本 as a second level (2020 form) is fine
+                continue
+            if g.stated_weight is None:
+                continue
+            name = g.name or f"（{fmt_num(g.stated_weight)}分）"
+            if not labels_only:
+                found = sum(i.weight.value or 0.0 for i in inds)
+                if differs(g.stated_weight, found, c.tol["score"]):
+                    yield c.f("I217", g.cell, level=("一级指标", "二级指标")[level - 1], level1=name,
+                              expected=fmt_num(g.stated_weight), found=fmt_num(found))
+            else:
+                scored = sum(i.score.value or 0.0 for i in inds)
+                if scored > g.stated_weight + c.tol["score"]:
+                    yield c.f("I203", g.cell, name=name, found=fmt_num(scored), weight=fmt_num(g.stated_weight))
+    if c.r.read.framework != "self" or labels_only:
+        return
+    profile_weights = {_core(k): (k, v) for k, v in c.p["weights"]["level1"].items()}
     sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
+    first_cell: dict[str, str | None] = {}
     for ind in c.r.indicators:
         name = ind.level1.text or ""
         sums[name] = sums.get(name, 0.0) + (ind.weight.value or 0.0)
-        counts[name] = counts.get(name, 0) + 1
-    profile_weights = {_core(k): (k, v) for k, v in c.p["weights"]["level1"].items()}
-    cost_l1 = _core(c.p["framework"]["cost_level1"])
-    has_cost = any(is_cost(i, c.p) for i in c.r.indicators)
-    for g in c.r.level1_groups:
-        if counts.get(g.name, 0) == 0:
-            if not (_core(g.name) == cost_l1 and has_cost):  # 成本 filled as a second level (2020 form)
-                yield c.f("I211", g.cell, level1=g.name)
-            continue
-        if g.stated_weight is not None and differs(g.stated_weight, sums[g.name], c.tol["score"]):
-            yield c.f("I217", g.cell, level1=g.name, expected=fmt_num(g.stated_weight), found=fmt_num(sums[g.name]))
-        pw = profile_weights.get(_core(g.name))
-        if pw is not None and differs(sums[g.name], pw[1], c.tol["score"]):
-            yield c.f("I218", g.cell, level1=g.name, expected=fmt_num(pw[1]), found=fmt_num(sums[g.name]),
+        first_cell.setdefault(name, ind.level1.cell)
+    for name, total in sums.items():
+        pw = profile_weights.get(_core(name))
+        if name and pw is not None and differs(total, pw[1], c.tol["score"]):
+            yield c.f("I218", first_cell[name], level1=name, expected=fmt_num(pw[1]), found=fmt_num(total),
                       profile=c.p.name)
 
 
@@ -366,32 +489,35 @@ def all_full_marks(c: _Ctx) -> Iterator[Finding]:
 @check
 def totals(c: _Ctx) -> Iterator[Finding]:
     expected_total = float(c.p["weights"]["total"])
-    t = c.r.total
+    t, sc = c.r.total, c.s
     if not c.r.indicators and not c.r.funding:
         return
-    if differs(c.s.weights_total, expected_total, c.tol["score"]):
+    if sc.weights_total is not None and differs(sc.weights_total, expected_total, c.tol["score"]):
         cell = t.weight.cell if t and t.weight.cell else (t.label.cell if t else None)
-        yield c.f("T301", cell, expected=fmt_num(expected_total), found=fmt_num(c.s.weights_total),
-                  execution=fmt_num(c.s.execution_weight),
-                  indicators=fmt_num(c.s.weights_total - c.s.execution_weight))
-    if t is None:
-        return
-    if t.weight.value is not None and differs(t.weight.value, c.s.weights_total, c.tol["score"]):
-        yield c.f("T302", t.weight.cell, expected=fmt_num(c.s.weights_total), found=fmt_num(t.weight.value))
-    if "score" in t.cells:
-        if t.score.raw is None:
-            yield c.f("T303", t.cells["score"], expected=fmt_num(c.s.total_score))
-        elif t.score.value is not None and score_differs(t.score.value, c.s.total_score, c.tol["score"]):
-            yield c.f("T304", t.score.cell, expected=fmt_num(c.s.total_score), found=fmt_num(t.score.value),
-                      execution=fmt_num(c.s.execution_score), indicators=fmt_num(c.s.indicator_score))
-    if c.s.uncapped_total is not None:
-        cap = min(x["max_total"] for x in c.p["execution"]["score_caps"] if c.s.execution_rate < x["below"])
+        yield c.f("T301", cell, expected=fmt_num(expected_total), found=fmt_num(sc.weights_total),
+                  execution=fmt_num(sc.execution_weight), indicators=fmt_num(sc.weights_total - sc.execution_weight))
+    if t is not None and sc.weights_total is not None and t.weight.value is not None \
+            and differs(t.weight.value, sc.weights_total, c.tol["score"]):
+        yield c.f("T302", t.weight.cell, expected=fmt_num(sc.weights_total), found=fmt_num(t.weight.value))
+    if sc.total_score is None:
+        return  # not known: the R finding that says why stands in for every total check
+    stated = [(t.score, t.cells.get("score"))] if t is not None and "score" in t.cells else []
+    if c.r.stated_total.raw is not None:
+        stated.append((c.r.stated_total, c.r.stated_total.cell))  # “自评得分：98” in the title area
+    for f, cell in stated:
+        if f.raw is None:
+            yield c.f("T303", cell, expected=fmt_num(sc.total_score))
+        elif f.value is not None and score_differs(f.value, sc.total_score, c.tol["score"]):
+            yield c.f("T304", f.cell, expected=fmt_num(sc.total_score), found=fmt_num(f.value),
+                      execution=fmt_num(sc.execution_score), indicators=fmt_num(sc.indicator_score))
+    if sc.uncapped_total is not None:
+        cap = min(x["max_total"] for x in c.p["execution"]["score_caps"] if sc.execution_rate < x["below"])
         below = min(x["below"] for x in c.p["execution"]["score_caps"] if x["max_total"] == cap)
-        yield c.f("T305", t.cells.get("score"), rate=fmt_pct(c.s.execution_rate), below=fmt_pct(below, 0),
-                  cap=fmt_num(cap), uncapped=fmt_num(c.s.uncapped_total), profile=c.p.name)
+        yield c.f("T305", t.cells.get("score") if t else c.r.stated_total.cell, rate=fmt_pct(sc.execution_rate),
+                  below=fmt_pct(below, 0), cap=fmt_num(cap), uncapped=fmt_num(sc.uncapped_total), profile=c.p.name)
     g = c.r.grade
-    if g.raw is not None and not isinstance(g.raw, Formula) and norm(g.text)[:1] != c.s.grade[:1]:
-        yield c.f("T306", g.cell, expected=c.s.grade, found=g.text, bands=c.p.grade_bands_text())
+    if g.raw is not None and not isinstance(g.raw, Formula) and sc.grade and norm(g.text)[:1] != sc.grade[:1]:
+        yield c.f("T306", g.cell, expected=sc.grade, found=g.text, bands=c.p.grade_bands_text())
 
 
 # ------------------------------------------------------------------ across projects

@@ -10,7 +10,19 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from jixiao.processor.core.model import FundingScore, Indicator, IndicatorScore, Record, Scores
+from jixiao.processor.core.model import (
+    EXECUTION_WEIGHT,
+    FUNDING_MONEY,
+    FUNDING_ROWS,
+    INDICATOR_ROWS,
+    INDICATOR_SCORE,
+    INDICATOR_WEIGHT,
+    FundingScore,
+    Indicator,
+    IndicatorScore,
+    Record,
+    Scores,
+)
 from jixiao.processor.core.rules import Profile
 from jixiao.processor.core.values import (
     EQUAL,
@@ -20,6 +32,7 @@ from jixiao.processor.core.values import (
     convert,
     norm,
     parse_actual,
+    parse_number,
     parse_target,
 )
 
@@ -118,12 +131,17 @@ def target_of(ind: Indicator, profile: Profile) -> Target:
     return parse_target(ind.target.raw, lower_is_better=is_cost(ind, profile))
 
 
-def score_indicator(ind: Indicator, profile: Profile) -> IndicatorScore:
+def score_indicator(ind: Indicator, profile: Profile, execution_rate: float | None = None,
+                    cap: float | None = None) -> IndicatorScore:
+    """One indicator's score. ``execution_rate`` is the form's own rate (for a 预算执行率 row
+    without a numeric target); ``cap`` bounds a stated score when the weight stands only in a
+    group label (“产出指标（50分）”)."""
     weight = ind.weight.value
     stated = ind.score.value
+    bound = weight if weight is not None else cap
     target = target_of(ind, profile)
     actual = parse_actual(ind.actual.raw)
-    usable_stated = stated if (stated is not None and weight is not None and 0 <= stated <= weight) else None
+    usable_stated = stated if (stated is not None and stated >= 0 and (bound is None or stated <= bound + 1e-9)) else None
     level = qualitative_level(ind.actual.text, profile) if not actual.quantitative else None
 
     if target.quantitative and actual.quantitative and weight is not None:
@@ -133,7 +151,17 @@ def score_indicator(ind: Indicator, profile: Profile) -> IndicatorScore:
         t = target.value
         kind, met, raw_score, ratio = _quantitative(target.op or HIGHER, t, a, weight, profile)
         computed = min(weight, max(0.0, excel_round(raw_score, 2)))
+        if met and usable_stated is not None and usable_stated < computed - float(profile.tol["score"]) - 1e-9:
+            # target met, points deducted by the filler's own judgement: kept (a warning asks why)
+            return IndicatorScore(ind, kind, None, usable_stated, met=True, ratio=ratio, note="deducted")
         return IndicatorScore(ind, kind, computed, computed, met=met, ratio=ratio)
+    if ind.execution and weight is not None and not target.quantitative:
+        rate = execution_rate
+        if rate is None and actual.quantitative and actual.unit in ("%", "百分比", None):
+            rate = actual.value / 100 if actual.unit or actual.value > 1.5 else actual.value
+        if rate is not None:  # 预算执行率 scored in the indicator table: min(执行率, 1) × 分值
+            computed = execution_score(rate, weight, profile)
+            return IndicatorScore(ind, "execution", computed, computed, met=rate >= 1 - 1e-9, ratio=rate)
     if level is not None:
         return IndicatorScore(ind, "qualitative", None, usable_stated or 0.0, level=level["name"])
     kind = "unknown" if target.quantitative else "qualitative"
@@ -169,26 +197,105 @@ def _quantitative(op: str, t: float, a: float, weight: float, profile: Profile):
     return "equal", met, score, ratio
 
 
+def _owner_weights(record: Record) -> list[tuple[object, float | None]]:
+    """Each indicator's weight *owner*: the highest level that states a weight (the first-level
+    label “产出指标（50分）”, else the second level, else the indicator itself)."""
+    g1, g2 = record.level1_groups, record.level2_groups
+    out = []
+    for ind in record.indicators:
+        if ind.group1 >= 0 and g1[ind.group1].stated_weight is not None:
+            out.append((("g1", ind.group1), g1[ind.group1].stated_weight))
+        elif ind.group2 >= 0 and g2[ind.group2].stated_weight is not None:
+            out.append((("g2", ind.group2), g2[ind.group2].stated_weight))
+        else:
+            out.append((("ind", ind.row), ind.weight.value))
+    return out
+
+
+def weight_from_labels(record: Record) -> bool:
+    """True when the form has no usable 分值 column: the weights stand in the labels."""
+    return not any(i.weight.raw is not None and i.weight.cell != i.level3.cell for i in record.indicators)
+
+
+def indicator_weights(record: Record) -> float | None:
+    """Σ indicator weights; None when not known (unidentified column, an unreadable cell)."""
+    if not record.read.knows(INDICATOR_ROWS, INDICATOR_WEIGHT):
+        return None
+    if not weight_from_labels(record):
+        if any(i.weight.raw is not None and not parse_number(i.weight.raw).ok for i in record.indicators):
+            return None  # an unreadable 分值 cell (R005): the sum is not known
+        return excel_round(sum(i.weight.value or 0.0 for i in record.indicators), 2)
+    owners = dict(_owner_weights(record))
+    if any(w is None for w in owners.values()):
+        return None
+    return excel_round(sum(owners.values()), 2)
+
+
+def execution_weight(record: Record, profile: Profile, ind_weights: float | None) -> tuple[float | None, str]:
+    """The 预算执行率 weight and where it came from; None when it cannot be determined."""
+    total_row = record.funding_row("total")
+    if total_row is not None and total_row.weight.value is not None:
+        return total_row.weight.value, f"资金表分值格 {total_row.weight.cell}"
+    if record.execution_label.value is not None:
+        return record.execution_label.value, f"资金表标签“{record.execution_label.text}”（{record.execution_label.cell}）"
+    row = next((i for i in record.indicators if i.execution), None)
+    if row is not None:
+        return 0.0, f"预算执行率作为绩效指标计分（第 {row.row} 行），资金表不另计分"
+    cols = record.funding_columns
+    if "weight" in cols or "score" in cols:
+        return profile.execution_weight, f"资金表分值格未填，按规则“{profile.name}”取 {profile.execution_weight:g}"
+    if ind_weights is None:
+        return None, "指标分值未知，无法推定"
+    tol = float(profile.tol["score"])
+    default = profile.execution_weight
+    stated = record.total.weight.value if record.total is not None else None
+    for whole, where in ((stated, "总分行的分值"), (float(profile["weights"]["total"]), "规则的总分")):
+        if whole is None:
+            continue
+        if not differs(ind_weights, whole, tol):
+            return 0.0, f"资金表不计分：指标分值合计 {ind_weights:g} 已等于{where} {whole:g}"
+        if not differs(ind_weights + default, whole, tol):
+            return default, f"资金表没有分值：指标分值合计 {ind_weights:g}，与{where} {whole:g} 相差规则默认的 {default:g}"
+    return None, f"资金表没有分值，指标分值合计 {ind_weights:g} 推不出预算执行率分值"
+
+
+def _indicator_total(record: Record, scores: list[IndicatorScore]) -> float | None:
+    if not record.read.knows(INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE):
+        return None
+    for s in scores:
+        if s.computed is None and s.indicator.score.raw is not None and not parse_number(s.indicator.score.raw).ok:
+            return None  # the score this row counts with is unreadable (R005)
+    return excel_round(sum(s.score for s in scores), 2)
+
+
 def compute(record: Record, profile: Profile) -> Scores:
+    rm = record.read
+    unknown = dict(rm.unknown)
     den_key = denominator_key(record, profile)
     funding = [FundingScore(row, funding_rate(row, den_key)) for row in record.funding]
     total_row = record.funding_row("total")
-    rate = funding_rate(total_row, den_key) if total_row else None
-    weight = profile.execution_weight
-    if total_row is not None and total_row.weight.value is not None:
-        weight = total_row.weight.value  # the form hands out what its 分值 cell says
-    elif record.funding_columns and not {"weight", "score"} & set(record.funding_columns):
-        weight = 0.0  # a funding table without 分值/得分 columns does not score execution
-    exec_score = execution_score(rate, weight, profile)
-    indicators = [score_indicator(ind, profile) for ind in record.indicators]
-    ind_score = excel_round(sum(s.score for s in indicators), 2)
-    weights_total = excel_round(weight + sum(ind.weight.value or 0.0 for ind in record.indicators), 2)
-    total = excel_round(exec_score + ind_score, 2)
+    funding_known = rm.knows(FUNDING_ROWS, FUNDING_MONEY)
+    rate = funding_rate(total_row, den_key) if total_row is not None and funding_known else None
+    caps = {("g1", i): g.stated_weight for i, g in enumerate(record.level1_groups)}
+    indicators = [score_indicator(ind, profile, rate, caps.get(("g1", ind.group1))) for ind in record.indicators]
+    ind_weights = indicator_weights(record)
+    weight, source = execution_weight(record, profile, ind_weights)
+    if weight is None and ind_weights is not None:
+        unknown.setdefault(EXECUTION_WEIGHT, "R018")
+    if weight is None:
+        exec_score = None
+    elif weight == 0:
+        exec_score = 0.0
+    else:
+        exec_score = execution_score(rate, weight, profile) if funding_known else None
+    ind_score = _indicator_total(record, indicators)
+    weights_total = excel_round(weight + ind_weights, 2) if weight is not None and ind_weights is not None else None
+    total = excel_round(exec_score + ind_score, 2) if exec_score is not None and ind_score is not None else None
     uncapped = None
-    if rate is not None:
-        caps = [c["max_total"] for c in profile["execution"]["score_caps"] if rate < c["below"]]
-        if caps and total > min(caps):
-            uncapped, total = total, float(min(caps))
+    if rate is not None and total is not None:
+        caps_ = [c["max_total"] for c in profile["execution"]["score_caps"] if rate < c["below"]]
+        if caps_ and total > min(caps_):
+            uncapped, total = total, float(min(caps_))
     return Scores(
         execution_rate=rate,
         execution_weight=weight,
@@ -196,8 +303,10 @@ def compute(record: Record, profile: Profile) -> Scores:
         indicator_score=ind_score,
         total_score=total,
         weights_total=weights_total,
-        grade=profile.grade(total),
+        grade=profile.grade(total) if total is not None else None,
         uncapped_total=uncapped,
         funding=funding,
         indicators=indicators,
+        unknown=unknown,
+        execution_weight_source=source,
     )

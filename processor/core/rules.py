@@ -74,7 +74,7 @@ def _locate(name: str, relative_to: Path | None = None) -> Path:
 
 
 def available_profiles() -> list[str]:
-    skip = {"profile.schema", "findings", "findings.schema"}
+    skip = {"profile.schema", "findings", "findings.schema", "vocabulary", "vocabulary.schema"}
     return sorted(p.stem for p in _profiles_dir().glob("*.json") if p.stem not in skip)
 
 
@@ -99,6 +99,10 @@ def validate_profile(data: dict[str, Any], source: str) -> None:
     for i, lvl in enumerate(data["qualitative"]["levels"]):
         if lvl["low"] > lvl["high"]:
             raise InputError(f"规则文件的“qualitative/levels/{i}”的 low 大于 high", file=source)
+    if data.get("vocabulary"):  # the reader's words: validated merged onto rules/vocabulary.json
+        from jixiao.processor.core.reader.vocabulary import build_vocabulary
+
+        build_vocabulary(data["vocabulary"], source)
 
 
 def _describe(err) -> str:

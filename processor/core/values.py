@@ -144,6 +144,10 @@ _PREFIX_OPS = [
     ("=", EQUAL), ("等于", EQUAL),
 ]
 _PREFIX_OPS_LONGEST_FIRST = sorted(_PREFIX_OPS, key=lambda x: len(x[0]), reverse=True)
+# glyphs real forms use that NFKC leaves alone (＝ ﹦ ＞ ＜ become = > < under NFKC already)
+_GLYPHS = str.maketrans({"≧": "≥", "⩾": "≥", "≦": "≤", "⩽": "≤", "═": "=", "＝": "=", "﹦": "=", "％": "%"})
+# words a 指标方向 / 指标性质 column uses instead of a glyph
+_DIRECTION_WORDS = [("越大越好", HIGHER), ("正向", HIGHER), ("越小越好", LOWER), ("反向", LOWER)]
 _SUFFIX_OPS = [
     ("以上", HIGHER), ("及以上", HIGHER), ("以内", LOWER), ("之内", LOWER), ("以下", LOWER),
     ("及以下", LOWER), ("内", LOWER), ("前", LOWER),
@@ -166,6 +170,7 @@ class Target:
     op: str | None = None
     value: float | None = None
     unit: str | None = None
+    explicit: bool = False  # the operator was written (≥, 不低于, 以内 …), not defaulted
 
     @property
     def quantitative(self) -> bool:
@@ -179,9 +184,28 @@ def _find_unit(rest: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def operator_of(text: str) -> str | None:
+    """The operator a text states, if any: “≧” → >=, “不超过” → <=, “正向” → >=, “定量” → None."""
+    t = norm(text).translate(_GLYPHS)
+    for word, o in _PREFIX_OPS_LONGEST_FIRST:
+        if word in t:
+            return o
+    for word, o in _SUFFIX_OPS:
+        if word in t:
+            return o
+    for word, o in _DIRECTION_WORDS:
+        if word in t:
+            return o
+    return None
+
+
+OP_SYMBOL = {HIGHER: "≥", LOWER: "≤", EQUAL: "＝"}
+
+
 @lru_cache(maxsize=4096)
 def _parse_text(text: str, default_op: str) -> Target:
-    t = norm(text).replace("％", "%")
+    t = norm(text).translate(_GLYPHS)
     if t in EMPTY_MARKERS:
         return Target(text)
     if _DATE_LIKE.search(t):
@@ -205,6 +229,8 @@ def _parse_text(text: str, default_op: str) -> Target:
             if tail.startswith(word):
                 op = o
                 break
+    if op is not None:
+        return Target(text, op, value, unit, explicit=True)
     if op is None:
         if unit == "%" and value == 100:
             op = EQUAL

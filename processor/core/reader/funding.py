@@ -1,0 +1,158 @@
+"""The funding table: 年度资金总额 and its parts, read by the labels of its rows."""
+
+from __future__ import annotations
+
+import re
+
+from jixiao.processor.core.grid import addr
+from jixiao.processor.core.model import Field, FundingRow, Record, RowRead
+from jixiao.processor.core.reader.header import Header, find_header
+from jixiao.processor.core.reader.labels import stated_weight
+from jixiao.processor.core.reader.sheet import Sheet
+from jixiao.processor.core.values import (
+    Number,
+    is_blank,
+    norm,
+    parse_money,
+    parse_number,
+    parse_rate,
+)
+
+_LETTER = re.compile(r"[（(]\s*([A-Za-z])\s*[)）]")
+_RATIO = re.compile(r"([A-Za-z])\s*[/÷]\s*([A-Za-z])")
+_OTHERS = {"rate", "budget", "initial", "weight", "score"}
+
+
+def find_funding_header(s: Sheet, start: int | None = None) -> Header | None:
+    return find_header(s, s.v.funding_columns, lambda f: "executed" in f,
+                       lambda cols: "executed" in cols and bool(_OTHERS & cols.keys()), start)
+
+
+def funding_headers(s: Sheet) -> list[Header]:
+    """Every funding header of the sheet (reports sometimes stack several forms)."""
+    out: list[Header] = []
+    h = find_funding_header(s)
+    while h is not None:
+        out.append(h)
+        h = find_funding_header(s, h.last + 1)
+    return out
+
+
+def _row_kind(s: Sheet, k: str) -> tuple[str, str] | None:
+    k = k[2:] if k.startswith("其中") else k
+    return s.v.funding_rows.match(k)
+
+
+def _label_column(s: Sheet, h: Header, stop: int) -> int | None:
+    """The column holding the row labels (年度资金总额 …) below the header."""
+    for r in range(h.last + 1, stop):
+        for c, k in s.row_keys(r):
+            if _row_kind(s, k):
+                return c
+    return None
+
+
+def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
+    label_col = _label_column(s, h, stop)
+    cols = dict(h.cols)
+    if label_col is not None:  # a header over the row labels (“年度预算数（万元）”) is not a value column
+        for key in [k for k, c in cols.items() if c <= label_col]:
+            cols.pop(key)
+            h.block.unmatched.append((h.block.columns.pop(key).cell, s.text(h.first, label_col)))
+    if not cols:
+        return
+    rec.read.funding = h.block
+    rec.funding_columns = {k: h.block.columns[k].cell for k in cols}
+    rec.rate_denominator = _rate_denominator(s, h, cols)
+    first_value_col = min(cols.values())
+    _block_weight(s, rec, h, first_value_col, stop)
+    scale = _money_scale(s, h)
+    if scale != 1.0:
+        rec.money_unit = "元"
+        rec.notes.append(("R013", addr(h.last, first_value_col), {}))
+    seen: set[str] = set()
+    for r in range(h.last + 1, stop):
+        keys = s.row_keys(r)
+        if any(s.v.funding_stops.word(k) for _, k in keys):
+            break
+        label_c, kind = None, None
+        for c, k in keys:
+            if c >= first_value_col:
+                break
+            m = _row_kind(s, k)
+            if m:
+                label_c, kind = c, m[0]
+                break
+        if kind is None or (kind == "total" and kind in seen):
+            continue
+        seen.add(kind)
+        row = FundingRow(kind=kind, label=s.text_field(r, label_c), row=r)
+        for key, c in cols.items():
+            _read_cell(s, rec, h, row, key, r, c, scale)
+        rec.funding.append(row)
+        rec.read.rows.append(RowRead(r, "funding", s.v.funding_rows.name(kind)))
+
+
+def _read_cell(s: Sheet, rec: Record, h: Header, row: FundingRow, key: str, r: int, c: int, scale: float) -> None:
+    row.cells[key] = addr(r, c)
+    raw = s.get(r, c)
+    if key == "rate":
+        n = parse_rate(raw)
+    elif key in ("weight", "score"):
+        n = parse_number(raw)
+    else:
+        n, from_yuan = parse_money(raw)
+        if scale != 1.0 and n.value is not None and not from_yuan and parse_number(raw).unit is None:
+            n = Number(n.value * scale, "万元")
+        if from_yuan:
+            rec.notes.append(("R009", addr(r, c), {"label": _col_label(h, key), "found": str(raw),
+                                                   "value": f"{n.value:g}"}))
+    if not n.ok:
+        rec.notes.append(("R005", addr(r, c), {"label": f"{row.label.text}的{_col_label(h, key)}", "found": str(raw)}))
+    setattr(row, key, Field(None if is_blank(raw) else raw, n.value, addr(r, c)))
+
+
+def _col_label(h: Header, key: str) -> str:
+    c = h.block.columns.get(key)
+    return norm(c.label.split(" / ")[-1]) if c else ""
+
+
+def _block_weight(s: Sheet, rec: Record, h: Header, first_value_col: int, stop: int) -> None:
+    """“预算执行情况（10分）”, “预算执行率（20分）”: the funding block's label states its weight."""
+    for r in range(h.first, stop):
+        for c, _ in s.row_keys(r):
+            if c >= first_value_col:
+                break
+            text = s.text(r, c)
+            w = stated_weight(text)
+            if w is not None:
+                rec.execution_label = Field(text, w, addr(r, c))
+                return
+
+
+def _money_scale(s: Sheet, h: Header) -> float:
+    """1.0 for a table in 万元 (the norm); 1e-4 when its header says the money is in 元."""
+    texts = [norm(v) for r in range(max(s.r0, h.first - 2), h.last + 1) for c, v in s.row_values(r)
+             if isinstance(v, str)]
+    if any(w in t for t in texts for w in s.v.wan_marks):
+        return 1.0
+    if any(p.search(t) for t in texts for p in s.v.yuan_marks):
+        return 1e-4
+    return 1.0
+
+
+def _rate_denominator(s: Sheet, h: Header, cols: dict[str, int]) -> str | None:
+    """执行率（C/B）: the header's letters name the columns; return 'budget' or 'initial'."""
+    rate = h.block.columns.get("rate")
+    if rate is None:
+        return None
+    m = _RATIO.search(norm(rate.label))
+    if not m:
+        return None
+    letters: dict[str, str] = {}
+    for key in cols:
+        lm = _LETTER.search(norm(h.block.columns[key].label))
+        if lm:
+            letters[lm.group(1).upper()] = key
+    den = letters.get(m.group(2).upper())
+    return den if den in ("budget", "initial") else None

@@ -1,0 +1,235 @@
+"""The indicator table: one Indicator per row between its header and the 总分 row.
+
+一级/二级 labels written once (or merged) are carried down; each label *cell* is a group, so
+two blocks both labelled “（50分）” stay two blocks. Template rows left unfilled (“指标2”,
+“指标1：/”, “……”, a row of “/”) are ignored and listed in the read map with the reason.
+"""
+
+from __future__ import annotations
+
+from jixiao.processor.core.grid import addr
+from jixiao.processor.core.model import (
+    EMPTY,
+    Field,
+    Indicator,
+    LevelGroup,
+    Record,
+    RowRead,
+    TotalRow,
+)
+from jixiao.processor.core.reader.header import Header, find_header, header_like
+from jixiao.processor.core.reader.labels import split_weight
+from jixiao.processor.core.reader.sheet import Sheet
+from jixiao.processor.core.values import (
+    OP_SYMBOL,
+    is_blank,
+    label_key,
+    norm,
+    operator_of,
+    parse_number,
+    parse_target,
+)
+
+_VALUES = {"target", "actual", "weight", "score"}
+_VALUE_KEYS = ("target", "actual", "weight", "score", "deviation")
+
+
+def find_indicator_header(s: Sheet, start: int | None = None) -> Header | None:
+    return find_header(
+        s, s.v.indicator_columns,
+        lambda f: "level3" in f or ("level1" in f and "level2" in f),
+        lambda cols: "level3" in cols and ("level1" in cols or "level2" in cols) and bool(_VALUES & cols.keys()),
+        start)
+
+
+def is_total_row(s: Sheet, r: int) -> bool:
+    keys = s.row_keys(r)
+    if not keys:
+        return False
+    return bool(s.v.total_rows.prefix(keys[0][1])) or any(k == "总分" for _, k in keys[:3])
+
+
+class _Groups:
+    """Level groups: a new group starts where the label text changes, where a nameless
+    label (“（50分）”) stands in a cell of its own, or where the parent group changes."""
+
+    def __init__(self, level: int, out: list[LevelGroup]):
+        self.level, self.out = level, out
+        self.text: str | None = None
+        self.cell: str | None = None
+        self.parent = -1
+
+    def see(self, f: Field, parent: int = -1) -> int:
+        if f.raw is None:
+            return len(self.out) - 1 if self.text is not None and parent == self.parent else -1
+        text = norm(f.text)
+        name, weight = split_weight(f.text)
+        if text != self.text or (not name and f.cell != self.cell) or parent != self.parent:
+            self.out.append(LevelGroup(name=name, cell=f.cell, stated_weight=weight, level=self.level))
+            self.text, self.cell, self.parent = text, f.cell, parent
+        return len(self.out) - 1
+
+
+def _name_field(f: Field) -> Field:
+    """A level label without its weight: “产出指标(50分)” → 产出指标; “（50分）” → no name (cell kept)."""
+    if f.raw is None:
+        return f
+    name, weight = split_weight(f.text)
+    if weight is None:
+        return f
+    return Field(name or None, name or None, f.cell)
+
+
+def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
+    v = s.v
+    cols = h.cols
+    rec.read.indicators = h.block
+    rec.indicator_columns = {k: h.block.columns[k].cell for k in cols}
+    value_keys = [k for k in _VALUE_KEYS if k in cols]
+    carry: dict[str, Field] = {"level1": EMPTY, "level2": EMPTY}
+    g1, g2 = _Groups(1, rec.level1_groups), _Groups(2, rec.level2_groups)
+    for r in range(h.last + 1, s.max_row + 1):
+        if is_total_row(s, r):
+            rec.total = read_total(s, r, cols, rec)
+            rec.read.rows.append(RowRead(r, "total", s.text(r, s.row_keys(r)[0][0])))
+            break
+        if not s.has_content(r) and not any((r, c) in s.merge_tl for c in cols.values()):
+            continue  # an empty row
+        on_row = s.row_fields(v.indicator_columns, r)
+        if on_row and ("level3" in on_row or header_like(s, v.indicator_columns, r)):
+            rec.read.rows.append(RowRead(r, "ignored", "重复的表头（换页时重印的表头）"))
+            continue
+        levels: dict[str, Field] = {}
+        blank1 = None
+        for key in ("level1", "level2"):
+            if key not in cols:
+                levels[key] = EMPTY
+                continue
+            f = s.text_field(r, cols[key], follow_merge=True)
+            if f.raw is None:
+                if key == "level1":
+                    blank1 = f.cell
+                f = carry[key] if carry[key].raw is not None else f
+            elif key == "level1" and norm(f.text) != norm(carry["level1"].text):
+                carry["level2"] = EMPTY  # a new first level starts its own second levels
+            carry[key] = f
+            levels[key] = f
+        gi1 = g1.see(levels["level1"])
+        gi2 = g2.see(levels["level2"], gi1)
+        l3 = s.text_field(r, cols["level3"]) if "level3" in cols else EMPTY
+        values = {k: s.field(r, cols[k]) for k in value_keys}
+        has_values = any(not f.empty for f in values.values())
+        if l3.raw is None and not has_values:
+            _ignore_empty(s, rec, r, cols, levels)
+            continue
+        if l3.raw is not None and not has_values and v.is_placeholder(l3.text):
+            rec.ignored_rows.append(r)
+            rec.read.rows.append(RowRead(r, "ignored", f"模板占位行“{l3.text}”"))
+            continue
+        if l3.raw is None and v.is_placeholder(levels["level2"].text or "x") and not any(
+                values[k].raw is not None for k in ("weight", "score") if k in values):
+            rec.ignored_rows.append(r)
+            rec.read.rows.append(RowRead(r, "ignored", f"模板占位行“{levels['level2'].text}”"))
+            continue
+        name3, w3 = split_weight(l3.text) if l3.raw is not None else ("", None)
+        ind = Indicator(row=r, level1=_name_field(levels["level1"]), level2=_name_field(levels["level2"]),
+                        level3=Field(l3.raw, name3, l3.cell) if w3 is not None else l3,
+                        group1=gi1, group2=gi2, level1_blank=blank1 if "level1" in cols else None)
+        for key in value_keys:
+            f = values[key]
+            if key in ("weight", "score"):
+                n = parse_number(f.raw)
+                if not n.ok:
+                    rec.notes.append(("R005", f.cell, {"label": f"“{ind.name}”的{'分值' if key == 'weight' else '得分'}",
+                                                       "found": f.text}))
+                f = Field(f.raw, n.value, f.cell)
+            else:
+                f = Field(f.raw, f.text if f.raw is not None else None, f.cell)
+            setattr(ind, key, f)
+        if "weight" not in cols and w3 is not None:
+            ind.weight = Field(l3.raw, w3, l3.cell)  # “预算执行率（20分）”: the weight is in its own label
+        if "unit" in cols or "direction" in cols:
+            _combine_target(s, r, cols, ind)
+        ind.cells = {k: addr(r, c) for k, c in cols.items()}
+        ind.execution = bool(v.execution_indicators.word(label_key(ind.level3.text)))
+        rec.indicators.append(ind)
+        rec.read.rows.append(RowRead(r, "indicator", ind.name))
+    _framework(s, rec)
+    if rec.ignored_rows:
+        rec.notes.append(("R008", None, {"rows": "、".join(map(str, rec.ignored_rows))}))
+
+
+def _ignore_empty(s: Sheet, rec: Record, r: int, cols: dict[str, int], levels: dict[str, Field]) -> None:
+    """A row with no third level and no values: say why it was passed over (read map only)."""
+    first = min(cols.values())
+    texts = [c for c, _ in s.row_values(r) if c >= first]
+    markers = [c for c in range(first, s.max_col + 1) if s.get(r, c) is not None and is_blank(s.get(r, c))]
+    if markers and not texts:
+        rec.read.rows.append(RowRead(r, "ignored", "各格均为“/”或“—”（不适用的模板行）"))
+    elif texts:
+        label = next((f.text for f in (levels["level2"], levels["level1"]) if f.raw is not None), "")
+        rec.read.rows.append(RowRead(r, "ignored", f"只有分类“{label}”，没有三级指标和数值" if label
+                                     else "没有三级指标和数值"))
+
+
+def _framework(s: Sheet, rec: Record) -> None:
+    """项目评价 frameworks (决策 / 过程 / 产出 / 效益): their 决策 / 过程 rows have no targets."""
+    no_target = {i for i, g in enumerate(rec.level1_groups) if s.v.no_target_level1.word(label_key(g.name))}
+    if not no_target:
+        return
+    rec.read.framework = "evaluation"
+    for ind in rec.indicators:
+        if ind.group1 in no_target:
+            ind.needs_target = False
+
+
+def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> None:
+    """Targets split over 指标性质 / 指标值 / 度量单位: “≥” + “50” + “个” → “≥50个”."""
+    unit = s.get(r, cols["unit"]) if "unit" in cols else None
+    unit = "" if is_blank(unit) else norm(str(unit))
+    direction = s.get(r, cols["direction"]) if "direction" in cols else None
+    d = "" if is_blank(direction) else norm(str(direction))
+    if "定性" in d:
+        return  # judged by the filler whatever number the cell holds
+    op = operator_of(d) if d else None
+    for key in ("target", "actual"):
+        f = getattr(ind, key)
+        if f.raw is None:
+            continue
+        t = parse_target(f.raw)
+        if not t.quantitative:
+            continue  # a text: “有效推进”, a deadline
+        text = f.text
+        if unit in ("%", "百分比") and isinstance(f.raw, float) and abs(f.raw) <= 1.5 and t.unit is None:
+            text = f"{f.raw * 100:g}"  # a percent-formatted cell holds 0.95 for 95%
+        prefix = OP_SYMBOL[op] if key == "target" and op and not t.explicit else ""
+        suffix = unit if unit and t.unit is None else ""
+        if prefix or suffix or text != f.text:
+            combined = f"{prefix}{text}{suffix}"
+            setattr(ind, key, Field(combined, combined, f.cell))
+
+
+def read_total(s: Sheet, r: int, cols: dict[str, int], rec: Record) -> TotalRow:
+    keys = s.row_keys(r)
+    total = TotalRow(row=r, label=s.text_field(r, keys[0][0]))
+    for key in ("weight", "score"):
+        if key not in cols:
+            continue
+        f = s.field(r, cols[key])
+        if f.raw is None and (r, cols[key]) in s.merge_tl:
+            f = s.field(r, cols[key], follow_merge=True)
+            if f.cell == total.label.cell:
+                f = Field(None, None, addr(r, cols[key]))
+        n = parse_number(f.raw)
+        if not n.ok:
+            rec.notes.append(("R005", f.cell, {"label": f"总分行的{'分值' if key == 'weight' else '得分'}",
+                                               "found": f.text}))
+        setattr(total, key, Field(f.raw, n.value, f.cell))
+        total.cells[key] = addr(r, cols[key])
+    right = max((cols[k] for k in ("weight", "score") if k in cols), default=None)
+    if right is not None and rec.grade.raw is None:
+        for c, val in s.row_values(r):  # “总分 | 100 | 96 | 优”: the grade in the total row
+            if c > right and isinstance(val, str) and norm(val) in s.v.grade_names:
+                rec.grade = Field(val, val.strip(), addr(r, c))
+                break
+    return total
