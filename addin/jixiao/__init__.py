@@ -179,3 +179,29 @@ def _unexpected(exc: BaseException) -> str:
         where = "详细信息无法写入日志文件"
     detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return f"校验时出现意外错误（{detail}），{where}，请把该文件发给技术支持。"
+
+
+# ---------------------------------------------------------------------- the Python API
+# jixiao.check / fill / merge and their result types, imported on first use so that
+# ``import jixiao`` (every click of the add-in) stays as cheap as before
+
+_API = {
+    "check": "jixiao.api", "fill": "jixiao.api", "merge": "jixiao.api", "load_rules": "jixiao.api",
+    "Report": "jixiao.report", "FillReport": "jixiao.report", "Summary": "jixiao.summary",
+    "InputError": "jixiao.processor.core.errors", "Finding": "jixiao.processor.core.findings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'jixiao' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_API})

@@ -1,8 +1,8 @@
 """The reader's vocabulary: the words that identify headers, row labels and layout marks.
 
 The words are data (``rules/vocabulary.json``, validated by ``rules/vocabulary.schema.json``);
-a rule profile may add words under its ``vocabulary`` key (lists are appended, mappings
-merged). Each matcher names a field and the words that make a label that field, so the
+a rule profile may add words under its ``vocabulary`` key, composed by the same rule as
+``extends`` (mappings merge, ``"键+"`` appends to a list, ``"键="`` replaces). Each matcher names a field and the words that make a label that field, so the
 read map can say *which* word matched.
 
 A label is matched after :func:`~jixiao.processor.core.values.label_key`: full width to half
@@ -11,13 +11,10 @@ width, no white space, punctuation or brackets — “年度资金总额：” a
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.values import label_key, norm
 
 _WORD_KINDS = ("equals", "contains", "starts", "ends")
@@ -142,57 +139,19 @@ class Vocabulary:
                     or self.ignored_columns.word(key) or self.block_labels.word(key))
 
 
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """A profile's additions: mappings merged, lists appended, other values replaced."""
-    out = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        elif isinstance(value, list) and isinstance(out.get(key), list):
-            out[key] = out[key] + [v for v in value if v not in out[key]]
-        else:
-            out[key] = value
-    return out
-
-
-def _rules_file(name: str) -> dict[str, Any]:
-    return json.loads(resources.files("jixiao.rules").joinpath(name).read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=1)
-def _validator():
-    import jsonschema
-
-    return jsonschema.Draft202012Validator(_rules_file("vocabulary.schema.json"))
-
-
-def build_vocabulary(extra: dict[str, Any] | None = None, source: str = "vocabulary.json") -> Vocabulary:
-    """The default vocabulary plus ``extra`` (a profile's ``vocabulary``), validated."""
-    data = _rules_file("vocabulary.json")
-    if extra:
-        data = _merge(data, extra)
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
-    if errors:
-        err = errors[0]
-        key = "/".join(str(p) for p in err.absolute_path) or "（顶层）"
-        raise InputError(f"读表词汇“vocabulary/{key}”不符合要求：{err.message}", file=source)
-    for i, pattern in enumerate(data["placeholders"]):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise InputError(f"读表词汇“vocabulary/placeholders/{i}”不是有效的正则表达式：{exc}", file=source) from None
-    return Vocabulary(data)
-
-
 @lru_cache(maxsize=1)
 def default_vocabulary() -> Vocabulary:
-    return build_vocabulary()
+    from jixiao.processor.core.rules import vocabulary_data
+
+    return Vocabulary(vocabulary_data())
 
 
 @lru_cache(maxsize=16)
 def vocabulary_for(profile: Any) -> Vocabulary:
-    """The vocabulary a profile reads with: the default one, plus the profile's additions."""
-    extra = profile.data.get("vocabulary") if profile is not None else None
-    if not extra:
+    """The vocabulary a profile reads with: the default one, plus the profile's additions
+    (``"vocabulary": {"indicator_columns": {"weight": {"equals+": ["标准分"]}}}``)."""
+    from jixiao.processor.core.rules import vocabulary_data
+
+    if profile is None or not profile.data.get("vocabulary"):
         return default_vocabulary()
-    return build_vocabulary(extra, source=profile.source)
+    return Vocabulary(vocabulary_data(profile))
