@@ -23,10 +23,21 @@ LOG_NAME = "jixiao-addin.log"
 OPTIONAL_HEAVY = ("pandas", "numpy")
 
 
-def main() -> None:
-    """Entry point of the 校验/计算 button: check the caller's active sheet in place."""
+def main(addin_xlwings: str | None = None) -> None:
+    """Entry point of the 校验/计算 button: check the caller's active sheet in place.
+
+    ``addin_xlwings`` is the xlwings version whose VBA the add-in carries (its VBA passes
+    it); when the Python's xlwings differs, the user is told how to rebuild instead.
+    """
     xw = import_xlwings()
     book = xw.Book.caller()
+    if addin_xlwings:
+        from jixiao.click import version_message
+
+        message = version_message(addin_xlwings, xw.__version__)
+        if message:
+            _alert(book, message, "critical")
+            return
     run(book)
 
 
