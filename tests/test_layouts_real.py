@@ -254,10 +254,11 @@ def test_two_sichuan_tables_stacked_in_one_sheet(tmp_path):
 
 def test_template_execution_as_indicator_row(tmp_path):
     res = run(L.template_execution_indicator(), tmp_path)
-    # funding table has no 分值/得分 columns → execution weight 0; 38 ÷ 40 = 95% still computed
-    # indicators: 380/400 × 20 = 19; 15; 10/11 × 10 = 9.09; 10 (项目预算执行率 ≥90%, 95%); 20; 15; 10
-    #   = 98.09; weights 20+15+10+10+20+15+10 = 100
-    assert scores(res) == {"execution_rate": 0.95, "execution_score": 0.0, "indicator_score": 98.09,
+    # funding table has no 分值/得分 columns: 预算执行率 is scored by its indicator row, which is
+    # the execution score (10: ≥90%, 95%); 38 ÷ 40 = 95% still computed.
+    # the other indicators: 380/400 × 20 = 19; 15; 10/11 × 10 = 9.09; 20; 15; 10 = 88.09;
+    # total 10 + 88.09 = 98.09; weights 20+15+10+10+20+15+10 = 100
+    assert scores(res) == {"execution_rate": 0.95, "execution_score": 10.0, "indicator_score": 88.09,
                            "total_score": 98.09, "weights_total": 100.0, "grade": "优"}
     # the 得分计算方法 column (I9) is not mistaken for 得分; 全年实际值 is the actual column
     assert res.record.indicator_columns["score"] == "H9"

@@ -167,17 +167,21 @@ _EXPLAINED = ("调整", "调减", "调增", "追加", "追减", "调剂", "收�
 
 @check
 def budget_change(c: _Ctx) -> Iterator[Finding]:
-    total = c.r.funding_row("total")
-    if total is None or not total.initial.value or total.budget.value is None:
+    """年初 → 全年 budget changed by more than the threshold with no word of why: on the
+    年度资金总额 row, or — when that row is left empty — on the first part row that has both."""
+    rows = [f for f in c.r.funding if f.initial.value and f.budget.value is not None]
+    rows.sort(key=lambda f: f.kind != "total")
+    if not rows:
         return
-    change = (total.budget.value - total.initial.value) / total.initial.value
+    row = rows[0]
+    change = (row.budget.value - row.initial.value) / row.initial.value
     if abs(change) <= c.p["thresholds"]["budget_change"] + 1e-9:
         return
     texts = [i.deviation.text for i in c.r.indicators] + [c.r.goal_actual.text]
     if any(w in t for t in texts for w in _EXPLAINED):
         return
-    yield c.f("F107", total.budget.cell, label=total.label.text, initial=c.money(total.initial.value),
-              budget=c.money(total.budget.value), change=fmt_pct(change, 1),
+    yield c.f("F107", row.budget.cell, label=row.label.text or FUNDING_LABELS[row.kind],
+              initial=c.money(row.initial.value), budget=c.money(row.budget.value), change=fmt_pct(change, 1),
               threshold=fmt_pct(c.p["thresholds"]["budget_change"], 0))
 
 
@@ -187,6 +191,8 @@ def execution_score(c: _Ctx) -> Iterator[Finding]:
     if total is None:
         return
     weight = c.s.execution_weight
+    if c.s.execution_row is not None:
+        return  # 预算执行率 is scored in the indicator table (I204 there); the funding row hands out nothing
     if total.weight.value is not None and differs(total.weight.value, c.p.execution_weight, 0):
         yield c.f("F109", total.weight.cell, expected=fmt_num(c.p.execution_weight),
                   found=fmt_num(total.weight.value), profile=c.p.name)
@@ -246,7 +252,7 @@ def indicator_values(c: _Ctx) -> Iterator[Finding]:
             continue
         if weight is not None and (stated < -1e-9 or stated > weight + 1e-9):
             yield c.f("I203", ind.score.cell, name=name, found=fmt_num(stated), weight=fmt_num(weight))
-        elif s.computed is not None and score_differs(stated, s.computed, c.tol["score"]):
+        elif s.computed is not None and score_differs(stated, s.computed, c.tol["score"], s.exact):
             yield c.f("I204", ind.score.cell, name=name, expected=fmt_num(s.computed), found=fmt_num(stated),
                       basis=_basis(s, c))
 
@@ -320,26 +326,31 @@ def indicator_quality(c: _Ctx) -> Iterator[Finding]:
 
 @check
 def cost_ceiling(c: _Ctx) -> Iterator[Finding]:
-    """A project-level 成本指标 ceiling (“≤90万元”) that the form's own 全年执行数 exceeds,
-    while the indicator keeps full marks. Ceilings under half the budget are unit costs
-    (“单项业务成本 ≤5万元”), which the project total naturally exceeds: not compared."""
+    """成本指标 ceilings in money (“≤90万元”) that together fall short of the form's own 全年执行数,
+    while every one of them keeps full marks. Ceilings are added up (维修 35 + 绿化 14.8 + 办公 15
+    may together be the budget); unit costs far below the budget (“单项成本 ≤5万元”) are not
+    project ceilings and are left out."""
     total = c.r.funding_row("total")
     executed = total.executed.value if total else None
     if executed is None:
         return
     scale = max(executed, total.budget.value or 0.0, total.initial.value or 0.0)
+    ceilings = []
     for s in c.s.indicators:
         ind = s.indicator
         target = target_of(ind, c.p)
-        if not (is_cost(ind, c.p) and target.quantitative and target.op == LOWER and target.unit in _MONEY_UNITS):
-            continue
-        t = convert(target.value, target.unit, "万元")
-        weight, stated = ind.weight.value, ind.score.value
-        if t is None or t < 0.5 * scale or weight is None or stated is None or stated < weight - 1e-9:
-            continue
-        if executed > t + c.tol["money"]:
-            yield c.f("I226", ind.score.cell, name=ind.name, target=ind.target.text, executed=c.money(executed),
-                      found=fmt_num(stated))
+        if is_cost(ind, c.p) and target.quantitative and target.op == LOWER and target.unit in _MONEY_UNITS:
+            t = convert(target.value, target.unit, "万元")
+            if t is not None:
+                ceilings.append((t, ind))
+    whole = sum(t for t, _ in ceilings)
+    if not ceilings or whole < 0.5 * scale or executed <= whole + c.tol["money"]:
+        return
+    if all(i.weight.value is not None and i.score.value is not None and i.score.value >= i.weight.value - 1e-9
+           for _, i in ceilings):
+        t, ind = max(ceilings, key=lambda x: x[0])
+        yield c.f("I226", ind.score.cell, name=ind.name, target=ind.target.text, executed=c.money(executed),
+                  found=fmt_num(ind.score.value))
 
 
 @lru_cache(maxsize=4096)
@@ -391,8 +402,7 @@ def framework(c: _Ctx) -> Iterator[Finding]:
 @check
 def level1_blank(c: _Ctx) -> Iterator[Finding]:
     """A first-level cell left blank where the second and third levels are filled: nothing
-    above to carry, or the carried first level does not own the row's second level; and a
-    first-level cell showing only its weight (“（50分）”)."""
+    above to carry, or the carried first level does not own the row's second level."""
     fw: dict[str, list[str]] = c.p["framework"]["level1"]
     previous_blank = False
     seen_groups: set[int] = set()
@@ -408,20 +418,19 @@ def level1_blank(c: _Ctx) -> Iterator[Finding]:
         previous_blank = False
         if c.r.read.framework != "self" or ind.group2 in seen_groups or not ind.level2.text:
             continue
-        owner = _level1_of(ind.level2.text, fw)
-        if owner and _core(owner) != _core(ind.level1.text):
+        if _misplaced(ind, fw):
             seen_groups.add(ind.group2)
+            owner = _level1_of(ind.level2.text, fw)
             yield c.f("I224", ind.level1_blank, row=ind.row,
                       problem=f"空白，沿用上方的“{ind.level1.text}”，但二级指标“{ind.level2.text}”属于“{owner}”")
-    for g in c.r.level1_groups:
-        if not g.name and g.stated_weight is not None:
-            yield c.f("I224", g.cell, row=_row_of(g.cell), problem=f"只写了分值“（{fmt_num(g.stated_weight)}分）”，没有名称")
 
 
-def _row_of(cell: str | None) -> int | None:
-    from jixiao.processor.core.grid import parse_addr
-
-    return parse_addr(cell)[0] if cell else None
+def _misplaced(ind, fw: dict[str, list[str]]) -> bool:
+    """A first level carried down over a blank cell onto a second level it does not own."""
+    if not ind.level1_blank or ind.level1.raw is None or not ind.level2.text:
+        return False
+    owner = _level1_of(ind.level2.text, fw)
+    return bool(owner) and _core(owner) != _core(ind.level1.text)
 
 
 @check
@@ -433,9 +442,11 @@ def level_weights(c: _Ctx) -> Iterator[Finding]:
     labels_only = weight_from_labels(c.r)
     cost_l1 = _core(c.p["framework"]["cost_level1"])
     has_cost = any(is_cost(i, c.p) for i in c.r.indicators)
+    fw = c.p["framework"]["level1"]
+    placed = [i for i in c.r.indicators if c.r.read.framework != "self" or not _misplaced(i, fw)]
     for level, groups in ((1, c.r.level1_groups), (2, c.r.level2_groups)):
         members: dict[int, list] = {}
-        for ind in c.r.indicators:
+        for ind in placed if level == 1 else c.r.indicators:
             members.setdefault(ind.group1 if level == 1 else ind.group2, []).append(ind)
         for gi, g in enumerate(groups):
             inds = members.get(gi, [])

@@ -52,9 +52,11 @@ def differs(a: float, b: float, tol: float) -> bool:
     return abs(a - b) > tol + 1e-9
 
 
-def score_differs(stated: float, computed: float, tol: float) -> bool:
-    """A stated score is right when it is the computed one, also rounded to one decimal."""
-    return differs(stated, computed, tol) and differs(stated, excel_round(computed, 1), 1e-9)
+def score_differs(stated: float, computed: float, tol: float, exact: float | None = None) -> bool:
+    """A stated score is right when it is the computed one, also rounded to one decimal —
+    rounded from the exact value (1.946 → 1.9), not from the two-decimal one (1.95 → 2.0)."""
+    one = excel_round(exact if exact is not None else computed, 1)
+    return differs(stated, computed, tol) and differs(stated, one, 1e-9)
 
 
 def rate_differs(stated: float, computed: float, tol: float) -> bool:
@@ -128,7 +130,25 @@ def _level_names(profile: Profile) -> list[tuple[str, dict]]:
 
 
 def target_of(ind: Indicator, profile: Profile) -> Target:
-    return parse_target(ind.target.raw, lower_is_better=is_cost(ind, profile))
+    """The parsed 年度指标值. Without a written operator the direction comes from the name
+    (控制率, 结余率 … lower is better; 完成率, 达标率 … higher, even under 成本指标), else from
+    the category (成本 lower, the rest higher)."""
+    hint = _direction_hint(ind.level3.text, profile)
+    target = parse_target(ind.target.raw, lower_is_better=hint == LOWER or (hint is None and is_cost(ind, profile)))
+    if hint == LOWER and target.quantitative and not target.explicit and target.op != LOWER:
+        return Target(target.text, LOWER, target.value, target.unit)  # “100%” ceiling of a 控制率
+    return target
+
+
+@lru_cache(maxsize=4096)
+def _direction_hint(name: str, profile: Profile) -> str | None:
+    fw = profile["framework"]
+    n = norm(name)
+    if any(norm(w) in n for w in fw.get("lower_is_better", ())):
+        return LOWER
+    if any(norm(w) in n for w in fw.get("higher_is_better", ())):
+        return HIGHER
+    return None
 
 
 def score_indicator(ind: Indicator, profile: Profile, execution_rate: float | None = None,
@@ -144,28 +164,36 @@ def score_indicator(ind: Indicator, profile: Profile, execution_rate: float | No
     usable_stated = stated if (stated is not None and stated >= 0 and (bound is None or stated <= bound + 1e-9)) else None
     level = qualitative_level(ind.actual.text, profile) if not actual.quantitative else None
 
-    if target.quantitative and actual.quantitative and weight is not None:
+    if target.quantitative and actual.quantitative:
         a = _actual_in_target_unit(actual, target)
         if a is None:
             return IndicatorScore(ind, "unknown", None, usable_stated or 0.0, note="unit")
         t = target.value
-        kind, met, raw_score, ratio = _quantitative(target.op or HIGHER, t, a, weight, profile)
+        kind, met, raw_score, ratio = _quantitative(target.op or HIGHER, t, a, weight or 0.0, profile)
+        if weight is None:  # no weight (weights only in block labels): direction and ratio still known
+            return IndicatorScore(ind, kind, None, usable_stated or 0.0, met=met, ratio=ratio)
         computed = min(weight, max(0.0, excel_round(raw_score, 2)))
+        note = None
         if met and usable_stated is not None and usable_stated < computed - float(profile.tol["score"]) - 1e-9:
-            # target met, points deducted by the filler's own judgement: kept (a warning asks why)
-            return IndicatorScore(ind, kind, None, usable_stated, met=True, ratio=ratio, note="deducted")
-        return IndicatorScore(ind, kind, computed, computed, met=met, ratio=ratio)
+            note = "deducted"  # met, yet the filler took points off: I204, and I225 when nothing explains it
+        return IndicatorScore(ind, kind, computed, computed, met=met, ratio=ratio, note=note,
+                              exact=min(weight, max(0.0, raw_score)))
     if ind.execution and weight is not None and not target.quantitative:
         rate = execution_rate
         if rate is None and actual.quantitative and actual.unit in ("%", "百分比", None):
             rate = actual.value / 100 if actual.unit or actual.value > 1.5 else actual.value
         if rate is not None:  # 预算执行率 scored in the indicator table: min(执行率, 1) × 分值
             computed = execution_score(rate, weight, profile)
-            return IndicatorScore(ind, "execution", computed, computed, met=rate >= 1 - 1e-9, ratio=rate)
+            return IndicatorScore(ind, "execution", computed, computed, met=rate >= 1 - 1e-9, ratio=rate,
+                                  exact=max(0.0, min(rate, float(profile["execution"]["cap"]))) * weight)
     if level is not None:
         return IndicatorScore(ind, "qualitative", None, usable_stated or 0.0, level=level["name"])
     kind = "unknown" if target.quantitative else "qualitative"
-    return IndicatorScore(ind, kind, None, usable_stated or 0.0)
+    note = None
+    if kind == "qualitative" and not ind.target.empty and norm(ind.target.text) == norm(ind.actual.text) \
+            and usable_stated is not None and weight is not None and usable_stated < weight - 1e-9:
+        note = "deducted"  # the actual repeats the target (met), yet points were taken off
+    return IndicatorScore(ind, kind, None, usable_stated or 0.0, note=note)
 
 
 def _actual_in_target_unit(actual: Target, target: Target) -> float | None:
@@ -219,9 +247,14 @@ def weight_from_labels(record: Record) -> bool:
 
 def indicator_weights(record: Record) -> float | None:
     """Σ indicator weights; None when not known (unidentified column, an unreadable cell)."""
-    if not record.read.knows(INDICATOR_ROWS, INDICATOR_WEIGHT):
+    if not record.read.knows(INDICATOR_ROWS):
         return None
-    if not weight_from_labels(record):
+    labels = weight_from_labels(record)
+    if labels and record.indicator_label.value is not None:
+        return record.indicator_label.value  # “绩效指标（90分）”: the block states its whole
+    if not record.read.knows(INDICATOR_WEIGHT):
+        return None
+    if not labels:
         if any(i.weight.raw is not None and not parse_number(i.weight.raw).ok for i in record.indicators):
             return None  # an unreadable 分值 cell (R005): the sum is not known
         return excel_round(sum(i.weight.value or 0.0 for i in record.indicators), 2)
@@ -231,16 +264,31 @@ def indicator_weights(record: Record) -> float | None:
     return excel_round(sum(owners.values()), 2)
 
 
-def execution_weight(record: Record, profile: Profile, ind_weights: float | None) -> tuple[float | None, str]:
+def execution_row(record: Record, profile: Profile, ind_weights: float | None) -> Indicator | None:
+    """预算执行率 scored as an indicator row (项目评价 frameworks, some templates) is the execution
+    score — unless the funding row states an execution weight of its own that, with the indicator
+    weights, makes the whole (then that row is an ordinary indicator)."""
+    row = next((i for i in record.indicators if i.execution), None)
+    if row is None:
+        return None
+    total_row = record.funding_row("total")
+    own = total_row.weight.value if total_row is not None else None
+    full = float(profile["weights"]["total"])
+    if own is not None and ind_weights is not None and not differs(own + ind_weights, full, float(profile.tol["score"])):
+        return None
+    return row
+
+
+def execution_weight(record: Record, profile: Profile, ind_weights: float | None,
+                     row: Indicator | None = None) -> tuple[float | None, str]:
     """The 预算执行率 weight and where it came from; None when it cannot be determined."""
+    if row is not None:
+        return row.weight.value, f"预算执行率作为绩效指标计分（第 {row.row} 行）"
     total_row = record.funding_row("total")
     if total_row is not None and total_row.weight.value is not None:
         return total_row.weight.value, f"资金表分值格 {total_row.weight.cell}"
     if record.execution_label.value is not None:
         return record.execution_label.value, f"资金表标签“{record.execution_label.text}”（{record.execution_label.cell}）"
-    row = next((i for i in record.indicators if i.execution), None)
-    if row is not None:
-        return 0.0, f"预算执行率作为绩效指标计分（第 {row.row} 行），资金表不另计分"
     cols = record.funding_columns
     if "weight" in cols or "score" in cols:
         return profile.execution_weight, f"资金表分值格未填，按规则“{profile.name}”取 {profile.execution_weight:g}"
@@ -279,17 +327,24 @@ def compute(record: Record, profile: Profile) -> Scores:
     caps = {("g1", i): g.stated_weight for i, g in enumerate(record.level1_groups)}
     indicators = [score_indicator(ind, profile, rate, caps.get(("g1", ind.group1))) for ind in record.indicators]
     ind_weights = indicator_weights(record)
-    weight, source = execution_weight(record, profile, ind_weights)
+    row = execution_row(record, profile, ind_weights)
+    weight, source = execution_weight(record, profile, ind_weights, row)
     if weight is None and ind_weights is not None:
         unknown.setdefault(EXECUTION_WEIGHT, "R018")
-    if weight is None:
-        exec_score = None
-    elif weight == 0:
-        exec_score = 0.0
+    if row is not None:  # the execution score is that row's; the indicator figures are the rest
+        own = next(s for s in indicators if s.indicator is row)
+        exec_score = own.score if rm.knows(INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE) else None
+        ind_score = _indicator_total(record, [s for s in indicators if s is not own])
+        weights_total = ind_weights
     else:
-        exec_score = execution_score(rate, weight, profile) if funding_known else None
-    ind_score = _indicator_total(record, indicators)
-    weights_total = excel_round(weight + ind_weights, 2) if weight is not None and ind_weights is not None else None
+        if weight is None:
+            exec_score = None
+        elif weight == 0:
+            exec_score = 0.0
+        else:
+            exec_score = execution_score(rate, weight, profile) if funding_known else None
+        ind_score = _indicator_total(record, indicators)
+        weights_total = excel_round(weight + ind_weights, 2) if weight is not None and ind_weights is not None else None
     total = excel_round(exec_score + ind_score, 2) if exec_score is not None and ind_score is not None else None
     uncapped = None
     if rate is not None and total is not None:
@@ -309,4 +364,5 @@ def compute(record: Record, profile: Profile) -> Scores:
         indicators=indicators,
         unknown=unknown,
         execution_weight_source=source,
+        execution_row=row.row if row is not None else None,
     )

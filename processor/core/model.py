@@ -229,6 +229,7 @@ class Record:
     rate_denominator: str | None = None
     money_unit: str = "万元"  # the unit the form's money is written in ("元" tables are converted)
     execution_label: Field = EMPTY  # the funding block's label stating its weight: “预算执行情况（10分）”
+    indicator_label: Field = EMPTY  # the indicator block's stated total: “绩效指标（90分）”
     goal_expected: Field = EMPTY
     goal_actual: Field = EMPTY
     indicators: list[Indicator] = field(default_factory=list)
@@ -266,7 +267,8 @@ class IndicatorScore:
     met: bool | None = None
     ratio: float | None = None  # actual / target for quantitative indicators
     level: str | None = None  # qualitative level name when one was recognised
-    note: str | None = None
+    note: str | None = None  # "unit" (units cannot be compared), "deducted" (met, points taken off)
+    exact: float | None = None  # the computed score before rounding (1.946 when computed is 1.95)
 
 
 @dataclass
@@ -294,6 +296,7 @@ class Scores:
     unknown: dict[str, str] = field(default_factory=dict)
     # how the execution weight was found (for check --explain): “资金表分值格 F6”, “规则默认” …
     execution_weight_source: str | None = None
+    execution_row: int | None = None  # the indicator row that scores 预算执行率, when one does
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -7,6 +7,7 @@ Built from a record, its scores and its findings by :func:`build_patch`; applied
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from jixiao.processor.core.compute import rate_differs, score_differs
@@ -79,11 +80,15 @@ def _owned_cells(result):
         if fs.rate is not None and "rate" in fs.row.cells:
             yield fs.row.cells["rate"], round(fs.rate, 6), "0.00%", fs.row.rate, "rate", rate_differs
     total_row = rec.funding_row("total")
-    if total_row is not None and sc.execution_rate is not None and "score" in total_row.cells:
+    if total_row is not None and sc.execution_rate is not None and sc.execution_score is not None \
+            and sc.execution_row is None and "score" in total_row.cells:
         yield total_row.cells["score"], sc.execution_score, "0.00", total_row.score, "score", score_differs
     for s in sc.indicators:
         if s.computed is not None and "score" in s.indicator.cells:
-            yield s.indicator.cells["score"], s.computed, "0.00", s.indicator.score, "score", score_differs
+            yield (s.indicator.cells["score"], s.computed, "0.00", s.indicator.score, "score",
+                   partial(score_differs, exact=s.exact))
+    if sc.total_score is None:
+        return  # not known (an R finding says why): nothing to write
     if rec.total is not None and "score" in rec.total.cells:
         yield rec.total.cells["score"], sc.total_score, "0.00", rec.total.score, "score", score_differs
     if rec.grade.cell:

@@ -32,13 +32,15 @@ UNITS = sorted(
         "吨", "亩", "册", "条", "座", "张", "本", "课时", "学时", "名", "位", "处", "种", "类",
         "部", "间", "栋", "块", "株", "只", "头", "起", "例", "元/人", "元/次", "分", "公顷", "台次",
         "架次", "单", "笔", "宗", "卷", "盒", "箱", "瓶", "袋", "支", "片", "组", "队", "村", "个村",
+        # “150万” in a money cell is 万元; 万 before a count is part of that count's unit
+        "万", "万人次", "万人", "万户", "万册", "万亩", "万吨", "万份", "万次", "万件", "万株", "万只", "万头",
     ],
     key=len,
     reverse=True,
 )
 # conversion into a base unit per group; other units only compare with themselves
 UNIT_SCALE = {
-    "万元": ("money", 1.0), "元": ("money", 1e-4), "千元": ("money", 0.1), "亿元": ("money", 1e4),
+    "万元": ("money", 1.0), "万": ("money", 1.0), "元": ("money", 1e-4), "千元": ("money", 0.1), "亿元": ("money", 1e4),
     "%": ("pct", 1.0), "百分比": ("pct", 1.0), "个百分点": ("pct", 1.0),
     "小时": ("time", 1.0), "分钟": ("time", 1 / 60), "秒": ("time", 1 / 3600), "天": ("time", 24.0),
     "日": ("time", 24.0), "周": ("time", 168.0),
@@ -125,7 +127,7 @@ def parse_money(raw: Any) -> tuple[Number, bool]:
     if n.value is None or n.unit in (None, "万元"):
         return (Number(n.value, "万元" if n.value is not None else None, n.ok), False)
     if n.unit in UNIT_SCALE and UNIT_SCALE[n.unit][0] == "money":
-        return (Number(n.value * UNIT_SCALE[n.unit][1], "万元"), n.unit != "万元")
+        return (Number(n.value * UNIT_SCALE[n.unit][1], "万元"), UNIT_SCALE[n.unit][1] != 1.0)
     return (Number(None, ok=False), False)
 
 

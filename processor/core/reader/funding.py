@@ -39,6 +39,8 @@ def funding_headers(s: Sheet) -> list[Header]:
 
 
 def _row_kind(s: Sheet, k: str) -> tuple[str, str] | None:
+    if not k or s.v.block_labels.word(k):
+        return None  # “项目资金（万元）” merged down beside the rows labels the block, not a row
     k = k[2:] if k.startswith("其中") else k
     return s.v.funding_rows.match(k)
 
@@ -71,26 +73,47 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
         rec.money_unit = "元"
         rec.notes.append(("R013", addr(h.last, first_value_col), {}))
     seen: set[str] = set()
+    used: set[tuple[int, int]] = set()
     for r in range(h.last + 1, stop):
         keys = s.row_keys(r)
         if any(s.v.funding_stops.word(k) for _, k in keys):
+            stop = r
             break
-        label_c, kind = None, None
-        for c, k in keys:
-            if c >= first_value_col:
-                break
-            m = _row_kind(s, k)
+        label, kind = None, None
+        for c in range(s.c0, first_value_col):  # a label merged down over its row counts (B4:B5)
+            o = s.owner(r, c)
+            m = _row_kind(s, s.key(*o))
             if m:
-                label_c, kind = c, m[0]
+                label, kind = o, m[0]
                 break
-        if kind is None or (kind == "total" and kind in seen):
+        if kind is None or label in used or (kind == "total" and kind in seen):
             continue
+        used.add(label)
         seen.add(kind)
-        row = FundingRow(kind=kind, label=s.text_field(r, label_c), row=r)
-        for key, c in cols.items():
-            _read_cell(s, rec, h, row, key, r, c, scale)
-        rec.funding.append(row)
-        rec.read.rows.append(RowRead(r, "funding", s.v.funding_rows.name(kind)))
+        _add_row(s, rec, h, cols, kind, s.text_field(*label), r, scale)
+    if not rec.funding:
+        _unlabelled_total(s, rec, h, cols, first_value_col, stop, scale)
+
+
+def _add_row(s: Sheet, rec: Record, h: Header, cols: dict[str, int], kind: str, label: Field, r: int,
+             scale: float) -> None:
+    row = FundingRow(kind=kind, label=label, row=r)
+    for key, c in cols.items():
+        _read_cell(s, rec, h, row, key, r, c, scale)
+    rec.funding.append(row)
+    rec.read.rows.append(RowRead(r, "funding", s.v.funding_rows.name(kind)))
+
+
+def _unlabelled_total(s: Sheet, rec: Record, h: Header, cols: dict[str, int], first_value_col: int, stop: int,
+                      scale: float) -> None:
+    """A funding block with one row of figures and no row label (the block label “部门预算执行情况”
+    or “项目资金” stands beside it): that row is the 年度资金总额."""
+    for r in range(h.last + 1, stop):
+        if any(parse_number(s.get(r, c)).value is not None for c in cols.values()):
+            label = next((s.text_field(*s.owner(r, c)) for c in range(s.c0, first_value_col) if s.key(*s.owner(r, c))),
+                         Field(None, None, addr(r, s.c0)))
+            _add_row(s, rec, h, cols, "total", label, r, scale)
+            return
 
 
 def _read_cell(s: Sheet, rec: Record, h: Header, row: FundingRow, key: str, r: int, c: int, scale: float) -> None:

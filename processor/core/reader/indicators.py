@@ -35,10 +35,12 @@ _VALUE_KEYS = ("target", "actual", "weight", "score", "deviation")
 
 
 def find_indicator_header(s: Sheet, start: int | None = None) -> Header | None:
+    """一级/二级/三级 headers; or a flat list (部门整体 tables): 指标名称 with 权重 and 得分."""
     return find_header(
         s, s.v.indicator_columns,
         lambda f: "level3" in f or ("level1" in f and "level2" in f),
-        lambda cols: "level3" in cols and ("level1" in cols or "level2" in cols) and bool(_VALUES & cols.keys()),
+        lambda cols: "level3" in cols and bool(_VALUES & cols.keys()) and (
+            "level1" in cols or "level2" in cols or {"weight", "score"} <= cols.keys()),
         start)
 
 
@@ -63,7 +65,7 @@ class _Groups:
         if f.raw is None:
             return len(self.out) - 1 if self.text is not None and parent == self.parent else -1
         text = norm(f.text)
-        name, weight = split_weight(f.text)
+        name, weight = split_weight(f.text, bare=True)
         if text != self.text or (not name and f.cell != self.cell) or parent != self.parent:
             self.out.append(LevelGroup(name=name, cell=f.cell, stated_weight=weight, level=self.level))
             self.text, self.cell, self.parent = text, f.cell, parent
@@ -74,7 +76,7 @@ def _name_field(f: Field) -> Field:
     """A level label without its weight: “产出指标(50分)” → 产出指标; “（50分）” → no name (cell kept)."""
     if f.raw is None:
         return f
-    name, weight = split_weight(f.text)
+    name, weight = split_weight(f.text, bare=True)
     if weight is None:
         return f
     return Field(name or None, name or None, f.cell)
@@ -86,6 +88,8 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
     rec.read.indicators = h.block
     rec.indicator_columns = {k: h.block.columns[k].cell for k in cols}
     value_keys = [k for k in _VALUE_KEYS if k in cols]
+    _block_weight(s, rec, h)
+    label_cols = [cols[k] for k in ("level1", "level2", "level3") if k in cols]
     carry: dict[str, Field] = {"level1": EMPTY, "level2": EMPTY}
     g1, g2 = _Groups(1, rec.level1_groups), _Groups(2, rec.level2_groups)
     for r in range(h.last + 1, s.max_row + 1):
@@ -98,6 +102,10 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
         on_row = s.row_fields(v.indicator_columns, r)
         if on_row and ("level3" in on_row or header_like(s, v.indicator_columns, r)):
             rec.read.rows.append(RowRead(r, "ignored", "重复的表头（换页时重印的表头）"))
+            continue
+        first = s.row_keys(r)[:1]
+        if first and first[0][0] <= max(label_cols) and v.remark_rows.word(first[0][1]):
+            rec.read.rows.append(RowRead(r, "ignored", f"说明行“{s.text(r, first[0][0])[:20]}”"))
             continue
         levels: dict[str, Field] = {}
         blank1 = None
@@ -117,7 +125,7 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
         gi1 = g1.see(levels["level1"])
         gi2 = g2.see(levels["level2"], gi1)
         l3 = s.text_field(r, cols["level3"]) if "level3" in cols else EMPTY
-        values = {k: s.field(r, cols[k]) for k in value_keys}
+        values = {k: _value(s, r, cols[k], k) for k in value_keys}
         has_values = any(not f.empty for f in values.values())
         if l3.raw is None and not has_values:
             _ignore_empty(s, rec, r, cols, levels)
@@ -126,10 +134,14 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
             rec.ignored_rows.append(r)
             rec.read.rows.append(RowRead(r, "ignored", f"模板占位行“{l3.text}”"))
             continue
-        if l3.raw is None and v.is_placeholder(levels["level2"].text or "x") and not any(
-                values[k].raw is not None for k in ("weight", "score") if k in values):
+        scored = any(values[k].raw is not None or _shared(s, r, cols[k]) for k in ("weight", "score") if k in values)
+        if l3.raw is None and v.is_placeholder(levels["level2"].text or "x") and not scored:
             rec.ignored_rows.append(r)
             rec.read.rows.append(RowRead(r, "ignored", f"模板占位行“{levels['level2'].text}”"))
+            continue
+        if l3.raw is not None and v.sub_items.word(label_key(l3.text)) and not scored \
+                and {"weight", "score"} & cols.keys():
+            rec.read.rows.append(RowRead(r, "ignored", f"上一指标的分项“{l3.text}”（无分值、得分）"))
             continue
         name3, w3 = split_weight(l3.text) if l3.raw is not None else ("", None)
         ind = Indicator(row=r, level1=_name_field(levels["level1"]), level2=_name_field(levels["level2"]),
@@ -150,13 +162,47 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
             ind.weight = Field(l3.raw, w3, l3.cell)  # “预算执行率（20分）”: the weight is in its own label
         if "unit" in cols or "direction" in cols:
             _combine_target(s, r, cols, ind)
-        ind.cells = {k: addr(r, c) for k, c in cols.items()}
+        # a 分值/得分 merged down over several rows belongs to the first of them (one score per group)
+        ind.cells = {k: addr(r, c) for k, c in cols.items() if not (k in ("weight", "score") and _shared(s, r, c))}
         ind.execution = bool(v.execution_indicators.word(label_key(ind.level3.text)))
         rec.indicators.append(ind)
         rec.read.rows.append(RowRead(r, "indicator", ind.name))
     _framework(s, rec)
     if rec.ignored_rows:
         rec.notes.append(("R008", None, {"rows": "、".join(map(str, rec.ignored_rows))}))
+
+
+def _shared(s: Sheet, r: int, c: int) -> bool:
+    """The cell lies inside a range merged down from a row above (its value is that row's)."""
+    o = s.merge_tl.get((r, c))
+    return o is not None and o[0] < r
+
+
+_NOTHING = frozenset({"无", "没有", "未完成", "零"})
+
+
+def _value(s: Sheet, r: int, c: int, key: str) -> Field:
+    """A value cell; an actual value of “无” (nothing achieved) is an answer, not a blank."""
+    raw = s.get(r, c)
+    if key == "actual" and isinstance(raw, str) and norm(raw) in _NOTHING:
+        return Field(raw, raw.strip(), addr(r, c))
+    return s.field(r, c)
+
+
+def _block_weight(s: Sheet, rec: Record, h: Header) -> None:
+    """The indicator block's own stated total: “绩效指标（90分）”, “年度绩效目标1（80分）” — in a
+    cell beside the header or in a row of its own just above it."""
+    fields = s.v.indicator_columns
+    for r in range(max(s.r0, h.first - 1), h.last + 1):
+        for c, k in s.row_keys(r):
+            m = fields.match(k)
+            if m and m[0] != "weight":
+                continue
+            text = s.text(r, c)
+            w = split_weight(text)[1]
+            if w is not None:
+                rec.indicator_label = Field(text, w, addr(r, c))
+                return
 
 
 def _ignore_empty(s: Sheet, rec: Record, r: int, cols: dict[str, int], levels: dict[str, Field]) -> None:
@@ -187,7 +233,7 @@ def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> N
     """Targets split over 指标性质 / 指标值 / 度量单位: “≥” + “50” + “个” → “≥50个”."""
     unit = s.get(r, cols["unit"]) if "unit" in cols else None
     unit = "" if is_blank(unit) else norm(str(unit))
-    direction = s.get(r, cols["direction"]) if "direction" in cols else None
+    direction = s.field(r, cols["direction"], follow_merge=True).raw if "direction" in cols else None
     d = "" if is_blank(direction) else norm(str(direction))
     if "定性" in d:
         return  # judged by the filler whatever number the cell holds

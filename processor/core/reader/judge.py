@@ -45,15 +45,16 @@ def judge(rec: Record, fh: Header | None, ih: Header | None) -> None:
         rec.notes.append(("R016", ih.band, {"rows": f"第 {ih.last + 1} 行起"}))
         rm.mark_unknown("R016", INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE)
         return
-    _weights(rec, ih)
-    if "score" not in ih.cols:
+    said = _weights(rec, ih)
+    if "score" not in ih.cols and not said:
         rec.notes.append(("R017", ih.band, {"headers": _headers_text(ih)}))
         rm.mark_unknown("R017", INDICATOR_SCORE)
-    if rec.total is None and rec.stated_total.raw is None:
+    if rec.total is None and rec.stated_total.raw is None and said != "R021":
         rec.notes.append(("R004", None, {}))
 
 
-def _weights(rec: Record, ih: Header) -> None:
+def _weights(rec: Record, ih: Header) -> str | None:
+    """Where the indicator weights come from; the R code said when they cannot be known."""
     rm = rec.read
     inds = rec.indicators
     groups1, groups2 = rec.level1_groups, rec.level2_groups
@@ -63,21 +64,33 @@ def _weights(rec: Record, ih: Header) -> None:
                 or (i.group1 >= 0 and groups1[i.group1].stated_weight is not None)
                 or (i.group2 >= 0 and groups2[i.group2].stated_weight is not None))
 
-    if "weight" in ih.cols:
-        col = ih.block.columns["weight"]
-        if any(i.weight.raw is not None for i in inds):
-            rm.sources[INDICATOR_WEIGHT] = f"分值列 {col.cell}“{col.label}”"
-            return
-        if all(label_weighted(i) for i in inds):
-            rm.sources[INDICATOR_WEIGHT] = f"分值列 {col.cell} 为空，按指标标签中的分值（如“产出指标（50分）”）"
-            return
+    col = ih.block.columns.get("weight")
+    if col is not None and any(i.weight.raw is not None for i in inds):
+        rm.sources[INDICATOR_WEIGHT] = f"分值列 {col.cell}“{col.label}”"
+        return None
+    if all(label_weighted(i) for i in inds):
+        where = f"分值列 {col.cell} 为空" if col else "表中没有分值列"
+        rm.sources[INDICATOR_WEIGHT] = f"{where}，按标签中的分值（如“产出指标（50分）”）"
+        return None
+    block = rec.indicator_label
+    if block.value is not None:  # only the block's whole: “年度绩效目标1（80分）”
+        rm.sources[INDICATOR_WEIGHT] = f"只有指标块的总分值“{block.text}”（{block.cell}）"
+        rec.notes.append(("R020", block.cell, {"label": block.text}))
+        rm.mark_unknown("R020", INDICATOR_WEIGHT)
+        return "R020"
+    if col is None and "score" not in ih.cols and not any(label_weighted(i) for i in inds) \
+            and rec.total is None and rec.stated_total.raw is None:
+        # a 绩效目标自评表 that hands out no points at all: say so once, score nothing
+        rec.notes.append(("R021", ih.band, {"headers": _headers_text(ih)}))
+        rm.mark_unknown("R021", INDICATOR_WEIGHT, INDICATOR_SCORE)
+        return "R021"
+    if col is not None:
         c = ih.cols["weight"]
         rec.notes.append(("R015", f"{addr(inds[0].row, c)}:{addr(inds[-1].row, c)}",
                           {"column": f"{col.cell}“{col.label}”", "count": len(inds)}))
         rm.mark_unknown("R015", INDICATOR_WEIGHT)
-        return
-    if all(label_weighted(i) for i in inds):
-        rm.sources[INDICATOR_WEIGHT] = "表中没有分值列，按标签中的分值（如“产出指标（50分）”）"
-        return
-    rec.notes.append(("R014", ih.band, {"headers": _headers_text(ih)}))
-    rm.mark_unknown("R014", INDICATOR_WEIGHT)
+        return "R015"
+    also = "，也没有得分列" if "score" not in ih.cols else ""
+    rec.notes.append(("R014", ih.band, {"headers": _headers_text(ih), "also": also}))
+    rm.mark_unknown("R014", INDICATOR_WEIGHT, *((INDICATOR_SCORE,) if also else ()))
+    return "R014"

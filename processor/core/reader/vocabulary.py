@@ -18,6 +18,8 @@ from typing import Any
 from jixiao.processor.core.values import label_key, norm
 
 _WORD_KINDS = ("equals", "contains", "starts", "ends")
+# a header label is short: a long text (a goal, a note) that happens to contain “执行数” is not one
+MAX_LABEL = 30
 
 
 class Matcher:
@@ -77,6 +79,8 @@ class Fields:
         except KeyError:
             pass
         out = None
+        if len(key) > MAX_LABEL:
+            return None
         for name, m in self.matchers.items():
             w = m.word(key)
             if w is not None:
@@ -114,6 +118,8 @@ class Vocabulary:
         goals = data["goals"]
         self.goal_expected, self.goal_actual, self.goal_row = (Matcher(goals[k]) for k in ("expected", "actual", "row"))
         self.placeholders = [re.compile(p) for p in data["placeholders"]]
+        self.sub_items = Matcher(data["sub_items"])
+        self.remark_rows = Matcher(data["remark_rows"])
         self.execution_indicators = Matcher(data["execution_indicators"])
         ev = data["frameworks"]["evaluation"]
         self.evaluation_name: str = ev["name"]
