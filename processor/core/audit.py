@@ -90,12 +90,8 @@ def derived_from(code: str) -> frozenset[str]:
 
 @check
 def reading_notes(c: _Ctx) -> Iterator[Finding]:
-    for code, cell, params in c.r.notes:
+    for code, cell, params in (*c.r.notes, *c.s.notes):  # the reader's, then what computing found
         yield c.f(code, cell, **params)
-    if "R018" in c.s.unknown.values():  # found while computing: no 分值 for 预算执行率 anywhere
-        block = c.r.read.funding or c.r.read.indicators
-        yield c.f("R018", block.band if block else None, reason=c.s.execution_weight_source,
-                  total=fmt_num(float(c.p["weights"]["total"])))
 
 
 # ------------------------------------------------------------------ funding
@@ -505,8 +501,9 @@ def totals(c: _Ctx) -> Iterator[Finding]:
         return
     if sc.weights_total is not None and differs(sc.weights_total, expected_total, c.tol["score"]):
         cell = t.weight.cell if t and t.weight.cell else (t.label.cell if t else None)
+        ew = sc.execution_weight or 0.0
         yield c.f("T301", cell, expected=fmt_num(expected_total), found=fmt_num(sc.weights_total),
-                  execution=fmt_num(sc.execution_weight), indicators=fmt_num(sc.weights_total - sc.execution_weight))
+                  execution=fmt_num(ew), indicators=fmt_num(sc.weights_total - ew))
     if t is not None and sc.weights_total is not None and t.weight.value is not None \
             and differs(t.weight.value, sc.weights_total, c.tol["score"]):
         yield c.f("T302", t.weight.cell, expected=fmt_num(sc.weights_total), found=fmt_num(t.weight.value))

@@ -17,6 +17,7 @@ from jixiao.processor.core.model import (
     INDICATOR_ROWS,
     INDICATOR_SCORE,
     INDICATOR_WEIGHT,
+    INDICATOR_WEIGHTS_TOTAL,
     FundingScore,
     Indicator,
     IndicatorScore,
@@ -84,6 +85,19 @@ def denominator_key(record: Record, profile: Profile) -> str:
         if other in cols:
             return other
     return wanted
+
+
+def denominator_doubt(record: Record, profile: Profile) -> str | None:
+    """The profile's denominator column is not among the identified ones while a header column
+    of the funding table was not understood: it may be that one, so the rate is not known."""
+    wanted = profile["execution"]["denominator"]
+    block = record.read.funding
+    if record.rate_denominator or block is None or wanted in record.funding_columns or not block.unmatched:
+        return None
+    return DEN_NAMES[wanted]
+
+
+DEN_NAMES = {"budget": "全年预算数", "initial": "年初预算数"}
 
 
 def funding_rate(row, den_key: str) -> float | None:
@@ -164,7 +178,8 @@ def score_indicator(ind: Indicator, profile: Profile, execution_rate: float | No
     usable_stated = stated if (stated is not None and stated >= 0 and (bound is None or stated <= bound + 1e-9)) else None
     level = qualitative_level(ind.actual.text, profile) if not actual.quantitative else None
 
-    if target.quantitative and actual.quantitative:
+    if target.quantitative and actual.quantitative and (target.explicit or ind.level3.text):
+        # (a bare number's direction comes from the name or the category: with no name, none is read)
         a = _actual_in_target_unit(actual, target)
         if a is None:
             return IndicatorScore(ind, "unknown", None, usable_stated or 0.0, note="unit")
@@ -247,7 +262,7 @@ def weight_from_labels(record: Record) -> bool:
 
 def indicator_weights(record: Record) -> float | None:
     """Σ indicator weights; None when not known (unidentified column, an unreadable cell)."""
-    if not record.read.knows(INDICATOR_ROWS):
+    if not record.read.knows(INDICATOR_ROWS, INDICATOR_WEIGHTS_TOTAL):
         return None
     labels = weight_from_labels(record)
     if labels and record.indicator_label.value is not None:
@@ -289,7 +304,13 @@ def execution_weight(record: Record, profile: Profile, ind_weights: float | None
         return total_row.weight.value, f"资金表分值格 {total_row.weight.cell}"
     if record.execution_label.value is not None:
         return record.execution_label.value, f"资金表标签“{record.execution_label.text}”（{record.execution_label.cell}）"
+    if not record.read.knows(FUNDING_ROWS, FUNDING_MONEY):
+        return None, "项目资金表未能识别，无法推定"  # its R finding says why; nothing is inferred from it
     cols = record.funding_columns
+    block = record.read.funding
+    if "weight" not in cols and block is not None and block.unmatched:
+        cells = "、".join(c for c, _ in block.unmatched)
+        return None, f"资金表有未认出的列（{cells}），可能就是分值列，不作推定"
     if "weight" in cols or "score" in cols:
         return profile.execution_weight, f"资金表分值格未填，按规则“{profile.name}”取 {profile.execution_weight:g}"
     if ind_weights is None:
@@ -319,18 +340,28 @@ def _indicator_total(record: Record, scores: list[IndicatorScore]) -> float | No
 def compute(record: Record, profile: Profile) -> Scores:
     rm = record.read
     unknown = dict(rm.unknown)
+    notes: list[tuple[str, str | None, dict]] = []
+    doubt = denominator_doubt(record, profile)
+    if doubt and FUNDING_MONEY not in unknown:
+        unknown[FUNDING_MONEY] = "R019"
+        notes.append(("R019", rm.funding.band, {"column": doubt, "headers": _headers(rm.funding)}))
     den_key = denominator_key(record, profile)
     funding = [FundingScore(row, funding_rate(row, den_key)) for row in record.funding]
     total_row = record.funding_row("total")
-    funding_known = rm.knows(FUNDING_ROWS, FUNDING_MONEY)
+    funding_known = FUNDING_ROWS not in unknown and FUNDING_MONEY not in unknown
     rate = funding_rate(total_row, den_key) if total_row is not None and funding_known else None
     caps = {("g1", i): g.stated_weight for i, g in enumerate(record.level1_groups)}
     indicators = [score_indicator(ind, profile, rate, caps.get(("g1", ind.group1))) for ind in record.indicators]
     ind_weights = indicator_weights(record)
     row = execution_row(record, profile, ind_weights)
     weight, source = execution_weight(record, profile, ind_weights, row)
-    if weight is None and ind_weights is not None:
-        unknown.setdefault(EXECUTION_WEIGHT, "R018")
+    if not rm.knows(INDICATOR_ROWS):  # a 预算执行率 row there would take the funding row's place
+        weight, source = None, "绩效指标表未能识别，不知预算执行率在哪里计分"
+    if weight is None and row is None and ind_weights is not None and funding_known:
+        unknown.setdefault(EXECUTION_WEIGHT, "R018")  # (an execution row's weight may stand in its group's label)
+        block = rm.funding or rm.indicators
+        notes.append(("R018", block.band if block else None,
+                      {"reason": source, "total": f"{float(profile['weights']['total']):g}"}))
     if row is not None:  # the execution score is that row's; the indicator figures are the rest
         own = next(s for s in indicators if s.indicator is row)
         exec_score = own.score if rm.knows(INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE) else None
@@ -365,4 +396,10 @@ def compute(record: Record, profile: Profile) -> Scores:
         unknown=unknown,
         execution_weight_source=source,
         execution_row=row.row if row is not None else None,
+        notes=notes,
     )
+
+
+def _headers(block) -> str:
+    labels = [c.label for c in block.columns.values()] + [t for _, t in block.unmatched]
+    return "、".join(f"“{' '.join(t.split())}”" for t in labels[:12])

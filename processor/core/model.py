@@ -56,19 +56,25 @@ FUNDING_LABELS = {
 # derived from it is computed or reported (catalogue entries list what they read, ``reads``).
 FUNDING_ROWS = "funding.rows"  # the 年度资金总额 row and its parts
 FUNDING_MONEY = "funding.money"  # the budget (denominator) and 执行数 columns
+FUNDING_PARTS = "funding.parts"  # every 其中 row of the total (a row of money without a known name: not)
 EXECUTION_WEIGHT = "execution.weight"  # 预算执行率 分值
 INDICATOR_ROWS = "indicator.rows"  # the indicator rows themselves
-INDICATOR_WEIGHT = "indicator.weight"  # 分值 of the indicators
+INDICATOR_WEIGHT = "indicator.weight"  # 分值 of each indicator
+INDICATOR_WEIGHTS_TOTAL = "indicator.weights_total"  # Σ 分值 (known alone when a block label states it)
 INDICATOR_SCORE = "indicator.score"  # 得分 stated on the indicator rows
-READ_KEYS = (FUNDING_ROWS, FUNDING_MONEY, EXECUTION_WEIGHT, INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE)
+READ_KEYS = (FUNDING_ROWS, FUNDING_MONEY, FUNDING_PARTS, EXECUTION_WEIGHT, INDICATOR_ROWS, INDICATOR_WEIGHT,
+             INDICATOR_WEIGHTS_TOTAL, INDICATOR_SCORE)
 READ_KEY_CN = {
-    FUNDING_ROWS: "年度资金总额行", FUNDING_MONEY: "预算数、执行数列", EXECUTION_WEIGHT: "预算执行率分值",
-    INDICATOR_ROWS: "绩效指标行", INDICATOR_WEIGHT: "指标分值", INDICATOR_SCORE: "指标得分",
+    FUNDING_ROWS: "年度资金总额行", FUNDING_MONEY: "预算数、执行数列", FUNDING_PARTS: "资金分项行",
+    EXECUTION_WEIGHT: "预算执行率分值",
+    INDICATOR_ROWS: "绩效指标行", INDICATOR_WEIGHT: "各指标分值", INDICATOR_WEIGHTS_TOTAL: "指标分值合计",
+    INDICATOR_SCORE: "指标得分",
 }
 # what each computed figure is derived from
-TOTAL_READS = frozenset(READ_KEYS)
-WEIGHTS_READS = frozenset({EXECUTION_WEIGHT, INDICATOR_ROWS, INDICATOR_WEIGHT})
-EXECUTION_READS = frozenset({FUNDING_ROWS, FUNDING_MONEY, EXECUTION_WEIGHT})
+TOTAL_READS = frozenset(READ_KEYS) - {FUNDING_PARTS}
+WEIGHTS_READS = frozenset({EXECUTION_WEIGHT, INDICATOR_ROWS, INDICATOR_WEIGHTS_TOTAL})
+# (whether the funding row or an indicator row scores 预算执行率 is known only once both are read)
+EXECUTION_READS = frozenset({FUNDING_ROWS, FUNDING_MONEY, EXECUTION_WEIGHT, INDICATOR_ROWS})
 INDICATOR_SCORE_READS = frozenset({INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE})
 
 
@@ -292,11 +298,13 @@ class Scores:
     uncapped_total: float | None = None  # total before a low-execution cap, if one applied
     funding: list[FundingScore] = field(default_factory=list)
     indicators: list[IndicatorScore] = field(default_factory=list)
-    # fields not known: the reader's (record.read.unknown) plus what computing found (R018)
+    # fields not known: the reader's (record.read.unknown) plus what computing found (R018, R019)
     unknown: dict[str, str] = field(default_factory=dict)
     # how the execution weight was found (for check --explain): “资金表分值格 F6”, “规则默认” …
     execution_weight_source: str | None = None
     execution_row: int | None = None  # the indicator row that scores 预算执行率, when one does
+    # what computing could not determine, as the reader's notes are: (code, cell, params)
+    notes: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {

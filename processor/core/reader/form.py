@@ -60,6 +60,7 @@ def read_top(s: Sheet, rec: Record, before_row: int) -> None:
     """项目名称 / 主管部门 / 实施单位 / 评价方式, the department-form marks, a stated total and grade."""
     v = s.v
     fields = v.top_fields
+    department = False
 
     def is_label(k: str) -> bool:
         return bool(fields.match(k) or v.stated_totals.prefix(k) or v.grade_labels.prefix(k))
@@ -69,7 +70,7 @@ def read_top(s: Sheet, rec: Record, before_row: int) -> None:
             m = fields.match(k)
             if m and getattr(rec, m[0]).empty:
                 if v.department_labels.word(k):
-                    rec.read.form = "department"
+                    department = True
                 text = s.text(r, c)
                 inline = _inline(text)
                 setattr(rec, m[0], Field(inline, inline, addr(r, c)) if inline else value_right_of(s, r, c, is_label))
@@ -81,6 +82,8 @@ def read_top(s: Sheet, rec: Record, before_row: int) -> None:
                 if f.raw is not None and norm(f.text) in v.grade_names:
                     rec.grade = f
     if rec.title.raw is not None and v.department_titles.word(norm(rec.title.text)):
+        department = True
+    if department and rec.project.empty:  # 单位名称 and no 项目名称: a 部门整体支出 table
         rec.read.form = "department"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from jixiao.processor.core.grid import addr
-from jixiao.processor.core.model import Field, FundingRow, Record, RowRead
+from jixiao.processor.core.model import FUNDING_PARTS, Field, FundingRow, Record, RowRead
 from jixiao.processor.core.reader.header import Header, find_header
 from jixiao.processor.core.reader.labels import stated_weight
 from jixiao.processor.core.reader.sheet import Sheet
@@ -86,13 +86,43 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
             if m:
                 label, kind = o, m[0]
                 break
-        if kind is None or label in used or (kind == "total" and kind in seen):
+        if kind is None:
+            _unnamed_money(s, rec, cols, r, first_value_col)
+            continue
+        if label in used or (kind == "total" and kind in seen):
             continue
         used.add(label)
         seen.add(kind)
         _add_row(s, rec, h, cols, kind, s.text_field(*label), r, scale)
+    _headless_columns(s, h, cols, first_value_col)
     if not rec.funding:
+        rec.notes = [n for n in rec.notes if n[0] != "R022"]
+        rec.read.unknown.pop(FUNDING_PARTS, None)
+        rec.read.rows = [x for x in rec.read.rows if x.role != "ignored"]
         _unlabelled_total(s, rec, h, cols, first_value_col, stop, scale)
+
+
+def _headless_columns(s: Sheet, h: Header, cols: dict[str, int], first: int) -> None:
+    """A column between the funding table's value columns whose header is blank: not read, and
+    said so (it may be the very budget column the rate needs)."""
+    labelled = {c for r in range(h.first, h.last + 1) for c, _ in s.row_keys(r)} | set(cols.values())
+    for c in range(first, max(cols.values()) + 1):
+        if c in labelled or any(s.owner(r, c) != (r, c) for r in range(h.first, h.last + 1)):
+            continue
+        h.block.unmatched.append((addr(h.last, c), "（表头空白）"))
+
+
+def _unnamed_money(s: Sheet, rec: Record, cols: dict[str, int], r: int, first_value_col: int) -> None:
+    """A row of money in the funding table whose name is not one the vocabulary knows: it is not
+    added anywhere, so the total cannot be checked against its parts (F101 is withheld)."""
+    money = [c for k, c in cols.items() if k in ("initial", "budget", "executed")]
+    if not any(parse_number(s.get(r, c)).value for c in money):
+        return
+    label = next((s.text(*s.owner(r, c)) for c in range(s.c0, first_value_col) if s.key(*s.owner(r, c))), "")
+    rec.read.rows.append(RowRead(r, "ignored", f"资金行“{label}”不是可识别的资金来源" if label
+                                 else "资金行没有名称"))
+    rec.notes.append(("R022", addr(r, s.c0), {"row": r, "label": " ".join(label.split()) or "（空白）"}))
+    rec.read.mark_unknown("R022", FUNDING_PARTS)
 
 
 def _add_row(s: Sheet, rec: Record, h: Header, cols: dict[str, int], kind: str, label: Field, r: int,

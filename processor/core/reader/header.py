@@ -115,7 +115,7 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
             k = s.key(*o)
             if s.v.ignored_columns.word(k):
                 block.ignored.append((addr(*o), texts))
-            elif not s.v.block_labels.word(k):
+            elif not (s.v.block_labels.word(k) or s.v.funding_rows.match(k)):  # a row label merged up
                 block.unmatched.append((addr(*o), texts))
             continue
         (o, (name, word)) = hit

@@ -7,9 +7,10 @@ two blocks both labelled “（50分）” stay two blocks. Template rows left u
 
 from __future__ import annotations
 
-from jixiao.processor.core.grid import addr
+from jixiao.processor.core.grid import addr, parse_addr
 from jixiao.processor.core.model import (
     EMPTY,
+    ColumnRead,
     Field,
     Indicator,
     LevelGroup,
@@ -22,6 +23,7 @@ from jixiao.processor.core.reader.labels import split_weight
 from jixiao.processor.core.reader.sheet import Sheet
 from jixiao.processor.core.values import (
     OP_SYMBOL,
+    UNITS,
     is_blank,
     label_key,
     norm,
@@ -82,8 +84,34 @@ def _name_field(f: Field) -> Field:
     return Field(name or None, name or None, f.cell)
 
 
+def _by_content(s: Sheet, h: Header) -> None:
+    """A 指标性质 / 计量单位 column whose header was not understood (or is blank) is still known by
+    what it holds: operators only (≥ ≤ ＝ 正向 …) or units only (% 个 人次 …)."""
+    known = set(h.cols.values()) | {parse_addr(c)[1] for c, _ in h.block.ignored}
+    span = range(min(h.cols.values()), max(c for r in range(h.first, h.last + 1) for c, _ in s.row_keys(r)) + 1)
+    rows = range(h.last + 1, min(h.last + 40, s.max_row) + 1)
+    for c in span:
+        if c in known or s.owner(h.last, c)[1] != c:
+            continue  # (the second column of a label merged across two)
+        texts = [norm(v) for r in rows if isinstance(v := s.get(r, c), str) and not is_blank(v)]
+        if len(texts) < 2:
+            continue
+        if "direction" not in h.cols and all(operator_of(t) and not any(ch.isdigit() for ch in t) for t in texts):
+            field, word = "direction", "内容为 ≥、≤、＝ 等符号"
+        elif "unit" not in h.cols and all(t in UNITS or t == "%" for t in texts):
+            field, word = "unit", "内容为计量单位"
+        else:
+            continue
+        cell = addr(h.last, c)
+        label = s.text(*s.owner(h.last, c)) or "（表头空白）"
+        h.cols[field] = c
+        h.block.columns[field] = ColumnRead(field, cell, label, word)
+        h.block.unmatched = [(x, t) for x, t in h.block.unmatched if parse_addr(x)[1] != c]
+
+
 def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
     v = s.v
+    _by_content(s, h)
     cols = h.cols
     rec.read.indicators = h.block
     rec.indicator_columns = {k: h.block.columns[k].cell for k in cols}
@@ -104,7 +132,13 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
             rec.read.rows.append(RowRead(r, "ignored", "重复的表头（换页时重印的表头）"))
             continue
         first = s.row_keys(r)[:1]
-        if first and first[0][0] <= max(label_cols) and v.remark_rows.word(first[0][1]):
+        if first and first[0][0] <= max(label_cols) and (
+                v.remark_rows.word(first[0][1]) or _spans_levels(s, r, first[0][0], cols)):
+            # “其他需要说明事项”, “注：…”, or any label merged across the level columns: not an indicator
+            if _sums_up(s, r, cols, rec):
+                rec.total = read_total(s, r, cols, rec)
+                rec.read.rows.append(RowRead(r, "total", s.text(r, first[0][0])[:20]))
+                break
             rec.read.rows.append(RowRead(r, "ignored", f"说明行“{s.text(r, first[0][0])[:20]}”"))
             continue
         levels: dict[str, Field] = {}
@@ -143,6 +177,10 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
                 and {"weight", "score"} & cols.keys():
             rec.read.rows.append(RowRead(r, "ignored", f"上一指标的分项“{l3.text}”（无分值、得分）"))
             continue
+        if l3.raw is None and _unlabelled_total(s, r, cols, rec, values):
+            rec.total = read_total(s, r, cols, rec)
+            rec.read.rows.append(RowRead(r, "total", "（无标签的总分行）"))
+            break
         name3, w3 = split_weight(l3.text) if l3.raw is not None else ("", None)
         ind = Indicator(row=r, level1=_name_field(levels["level1"]), level2=_name_field(levels["level2"]),
                         level3=Field(l3.raw, name3, l3.cell) if w3 is not None else l3,
@@ -170,6 +208,36 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
     _framework(s, rec)
     if rec.ignored_rows:
         rec.notes.append(("R008", None, {"rows": "、".join(map(str, rec.ignored_rows))}))
+
+
+def _spans_levels(s: Sheet, r: int, c: int, cols: dict[str, int]) -> bool:
+    """The row's first label is merged across into the 三级指标 column (a section label)."""
+    if "level3" not in cols or c >= cols["level3"]:
+        return False
+    r1, c1, r2, c2 = s.span(r, c)
+    return c2 >= cols["level3"] and r1 == r2
+
+
+def _unlabelled_total(s: Sheet, r: int, cols: dict[str, int], rec: Record, values: dict[str, Field]) -> bool:
+    """A row with only a 分值 / 得分 that add up what came before, its label lost: the 总分 row
+    (read as an indicator, it would double every sum)."""
+    if any(not values[k].empty for k in ("target", "actual") if k in values):
+        return False
+    if any(s.key(r, cols[k]) for k in ("level1", "level2") if k in cols):
+        return False  # a label of its own on this row
+    return _sums_up(s, r, cols, rec)
+
+
+def _sums_up(s: Sheet, r: int, cols: dict[str, int], rec: Record) -> bool:
+    """The row's 分值 (or 得分) is at least the sum of the indicators read so far."""
+    inds = rec.indicators
+    if len(inds) < 2:
+        return False
+    for key in ("weight", "score"):
+        if key in cols and (v := parse_number(s.get(r, cols[key])).value) is not None:
+            before = sum(getattr(i, key).value or 0.0 for i in inds)
+            return before > 0 and v >= before - 0.01
+    return False
 
 
 def _shared(s: Sheet, r: int, c: int) -> bool:
@@ -257,7 +325,8 @@ def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> N
 
 def read_total(s: Sheet, r: int, cols: dict[str, int], rec: Record) -> TotalRow:
     keys = s.row_keys(r)
-    total = TotalRow(row=r, label=s.text_field(r, keys[0][0]))
+    label = s.text_field(r, keys[0][0]) if keys else Field(None, None, addr(r, min(cols.values())))
+    total = TotalRow(row=r, label=label)
     for key in ("weight", "score"):
         if key not in cols:
             continue
