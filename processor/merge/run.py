@@ -62,6 +62,7 @@ class MergeOptions:
     workers: int | None = None  # None: automatic
     exclude: Sequence[str] = ()  # absolute paths never read (our own output)
     roster: str | None = None  # expected units (单位, 联系人, 邮箱): who sent nothing, who has errors
+    archive: str | None = None  # 绩效档案 (SQLite path or postgresql:// URL): store, then compare years
 
 
 @dataclass
@@ -153,6 +154,8 @@ class MergeResult:
     department_sentences: list[str] = field(default_factory=list)
     unmatched_dept_names: list[str] = field(default_factory=list)
     roster: Any = None  # jixiao.processor.collect.roster.RosterReport with --roster
+    year_review: Any = None  # jixiao.processor.archive.compare.YearReview with --archive
+    archive_line: str = ""  # what --archive stored
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -554,8 +557,13 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
         from jixiao.processor.merge.roster import roster_report
 
         roster = roster_report(units, files)
-    return MergeResult(profile, files, projects, findings, table, text, report,
-                       sentences(report) if report else [], unmatched, roster)
+    result = MergeResult(profile, files, projects, findings, table, text, report,
+                         sentences(report) if report else [], unmatched, roster)
+    if options.archive:  # the performance archive: store the merged forms, add the year-on-year review
+        from jixiao.processor.archive.merge_hook import after_merge
+
+        after_merge(result, options.archive, [str(p) for p in paths])
+    return result
 
 
 def _jsonable(obj: Any) -> Any:
