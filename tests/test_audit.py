@@ -90,6 +90,9 @@ CASES = {
                                 blank_row(lambda r: r[0] == "总分")(g)), "B12:I12"),
     "R022": (Form(total=(55, 55, 52.5, 10, 0.9545, 9.55), carryover=(5, 5, 5, "—", 1, "—")),
              replace_text("上年结转资金", "甲乙"), "A8"),
+    "R023": (Form(indicators=[dataclasses.replace(i, target=None, actual=None, weight=None, score=None)
+                              for i in default_indicators()], total_row=(None, None)), None, "B12:I12"),
+    "R024": (Form(indicators=default_indicators()[:1], total_row=(30, 29.5)), None, "B12:I12"),
     "R019": (Form(), lambda g: (in_header("全年执行数", "年初预算数", "数额")(g),
                                 in_header("全年执行数", "全年预算数", "数额二")(g)), "C5:H5"),
     "R012": (Form(year_text="（    年度）", project="测试项目"), None, "A1"),

@@ -124,18 +124,19 @@ def test_sichuan_daying_anke_2023_with_labels_worked_around(tmp_path):
 
 def test_sichuan_qingshen_wages_2023_as_published(tmp_path):
     res = run(L.sichuan_qingshen_wages_2023(), tmp_path)
-    # 251.89 ÷ 251.89 = 100% → 10 (stated 得分 H9 blank → F105); no 完成值 → indicators 0;
-    # weights 10 + 60 + 30 = 100; total 10 → 差
-    assert scores(res) == {"execution_rate": 1.0, "execution_score": 10.0, "indicator_score": 0.0,
-                           "total_score": 10.0, "weights_total": 100.0, "grade": "差"}
+    # 251.89 ÷ 251.89 = 100% → 10 (stated 得分 H9 blank → F105); no 完成值 and no 得分 on either
+    # indicator: their scores are not known (I220, I202), so neither is the total — not “10, 差”;
+    # weights 10 + 60 + 30 = 100
+    assert scores(res) == {"execution_rate": 1.0, "execution_score": 10.0, "indicator_score": None,
+                           "total_score": None, "weights_total": 100.0, "grade": None}
     assert errors(res) == {("F105", "H9"), ("I220", "H15"), ("I202", "J15"), ("I220", "H16"),
                            ("I202", "J16"), ("T303", "J17")}
 
 
 def test_sichuan_qingshen_wages_2023_with_labels_worked_around(tmp_path):
     res = run(_sichuan_workaround(L.sichuan_qingshen_wages_2023()), tmp_path)
-    assert scores(res) == {"execution_rate": 1.0, "execution_score": 10.0, "indicator_score": 0.0,
-                           "total_score": 10.0, "weights_total": 100.0, "grade": "差"}
+    assert scores(res) == {"execution_rate": 1.0, "execution_score": 10.0, "indicator_score": None,
+                           "total_score": None, "weights_total": 100.0, "grade": None}
     assert errors(res) == {("F105", "H9"), ("I220", "H15"), ("I202", "J15"), ("I220", "H16"),
                            ("I202", "J16"), ("T303", "J17")}
 

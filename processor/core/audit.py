@@ -97,6 +97,11 @@ def reading_notes(c: _Ctx) -> Iterator[Finding]:
 # ------------------------------------------------------------------ funding
 
 
+def _has_figures(row: FundingRow) -> bool:
+    """A part row with any money figure typed in, zeros included."""
+    return any(getattr(row, k).value is not None for k, _ in MONEY_COLS)
+
+
 def _has_money(row: FundingRow) -> bool:
     """A 其中 row with any non-zero amount (a source printed “0 0” has nothing to execute)."""
     return any(getattr(row, k).value for k, _ in MONEY_COLS)
@@ -147,11 +152,12 @@ def funding_sums(c: _Ctx) -> Iterator[Finding]:
         if not parts:
             continue
         names = "、".join(p.label.text or FUNDING_LABELS[p.kind] for p in parts)
+        filled = [p for p in parts if _has_figures(p)]
         for key, label in MONEY_COLS:
             values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
             tv = getattr(total, key).value
-            if not values or tv is None:
-                continue
+            if tv is None or not (values or (filled and key in total.cells and tv)):
+                continue  # (parts filled with 0 0 but 执行数 left blank hold none of the total's 执行数)
             expected = sum(values)
             if differs(tv, expected, c.tol["money"]):
                 yield c.f("F101", getattr(total, key).cell, column=label, parts=names, expected=c.money(expected),
@@ -213,14 +219,14 @@ def execution_score(c: _Ctx) -> Iterator[Finding]:
 def _basis(s: IndicatorScore, c: _Ctx) -> str:
     ind = s.indicator
     t, a = ind.target.text, ind.actual.text
+    if s.kind == "execution":
+        return f"预算执行率 {fmt_pct(s.ratio)} × 分值 {fmt_num(ind.weight.value)}"
     if s.met:
         return f"实际“{a}”达到指标值“{t}”，得满分"
     if s.kind == "higher":
         return f"未达到指标值：实际 ÷ 指标值 × 分值 {fmt_num(ind.weight.value)}"
     if s.kind == "lower":
         return f"超出指标值：指标值 ÷ 实际 × 分值 {fmt_num(ind.weight.value)}"
-    if s.kind == "execution":
-        return f"预算执行率 {fmt_pct(s.ratio)} × 分值 {fmt_num(ind.weight.value)}"
     return f"与指标值不等：较小值 ÷ 较大值 × 分值 {fmt_num(ind.weight.value)}"
 
 
@@ -512,15 +518,17 @@ def totals(c: _Ctx) -> Iterator[Finding]:
     if t is not None and sc.weights_total is not None and t.weight.value is not None \
             and differs(t.weight.value, sc.weights_total, c.tol["score"]):
         yield c.f("T302", t.weight.cell, expected=fmt_num(sc.weights_total), found=fmt_num(t.weight.value))
-    if sc.total_score is None:
-        return  # not known: the R finding that says why stands in for every total check
     stated = [(t.score, t.cells.get("score"))] if t is not None and "score" in t.cells else []
     if c.r.stated_total.raw is not None:
         stated.append((c.r.stated_total, c.r.stated_total.cell))  # “自评得分：98” in the title area
     for f, cell in stated:
-        if f.raw is None:
-            yield c.f("T303", cell, expected=fmt_num(sc.total_score))
-        elif f.value is not None and score_differs(f.value, sc.total_score, c.tol["score"]):
+        if f.raw is None:  # blank whatever the figure: said, with the figure only when it is known
+            known = sc.total_score is not None
+            yield c.f("T303", cell, expected=f"应为 {fmt_num(sc.total_score)}" if known else "且总分无法计算")
+    if sc.total_score is None:
+        return  # not known (an R finding or I202 says why): nothing is compared with it
+    for f, _cell in stated:
+        if f.raw is not None and f.value is not None and score_differs(f.value, sc.total_score, c.tol["score"]):
             yield c.f("T304", f.cell, expected=fmt_num(sc.total_score), found=fmt_num(f.value),
                       execution=fmt_num(sc.execution_score), indicators=fmt_num(sc.indicator_score))
     if sc.uncapped_total is not None:

@@ -10,6 +10,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from jixiao.processor.core.grid import Formula
 from jixiao.processor.core.model import (
     EXECUTION_WEIGHT,
     FUNDING_MONEY,
@@ -194,9 +195,7 @@ def score_indicator(ind: Indicator, profile: Profile, execution_rate: float | No
         return IndicatorScore(ind, kind, computed, computed, met=met, ratio=ratio, note=note,
                               exact=min(weight, max(0.0, raw_score)))
     if ind.execution and weight is not None and not target.quantitative:
-        rate = execution_rate
-        if rate is None and actual.quantitative and actual.unit in ("%", "百分比", None):
-            rate = actual.value / 100 if actual.unit or actual.value > 1.5 else actual.value
+        rate = execution_rate if execution_rate is not None else _stated_rate(ind)
         if rate is not None:  # 预算执行率 scored in the indicator table: min(执行率, 1) × 分值
             computed = execution_score(rate, weight, profile)
             return IndicatorScore(ind, "execution", computed, computed, met=rate >= 1 - 1e-9, ratio=rate,
@@ -209,6 +208,14 @@ def score_indicator(ind: Indicator, profile: Profile, execution_rate: float | No
             and usable_stated is not None and weight is not None and usable_stated < weight - 1e-9:
         note = "deducted"  # the actual repeats the target (met), yet points were taken off
     return IndicatorScore(ind, kind, None, usable_stated or 0.0, note=note)
+
+
+def _stated_rate(ind: Indicator) -> float | None:
+    """The rate a 预算执行率 row states as its actual value: “95%”, 0.95 (a % cell), 95."""
+    actual = parse_actual(ind.actual.raw)
+    if not actual.quantitative or actual.unit not in ("%", "百分比", None):
+        return None
+    return actual.value / 100 if actual.unit or actual.value > 1.5 else actual.value
 
 
 def _actual_in_target_unit(actual: Target, target: Target) -> float | None:
@@ -329,11 +336,15 @@ def execution_weight(record: Record, profile: Profile, ind_weights: float | None
 
 
 def _indicator_total(record: Record, scores: list[IndicatorScore]) -> float | None:
+    """Σ indicator scores; None when a row's score is not known: it can neither be computed
+    (qualitative, no actual value) nor was it stated (I202 says so) — never counted as 0."""
     if not record.read.knows(INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE):
         return None
     for s in scores:
-        if s.computed is None and s.indicator.score.raw is not None and not parse_number(s.indicator.score.raw).ok:
-            return None  # the score this row counts with is unreadable (R005)
+        if s.computed is not None or isinstance(s.indicator.score.raw, Formula):
+            continue
+        if s.indicator.score.value is None and "score" in s.indicator.cells and s.indicator.weight.value:
+            return None  # a weighted row whose score is blank (I202) or unreadable (R005): sum unknown
     return excel_round(sum(s.score for s in scores), 2)
 
 
@@ -364,6 +375,8 @@ def compute(record: Record, profile: Profile) -> Scores:
                       {"reason": source, "total": f"{float(profile['weights']['total']):g}"}))
     if row is not None:  # the execution score is that row's; the indicator figures are the rest
         own = next(s for s in indicators if s.indicator is row)
+        if rate is None and own.kind != "execution":  # no funding table: the row states the rate
+            rate = _stated_rate(row)
         exec_score = own.score if rm.knows(INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE) else None
         ind_score = _indicator_total(record, [s for s in indicators if s is not own])
         weights_total = ind_weights
@@ -377,6 +390,13 @@ def compute(record: Record, profile: Profile) -> Scores:
         ind_score = _indicator_total(record, indicators)
         weights_total = excel_round(weight + ind_weights, 2) if weight is not None and ind_weights is not None else None
     total = excel_round(exec_score + ind_score, 2) if exec_score is not None and ind_score is not None else None
+    full = float(profile["weights"]["total"])
+    if total is not None and weights_total is not None and weights_total < full / 2 - 1e-9:
+        # points handed out for less than half the whole: a table cut short or not read in full —
+        # a grade from it would be nonsense (T301 says what the weights add up to)
+        total = None
+        notes.append(("R024", rm.indicators.band if rm.indicators else None,
+                      {"found": f"{weights_total:g}", "total": f"{full:g}"}))
     uncapped = None
     if rate is not None and total is not None:
         caps_ = [c["max_total"] for c in profile["execution"]["score_caps"] if rate < c["below"]]

@@ -261,7 +261,8 @@ class Record:
             return False
         if any(not (r.initial.empty and r.budget.empty and r.executed.empty) for r in self.funding):
             return False
-        return all(i.target.empty and i.actual.empty for i in self.indicators)
+        return all(i.target.empty and i.actual.empty and i.score.empty and i.weight.raw is None
+                   for i in self.indicators)
 
 
 @dataclass

@@ -149,6 +149,8 @@ def _unlabelled_total(s: Sheet, rec: Record, h: Header, cols: dict[str, int], fi
 def _read_cell(s: Sheet, rec: Record, h: Header, row: FundingRow, key: str, r: int, c: int, scale: float) -> None:
     row.cells[key] = addr(r, c)
     raw = s.get(r, c)
+    if isinstance(raw, str) and _row_kind(s, s.key(r, c)):
+        raw = None  # “其中：基本支出：1768.16万元” beside the row: a second split's label, not this cell's figure
     if key == "rate":
         n = parse_rate(raw)
     elif key in ("weight", "score"):

@@ -68,9 +68,11 @@ def header_like(s: Sheet, fields: Fields, r: int) -> bool:
 
 
 def _merged_into(s: Sheet, fields: Fields, upper: int, lower: int) -> bool:
-    """A label of row ``upper`` merged down over row ``lower`` (分值 / 得分 spanning two rows)."""
+    """A label of row ``upper`` merged down over row ``lower`` and ending there or just below
+    (分值 / 得分 spanning the header's rows; a block label merged down the whole table is not one)."""
     for c, k in s.row_keys(upper):
-        if fields.match(k) and s.merge_br.get((upper, c), (upper, c))[0] >= lower:
+        bottom = s.merge_br.get((upper, c), (upper, c))[0]
+        if fields.match(k) and lower <= bottom <= upper + _MAX_EXTRA_ROWS and not s.v.block_labels.word(k):
             return True
     return False
 
@@ -80,7 +82,8 @@ def read_header(s: Sheet, fields: Fields, anchor: int) -> Header:
     while first - 1 >= s.r0 and anchor - first < _MAX_EXTRA_ROWS and (
             _merged_into(s, fields, first - 1, first) or header_like(s, fields, first - 1)):
         first -= 1
-    while last + 1 <= s.max_row and last - anchor < _MAX_EXTRA_ROWS and header_like(s, fields, last + 1):
+    while last + 1 <= s.max_row and last - anchor < _MAX_EXTRA_ROWS and (
+            header_like(s, fields, last + 1) or _merged_into(s, fields, last, last + 1)):
         last += 1
     return _columns(s, fields, first, last)
 
@@ -125,7 +128,11 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
         rank = fields.matchers[name].rank(s.key(*o))
         read = ColumnRead(name, addr(*o), texts, word)
         if name not in best or rank > best[name][0]:
+            if name in best:  # the column it displaces is listed as not used
+                block.ignored.append((best[name][2].cell, best[name][2].label))
             best[name] = (rank, c, read)
+        else:
+            block.ignored.append((read.cell, texts))  # a second column of the same field: the first is read
     cols = {}
     for name in fields.matchers:  # the vocabulary's order: stable read maps
         if name in best:

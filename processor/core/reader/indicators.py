@@ -7,6 +7,8 @@ two blocks both labelled “（50分）” stay two blocks. Template rows left u
 
 from __future__ import annotations
 
+import re
+
 from jixiao.processor.core.grid import addr, parse_addr
 from jixiao.processor.core.model import (
     EMPTY,
@@ -120,6 +122,7 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
     label_cols = [cols[k] for k in ("level1", "level2", "level3") if k in cols]
     carry: dict[str, Field] = {"level1": EMPTY, "level2": EMPTY}
     g1, g2 = _Groups(1, rec.level1_groups), _Groups(2, rec.level2_groups)
+    section_group, section = -1, EMPTY
     for r in range(h.last + 1, s.max_row + 1):
         if is_total_row(s, r):
             rec.total = read_total(s, r, cols, rec)
@@ -139,6 +142,12 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
                 rec.total = read_total(s, r, cols, rec)
                 rec.read.rows.append(RowRead(r, "total", s.text(r, first[0][0])[:20]))
                 break
+            if "level1" not in cols and not v.remark_rows.word(first[0][1]):
+                # a flat list's section row (“一、投入目标”) is the first level of the rows below
+                section = s.text_field(r, first[0][0])
+                section_group = g1.see(section)
+                rec.read.rows.append(RowRead(r, "ignored", f"分组行“{section.text[:20]}”（作一级指标）"))
+                continue
             rec.read.rows.append(RowRead(r, "ignored", f"说明行“{s.text(r, first[0][0])[:20]}”"))
             continue
         levels: dict[str, Field] = {}
@@ -156,6 +165,8 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
                 carry["level2"] = EMPTY  # a new first level starts its own second levels
             carry[key] = f
             levels[key] = f
+        if "level1" not in cols and section_group >= 0:
+            levels["level1"] = section
         gi1 = g1.see(levels["level1"])
         gi2 = g2.see(levels["level2"], gi1)
         l3 = s.text_field(r, cols["level3"]) if "level3" in cols else EMPTY
@@ -211,11 +222,15 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
 
 
 def _spans_levels(s: Sheet, r: int, c: int, cols: dict[str, int]) -> bool:
-    """The row's first label is merged across into the 三级指标 column (a section label)."""
-    if "level3" not in cols or c >= cols["level3"]:
-        return False
+    """The row's first label is merged across into the 三级指标 column, or from it over the value
+    columns: a section or remark label, not an indicator."""
     r1, c1, r2, c2 = s.span(r, c)
-    return c2 >= cols["level3"] and r1 == r2
+    if r1 != r2 or c2 == c1:
+        return False
+    if "level3" in cols and c < cols["level3"] <= c2:
+        return True
+    values = [cols[k] for k in ("target", "actual", "weight", "score") if k in cols]
+    return bool(values) and c1 < min(values) <= c2
 
 
 def _unlabelled_total(s: Sheet, r: int, cols: dict[str, int], rec: Record, values: dict[str, Field]) -> bool:
@@ -286,9 +301,13 @@ def _ignore_empty(s: Sheet, rec: Record, r: int, cols: dict[str, int], levels: d
                                      else "没有三级指标和数值"))
 
 
+_ENUM = re.compile(r"^[一二三四五六七八九十\d]+[、.．]?")  # “二、管理目标” → 管理目标
+
+
 def _framework(s: Sheet, rec: Record) -> None:
     """项目评价 frameworks (决策 / 过程 / 产出 / 效益): their 决策 / 过程 rows have no targets."""
-    no_target = {i for i, g in enumerate(rec.level1_groups) if s.v.no_target_level1.word(label_key(g.name))}
+    no_target = {i for i, g in enumerate(rec.level1_groups)
+                 if s.v.no_target_level1.word(_ENUM.sub("", label_key(g.name)))}
     if not no_target:
         return
     rec.read.framework = "evaluation"

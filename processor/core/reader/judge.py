@@ -50,11 +50,19 @@ def judge(rec: Record, fh: Header | None, ih: Header | None) -> None:
         rec.notes.append(("R016", ih.band, {"rows": f"第 {ih.last + 1} 行起"}))
         rm.mark_unknown("R016", INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_WEIGHTS_TOTAL, INDICATOR_SCORE)
         return
+    if all(i.target.empty and i.actual.empty and i.weight.raw is None and i.score.raw is None for i in rec.indicators):
+        # names only: an indicator table nobody filled in (or a copy that lost its figures)
+        rows = sorted(i.row for i in rec.indicators)
+        rec.notes.append(("R023", ih.band, {"rows": f"{rows[0]}–{rows[-1]}" if len(rows) > 1 else f"{rows[0]}"}))
+        rm.mark_unknown("R023", INDICATOR_WEIGHT, INDICATOR_WEIGHTS_TOTAL, INDICATOR_SCORE)
+        return
     said = _weights(rec, ih)
     # the score of a row comes from its target and actual (or, qualitative, from its 得分): a table
-    # missing any of the three columns cannot be scored, only read
-    missing = [name for key, name in (("target", "年度指标值"), ("actual", "实际完成值"), ("score", "得分"))
-               if key not in ih.cols]
+    # missing any of the three columns cannot be scored, only read. A 项目评价 framework scores
+    # criteria by judgement and needs only the 得分 column.
+    needed = (("score", "得分"),) if rm.framework == "evaluation" else (
+        ("target", "年度指标值"), ("actual", "实际完成值"), ("score", "得分"))
+    missing = [name for key, name in needed if key not in ih.cols]
     if missing and said not in ("R014", "R021"):
         rec.notes.append(("R017", ih.band, {"columns": "、".join(missing), "headers": _headers_text(ih)}))
         rm.mark_unknown("R017", INDICATOR_SCORE)
