@@ -274,16 +274,14 @@ def indicator_weights(record: Record) -> float | None:
     labels = weight_from_labels(record)
     if labels and record.indicator_label.value is not None:
         return record.indicator_label.value  # “绩效指标（90分）”: the block states its whole
+    if labels:  # the weights of the first (or second) level labels, each owner counted once
+        owners = dict(_owner_weights(record))
+        return None if any(w is None for w in owners.values()) else excel_round(sum(owners.values()), 2)
     if not record.read.knows(INDICATOR_WEIGHT):
         return None
-    if not labels:
-        if any(i.weight.raw is not None and not parse_number(i.weight.raw).ok for i in record.indicators):
-            return None  # an unreadable 分值 cell (R005): the sum is not known
-        return excel_round(sum(i.weight.value or 0.0 for i in record.indicators), 2)
-    owners = dict(_owner_weights(record))
-    if any(w is None for w in owners.values()):
-        return None
-    return excel_round(sum(owners.values()), 2)
+    if any(i.weight.raw is not None and not parse_number(i.weight.raw).ok for i in record.indicators):
+        return None  # an unreadable 分值 cell (R005): the sum is not known
+    return excel_round(sum(i.weight.value or 0.0 for i in record.indicators), 2)
 
 
 def execution_row(record: Record, profile: Profile, ind_weights: float | None) -> Indicator | None:

@@ -96,6 +96,9 @@ class BlockRead:
     columns: dict[str, ColumnRead] = field(default_factory=dict)
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (cell, text) header cells not read
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (cell, text) known columns not used
+    # header cells (among ``unmatched``) whose column holds figures on the data rows: it may be a
+    # field the reader needs (a 分值 column under a word it does not know, or under no word at all)
+    figures: list[str] = field(default_factory=list)
 
     @property
     def band(self) -> str:

@@ -217,6 +217,7 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
         rec.indicators.append(ind)
         rec.read.rows.append(RowRead(r, "indicator", ind.name))
     _framework(s, rec)
+    _numeric_unknown_columns(s, rec, h)
     if rec.ignored_rows:
         rec.notes.append(("R008", None, {"rows": "、".join(map(str, rec.ignored_rows))}))
 
@@ -286,6 +287,25 @@ def _block_weight(s: Sheet, rec: Record, h: Header) -> None:
             if w is not None:
                 rec.indicator_label = Field(text, w, addr(r, c))
                 return
+
+
+def _numeric_unknown_columns(s: Sheet, rec: Record, h: Header) -> None:
+    """A column of figures the header does not name (blank or unknown words): listed as not
+    understood, since it may hold the weights or scores (judge.py then says so)."""
+    rows = [i.row for i in rec.indicators]
+    if not rows:
+        return
+    known = set(h.cols.values()) | {parse_addr(c)[1] for c, _ in h.block.ignored}
+    unmatched = {parse_addr(c)[1]: c for c, _ in h.block.unmatched}
+    last = max([c for r in range(h.first, h.last + 1) for c, _ in s.row_keys(r)] + list(h.cols.values()))
+    for c in range(min(h.cols.values()), last + 1):
+        if c in known or (c not in unmatched and s.owner(h.last, c)[1] != c):
+            continue
+        if sum(parse_number(s.get(r, c)).value is not None for r in rows) * 2 < len(rows):
+            continue
+        if c not in unmatched:
+            h.block.unmatched.append((addr(h.last, c), "（表头空白）"))
+        h.block.figures.append(unmatched.get(c, addr(h.last, c)))
 
 
 def _ignore_empty(s: Sheet, rec: Record, r: int, cols: dict[str, int], levels: dict[str, Field]) -> None:

@@ -90,6 +90,10 @@ def _weights(rec: Record, ih: Header) -> str | None:
         return None
     block = rec.indicator_label
     groups = [g for g in (*groups1, *groups2) if g.stated_weight is not None]
+    if ih.block.figures and col is None:  # a column of figures nobody could name may be the very 分值
+        rec.notes.append(("R014", ih.band, {"headers": _headers_text(ih), "also": ""}))
+        rm.mark_unknown("R014", INDICATOR_WEIGHT, INDICATOR_WEIGHTS_TOTAL)
+        return "R014"
     if block.value is not None or (groups and all(label_weighted(i) for i in inds)):
         # the weights stand only in labels above the rows: their whole is known, each row's is not
         where = block if block.value is not None else None
