@@ -44,8 +44,9 @@ def _resolve(path: Path, origins: dict, seen: tuple[Path, ...] = ()) -> dict[str
     """The profile at ``path`` with its ``extends`` chain composed; ``origins`` filled."""
     data = _read_json(path)
     parent = data.get("extends")
-    if parent is None:
-        return compose({}, data, str(path), origins)
+    if parent is None:  # the root of a chain starts from the reader's vocabulary (rules/vocabulary.json)
+        base = compose({}, {"vocabulary": _default_vocabulary()}, str(_profiles_dir() / "vocabulary.json"), origins)
+        return compose(base, data, str(path), origins)
     if not isinstance(parent, str):
         raise InputError.of("P605", file=str(path), found=_shown(parent))
     parent_path = _locate(parent, relative_to=path.parent, by=str(path))
@@ -103,7 +104,7 @@ def validate_profile(data: dict[str, Any], source: str, origins: dict | None = N
         if lvl["low"] > lvl["high"]:
             raise refuse("P611", ("qualitative", "levels", i), name=lvl["name"],
                          low=lvl["low"], high=lvl["high"])
-    if data.get("vocabulary"):
+    if "vocabulary" in data:
         _vocabulary(data["vocabulary"], refuse)
 
 
@@ -112,12 +113,11 @@ def _default_vocabulary() -> dict[str, Any]:
     return json.loads((_profiles_dir() / "vocabulary.json").read_text(encoding="utf-8"))
 
 
-def _vocabulary(extra: dict[str, Any], refuse) -> dict[str, Any]:
-    """``rules/vocabulary.json`` with a profile's ``vocabulary`` composed onto it (the same rule
-    as ``extends``: ``键+`` appends words), validated against ``vocabulary.schema.json``."""
+def _vocabulary(data: dict[str, Any], refuse) -> dict[str, Any]:
+    """A profile's ``vocabulary`` (rules/vocabulary.json with the profile's additions composed onto
+    it by the ``extends`` rule: ``键+`` appends words), validated against ``vocabulary.schema.json``."""
     import re
 
-    data = compose(_default_vocabulary(), extra, "vocabulary") if extra else _default_vocabulary()
     errors = sorted(_schema_validator("vocabulary").iter_errors(data), key=lambda e: list(map(str, e.path)))
     if errors:
         code, at, params = _schema_refusal(errors[0])
@@ -132,14 +132,9 @@ def _vocabulary(extra: dict[str, Any], refuse) -> dict[str, Any]:
 
 def vocabulary_data(profile: Profile | None = None) -> dict[str, Any]:
     """The reader's words for ``profile`` (validated when the profile was loaded)."""
-    extra = profile.data.get("vocabulary") if profile is not None else None
-    if not extra:
+    if profile is None or "vocabulary" not in profile.data:
         return _default_vocabulary()
-
-    def refuse(code: str, at: tuple, **params: Any) -> InputError:
-        return InputError.of(code, file=profile.source, key=_key_text(at), **params)
-
-    return _vocabulary(extra, refuse)
+    return profile.data["vocabulary"]
 
 
 def _key_text(at: tuple) -> str:

@@ -25,7 +25,11 @@ def _one_line(text: str) -> str:
 
 
 def _headers_text(h: Header) -> str:
-    labels = [c.label for c in h.block.columns.values()] + [t for _, t in h.block.unmatched]
+    """The header's labels left to right, as the user sees them."""
+    from jixiao.processor.core.grid import parse_addr
+
+    cells = [(c.cell, c.label) for c in h.block.columns.values()] + list(h.block.unmatched)
+    labels = [t for _, t in sorted(cells, key=lambda x: parse_addr(x[0])[1])]
     return "、".join(f"“{_one_line(t)}”" for t in labels[:12]) or "（无）"
 
 

@@ -158,6 +158,7 @@ def vocabulary_for(profile: Any) -> Vocabulary:
     (``"vocabulary": {"indicator_columns": {"weight": {"equals+": ["标准分"]}}}``)."""
     from jixiao.processor.core.rules import vocabulary_data
 
-    if profile is None or not profile.data.get("vocabulary"):
+    data = vocabulary_data(profile)
+    if profile is None or data == vocabulary_data(None):
         return default_vocabulary()
-    return Vocabulary(vocabulary_data(profile))
+    return Vocabulary(data)
