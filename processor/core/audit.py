@@ -14,11 +14,8 @@ from typing import Any
 from jixiao.processor.core.compute import (
     denominator_key,
     differs,
-    is_cost,
-    is_satisfaction,
     rate_differs,
     score_differs,
-    target_of,
 )
 from jixiao.processor.core.findings import Finding, catalogue, make
 from jixiao.processor.core.grid import Formula
@@ -75,7 +72,9 @@ def audit(record: Record, scores: Scores, profile: Profile) -> list[Finding]:
     unknown = scores.unknown
     out: list[Finding] = []
     for fn in CHECKS:
-        out.extend(f for f in fn(ctx) if not (unknown and derived_from(f.code) & unknown.keys()))
+        out.extend(fn(ctx))
+    if unknown:
+        out = [f for f in out if not derived_from(f.code) & unknown.keys()]
     return sorted(profile.apply_severity(out), key=Finding.sort_key)
 
 
@@ -292,7 +291,7 @@ def indicator_judgement(c: _Ctx) -> Iterator[Finding]:
         if s.kind == "higher" and s.ratio is not None and s.ratio >= over - 1e-9:
             yield c.f("I207", ind.actual.cell, name=ind.name, ratio=fmt_pct(s.ratio, 0))
         if s.note == "unit":
-            yield c.f("I219", ind.actual.cell, name=ind.name, target_unit=target_of(ind, c.p).unit or "无",
+            yield c.f("I219", ind.actual.cell, name=ind.name, target_unit=s.target.unit or "无",
                       actual_unit=parse_actual(ind.actual.raw).unit or "无")
 
 
@@ -307,17 +306,17 @@ def indicator_quality(c: _Ctx) -> Iterator[Finding]:
     budget_value = budget.budget.value if budget else None
     for s in c.s.indicators:
         ind = s.indicator
-        target = target_of(ind, c.p)
+        target = s.target
         actual_is_vague = norm(ind.actual.text) in vague
         if actual_is_vague:
             yield c.f("I209", ind.actual.cell, name=ind.name, found=ind.actual.text)
         if not ind.target.empty and not target.quantitative and not is_deadline(ind.target.text):
             yield c.f("I210", ind.target.cell, name=ind.name, found=ind.target.text)
-        if is_cost(ind, c.p) and target.quantitative and target.unit in _MONEY_UNITS:
+        if s.cost and target.quantitative and target.unit in _MONEY_UNITS:
             t = convert(target.value, target.unit, "万元")
             if budget_value is not None and t is not None and differs(t, budget_value, c.tol["money"]) and t > budget_value:
                 yield c.f("I214", ind.target.cell, name=ind.name, target=c.money(t), budget=c.money(budget_value))
-        if is_satisfaction(ind, c.p):
+        if s.satisfaction:
             if target.quantitative and target.unit in ("%", "百分比") and target.value < sat_min * 100 - 1e-9:
                 yield c.f("I215", ind.target.cell, name=ind.name, target=ind.target.text,
                           threshold=fmt_pct(sat_min, 0))
@@ -340,8 +339,8 @@ def cost_ceiling(c: _Ctx) -> Iterator[Finding]:
     ceilings = []
     for s in c.s.indicators:
         ind = s.indicator
-        target = target_of(ind, c.p)
-        if is_cost(ind, c.p) and target.quantitative and target.op == LOWER and target.unit in _MONEY_UNITS:
+        target = s.target
+        if s.cost and target.quantitative and target.op == LOWER and target.unit in _MONEY_UNITS:
             t = convert(target.value, target.unit, "万元")
             if t is not None:
                 ceilings.append((t, ind))
@@ -443,7 +442,7 @@ def level_weights(c: _Ctx) -> Iterator[Finding]:
 
     labels_only = weight_from_labels(c.r)
     cost_l1 = _core(c.p["framework"]["cost_level1"])
-    has_cost = any(is_cost(i, c.p) for i in c.r.indicators)
+    has_cost = any(s.cost for s in c.s.indicators)
     fw = c.p["framework"]["level1"]
     placed = [i for i in c.r.indicators if c.r.read.framework != "self" or not _misplaced(i, fw)]
     for level, groups in ((1, c.r.level1_groups), (2, c.r.level2_groups)):

@@ -168,6 +168,15 @@ def _direction_hint(name: str, profile: Profile) -> str | None:
 
 def score_indicator(ind: Indicator, profile: Profile, execution_rate: float | None = None,
                     cap: float | None = None) -> IndicatorScore:
+    """One indicator's score, with its parsed target and category for the audit."""
+    s = _score_indicator(ind, profile, execution_rate, cap)
+    s.target = target_of(ind, profile)
+    s.cost, s.satisfaction = _category(ind.level1.text, ind.level2.text, profile)
+    return s
+
+
+def _score_indicator(ind: Indicator, profile: Profile, execution_rate: float | None = None,
+                     cap: float | None = None) -> IndicatorScore:
     """One indicator's score. ``execution_rate`` is the form's own rate (for a 预算执行率 row
     without a numeric target); ``cap`` bounds a stated score when the weight stands only in a
     group label (“产出指标（50分）”)."""

@@ -23,14 +23,20 @@ class Field:
     @property
     def text(self) -> str:
         """The raw content as text ('' when empty)."""
+        cached = self.__dict__.get("_text")  # read many times by the checks: made once
+        if cached is not None:
+            return cached
         raw = self.raw
         if raw is None:
-            return ""
-        if isinstance(raw, str):
-            return raw.strip()
-        if isinstance(raw, float) and raw.is_integer():
-            return str(int(raw))
-        return str(raw).strip()
+            text = ""
+        elif isinstance(raw, str):
+            text = raw.strip()
+        elif isinstance(raw, float) and raw.is_integer():
+            text = str(int(raw))
+        else:
+            text = str(raw).strip()
+        self.__dict__["_text"] = text  # (a frozen dataclass still has its __dict__)
+        return text
 
     @property
     def empty(self) -> bool:
@@ -279,6 +285,9 @@ class IndicatorScore:
     level: str | None = None  # qualitative level name when one was recognised
     note: str | None = None  # "unit" (units cannot be compared), "deducted" (met, points taken off)
     exact: float | None = None  # the computed score before rounding (1.946 when computed is 1.95)
+    target: Any = None  # the parsed 年度指标值 (values.Target), as scored
+    cost: bool = False  # a 成本 indicator (first or second level)
+    satisfaction: bool = False  # a 满意度 indicator
 
 
 @dataclass

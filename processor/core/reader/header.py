@@ -93,7 +93,7 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
     best: dict[str, tuple[int, int, ColumnRead]] = {}  # field -> (rank, column, read)
     seen_owner: set[tuple[int, int]] = set()
     columns = sorted({c for r in range(first, last + 1) for c, _ in s.row_keys(r)}
-                     | {c for (r, c) in s.merge_tl if first <= r <= last})
+                     | {c for r in range(first, last + 1) for c in s.cols() if (r, c) in s.merge_tl})
     for c in columns:
         labels: list[tuple[int, int]] = []  # owners of the label cells, top to bottom
         for r in range(first, last + 1):

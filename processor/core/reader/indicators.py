@@ -69,6 +69,8 @@ class _Groups:
         if f.raw is None:
             return len(self.out) - 1 if self.text is not None and parent == self.parent else -1
         text = norm(f.text)
+        if text == self.text and parent == self.parent and (f.cell == self.cell or self.out[-1].name):
+            return len(self.out) - 1  # the same label carried down or repeated
         name, weight = split_weight(f.text, bare=True)
         if text != self.text or (not name and f.cell != self.cell) or parent != self.parent:
             self.out.append(LevelGroup(name=name, cell=f.cell, stated_weight=weight, level=self.level))
@@ -78,7 +80,7 @@ class _Groups:
 
 def _name_field(f: Field) -> Field:
     """A level label without its weight: “产出指标(50分)” → 产出指标; “（50分）” → no name (cell kept)."""
-    if f.raw is None:
+    if f.raw is None or "分" not in f.text:
         return f
     name, weight = split_weight(f.text, bare=True)
     if weight is None:
@@ -170,8 +172,8 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
         gi1 = g1.see(levels["level1"])
         gi2 = g2.see(levels["level2"], gi1)
         l3 = s.text_field(r, cols["level3"]) if "level3" in cols else EMPTY
-        values = {k: _value(s, r, cols[k], k) for k in value_keys}
-        has_values = any(not f.empty for f in values.values())
+        values = _values(s, r, cols, value_keys)
+        has_values = any(f.value is not None for f in values.values())
         if l3.raw is None and not has_values:
             _ignore_empty(s, rec, r, cols, levels)
             continue
@@ -198,14 +200,10 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
                         group1=gi1, group2=gi2, level1_blank=blank1 if "level1" in cols else None)
         for key in value_keys:
             f = values[key]
-            if key in ("weight", "score"):
-                n = parse_number(f.raw)
-                if not n.ok:
-                    rec.notes.append(("R005", f.cell, {"label": f"“{ind.name}”的{'分值' if key == 'weight' else '得分'}",
-                                                       "found": f.text}))
-                f = Field(f.raw, n.value, f.cell)
-            else:
-                f = Field(f.raw, f.text if f.raw is not None else None, f.cell)
+            if key in ("weight", "score") and f.raw is not None and f.value is None \
+                    and not parse_number(f.raw).ok:
+                rec.notes.append(("R005", f.cell, {"label": f"“{ind.name}”的{'分值' if key == 'weight' else '得分'}",
+                                                   "found": f.text}))
             setattr(ind, key, f)
         if "weight" not in cols and w3 is not None:
             ind.weight = Field(l3.raw, w3, l3.cell)  # “预算执行率（20分）”: the weight is in its own label
@@ -263,14 +261,28 @@ def _shared(s: Sheet, r: int, c: int) -> bool:
 
 
 _NOTHING = frozenset({"无", "没有", "未完成", "零"})
+_NUMBERS = frozenset({"weight", "score"})
 
 
-def _value(s: Sheet, r: int, c: int, key: str) -> Field:
-    """A value cell; an actual value of “无” (nothing achieved) is an answer, not a blank."""
-    raw = s.get(r, c)
-    if key == "actual" and isinstance(raw, str) and norm(raw) in _NOTHING:
-        return Field(raw, raw.strip(), addr(r, c))
-    return s.field(r, c)
+def _values(s: Sheet, r: int, cols: dict[str, int], keys: list[str]) -> dict[str, Field]:
+    """The row's value cells, parsed: 分值 / 得分 as numbers, the rest as text. An actual value of
+    “无” (nothing achieved) is an answer, not a blank."""
+    rr = r - s.r0
+    line = s.g.rows[rr] if 0 <= rr < s.nrows else []
+    out = {}
+    for key in keys:
+        c = cols[key]
+        i = c - s.c0
+        raw = line[i] if 0 <= i < len(line) else None
+        if is_blank(raw) and not (key == "actual" and isinstance(raw, str) and norm(raw) in _NOTHING):
+            out[key] = Field(None, None, addr(r, c))
+        elif key in _NUMBERS:
+            out[key] = Field(raw, parse_number(raw).value, addr(r, c))
+        else:
+            f = Field(raw, None, addr(r, c))
+            object.__setattr__(f, "value", f.text)
+            out[key] = f
+    return out
 
 
 def _block_weight(s: Sheet, rec: Record, h: Header) -> None:

@@ -63,7 +63,10 @@ def _split(s: Sheet, headers: list[Header]) -> list[Grid]:
 def _read(s: Sheet, file: str, fh: Header | None | bool = False) -> Record | None:
     if fh is False:
         fh = find_funding_header(s)
-    ih = find_indicator_header(s)
+    # the indicator table follows the funding table (looked for above it only when it does not)
+    ih = find_indicator_header(s, fh.last + 1) if fh is not None else None
+    if ih is None:
+        ih = find_indicator_header(s)
     if fh is None and ih is None:
         return None
     rec = Record(file=file, sheet=s.g.sheet)

@@ -86,7 +86,8 @@ class Sheet:
         rr = r - self.r0
         if not 0 <= rr < self.nrows:
             return False
-        return any(v is not None and not (isinstance(v, str) and not v.strip()) for v in self.g.rows[rr])
+        row = self.g.rows[rr]
+        return row.count(None) + row.count("") < len(row)
 
     def text(self, r: int, c: int) -> str:
         v = self.get(r, c)
@@ -112,7 +113,12 @@ class Sheet:
         return Field(raw, raw if value is None else value, addr(r, c))
 
     def text_field(self, r: int, c: int, *, follow_merge: bool = False) -> Field:
-        f = self.field(r, c, follow_merge=follow_merge)
-        if f.raw is None:
-            return f
-        return Field(f.raw, f.text, f.cell)
+        raw = self.get(r, c)
+        if follow_merge and is_blank(raw) and (r, c) in self.merge_tl:
+            r, c = self.merge_tl[(r, c)]
+            raw = self.get(r, c)
+        if is_blank(raw):
+            return Field(None, None, addr(r, c))
+        f = Field(raw, None, addr(r, c))
+        object.__setattr__(f, "value", f.text)  # (one Field: its text is its value)
+        return f

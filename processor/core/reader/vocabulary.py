@@ -26,7 +26,7 @@ class Matcher:
     """One vocabulary entry: a label matches when it equals, contains, starts or ends with one
     of the words and contains none of ``none``. ``prefer`` / ``avoid`` rank two matching labels."""
 
-    __slots__ = ("name", "equals", "contains", "starts", "ends", "none", "prefer", "avoid", "_cache")
+    __slots__ = ("name", "equals", "contains", "starts", "ends", "none", "prefer", "avoid", "_cache", "_prefixes")
 
     def __init__(self, data: dict[str, Any], name: str = ""):
         self.name: str = data.get("name", name)
@@ -34,6 +34,7 @@ class Matcher:
             words = tuple(dict.fromkeys(k for w in data.get(kind, ()) if (k := label_key(w))))
             setattr(self, kind, words)
         self._cache: dict[str, str | None] = {}
+        self._prefixes: dict[str, str | None] = {}
 
     def word(self, key: str) -> str | None:
         """The word that makes ``key`` match, or None."""
@@ -62,7 +63,13 @@ class Matcher:
 
     def prefix(self, key: str) -> str | None:
         """The ``starts`` word ``key`` begins with (for “自评得分：98” in one cell)."""
-        return next((w for w in self.starts if key.startswith(w)), None)
+        try:
+            return self._prefixes[key]
+        except KeyError:
+            hit = next((w for w in self.starts if key.startswith(w)), None)
+            if len(self._prefixes) < 20000:
+                self._prefixes[key] = hit
+            return hit
 
 
 class Fields:
