@@ -47,10 +47,28 @@ def head(cells: dict, money: str = "项目资金（万元）") -> None:
     put(cells, 4, "主管部门", "某局", None, "实施单位", "某中心")
 
 
-def funding(cells: dict, total=(50, 50, 47.5, 10, 0.95, 9.5), money: str = "项目资金（万元）") -> None:
+def funding(cells: dict, total_funding=(50, 50, 47.5, 10, 0.95, 9.5), money: str = "项目资金（万元）") -> None:
+    total = total_funding
     put(cells, 5, money, None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
     put(cells, 6, None, "年度资金总额", *total)
     put(cells, 7, None, "其中：当年财政拨款", *total[:3], "—", total[4], "—")
+
+
+IND_HEADER = ("绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分")
+
+
+def standard(*rows: tuple, total: tuple | None = (100, 99.5), header: tuple = IND_HEADER, **funding_kw) -> dict:
+    """The paper form: head, funding rows 5–7, the indicator header at row 9, ``rows`` from row 10
+    (each starting at column B), then the 总分 row with ``total`` (分值, 得分) unless None."""
+    cells: dict = {}
+    head(cells)
+    funding(cells, **funding_kw)
+    put(cells, 9, *header)
+    for i, row in enumerate(rows):
+        put(cells, 10 + i, None, *row)
+    if total is not None:
+        put(cells, 10 + len(rows), "总分", None, None, None, None, None, *total)
+    return cells
 
 
 # ====================================================================== header cells merged from above
@@ -196,43 +214,25 @@ def test_department_table_without_project_fields_and_with_basic_and_project_rows
 
 
 def test_template_rows_with_slash_in_every_cell_are_ignored():
-    cells: dict = {}
-    head(cells)
-    funding(cells)
-    put(cells, 9, "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分")
-    put(cells, 10, None, "产出指标", "数量指标", "培训人次", "≥400人次", "400人次", 90, 90)
-    put(cells, 11, None, None, "/", "指标1：/", "/", "/", "/", "/")
-    put(cells, 12, None, None, None, "指标2：", None, None, None, None)
-    put(cells, 13, "总分", None, None, None, None, None, 100, 99.5)
-    s = check(cells)
+    s = check(standard(("产出指标", "数量指标", "培训人次", "≥400人次", "400人次", 90, 90),
+                       (None, "/", "指标1：/", "/", "/", "/", "/"),
+                       (None, None, "指标2：", None, None, None, None)))
     assert [i.row for i in s.record.indicators] == [10]
     assert s.record.ignored_rows == [11, 12]
     assert not {f.code for f in s.findings if f.code[0] in "IT" and f.severity != "info"}
 
 
 def test_first_levels_showing_only_their_weight_stay_distinct_blocks():
-    cells: dict = {}
-    head(cells)
-    funding(cells)
-    put(cells, 9, "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分")
-    put(cells, 10, None, "（50分）", "数量指标", "培训人次", "≥400人次", "400人次", 50, 50)
-    put(cells, 11, None, "（40分）", "社会效益指标", "知晓率", "≥90%", "95%", 40, 40)
-    put(cells, 12, "总分", None, None, None, None, None, 100, 99.5)
-    s = check(cells)
+    s = check(standard(("（50分）", "数量指标", "培训人次", "≥400人次", "400人次", 50, 50),
+                       ("（40分）", "社会效益指标", "知晓率", "≥90%", "95%", 40, 40)))
     assert [(g.name, g.stated_weight) for g in s.record.level1_groups] == [("", 50), ("", 40)]
     # each block holds what it says: no “（50分）, its rows add up to 90”
     assert "I217" not in {c for c, _ in codes(s)}
 
 
 def test_a_blank_first_level_under_another_first_levels_block_is_a_warning():
-    cells: dict = {}
-    head(cells)
-    funding(cells)
-    put(cells, 9, "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分")
-    put(cells, 10, None, "产出指标", "数量指标", "培训人次", "≥400人次", "400人次", 50, 50)
-    put(cells, 11, None, None, "社会效益指标", "知晓率", "≥90%", "95%", 40, 40)
-    put(cells, 12, "总分", None, None, None, None, None, 100, 99.5)
-    s = check(cells)
+    s = check(standard(("产出指标", "数量指标", "培训人次", "≥400人次", "400人次", 50, 50),
+                       (None, "社会效益指标", "知晓率", "≥90%", "95%", 40, 40)))
     i224 = [f for f in s.findings if f.code == "I224"]
     assert [(f.cell, f.severity) for f in i224] == [("B11", "warning")] and "效益指标" in i224[0].message
 
@@ -262,13 +262,8 @@ def test_actual_values_typed_with_their_operator():
 
 
 def test_money_in_yuan_with_the_initial_budget_blank():
-    cells: dict = {}
-    head(cells)
-    funding(cells, total=(None, 387664.62, 387664.62, 10, "100%", 10), money="项目资金（元）")
-    put(cells, 9, "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分")
-    put(cells, 10, None, "产出指标", "数量指标", "受助人数", "≥735人次", "735人次", 90, 90)
-    put(cells, 11, "总分", None, None, None, None, None, 100, 100)
-    s = check(cells)
+    s = check(standard(("产出指标", "数量指标", "受助人数", "≥735人次", "735人次", 90, 90), total=(100, 100),
+                       total_funding=(None, 387664.62, 387664.62, 10, "100%", 10), money="项目资金（元）"))
     assert s.record.money_unit == "元" and s.record.funding_row("total").budget.value == pytest.approx(38.766462)
     found = {c for c, _ in codes(s)}
     assert not found & {"F107", "F110", "F101", "T304"} and "R013" in found
@@ -293,14 +288,8 @@ def test_rate_column_in_percent_holding_a_bare_number(stated):
 
 
 def test_met_target_with_points_taken_off_and_no_reason():
-    cells: dict = {}
-    head(cells)
-    funding(cells)
-    put(cells, 9, "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
-        "偏差原因分析及改进措施")
-    put(cells, 10, None, "产出指标", "时效指标", "资金到位及时率", "≥100%", "100%", 90, 80)
-    put(cells, 11, "总分", None, None, None, None, None, 100, 89.5)
-    s = check(cells)
+    s = check(standard(("产出指标", "时效指标", "资金到位及时率", "≥100%", "100%", 90, 80), total=(100, 89.5),
+                       header=(*IND_HEADER, "偏差原因分析及改进措施")))
     found = codes(s)
     # met → full marks by the rule (I204, error), and nothing says why points were taken (I225)
     assert ("I204", "H10") in found and ("I225", "H10") in found
@@ -308,12 +297,6 @@ def test_met_target_with_points_taken_off_and_no_reason():
 
 
 def test_cost_ceiling_below_the_forms_own_execution_with_full_marks():
-    cells: dict = {}
-    head(cells)
-    funding(cells, total=(50, 50, 47.5, 10, 0.95, 9.5))
-    put(cells, 9, "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分")
-    put(cells, 10, None, "产出指标", "成本指标", "项目总成本", "≤40万元", "40万元", 90, 90)
-    put(cells, 11, "总分", None, None, None, None, None, 100, 99.5)
-    s = check(cells)
+    s = check(standard(("产出指标", "成本指标", "项目总成本", "≤40万元", "40万元", 90, 90)))
     # 47.5 executed over a 40 ceiling, yet 90 of 90
     assert ("I226", "H10") in codes(s)

@@ -103,22 +103,19 @@ class Sheet:
         r2, c2 = self.merge_br.get((r1, c1), (r1, c1))
         return r1, c1, r2, c2
 
-    def field(self, r: int, c: int, value: Any = None, *, follow_merge: bool = False) -> Field:
+    def field(self, r: int, c: int, *, follow_merge: bool = False, text: bool = False) -> Field:
+        """The cell as a Field (blank markers read as empty); ``follow_merge`` reads a blank cell
+        inside a merged range from its top-left; ``text`` makes the stripped text its value."""
         raw = self.get(r, c)
         if follow_merge and is_blank(raw) and (r, c) in self.merge_tl:
             r, c = self.merge_tl[(r, c)]
             raw = self.get(r, c)
         if is_blank(raw):
             return Field(None, None, addr(r, c))
-        return Field(raw, raw if value is None else value, addr(r, c))
+        f = Field(raw, raw, addr(r, c))
+        if text:
+            object.__setattr__(f, "value", f.text)  # (one Field: its text is its value)
+        return f
 
     def text_field(self, r: int, c: int, *, follow_merge: bool = False) -> Field:
-        raw = self.get(r, c)
-        if follow_merge and is_blank(raw) and (r, c) in self.merge_tl:
-            r, c = self.merge_tl[(r, c)]
-            raw = self.get(r, c)
-        if is_blank(raw):
-            return Field(None, None, addr(r, c))
-        f = Field(raw, None, addr(r, c))
-        object.__setattr__(f, "value", f.text)  # (one Field: its text is its value)
-        return f
+        return self.field(r, c, follow_merge=follow_merge, text=True)
