@@ -71,5 +71,5 @@ def test_a_department_table_in_yuan_is_explained_as_such(capsys, tmp_path):
 
 
 def test_submission_text_is_printed_as_one_plain_line():
-    assert plain("分值\n（10分）\x1b[31m") == "分值 （10分） [31m"
+    assert plain("分值\n（10分）\x1b[31m") == "分值 （10分）\\u001b[31m"
     assert plain("长" * 60, 10) == "长" * 9 + "…"

@@ -53,9 +53,12 @@ def run(args: argparse.Namespace) -> int:
         cross_check(results, profile)
     if args.format == "json":
         print(json.dumps(to_json(results), ensure_ascii=False, indent=2))
+    elif sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        from jixiao.processor.cli.terminal import write_trusted
+
+        write_trusted(render_text(results, colour=True, explain=args.explain))  # our colours; submitted text is shown()
     else:
-        print(render_text(results, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"),
-                          explain=args.explain))
+        print(render_text(results, explain=args.explain))
     if failed:
         return 2
     return 1 if any(f.severity == "error" for r in results for f in r.all_findings) else 0
@@ -63,18 +66,9 @@ def run(args: argparse.Namespace) -> int:
 
 def expand_paths(paths: list[str]) -> list[str]:
     """Files as given; a folder becomes the workbooks in it (sorted, Excel lock files skipped)."""
-    from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
+    from jixiao.processor.cli.common import workbook_inputs
 
-    out: list[str] = []
-    for path in paths:
-        if not os.path.isdir(path):
-            out.append(path)
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs.sort()
-            out += [os.path.join(root, f) for f in sorted(files)
-                    if f.lower().endswith(WORKBOOK_SUFFIXES) and not f.startswith("~$")]
-    return out
+    return [path for path, _name in workbook_inputs(paths)]
 
 
 def to_json(results) -> list[dict]:
@@ -93,6 +87,8 @@ def _figure(x: float | None) -> str:
 
 
 def render_text(results, colour: bool = False, explain: bool = False) -> str:
+    from jixiao.processor.cli.terminal import shown  # submitted text: shown, never obeyed
+
     def c(sev: str, text: str) -> str:
         return f"{_COLOURS[sev]}{text}{_RESET}" if colour else text
 
@@ -100,11 +96,11 @@ def render_text(results, colour: bool = False, explain: bool = False) -> str:
     total = dict.fromkeys(SEVERITY_CN, 0)
     for r in results:
         for f in r.findings:
-            lines.append(f"{r.file}：{c(f.severity, SEVERITY_CN[f.severity])} {f.code} {f.message}")
+            lines.append(f"{shown(r.file)}：{c(f.severity, SEVERITY_CN[f.severity])} {f.code} {shown(f.message)}")
         for s in r.sheets:
             sc = s.scores
             title = s.record.project.text or "（未填项目名称）"
-            head = f"{s.file} — 工作表“{s.sheet}”：{title}"
+            head = shown(f"{s.file} — 工作表“{s.sheet}”：{title}")
             lines.append(f"{_BOLD}{head}{_RESET}" if colour else head)
             if explain:
                 from jixiao.processor.cli.explain import explain_lines
@@ -126,8 +122,8 @@ def render_text(results, colour: bool = False, explain: bool = False) -> str:
                     continue
                 lines.append("  " + c(sev, f"{SEVERITY_CN[sev]}（{len(group)}）"))
                 for f in group:
-                    lines.append(f"    {f.cell or '整表':<7} {f.code}  {f.message}")
-                    lines.append(f"            → {f.fix}")
+                    lines.append(f"    {shown(f.cell or '整表'):<7} {f.code}  {shown(f.message)}")
+                    lines.append(f"            → {shown(f.fix)}")
             lines.append("")
     n_sheets = sum(len(r.sheets) for r in results)
     lines.append(f"共检查 {len(results)} 个文件、{n_sheets} 张自评表：错误 {total['error']} 个，"

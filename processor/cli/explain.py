@@ -8,8 +8,6 @@ and what could not be identified — with the figures that are therefore not giv
 
 from __future__ import annotations
 
-import unicodedata
-
 from jixiao.processor.core.grid import parse_addr
 from jixiao.processor.core.model import READ_KEY_CN, BlockRead, ColumnRead, Record, Scores
 
@@ -29,10 +27,13 @@ FIGURES_CN = {"execution_rate": "执行率", "execution_score": "预算执行率
 
 
 def plain(text: str, limit: int = 40) -> str:
-    """Submission text as one printable line: no control characters, no line breaks."""
-    out = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in str(text))
-    out = " ".join(out.split())
-    return out if len(out) <= limit else out[: limit - 1] + "…"
+    """Submission text as one printable line: line breaks as spaces, control characters shown
+    escaped (never obeyed), cut at ``limit`` characters."""
+    from jixiao.processor.cli.terminal import shown
+
+    out = " ".join(str(text).split())
+    out = out if len(out) <= limit else out[: limit - 1] + "…"
+    return shown(out)
 
 
 def _rows_text(rows: list[int]) -> str:

@@ -23,6 +23,7 @@ class Problem:
     cell: str
     message: str
     fix: str
+    code: str = ""  # the finding's catalogue code
 
 
 @dataclass
@@ -33,6 +34,7 @@ class FileCheck:
     projects: list[str] = field(default_factory=list)  # 项目名称 of each sheet
     problems: list[Problem] = field(default_factory=list)
     unreadable: str = ""  # the guard's / reader's one Chinese line
+    unreadable_code: str = ""  # its catalogue code (J5xx)
 
     @property
     def errors(self) -> list[Problem]:
@@ -71,6 +73,7 @@ def check_entries(root: Path, entries: Iterable[ManifestEntry], profile: Any = N
             result = check_file(path, profile)
         except InputError as exc:
             fc.unreadable = getattr(exc, "detail", None) or str(exc)
+            fc.unreadable_code = exc.code
             continue
         except OSError as exc:
             fc.unreadable = f"无法读取文件（{exc.strerror or exc}）"
@@ -86,7 +89,7 @@ def check_entries(root: Path, entries: Iterable[ManifestEntry], profile: Any = N
             fc.projects.append(project)
         for f in result.all_findings:
             if f.severity in ("error", "warning"):
-                fc.problems.append(Problem(f.severity, f.sheet or "", f.cell or "", f.message, f.fix))
+                fc.problems.append(Problem(f.severity, f.sheet or "", f.cell or "", f.message, f.fix, f.code))
     return out
 
 

@@ -1,7 +1,7 @@
 """Plain data types shared by every part of the engine.
 
 A :class:`Record` is what the reader found on one worksheet: every value keeps the
-cell it came from, so findings and patches can point at it. Beside it the reader leaves a
+cell it came from, so findings and the write plan can point at it. Beside it the reader leaves a
 :class:`ReadMap`: how the table was read (header rows, which column is which field and
 which label made it so, the role of every row) and which fields it could *not* identify.
 """
