@@ -126,7 +126,8 @@ def test_weights_only_in_labels_are_read_from_there_and_rows_are_not_scored():
 # ====================================================================== total in the title area
 
 
-@pytest.mark.parametrize("label,value,cell", [("自评得分：98", None, "H2"), ("总分", 98, "I2")])
+@pytest.mark.parametrize("label,value,cell", [("自评得分：98", None, "H2"), ("总分", 98, "I2"),
+                                              ("项目总得分98分", None, "H2")])
 def test_total_written_in_the_title_area_is_read_and_compared(label, value, cell):
     cells: dict = {}
     head(cells)
@@ -208,6 +209,25 @@ def test_department_table_without_project_fields_and_with_basic_and_project_rows
     assert ("F106", "D7") in found and ("F106", "D5") in found
     # 基本支出 + 项目支出 = 300 / 310: the use split adds up
     assert not {c for c, _ in found if c == "F101"}
+
+
+# ====================================================================== a scored criteria list
+
+
+def test_a_criteria_list_whose_score_column_has_no_header_is_read_and_said_not_understood():
+    """八塘 2018 (广西): a 评分细则 list — criterion, rule, 分值 and the score given — whose header
+    names only 目标名称 and 分值. The table is found (not refused as “no form”), the weights are
+    read, and the unheaded score column is said to be unknown (R017): no score, total or grade."""
+    cells: dict = {}
+    put(cells, 1, "某街道2018年耕地地力保护补贴项目专项支出绩效评分细则")
+    put(cells, 3, "目标名称", None, "分值")
+    put(cells, 4, "充分性", "制定有实施方案，得3分，否则不得分。", 3, 3)
+    put(cells, 5, "合理性", "按程序报批，得3分。", 3, 2)
+    s = check(cells)
+    assert [i.weight.value for i in s.record.indicators] == [3, 3]
+    assert ("R017", "A3:C3") in codes(s)
+    assert (s.scores.indicator_score, s.scores.total_score, s.scores.grade) == (None, None, None)
+    assert not {c for c, _ in codes(s) if c[0] in "TF" or c in ("I203", "I204")}
 
 
 # ====================================================================== placeholder and blank first levels

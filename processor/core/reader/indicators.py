@@ -44,7 +44,7 @@ def find_indicator_header(s: Sheet, start: int | None = None) -> Header | None:
         s, s.v.indicator_columns,
         lambda f: "level3" in f or ("level1" in f and "level2" in f),
         lambda cols: "level3" in cols and bool(_VALUES & cols.keys()) and (
-            "level1" in cols or "level2" in cols or {"weight", "score"} <= cols.keys()),
+            "level1" in cols or "level2" in cols or "weight" in cols),
         start)
 
 
