@@ -123,6 +123,24 @@ def test_weights_only_in_labels_are_read_from_there_and_rows_are_not_scored():
     assert not {c for c, _ in codes(s) if c in ("T301", "T304", "I201", "I204")}
 
 
+def test_weights_in_each_rows_own_label_are_that_rows_weight_and_it_is_scored():
+    """衡山/南县 style: no 分值 column, every 三级 label carries its points (“培训人次（50分）”).
+    Those are the rows' weights: 380 of ≥400 → 380/400 × 50 = 47.5; 知晓率 met → 40; with
+    预算执行率 9.5 the total is 97 and the weights add up to 10 + 50 + 40 = 100."""
+    cells: dict = {}
+    head(cells)
+    funding(cells)
+    put(cells, 9, "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "得分")
+    put(cells, 10, None, "产出指标", "数量指标", "培训人次（50分）", "≥400人次", "380人次", 47.5)
+    put(cells, 11, None, "效益指标", "社会效益指标", "知晓率（40分）", "≥90%", "93%", 40)
+    put(cells, 12, "总分", None, None, None, None, None, 97)
+    s = check(cells)
+    assert [(i.level3.value, i.weight.value) for i in s.record.indicators] == [("培训人次", 50), ("知晓率", 40)]
+    assert s.scores.as_json() == {"execution_rate": 0.95, "execution_score": 9.5, "indicator_score": 87.5,
+                                  "total_score": 97.0, "weights_total": 100.0, "grade": "优"}
+    assert not {c for c, _ in codes(s) if c[0] == "R"}
+
+
 # ====================================================================== total in the title area
 
 
