@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from jixiao.processor.core.engine import check_grids
+from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.grid import Grid, parse_addr
 from jixiao.processor.core.values import parse_actual, parse_target
 
@@ -246,6 +247,19 @@ def test_a_criteria_list_whose_score_column_has_no_header_is_read_and_said_not_u
     assert ("R017", "A3:C3") in codes(s)
     assert (s.scores.indicator_score, s.scores.total_score, s.scores.grade) == (None, None, None)
     assert not {c for c, _ in codes(s) if c[0] in "TF" or c in ("I203", "I204")}
+
+
+def test_a_scoring_guide_with_names_and_points_only_is_not_taken_for_a_table():
+    """A second sheet listing each criterion, its 分值 and its rule, with no score given: a
+    scoring guide, not a filled table — skipped, not read into errors."""
+    cells: dict = {}
+    put(cells, 1, "评分标准")
+    put(cells, 3, "指标名称", "分值", "评分标准")
+    put(cells, 4, "充分性", 3, "制定有实施方案，得3分，否则不得分。")
+    put(cells, 5, "合理性", 3, "按程序报批，得3分。")
+    with pytest.raises(InputError) as err:
+        check(cells)
+    assert err.value.code == "J503"
 
 
 # ====================================================================== placeholder and blank first levels
