@@ -221,6 +221,24 @@ def test_project_evaluation_framework_with_execution_as_an_indicator_row():
     assert not {c for c, _ in found if c in ("I221", "I213", "I212", "I218", "F104", "F105", "F109")}
 
 
+def test_department_evaluation_framework_without_target_or_actual_columns():
+    """大英 2020 (四川) 部门整体 framework: 部门预算管理 → 预算编制 → 目标制定 / 编制准确, with
+    指标分值, 指标解释, 计分标准 and 自评得分 — no 指标值 or 完成值 column, by design. The rows are
+    read and summed as scored (9 + 9.8 = 18.8 of 20); nothing asks for a target, and the first
+    level is not measured against 产出/效益/满意度."""
+    cells: dict = {}
+    put(cells, 1, "绩效指标", None, None, "指标分值", "指标解释", "计分标准", "自评得分")
+    put(cells, 2, "一级指标", "二级指标", "三级指标")
+    put(cells, 3, "部门预算管理（80分）", "预算编制（20分）", "目标制定", 10, "评价部门绩效目标是否完整。",
+        "要素完整的，得5分，否则酌情扣分。", 9)
+    put(cells, 4, None, None, "编制准确", 10, "评价年初预算编制是否准确。", "按调剂金额扣分。", 9.8)
+    s = check(cells, ("A1:C1", "D1:D2", "E1:E2", "F1:F2", "G1:G2", "A3:A4", "B3:B4"))
+    assert s.record.read.framework == "evaluation"
+    assert [(i.weight.value, i.score.value) for i in s.record.indicators] == [(10, 9), (10, 9.8)]
+    found = {c for c, _ in codes(s)}
+    assert not found & {"R017", "I213", "I212", "I221", "I220", "I204", "I203"}
+
+
 # ====================================================================== department-level table
 
 
