@@ -2,8 +2,10 @@
 
 :func:`jixiao` starts ``python -m jixiao.processor.cli.main …`` with its address space
 limited to :data:`MEMORY_LIMIT` (``RLIMIT_AS``; an allocation beyond it fails inside the
-process, which must then still end with one Chinese line) and kills it after
-:data:`TIME_LIMIT` seconds. The result carries the peak resident memory the process
+process, which must then still end with one Chinese line) and its processor time to
+:data:`TIME_LIMIT` seconds (``RLIMIT_CPU``: the promise is about the work a file causes, so
+a busy machine does not turn a slow-but-bounded run into a failure); a run still alive
+after :data:`WALL_LIMIT` seconds of wall-clock time (blocked, not computing) is killed. The result carries the peak resident memory the process
 reported (``VmHWM``) so a test can also say how close it came.
 """
 
@@ -12,12 +14,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-TIME_LIMIT = 60
+TIME_LIMIT = 60  # seconds of CPU per process
+WALL_LIMIT = 600  # seconds of wall clock: a run that waits instead of computing
 MEMORY_LIMIT = 1024**3
 
 #: runs the command like ``jixiao`` does, then reports the process's peak resident memory
@@ -55,7 +59,9 @@ class Run:
     def crashed(self) -> str | None:
         """Why this run is not acceptable whatever its input was; None when it is."""
         if self.timed_out:
-            return f"still running after {TIME_LIMIT} s"
+            return f"still running after {WALL_LIMIT} s of wall-clock time"
+        if self.returncode == -getattr(signal, "SIGXCPU", -1000):
+            return f"used more than {TIME_LIMIT} s of processor time"
         if self.returncode < 0 or self.returncode not in (0, 1, 2):
             return f"exit status {self.returncode}"
         if "Traceback" in self.stderr or "Exception ignored" in self.stderr:
@@ -66,22 +72,23 @@ class Run:
         return None
 
 
-def _limit_memory() -> None:
+def _limit() -> None:
     try:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        resource.setrlimit(resource.RLIMIT_CPU, (TIME_LIMIT, TIME_LIMIT + 5))
     except (ImportError, ValueError, OSError):
         pass
 
 
 def jixiao(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None,
-           timeout: float = TIME_LIMIT) -> Run:
+           timeout: float = WALL_LIMIT) -> Run:
     argv = tuple(str(a) for a in args)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
     try:
         p = subprocess.run([sys.executable, "-c", _MEASURED, *argv], capture_output=True, cwd=cwd, env=env,
-                           timeout=timeout, preexec_fn=_limit_memory if os.name == "posix" else None)
+                           timeout=timeout, preexec_fn=_limit if os.name == "posix" else None)
     except subprocess.TimeoutExpired as exc:
         out = (exc.stdout or b"").decode("utf-8", "replace")
         err = (exc.stderr or b"").decode("utf-8", "replace")

@@ -224,7 +224,7 @@ def test_merge_accounts_for_every_file_writes_no_submitted_formula_and_stays_sma
     names = regular_files(d)
     before = tree(d)
     out = tmp_path / "汇总.xlsx"
-    run = jixiao("merge", d, "-o", out, "--json", tmp_path / "all.json", timeout=300)
+    run = jixiao("merge", d, "-o", out, "--json", tmp_path / "all.json")
     assert run.returncode == 0 and run.crashed() is None, run.stderr
     assert run.peak_mb is not None and run.peak_mb < MEMORY_CEILING_MB
 
@@ -319,12 +319,24 @@ def test_the_bounded_runner_really_bounds_memory(tmp_path):
     """The 1 GB limit is in force in the child: an allocation of 2 GB fails there."""
     probe = tmp_path / "probe.py"
     probe.write_text("b = bytearray(2 * 1024**3)\n", encoding="utf-8")
-    from hostile_run import _limit_memory
+    from hostile_run import _limit
 
     p = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=60,
-                       preexec_fn=_limit_memory)
+                       preexec_fn=_limit)
     assert p.returncode != 0 and "MemoryError" in p.stderr
     assert MEMORY_LIMIT == 1024**3
+
+
+def test_the_bounded_runner_really_bounds_processor_time(tmp_path, monkeypatch):
+    """A run that computes past the CPU limit is stopped and reported, whatever the load."""
+    import hostile_run
+
+    monkeypatch.setattr(hostile_run, "TIME_LIMIT", 1)
+    probe = tmp_path / "spin.py"
+    probe.write_text("while True:\n    pass\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, str(probe)], capture_output=True, timeout=120, preexec_fn=hostile_run._limit)
+    run = hostile_run.Run(("spin",), p.returncode, "", "", None)
+    assert run.crashed() == "used more than 1 s of processor time"
 
 
 def test_merge_killed_mid_write_leaves_the_previous_summary_intact(tmp_path):
@@ -337,7 +349,7 @@ def test_merge_killed_mid_write_leaves_the_previous_summary_intact(tmp_path):
     out = out_dir / "汇总.xlsx"
     killed_mid_write = False
     for attempt in range(5):  # the write window is short; a late kill just means another try
-        assert jixiao("merge", src, "-o", out, timeout=300).returncode == 0
+        assert jixiao("merge", src, "-o", out).returncode == 0
         previous = out.read_bytes()
         write_minimal_form(src / f"新增{attempt}.xlsx", project_name=f"新增项目{attempt}")  # next summary differs
         proc = subprocess.Popen([sys.executable, "-m", "jixiao.processor.cli.main", "merge", str(src), "-o", str(out)],
