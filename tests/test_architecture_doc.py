@@ -21,12 +21,11 @@ LAYERS = {"core": 0, "files": 1, "template": 2, "merge": 2, "collect": 2, "addin
 KNOWN = {
     ("core", "files"),  # core/engine.check_file opens the file
     ("merge", "collect"),  # merge/run and merge/roster read collect's register and roster
-    ("api", "cli"),  # jixiao.api / jixiao.report borrow cli/check's expand_paths and render_text
     ("merge", "archive"),  # merge --archive: run.py's after_merge, summary_xlsx's 年度对比 sheet
     ("collect", "archive"),  # reply --archive adds the Y findings of archived files
     ("addin", "cli"),  # python -m jixiao (dry_run) uses the commands' Chinese argument parser
 }
-API_MODULES = {"api", "report", "summary", "merge_seam", "tables", "frames"}
+API_MODULES = {"api", "report", "summary", "merge_seam", "tables", "frames", "explain"}
 
 
 def tree_paths() -> list[str]:

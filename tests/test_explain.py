@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from builders import Form, make_grid, replace_cells, write_xlsx
-from jixiao.processor.cli.explain import plain
+from jixiao.explain import plain
 from jixiao.processor.cli.main import main
 
 

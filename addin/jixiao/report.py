@@ -101,12 +101,11 @@ class Report:
                 "profile": self.profile.id, "valid": self.valid, "exit_code": self.exit_code,
                 "counts": self.counts(), "files": files}
 
-    def to_text(self, colour: bool = False) -> str:
-        """The text ``jixiao check`` prints: refusals, then each form's scores and findings."""
-        from jixiao.processor.cli.check import render_text
-
-        lines = [f"{f.file}：{f.message}" for f in self.refused]
-        return "\n".join([*lines, render_text(self.results, colour=colour)])
+    def to_text(self, colour: bool = False, explain: bool = False) -> str:
+        """The text ``jixiao check`` prints: refusals, then each form's scores and findings
+        (``explain``: with how each table was read)."""
+        lines = [shown(f"{f.file}：{f.message}") for f in self.refused]
+        return "\n".join([*lines, render_text(self.results, colour=colour, explain=explain)])
 
     # ------------------------------------------------------------------ tables
 
@@ -166,3 +165,73 @@ def _file_entry(item: CheckedFile) -> FileEntry:
     entry.size = st.st_size
     entry.modified = datetime.fromtimestamp(st.st_mtime).strftime("%Y-%m-%d %H:%M:%S")
     return entry
+
+
+# ---------------------------------------------------------------------- text
+
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_RESET, _BOLD = "\033[0m", "\033[1m"
+
+
+def _figure(x: float | None) -> str:
+    return "无法确定" if x is None else f"{x:g}"
+
+
+def shown(text: object) -> str:
+    """Submitted text inside one printed line: line breaks as spaces, controls escaped."""
+    from jixiao.processor.core.visible import visible
+
+    s = text if isinstance(text, str) else str(text)
+    return visible(s.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+
+
+def render_text(results: list, colour: bool = False, explain: bool = False) -> str:
+    """The text ``jixiao check`` prints for the files it read: each form's figures and findings.
+
+    Submitted text (file, sheet and project names, quoted cell text) is shown, never obeyed:
+    control and escape characters are written as ``\\uXXXX``, line breaks as spaces.
+    ``colour`` adds ANSI colours for a terminal; ``explain`` adds how each table was read.
+    """
+    from jixiao.processor.core.findings import SEVERITY_CN, counts
+
+    def c(sev: str, text: str) -> str:
+        return f"{_COLOURS[sev]}{text}{_RESET}" if colour else text
+
+    lines: list[str] = []
+    total = dict.fromkeys(SEVERITY_CN, 0)
+    for r in results:
+        for f in r.findings:
+            lines.append(f"{shown(r.file)}：{c(f.severity, SEVERITY_CN[f.severity])} {f.code} {shown(f.message)}")
+        for s in r.sheets:
+            sc = s.scores
+            title = s.record.project.text or "（未填项目名称）"
+            head = shown(f"{s.file} — 工作表“{s.sheet}”：{title}")
+            lines.append(f"{_BOLD}{head}{_RESET}" if colour else head)
+            if explain:
+                from jixiao.explain import explain_lines
+
+                lines += explain_lines(s.record, sc)
+            rate = "无法计算" if sc.execution_rate is None else f"{sc.execution_rate * 100:.2f}%"
+            grade = f"（{sc.grade}）" if sc.grade else ""
+            lines.append(f"  计算结果：执行率 {rate}，预算执行率得分 {_figure(sc.execution_score)}，指标得分 "
+                         f"{_figure(sc.indicator_score)}，总分 {_figure(sc.total_score)}{grade}，"
+                         f"权重合计 {_figure(sc.weights_total)}")
+            n = counts(s.findings)
+            for k in total:
+                total[k] += n[k]
+            if not s.findings:
+                lines.append("  未发现问题。")
+            for sev in SEVERITY_CN:
+                group = [f for f in s.findings if f.severity == sev]
+                if not group:
+                    continue
+                lines.append("  " + c(sev, f"{SEVERITY_CN[sev]}（{len(group)}）"))
+                for f in group:
+                    lines.append(f"    {shown(f.cell or '整表'):<7} {f.code}  {shown(f.message)}")
+                    lines.append(f"            → {shown(f.fix)}")
+            lines.append("")
+    n_sheets = sum(len(r.sheets) for r in results)
+    lines.append(f"共检查 {len(results)} 个文件、{n_sheets} 张自评表：错误 {total['error']} 个，"
+                 f"提示 {total['warning']} 个，说明 {total['info']} 条。")
+    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""``jixiao check --explain``: how each table was read, in plain Chinese.
+"""How each table was read, in plain Chinese (``jixiao check --explain``, ``Report.to_text(explain=True)``).
 
 Prints the read map the reader left beside the record (``record.read``): the header rows of
 both tables, which column is which field and which word of the vocabulary made it so, the
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from jixiao.processor.core.grid import parse_addr
 from jixiao.processor.core.model import READ_KEY_CN, BlockRead, ColumnRead, Record, Scores
+from jixiao.processor.core.visible import visible
 
 FIELD_CN = {
     # funding table
@@ -29,11 +30,9 @@ FIGURES_CN = {"execution_rate": "执行率", "execution_score": "预算执行率
 def plain(text: str, limit: int = 40) -> str:
     """Submission text as one printable line: line breaks as spaces, control characters shown
     escaped (never obeyed), cut at ``limit`` characters."""
-    from jixiao.processor.cli.terminal import shown
-
     out = " ".join(str(text).split())
     out = out if len(out) <= limit else out[: limit - 1] + "…"
-    return shown(out)
+    return visible(out)
 
 
 def _rows_text(rows: list[int]) -> str:
