@@ -12,7 +12,8 @@ import pytest
 from hostile_corpus import _encrypted_xls, write_minimal_form, write_minimal_form_xls
 from jixiao.processor.cli.main import main
 from jixiao.processor.core.rules import load_profile
-from jixiao.processor.merge.run import MergeOptions, merge, to_json
+from jixiao.processor.merge.json_out import to_json
+from jixiao.processor.merge.run import MergeOptions, merge
 from jixiao.processor.merge.summary_xlsx import render, write_summary
 from openpyxl import load_workbook
 

@@ -1,15 +1,17 @@
 """``jixiao merge PATH... -o 汇总.xlsx``: every submitted workbook → one summary.
 
 Exit status: 0 the summary was written (files not merged and every finding are listed
-in it); 2 nothing written (usage, rule file, department/roster file or output problem).
+in it); 2 nothing written — a usage, rule, department or roster file problem, a path
+that does not exist, no readable form at all (an existing summary is then left as it
+was, unless ``--allow-empty``), or the output cannot be written.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+import time
 
 
 def register(sub) -> None:
@@ -21,7 +23,7 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", metavar="汇总.xlsx", default="汇总.xlsx", help="汇总工作簿（默认：汇总.xlsx）")
     p.add_argument("--rules", metavar="规则文件", help="规则名称或 JSON 文件（默认 default）")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="并行读取的进程数（默认：少量文件 1 个，大批文件取 CPU 数与 4 的较小者）")
+                   help="并行读取的进程数（默认：每个 CPU 核一个，文件少时相应减少）")
     p.add_argument("--json", metavar="文件", help="另存全部记录、得分和问题为 JSON")
     p.add_argument("--department", metavar="部门数据文件",
                    help="部门预算数、执行数、结转结余等（CSV、xlsx 或 JSON，格式见 docs/汇总说明.md）")
@@ -32,14 +34,18 @@ def register(sub) -> None:
     p.add_argument("--department-name", metavar="名称", help="报告文字中的部门简称，如“区信访办”")
     p.add_argument("--roster", metavar="名单文件",
                    help="应报送单位名单（CSV 或 xlsx：单位、联系人、邮箱），列出未提交和有错误的单位")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="没有读到任何自评表时仍写出（空的）汇总表；默认此时不写，原有汇总表保持不变")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from jixiao.processor.cli.common import profile_from_args
     from jixiao.processor.core.errors import InputError
-    from jixiao.processor.merge.run import MergeOptions, merge, read_name_list, to_json
-    from jixiao.processor.merge.summary_xlsx import write_bytes, write_summary
+    from jixiao.processor.merge.json_out import write_json
+    from jixiao.processor.merge.method import read_name_list
+    from jixiao.processor.merge.run import MergeOptions, merge
+    from jixiao.processor.merge.summary_xlsx import write_summary
 
     def fail(message: str) -> int:
         print(f"jixiao：{message}", file=sys.stderr)
@@ -64,17 +70,21 @@ def run(args: argparse.Namespace) -> int:
     exclude = [os.path.abspath(args.output)] + ([os.path.abspath(args.json)] if args.json else [])
     options = MergeOptions(dept_evaluated=names, total_projects=args.total_projects,
                            department_name=args.department_name, department_file=args.department,
-                           workers=args.workers, exclude=exclude, roster=args.roster)
+                           workers=args.workers, exclude=exclude, roster=args.roster,
+                           extras=("json",) if args.json else ())
     try:
         with _Progress(enabled=sys.stderr.isatty()) as bar:
             result = merge(args.paths, profile, options, progress=bar.advance, on_discovered=bar.start)
-    except InputError as exc:  # the department or roster file
+    except InputError as exc:  # a path that does not exist, the department or roster file
         return fail(str(exc))
+    if not result.projects and not args.allow_empty:
+        kept = f"原有的“{args.output}”保持不变。" if os.path.exists(args.output) else ""
+        return fail(f"没有读到可汇总的自评表，未写出汇总表。{result.summary_line()}{kept}"
+                    "（确需写出空汇总表时加 --allow-empty）")
     try:
         write_summary(result, args.output)
         if args.json:
-            text = json.dumps(to_json(result), ensure_ascii=False, indent=1)
-            write_bytes(args.json, text.encode("utf-8"))
+            write_json(result, args.json)
     except PermissionError:
         return fail(f"无法写入“{args.output}”：没有权限，或该文件正在 Excel/WPS 中打开，请关闭后重试")
     except OSError as exc:
@@ -84,12 +94,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _Progress:
-    """A rich progress bar on a terminal; nothing when output is piped."""
+    """A rich progress bar on a terminal; nothing when output is piped.
+
+    Refreshed from the calling thread (no refresh thread): the merge forks its worker
+    processes, and forking a process that runs other threads is unsafe."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._bar = None
         self._task = None
+        self._shown = 0.0
 
     def __enter__(self) -> _Progress:
         if self.enabled:
@@ -103,17 +117,23 @@ class _Progress:
             )
 
             self._bar = Progress(TextColumn("读取自评表"), BarColumn(), MofNCompleteColumn(),
-                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                                 auto_refresh=False)
             self._bar.__enter__()
         return self
 
     def start(self, total: int) -> None:
         if self._bar is not None:
             self._task = self._bar.add_task("read", total=total)
+            self._bar.refresh()
 
     def advance(self, _item) -> None:
         if self._bar is not None and self._task is not None:
             self._bar.advance(self._task)
+            now = time.monotonic()
+            if now - self._shown > 0.1:
+                self._shown = now
+                self._bar.refresh()
 
     def __exit__(self, *exc) -> None:
         if self._bar is not None:

@@ -1,0 +1,145 @@
+"""What a worker sends back for one file: what the summary needs, and more only when asked.
+
+Reading a form builds a large object graph (a record with every cell, the scores, the
+findings). Pickling all of it to the parent cost more than reading the file, and
+keeping it there made memory grow with every form. So a worker *projects* the result:
+a :class:`FormResult` with one :class:`SheetRow` per 自评表 — its 项目汇总 row, its
+findings as plain tuples, its project identity and indicator set (for versions and the
+I223 cross-check) — and nothing else.
+
+Optional outputs ask for more by name (``MergeOptions.extras``); each name is a
+function of the engine's :class:`~jixiao.processor.core.engine.FileResult` registered
+in :data:`EXTRAS`, run in the worker, its value carried in ``FormResult.extras``:
+
+- ``"json"`` — for ``--json``: every sheet's full record and scores, and the findings'
+  parameters;
+- an archive of every form (``--archive``) registers its rows the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from jixiao.processor.core.audit import IndicatorSet
+from jixiao.processor.core.engine import FileResult, SheetResult, check_file
+from jixiao.processor.core.errors import InputError
+from jixiao.processor.core.findings import Finding
+from jixiao.processor.core.identity import ProjectId, identity_of
+from jixiao.processor.core.rules import Profile
+
+# (code, severity, sheet, cell, message, fix, params or None): a Finding without its file
+FindingRow = tuple[str, str, "str | None", "str | None", str, str, "dict[str, Any] | None"]
+
+
+@dataclass(slots=True)
+class SheetRow:
+    """One 自评表 as the summary sees it."""
+
+    sheet: str
+    project: str
+    department: str
+    unit: str
+    year: int | None
+    method_text: str  # 评价方式 as the form states it ('' when it does not)
+    method_cell: str | None
+    initial: float | None  # 年度资金总额: 年初预算数, 全年预算数, 全年执行数 (万元)
+    budget: float | None
+    executed: float | None
+    scores: dict[str, Any]  # Scores.as_json(): execution_rate, …, total_score, grade
+    findings: list[FindingRow]
+    identity: ProjectId | None  # which other forms are versions of it
+    indicators: IndicatorSet  # for I223 across projects
+    detail: dict[str, Any] | None = None  # with the "json" extra: the whole record as JSON
+
+
+@dataclass(slots=True)
+class FormResult:
+    """The outcome of reading one file: its sheets, or the reason it could not be read."""
+
+    ok: bool
+    sheets: list[SheetRow] = field(default_factory=list)
+    findings: list[FindingRow] = field(default_factory=list)  # file-level (R001, R011)
+    code: str | None = None  # when not ok: the catalogue code …
+    reason: str = ""  # … and the Chinese line
+    params: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def failed(cls, code: str, reason: str, **params: Any) -> FormResult:
+        return cls(False, code=code, reason=reason, params=params)
+
+
+
+def finding_row(f: Finding, keep_params: bool) -> FindingRow:
+    return (f.code, f.severity, f.sheet, f.cell, f.message, f.fix, dict(f.params) if keep_params else None)
+
+
+def to_finding(row: FindingRow, file: str) -> Finding:
+    code, severity, sheet, cell, message, fix, params = row
+    return Finding(code, severity, sheet, cell, message, fix, file, params or {})
+
+
+def sheet_row(s: SheetResult, keep_params: bool) -> SheetRow:
+    rec = s.record
+    total = rec.funding_row("total")
+    return SheetRow(
+        sheet=s.sheet, project=rec.project.text, department=rec.department.text, unit=rec.unit.text,
+        year=rec.year, method_text=rec.method.text, method_cell=rec.method.cell,
+        initial=None if total is None else total.initial.value,
+        budget=None if total is None else total.budget.value,
+        executed=None if total is None else total.executed.value,
+        scores=s.scores.as_json(),
+        findings=[finding_row(f, keep_params) for f in s.findings],
+        identity=identity_of(rec), indicators=IndicatorSet.of(rec))
+
+
+# ---------------------------------------------------------------------- extras
+
+
+def _json_detail(result: FileResult, rows: list[SheetRow]) -> None:
+    """--json: the whole record of each sheet (and the findings keep their params)."""
+    for s, row in zip(result.sheets, rows):
+        row.detail = jsonable(asdict(s.record))
+
+
+#: name → function(FileResult, its SheetRows) run in the worker; it may fill
+#: ``SheetRow.detail`` or return a value kept in ``FormResult.extras[name]``.
+EXTRAS: dict[str, Callable[[FileResult, list[SheetRow]], Any]] = {
+    "json": _json_detail,
+}
+
+
+def read_form(path: str, name: str, profile: Profile, extras: Sequence[str] = ()) -> FormResult:
+    """Check one workbook and project the result. Never raises for a bad file."""
+    try:
+        result = check_file(path, profile, name=name)
+    except InputError as exc:
+        return FormResult.failed(exc.code, exc.detail, **exc.params)
+    except MemoryError:
+        return FormResult.failed("J504", "文件过大，读取时内存不足")
+    except OSError as exc:
+        return FormResult.failed("J501", f"无法读取（{exc.strerror or exc}）")
+    except RecursionError:
+        return FormResult.failed("J504", "文件结构嵌套过深，无法读取")
+    except Exception:  # an engine bug must not stop the batch
+        return FormResult.failed("J501", "读取时发生内部错误，该文件未能汇总，请联系维护人员")
+    keep_params = "json" in extras
+    rows = [sheet_row(s, keep_params) for s in result.sheets]
+    out = FormResult(True, rows, [finding_row(f, keep_params) for f in result.findings])
+    for key in extras:
+        value = EXTRAS[key](result, rows)
+        if value is not None:
+            out.extras[key] = value
+    return out
+
+
+def jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    return str(obj)

@@ -1,0 +1,377 @@
+"""Step 3 of the merge: read every workbook in worker processes that one file cannot take down.
+
+A few long-lived worker processes (as many as the machine has cores) are fed the files
+in small batches over a pipe and answer file by file with the slim
+:class:`~jixiao.processor.merge.projection.FormResult`; the parent only waits, collects
+and watches. This costs one process start per worker, not per file, and lets two cores
+read at once.
+
+What one file can do, and what it costs:
+
+- **a native abort or crash** (python-calamine aborting the process on an allocation it
+  cannot make, a segmentation fault): the worker dies; the files it had not answered yet
+  go back to the queue, except the one it was reading, which is retried *alone* in a
+  fresh worker. Dying again, it is 未汇总 with the reason (J501); the batch goes on.
+- **a runaway file** (minutes of CPU): each file gets :attr:`Budget.seconds` of CPU time,
+  enforced by the kernel (``RLIMIT_CPU``, reset before each file), and the parent kills a
+  worker whose file has run for ``WALL_FACTOR`` times that on the wall clock (a blocked
+  read, or a system without rlimits). The file is 未汇总 (J504); it is not retried.
+- **a memory hog**: each worker's address space may grow by :attr:`Budget.memory_mb` over
+  what it started with (``RLIMIT_AS``); beyond that an allocation fails — a MemoryError
+  in Python (the file is 未汇总, the worker lives on) or an abort in native code (as
+  above).
+
+Workers ignore Ctrl-C (the parent stops them), write nothing to the terminal (a native
+library's panic text goes to /dev/null) and leave no core files. Resource limits need a
+POSIX system; on Windows the wall-clock watchdog still applies.
+
+Test hook: the environment variable ``JIXIAO_MERGE_FAULT=<kind>:<text>`` makes a worker
+misbehave on every file whose shown name contains ``<text>``: ``abort`` (``os.abort()``,
+as a native crash does), ``hang`` (a loop that burns CPU) or ``memory`` (allocate until
+refused). ``tests/test_merge_runner.py`` drives the paths above with it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from jixiao.processor.core.rules import Profile
+from jixiao.processor.merge.projection import FormResult, read_form
+
+WALL_FACTOR = 3  # wall-clock allowance per file, in multiples of its CPU budget (busy machines)
+MAX_BATCH = 32  # files sent to a worker at once
+FAULT_ENV = "JIXIAO_MERGE_FAULT"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one file may cost a worker."""
+
+    seconds: float = 60.0  # CPU seconds per file
+    memory_mb: int = 1024  # growth of a worker's address space while reading
+
+
+@dataclass(frozen=True)
+class Task:
+    index: int  # the caller's key
+    path: str
+    name: str  # as shown (in findings, and for the test hook)
+
+
+def default_workers(n_files: int) -> int:
+    """One worker per core, none idle: a small batch needs no more workers than files / 8."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 16, math.ceil(n_files / 8)))
+
+
+def read_all(tasks: Iterable[Task], profile: Profile, *, workers: int, total: int,
+             extras: Sequence[str] = (), budget: Budget | None = None) -> Iterator[tuple[Task, FormResult]]:
+    """Read every task's file; yields (task, result) as results come (in no fixed order).
+
+    ``tasks`` is consumed lazily (the caller may hash files as they are asked for);
+    ``total`` is how many there will be about, for the batch size. Every task given
+    comes back exactly once."""
+    pool = _Pool(profile, tuple(extras), budget or Budget(), max(1, workers), total)
+    try:
+        yield from pool.run(iter(tasks))
+    finally:
+        pool.close()
+
+
+# ---------------------------------------------------------------------- the parent side
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    sent: deque[Task] = field(default_factory=deque)  # sent, not answered, in order
+    since: float = 0.0  # when the file now being read started (about)
+    alone: bool = False  # retrying one file that crashed a worker
+
+    @property
+    def current(self) -> Task | None:
+        return self.sent[0] if self.sent else None
+
+
+class _Pool:
+    def __init__(self, profile: Profile, extras: tuple[str, ...], budget: Budget, workers: int, total: int):
+        self.profile, self.extras, self.budget = profile, extras, budget
+        self.size = max(1, min(workers, total or 1))
+        self.batch = max(1, min(MAX_BATCH, total // (self.size * 8)))
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        self.ctx = multiprocessing.get_context(method)
+        self.workers: list[_Worker] = []
+        self.requeued: deque[Task] = deque()  # answered by no one: a worker died holding them
+        self.retried: set[int] = set()  # crashed a worker once and were read again, alone
+        self.fault = os.environ.get(FAULT_ENV) or None
+
+    # -- processes
+
+    def _start(self) -> _Worker:
+        parent, child = self.ctx.Pipe(duplex=True)
+        inherited = [w.conn.fileno() for w in self.workers] if self.ctx.get_start_method() == "fork" else []
+        proc = self.ctx.Process(target=_serve, name="jixiao-merge-worker", daemon=True,
+                                args=(child, self.profile, self.extras, self.budget, self.fault, inherited))
+        proc.start()
+        child.close()
+        w = _Worker(proc, parent)
+        self.workers.append(w)
+        return w
+
+    def close(self) -> None:
+        for w in self.workers:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 2
+        for w in self.workers:
+            w.process.join(max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join()
+            w.conn.close()
+        self.workers.clear()
+
+    # -- feeding
+
+    def _next_batch(self, tasks: Iterator[Task], n: int) -> list[Task]:
+        out: list[Task] = []
+        while len(out) < n and self.requeued:
+            out.append(self.requeued.popleft())
+        while len(out) < n:
+            t = next(tasks, None)
+            if t is None:
+                break
+            out.append(t)
+        return out
+
+    def _feed(self, tasks: Iterator[Task]) -> bool:
+        """Keep every worker two batches ahead; False when nothing is left to send."""
+        more = True
+        for w in list(self.workers):
+            if w.alone:
+                continue
+            while more and len(w.sent) < 2 * self.batch:
+                batch = self._next_batch(tasks, self.batch)
+                if not batch:
+                    more = False
+                    break
+                self._send(w, batch)
+        return more or bool(self.requeued)
+
+    def _send(self, w: _Worker, batch: list[Task]) -> None:
+        if not w.sent:
+            w.since = time.monotonic()
+        w.sent.extend(batch)
+        try:
+            w.conn.send([(t.index, t.path, t.name) for t in batch])
+        except OSError:
+            pass  # it died: found by the loop below, the batch is requeued from ``sent``
+
+    # -- the loop
+
+    def run(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, FormResult]]:
+        first = next(tasks, None)
+        if first is None:
+            return  # nothing to read: no process started
+        tasks = itertools.chain([first], tasks)
+        for _ in range(self.size):
+            self._start()
+        more = True
+        while True:
+            if more:
+                more = self._feed(tasks)
+            if not more and not any(w.sent for w in self.workers):
+                return
+            limit = self.budget.seconds * WALL_FACTOR
+            ready = wait([w.conn for w in self.workers] + [w.process.sentinel for w in self.workers],
+                         timeout=min(1.0, limit))
+            ready_set = set(ready)
+            for w in list(self.workers):
+                died = w.process.sentinel in ready_set
+                if w.conn in ready_set or died:
+                    alive = yield from self._drain(w)
+                    if not alive or died:
+                        yield from self._lost(w, killed_by_us=False)
+                        more = True
+                elif w.sent and time.monotonic() - w.since > limit:
+                    w.process.kill()
+                    w.process.join()
+                    yield from self._drain(w)
+                    yield from self._lost(w, killed_by_us=True)
+                    more = True
+
+    def _drain(self, w: _Worker) -> Iterator[tuple[Task, FormResult]]:
+        """Every answer waiting in the pipe; False once the worker is gone."""
+        try:
+            while w.conn.poll():
+                index, result = w.conn.recv()
+                task = w.sent.popleft()
+                if task.index != index:  # cannot happen: a worker answers in order
+                    raise RuntimeError("merge worker answered out of order")
+                w.since = time.monotonic()
+                if w.alone:
+                    w.alone = False
+                yield task, result
+        except (EOFError, OSError):
+            return False
+        return True
+
+    def _lost(self, w: _Worker, *, killed_by_us: bool) -> Iterator[tuple[Task, FormResult]]:
+        """A worker is gone: blame the file it was reading, requeue the rest, replace it."""
+        w.process.join()
+        code = w.process.exitcode
+        self.workers.remove(w)
+        w.conn.close()
+        current = w.current
+        retry = None
+        if current is not None:
+            w.sent.popleft()
+            self.requeued.extendleft(reversed(w.sent))
+            timed_out = killed_by_us or code == -getattr(signal, "SIGXCPU", -1000)
+            if timed_out:
+                yield current, FormResult.failed(
+                    "J504", f"读取超过 {self.budget.seconds:g} 秒仍未完成，已停止读取该文件（可能是结构异常的文件）",
+                    limit=self.budget.seconds)
+            elif current.index in self.retried:
+                yield current, FormResult.failed(
+                    "J501", f"读取该文件时读取程序异常终止（{_describe_exit(code, self.budget)}），单独重试一次仍然如此；"
+                            "文件可能已损坏或结构异常", exit=code)
+            else:
+                self.retried.add(current.index)
+                retry = current
+        fresh = self._start()
+        if retry is not None:  # alone in a fresh worker: if it dies again, this file is the cause
+            fresh.alone = True
+            self._send(fresh, [retry])
+
+
+def _describe_exit(code: int | None, budget: Budget) -> str:
+    if code is None:
+        return "原因不明"
+    if code < 0:
+        sig = -code
+        if sig == getattr(signal, "SIGABRT", 6):
+            return f"进程中止，常见于内存超过上限 {budget.memory_mb} MB 或文件结构异常"
+        if sig == getattr(signal, "SIGSEGV", 11):
+            return "内存访问错误"
+        if sig == getattr(signal, "SIGKILL", 9):
+            return "进程被系统终止，可能是内存不足"
+        try:
+            return f"信号 {signal.Signals(sig).name}"
+        except ValueError:
+            return f"信号 {sig}"
+    return f"退出码 {code}"
+
+
+# ---------------------------------------------------------------------- the worker side
+
+
+def _serve(conn: Connection, profile: Profile, extras: tuple[str, ...], budget: Budget, fault: str | None,
+           inherited: list[int]) -> None:
+    for fd in inherited:  # the other workers' pipe ends, copied by fork: not ours to hold
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _quiet()
+    _limit_memory(budget.memory_mb)
+    import gc
+
+    gc.freeze()  # what was imported stays out of every collection
+    while True:
+        try:
+            batch = conn.recv()
+        except (EOFError, OSError):
+            return
+        if batch is None:
+            return
+        for index, path, name in batch:
+            _limit_cpu(budget.seconds)
+            if fault:
+                _misbehave(fault, name)
+            result = read_form(path, name, profile, extras)
+            try:
+                conn.send((index, result))
+            except (OSError, ValueError):
+                return
+
+
+def _quiet() -> None:
+    """No terminal output from a worker: native libraries print panics to stderr."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
+def _limit_memory(mb: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        with open("/proc/self/statm") as fh:
+            current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    want = current + mb * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+    except (OSError, ValueError):
+        pass
+
+
+def _limit_cpu(seconds: float) -> None:
+    """The kernel stops this process (SIGXCPU) once the current file has used ``seconds``."""
+    try:
+        import resource
+    except ImportError:
+        return
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(used.ru_utime + used.ru_stime + seconds)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    except (OSError, ValueError):
+        pass
+
+
+def _misbehave(fault: str, name: str) -> None:
+    kind, _, text = fault.partition(":")
+    if not text or text not in name:
+        return
+    if kind == "abort":
+        os.abort()
+    if kind == "hang":
+        while True:
+            pass
+    if kind == "memory":
+        hog = []
+        while True:
+            hog.append(bytearray(64 * 1024 * 1024))
