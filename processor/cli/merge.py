@@ -34,6 +34,10 @@ def register(sub) -> None:
     p.add_argument("--department-name", metavar="名称", help="报告文字中的部门简称，如“区信访办”")
     p.add_argument("--roster", metavar="名单文件",
                    help="应报送单位名单（CSV 或 xlsx：单位、联系人、邮箱），列出未提交和有错误的单位")
+    p.add_argument("--limit-seconds", type=float, metavar="秒",
+                   help="读取每个文件最多用的 CPU 时间，超过则停止读取该文件并列为未汇总（默认 20）")
+    p.add_argument("--limit-memory", type=int, metavar="MB",
+                   help="每个读取进程最多再占用的内存，超过则停止读取当前文件并列为未汇总（默认 512）")
     p.add_argument("--allow-empty", action="store_true",
                    help="没有读到任何自评表时仍写出（空的）汇总表；默认此时不写，原有汇总表保持不变")
     p.set_defaults(func=run)
@@ -45,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from jixiao.processor.merge.json_out import write_json
     from jixiao.processor.merge.method import read_name_list
     from jixiao.processor.merge.run import MergeOptions, merge
+    from jixiao.processor.merge.runner import Budget
     from jixiao.processor.merge.summary_xlsx import write_summary
 
     def fail(message: str) -> int:
@@ -55,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
         return fail("--workers 应为正整数")
     if args.total_projects is not None and args.total_projects < 1:
         return fail("--total-projects 应为正整数")
+    if args.limit_seconds is not None and args.limit_seconds <= 0:
+        return fail("--limit-seconds 应为正数")
+    if args.limit_memory is not None and args.limit_memory < 16:
+        return fail("--limit-memory 应不小于 16（MB）")
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir):
         return fail(f"输出文件夹不存在：{out_dir}")
@@ -71,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     options = MergeOptions(dept_evaluated=names, total_projects=args.total_projects,
                            department_name=args.department_name, department_file=args.department,
                            workers=args.workers, exclude=exclude, roster=args.roster,
-                           extras=("json",) if args.json else ())
+                           extras=("json",) if args.json else (), budget=_budget(Budget, args))
     try:
         with _Progress(enabled=sys.stderr.isatty()) as bar:
             result = merge(args.paths, profile, options, progress=bar.advance, on_discovered=bar.start)
@@ -91,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"无法写入“{args.output}”（{exc.strerror or exc}）")
     print(f"{result.summary_line()}汇总表：{args.output}")
     return 0  # the summary is written; what is wrong in the submissions is listed inside it
+
+
+def _budget(budget_type, args: argparse.Namespace):
+    default = budget_type()
+    return budget_type(seconds=args.limit_seconds or default.seconds,
+                       memory_mb=args.limit_memory or default.memory_mb)
 
 
 class _Progress:

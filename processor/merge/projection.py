@@ -115,16 +115,8 @@ def read_form(path: str, name: str, profile: Profile, extras: Sequence[str] = ()
     """Check one workbook and project the result. Never raises for a bad file."""
     try:
         result = check_file(path, profile, name=name)
-    except InputError as exc:
-        return FormResult.failed(exc.code, exc.detail, **exc.params)
-    except MemoryError:
-        return FormResult.failed("J504", "文件过大，读取时内存不足")
-    except OSError as exc:
-        return FormResult.failed("J501", f"无法读取（{exc.strerror or exc}）")
-    except RecursionError:
-        return FormResult.failed("J504", "文件结构嵌套过深，无法读取")
-    except Exception:  # an engine bug must not stop the batch
-        return FormResult.failed("J501", "读取时发生内部错误，该文件未能汇总，请联系维护人员")
+    except Exception as exc:  # noqa: BLE001 - one file's failure is that file's row, never the batch's
+        return failure(exc)
     keep_params = "json" in extras
     rows = [sheet_row(s, keep_params) for s in result.sheets]
     out = FormResult(True, rows, [finding_row(f, keep_params) for f in result.findings])
@@ -133,6 +125,19 @@ def read_form(path: str, name: str, profile: Profile, extras: Sequence[str] = ()
         if value is not None:
             out.extras[key] = value
     return out
+
+
+def failure(exc: BaseException) -> FormResult:
+    """Why a file could not be read, from what reading it raised."""
+    if isinstance(exc, InputError):
+        return FormResult.failed(exc.code, exc.detail, **exc.params)
+    if isinstance(exc, MemoryError):
+        return FormResult.failed("J504", "文件过大，读取时内存不足")
+    if isinstance(exc, RecursionError):
+        return FormResult.failed("J504", "文件结构嵌套过深，无法读取")
+    if isinstance(exc, OSError):
+        return FormResult.failed("J501", f"无法读取（{exc.strerror or exc}）")
+    return FormResult.failed("J501", "读取时发生内部错误，该文件未能汇总，请联系维护人员")  # an engine bug
 
 
 def jsonable(obj: Any) -> Any:

@@ -14,8 +14,11 @@ What one file can do, and what it costs:
   fresh worker. Dying again, it is 未汇总 with the reason (J501); the batch goes on.
 - **a runaway file** (minutes of CPU): each file gets :attr:`Budget.seconds` of CPU time,
   enforced by the kernel (``RLIMIT_CPU``, reset before each file), and the parent kills a
-  worker whose file has run for ``WALL_FACTOR`` times that on the wall clock (a blocked
-  read, or a system without rlimits). The file is 未汇总 (J504); it is not retried.
+  worker whose file has run for ``WALL_FACTOR`` times that on the wall clock (a system
+  without rlimits). The file is 未汇总 (J504); it is not retried.
+- **a stuck read**: a worker that has used no CPU for ``STALL_SECONDS`` while reading (a
+  native library deadlocked after an allocation failed, a read that never returns) is
+  killed and handled like a crash.
 - **a memory hog**: each worker's address space may grow by :attr:`Budget.memory_mb` over
   what it started with (``RLIMIT_AS``); beyond that an allocation fails — a MemoryError
   in Python (the file is 未汇总, the worker lives on) or an abort in native code (as
@@ -27,8 +30,10 @@ POSIX system; on Windows the wall-clock watchdog still applies.
 
 Test hook: the environment variable ``JIXIAO_MERGE_FAULT=<kind>:<text>`` makes a worker
 misbehave on every file whose shown name contains ``<text>``: ``abort`` (``os.abort()``,
-as a native crash does), ``hang`` (a loop that burns CPU) or ``memory`` (allocate until
-refused). ``tests/test_merge_runner.py`` drives the paths above with it.
+as a native crash does), ``abort-once`` (the same, only the first time: a marker file
+``<file>.fault-once`` is left beside it), ``hang`` (a loop that burns CPU), ``sleep`` (a
+read that never returns, using no CPU) or ``memory`` (allocate until refused).
+``tests/test_merge_runner.py`` drives the paths above with it.
 """
 
 from __future__ import annotations
@@ -47,9 +52,10 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from jixiao.processor.core.rules import Profile
-from jixiao.processor.merge.projection import FormResult, read_form
+from jixiao.processor.merge.projection import FormResult, failure, read_form
 
-WALL_FACTOR = 3  # wall-clock allowance per file, in multiples of its CPU budget (busy machines)
+WALL_FACTOR = 2  # wall-clock allowance per file, in multiples of its CPU budget (busy machines)
+STALL_SECONDS = 15.0  # a worker using no CPU this long while reading a file is stuck
 MAX_BATCH = 32  # files sent to a worker at once
 FAULT_ENV = "JIXIAO_MERGE_FAULT"
 
@@ -58,8 +64,8 @@ FAULT_ENV = "JIXIAO_MERGE_FAULT"
 class Budget:
     """What one file may cost a worker."""
 
-    seconds: float = 60.0  # CPU seconds per file
-    memory_mb: int = 1024  # growth of a worker's address space while reading
+    seconds: float = 20.0  # CPU seconds per file (a large honest form needs well under one)
+    memory_mb: int = 512  # growth of a worker's address space while reading
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,7 @@ class _Worker:
     sent: deque[Task] = field(default_factory=deque)  # sent, not answered, in order
     since: float = 0.0  # when the file now being read started (about)
     alone: bool = False  # retrying one file that crashed a worker
+    progress: tuple[float, float] | None = None  # (CPU seconds used, when last seen to change)
 
     @property
     def current(self) -> Task | None:
@@ -208,14 +215,29 @@ class _Pool:
                 if w.conn in ready_set or died:
                     alive = yield from self._drain(w)
                     if not alive or died:
-                        yield from self._lost(w, killed_by_us=False)
+                        yield from self._lost(w, timed_out=False)
                         more = True
-                elif w.sent and time.monotonic() - w.since > limit:
+                elif w.sent and (time.monotonic() - w.since > limit or self._stalled(w)):
+                    over_time = time.monotonic() - w.since > limit  # else stuck: handled as a crash
                     w.process.kill()
                     w.process.join()
                     yield from self._drain(w)
-                    yield from self._lost(w, killed_by_us=True)
+                    yield from self._lost(w, timed_out=over_time)
                     more = True
+
+    def _stalled(self, w: _Worker) -> bool:
+        """Reading for a while without using any CPU (checked once a file is slow)."""
+        now = time.monotonic()
+        if now - w.since < STALL_SECONDS:
+            w.progress = None
+            return False
+        used = _cpu_seconds(w.process.pid)
+        if used is None:
+            return False
+        if w.progress is None or used != w.progress[0]:
+            w.progress = (used, now)
+            return False
+        return now - w.progress[1] >= STALL_SECONDS
 
     def _drain(self, w: _Worker) -> Iterator[tuple[Task, FormResult]]:
         """Every answer waiting in the pipe; False once the worker is gone."""
@@ -226,6 +248,7 @@ class _Pool:
                 if task.index != index:  # cannot happen: a worker answers in order
                     raise RuntimeError("merge worker answered out of order")
                 w.since = time.monotonic()
+                w.progress = None
                 if w.alone:
                     w.alone = False
                 yield task, result
@@ -233,7 +256,7 @@ class _Pool:
             return False
         return True
 
-    def _lost(self, w: _Worker, *, killed_by_us: bool) -> Iterator[tuple[Task, FormResult]]:
+    def _lost(self, w: _Worker, *, timed_out: bool) -> Iterator[tuple[Task, FormResult]]:
         """A worker is gone: blame the file it was reading, requeue the rest, replace it."""
         w.process.join()
         code = w.process.exitcode
@@ -244,8 +267,7 @@ class _Pool:
         if current is not None:
             w.sent.popleft()
             self.requeued.extendleft(reversed(w.sent))
-            timed_out = killed_by_us or code == -getattr(signal, "SIGXCPU", -1000)
-            if timed_out:
+            if timed_out or code == -getattr(signal, "SIGXCPU", -1000):
                 yield current, FormResult.failed(
                     "J504", f"读取超过 {self.budget.seconds:g} 秒仍未完成，已停止读取该文件（可能是结构异常的文件）",
                     limit=self.budget.seconds)
@@ -262,17 +284,27 @@ class _Pool:
             self._send(fresh, [retry])
 
 
+def _cpu_seconds(pid: int | None) -> float | None:
+    """CPU time a process has used (Linux /proc); None where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _describe_exit(code: int | None, budget: Budget) -> str:
     if code is None:
         return "原因不明"
+    if code == -getattr(signal, "SIGKILL", 9):
+        return "被终止：停止响应，或系统内存不足"
     if code < 0:
         sig = -code
         if sig == getattr(signal, "SIGABRT", 6):
             return f"进程中止，常见于内存超过上限 {budget.memory_mb} MB 或文件结构异常"
         if sig == getattr(signal, "SIGSEGV", 11):
             return "内存访问错误"
-        if sig == getattr(signal, "SIGKILL", 9):
-            return "进程被系统终止，可能是内存不足"
         try:
             return f"信号 {signal.Signals(sig).name}"
         except ValueError:
@@ -291,6 +323,7 @@ def _serve(conn: Connection, profile: Profile, extras: tuple[str, ...], budget: 
         except OSError:
             pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["RUST_BACKTRACE"] = "0"  # a panic's backtrace allocates: out of memory it can hang
     _quiet()
     _limit_memory(budget.memory_mb)
     import gc
@@ -305,9 +338,12 @@ def _serve(conn: Connection, profile: Profile, extras: tuple[str, ...], budget: 
             return
         for index, path, name in batch:
             _limit_cpu(budget.seconds)
-            if fault:
-                _misbehave(fault, name)
-            result = read_form(path, name, profile, extras)
+            try:
+                if fault:
+                    _misbehave(fault, path, name)
+                result = read_form(path, name, profile, extras)
+            except Exception as exc:  # noqa: BLE001 - as read_form would report it
+                result = failure(exc)
             try:
                 conn.send((index, result))
             except (OSError, ValueError):
@@ -316,10 +352,15 @@ def _serve(conn: Connection, profile: Profile, extras: tuple[str, ...], budget: 
 
 def _quiet() -> None:
     """No terminal output from a worker: native libraries print panics to stderr."""
+    import faulthandler
+
+    faulthandler.disable()  # inherited from a parent that enabled it: it would report every abort
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         os.close(devnull)
+        sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the worker's whole life
     except OSError:
         pass
 
@@ -362,12 +403,19 @@ def _limit_cpu(seconds: float) -> None:
         pass
 
 
-def _misbehave(fault: str, name: str) -> None:
+def _misbehave(fault: str, path: str, name: str) -> None:
     kind, _, text = fault.partition(":")
     if not text or text not in name:
         return
     if kind == "abort":
         os.abort()
+    if kind == "abort-once":
+        marker = f"{path}.fault-once"
+        if not os.path.exists(marker):
+            open(marker, "w").close()
+            os.abort()
+    if kind == "sleep":
+        time.sleep(10**6)
     if kind == "hang":
         while True:
             pass
