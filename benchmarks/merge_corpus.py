@@ -266,6 +266,19 @@ def _shared_strings(xml: str) -> tuple[str, bytes]:
     return xml, sst.encode("utf-8")
 
 
+def declare_shared_strings(name: str, data: bytes) -> bytes:
+    """The workbook's relationships and content types, with a shared-strings part added."""
+    if name == "xl/_rels/workbook.xml.rels":
+        return data.replace(b"</Relationships>", b'<Relationship Id="rIdSst" Type="http://schemas.'
+                            b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                            b'Target="sharedStrings.xml"/></Relationships>')
+    if name == "[Content_Types].xml":
+        return data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+                            b'application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"'
+                            b"/></Types>")
+    return data
+
+
 def write_form(path: Path, layout: Layout, cells: dict[str, object]) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         sst = None
@@ -273,14 +286,8 @@ def write_form(path: Path, layout: Layout, cells: dict[str, object]) -> None:
             if info.filename == layout.sheet_part:
                 xml, sst = _shared_strings(_patch(data.decode("utf-8"), cells))
                 data = xml.encode("utf-8")
-            elif info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSst" Type="http://schemas.'
-                                    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-                                    b'Target="sharedStrings.xml"/></Relationships>')
-            elif info.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
-                                    b'application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"'
-                                    b"/></Types>")
+            else:
+                data = declare_shared_strings(info.filename, data)
             z.writestr(info, data)
         if sst is not None:
             z.writestr(zipfile.ZipInfo("xl/sharedStrings.xml", date_time=(2025, 1, 1, 0, 0, 0)), sst,

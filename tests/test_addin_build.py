@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-from jixiao import build
+from jixiao import addin_vba, build
 
 CUSTOMUI_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
 WIN_PYTHON = r"C:\Users\张三\AppData\Local\Programs\Python\Python311\python.exe"
@@ -55,7 +56,7 @@ def test_ribbon_xml(xlam: Path) -> None:
     assert len(buttons) == 1
     button = buttons[0]
     assert button.get("label") == "校验/计算"
-    assert button.get("onAction") == build.RIBBON_CALLBACK == "RibbonMyAddin.RunMain"
+    assert button.get("onAction") == build.RIBBON_CALLBACK == "JixiaoRibbon.RunMain"
     assert button.get("imageMso") == build.BUTTON_IMAGE
     assert button.get("screentip") and "自评表" in button.get("screentip")
     assert "校验结果" in button.get("supertip")
@@ -66,7 +67,7 @@ def test_ribbon_xml(xlam: Path) -> None:
 def test_config_sheet_enabled_and_filled(xlam: Path) -> None:
     with zipfile.ZipFile(xlam) as zf:
         workbook = zf.read("xl/workbook.xml").decode()
-    assert 'name="myaddin.conf"' in workbook and "_myaddin.conf" not in workbook
+    assert 'name="jixiao.conf"' in workbook and "myaddin" not in workbook
     config = build.read_config_sheet(xlam)
     assert config["Interpreter_Win"] == WIN_PYTHON
     assert config["Interpreter_Mac"] == ""
@@ -87,17 +88,65 @@ def test_config_keys_contiguous_from_a1(xlam: Path) -> None:
     assert key_rows == list(range(1, len(build.read_config_sheet(xlam)) + 1))
 
 
-def test_config_for_macos_and_conda(tmp_path: Path) -> None:
+def test_config_for_macos(tmp_path: Path) -> None:
     pytest.importorskip("xlwings")
     mac = build.build_addin(tmp_path / "mac", interpreter="/Users/a b/.venv/bin/python",
                             platform="darwin")
     assert build.read_config_sheet(mac)["Interpreter_Mac"] == "/Users/a b/.venv/bin/python"
-    env = tmp_path / "miniconda3" / "envs" / "jx"
-    (env / "conda-meta").mkdir(parents=True)
-    values = build.config_values("python.exe", "win32", prefix=str(env))
-    assert values["Conda Path"] == str(tmp_path / "miniconda3")
-    assert values["Conda Env"] == "jx"
     assert build.config_values("python", "linux") == {"ADD_WORKBOOK_TO_PYTHONPATH": "False"}
+
+
+def _conda_root(path: Path) -> Path:
+    (path / "condabin").mkdir(parents=True)
+    (path / "conda-meta").mkdir()
+    return path
+
+
+def _conda_env(path: Path, created_by: Path | None = None) -> Path:
+    (path / "conda-meta").mkdir(parents=True)
+    if created_by:
+        (path / "conda-meta" / "history").write_text(
+            f"==> 2024-05-01 10:00:00 <==\n# cmd: {created_by}/Scripts/conda-script.py create -p {path}\n",
+            encoding="utf-8")
+    return path
+
+
+def test_conda_named_env_under_root(tmp_path: Path) -> None:
+    root = _conda_root(tmp_path / "miniconda3")
+    env = _conda_env(root / "envs" / "jx")
+    values = build.config_values("python.exe", "win32", prefix=str(env), environ={})
+    assert (values["Conda Path"], values["Conda Env"]) == (str(root), "jx")
+
+
+def test_conda_base(tmp_path: Path) -> None:
+    root = _conda_root(tmp_path / "miniconda3")
+    values = build.config_values("python.exe", "win32", prefix=str(root), environ={})
+    assert (values["Conda Path"], values["Conda Env"]) == (str(root), "base")
+
+
+def test_conda_env_outside_root_gets_its_path(tmp_path: Path) -> None:
+    """`conda create -p D:\\envs\\jx`, or envs_dirs in %USERPROFILE%\\.conda\\envs: the parent of
+    envs is not conda's root; xlwings must run `<root>\\condabin\\conda activate <full path>`."""
+    root = _conda_root(tmp_path / "ProgramData" / "Anaconda3")
+    user_env = _conda_env(tmp_path / "home" / ".conda" / "envs" / "jx")
+    exe = {"CONDA_EXE": str(root / "Scripts" / "conda.exe")}
+    values = build.config_values("python.exe", "win32", prefix=str(user_env), environ=exe)
+    assert (values["Conda Path"], values["Conda Env"]) == (str(root), str(user_env))
+    # found through the environment's history when conda is not activated
+    p_env = _conda_env(tmp_path / "项目 环境" / "jx", created_by=root)
+    values = build.config_values("python.exe", "win32", prefix=str(p_env), environ={})
+    assert values["Conda Path"] == str(root)
+    assert values["Conda Env"] == f'"{p_env}"'  # quoted: cmd.exe splits at the space
+    # no conda to be found: only the interpreter is recorded (no wrong root)
+    lost = _conda_env(tmp_path / "lost" / "jx")
+    assert "Conda Path" not in build.config_values("python.exe", "win32", prefix=str(lost), environ={})
+
+
+def test_interpreter_warnings() -> None:
+    store = r"C:\Users\张三\AppData\Local\Microsoft\WindowsApps\PythonSoftwareFoundation.Python.3.12_qbz5n2kfra8p0\python.exe"
+    assert "Microsoft Store" in build.interpreter_warnings(store)[0]
+    assert "sys.executable 为空" in build.interpreter_warnings("")[0]
+    assert build.interpreter_warnings(WIN_PYTHON) == []
 
 
 def test_config_escapes_xml(tmp_path: Path) -> None:
@@ -109,44 +158,176 @@ def test_config_escapes_xml(tmp_path: Path) -> None:
     assert build.read_config_sheet(built)["Interpreter_Win"] == odd
 
 
-def test_vba_runmain_imports_module_named_after_file(xlam: Path) -> None:
+def _modules(xlam: Path) -> dict[str, str]:
     olevba = pytest.importorskip("oletools.olevba", reason="需要 oletools 读取 VBA")
     parser = olevba.VBA_Parser(str(xlam))
     try:
         assert parser.detect_vba_macros()
-        modules = {stream: code for _, stream, _, code in parser.extract_macros()}
+        return {stream.rsplit("/", 1)[-1]: code for _, stream, _, code in parser.extract_macros()}
     finally:
         parser.close()
-    ribbon = next(code for stream, code in modules.items() if stream.endswith("RibbonMyAddin"))
+
+
+def test_vba_is_ours(xlam: Path) -> None:
+    """Read by oletools (an independent MS-OVBA reader): our names, xlwings' code."""
+    modules = _modules(xlam)
+    assert set(modules) == {"ThisWorkbook", "Dictionary", "JixiaoRibbon", "Sheet2", "xlwings"}
+    ribbon = modules["JixiaoRibbon"]
     assert "Sub RunMain(control As IRibbonControl)" in ribbon
-    assert "ThisWorkbook.Name" in ribbon  # module name = the add-in's file name
-    assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in ribbon
-    xlwings_bas = next(code for stream, code in modules.items() if stream.endswith("/xlwings"))
+    assert "RunPython \"import jixiao;jixiao.main('\" & XLWINGS_VERSION & \"')\"" in ribbon
+    xlwings_bas = modules["xlwings"]
     import xlwings
 
     assert f"'Version: {xlwings.__version__}" in xlwings_bas  # matches the installed xlwings
-    assert 'PROJECT_NAME As String = "myaddin"' in xlwings_bas  # reads sheet myaddin.conf
+    assert f'XLWINGS_VERSION As String = "{xlwings.__version__}"' in xlwings_bas
+    assert 'PROJECT_NAME As String = "jixiao"' in xlwings_bas  # jixiao.conf, %USERPROFILE%\\.jixiao
+    assert '-B -c ""import jixiao.click;jixiao.click.prepare_sys_path(' in xlwings_bas
+    assert "Content = JixiaoExplain(Content)" in xlwings_bas
+    for _old, new in addin_vba.XLWINGS_EDITS:
+        assert new.replace("\n", "\r\n") in xlwings_bas.replace("\r\n", "\n").replace("\n", "\r\n")
+    assert ribbon.isascii()  # Chinese as code points: the same on any ANSI code page
+
+
+def test_no_generic_names_anywhere(xlam: Path) -> None:
+    """No myaddin/MyAddin/Felix in any part, the VBA source, the dir stream or PROJECT."""
+    from jixiao.vba_project import decompress
+
+    with zipfile.ZipFile(xlam) as zf:
+        texts = [zf.read(n).decode("utf-8") for n in zf.namelist() if n != "xl/vbaProject.bin"]
+    project = build.read_addin_vba(xlam)
+    texts += [project.project_text(), project.streams["PROJECTwm"].decode("utf-16-le", "replace"),
+              decompress(project.streams["VBA/dir"]).decode("latin-1")]
+    texts += [project.source(m.name) for m in project.modules()]
+    for text in texts:
+        assert not re.search(r"(?i)myaddin|felix|zumstein", text), text[:200]
+    assert project.name == "jixiao"
+    assert "Name=\"jixiao\"" in project.project_text()
+    assert project.references() == ["Office"]  # MSForms (unused, author's path) dropped
+    with zipfile.ZipFile(xlam) as zf:
+        core = zf.read("docProps/core.xml").decode("utf-8")
+    assert "<dc:creator>jixiao</dc:creator>" in core and "绩效自评" in core
+    assert f"xlwings {build.xlwings_version()}" in core
+
+
+def test_chinese_messages_in_vba_decode(xlam: Path) -> None:
+    """Each message in the ribbon module decodes to the catalogue's Chinese text."""
+    ribbon = build.read_addin_vba(xlam).source(addin_vba.RIBBON_MODULE)
+    assert addin_vba.decode_vba_text(ribbon).count(addin_vba.TITLE) >= 1
+    for key, text in addin_vba.MESSAGES.items():
+        assert addin_vba.vba_text(text) in ribbon.replace("\r\n", "\n"), key
+        assert addin_vba.decode_vba_text(addin_vba.vba_text(text)) == text
+    # the errors VBA can catch each have their branch
+    for needle in ("ActiveProtectedViewWindow", "ActiveWorkbook Is Nothing", "ERR_ACCESS_DENIED",
+                   "ERR_VIRUS", "FileExists(interpreter)", "condabin\\conda.bat"):
+        assert needle in ribbon, needle
+    assert max(len(line) for line in ribbon.splitlines()) < 1023  # VBA's line limit
+
+
+def test_template_mismatch_is_a_chinese_error(tmp_path: Path) -> None:
+    with pytest.raises(addin_vba.TemplateMismatch):
+        addin_vba.edit_xlwings_module("Public Const PROJECT_NAME As String = \"other\"")
+
+
+def test_libreoffice_reads_the_vba_project(xlam: Path, tmp_path: Path) -> None:
+    """A second independent reader: LibreOffice imports the project as Basic library jixiao."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if not soffice:
+        pytest.skip("需要 LibreOffice（soffice）")
+    # LibreOffice opens a macro workbook, not an add-in: same parts, workbook content type
+    src = tmp_path / "addin.xlsm"
+    with zipfile.ZipFile(xlam) as zin, zipfile.ZipFile(src, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "[Content_Types].xml":
+                data = data.replace(b"ms-excel.addin.macroEnabled", b"ms-excel.sheet.macroEnabled")
+            zout.writestr(name, data)
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "ods", "--outdir", str(tmp_path), str(src)],
+                   capture_output=True, timeout=180, check=False)
+    ods = tmp_path / "addin.ods"
+    if not ods.exists():
+        pytest.skip("LibreOffice 未能转换该文件")
+    with zipfile.ZipFile(ods) as zf:
+        names = zf.namelist()
+        ribbon = zf.read("Basic/jixiao/JixiaoRibbon.xml").decode("utf-8")
+    assert "Basic/jixiao/xlwings.xml" in names
+    assert "Sub RunMain(control As IRibbonControl)" in ribbon
+
+
+def test_install_status_remove_on_a_fake_xlstart(xlam: Path, tmp_path: Path, capsys) -> None:
+    from jixiao import install
+
+    xlstart = tmp_path / "XLSTART"
+    assert install.addin_status(xlstart=str(xlstart), platform="win32") == 1
+    assert "未安装" in capsys.readouterr().out
+    assert install.install_addin(xlam, xlstart=str(xlstart), platform="win32") == 0
+    assert (xlstart / "jixiao.xlam").read_bytes() == xlam.read_bytes()
+    assert install.addin_status(xlstart=str(xlstart), platform="win32") == 1  # C:\\… missing here
+    out = capsys.readouterr().out
+    assert "VBA 工程：jixiao" in out and f"生成它的 xlwings：{build.xlwings_version()}" in out
+    assert WIN_PYTHON in out and "不存在" in out
+    assert install.remove_addin(xlstart=str(xlstart), platform="win32") == 0
+    assert not (xlstart / "jixiao.xlam").exists()
+    assert install.remove_addin(xlstart=str(xlstart), platform="win32") == 0
+    assert "无需卸载" in capsys.readouterr().out
+
+
+def test_status_of_a_healthy_install(tmp_path: Path, capsys) -> None:
+    from jixiao import install
+
+    built = build.build_addin(tmp_path / "b", interpreter=sys.executable, platform="win32")
+    xlstart = tmp_path / "XLSTART"
+    assert install.install_addin(built, xlstart=str(xlstart), platform="win32") == 0
+    assert install.addin_status(xlstart=str(xlstart), platform="win32") == 0, capsys.readouterr()
+    assert "状态正常" in capsys.readouterr().out
+
+
+def test_status_flags_an_old_generic_addin(tmp_path: Path, capsys) -> None:
+    """An add-in built by jixiao 0.1 (xlwings' template names) is reported as such."""
+    from jixiao import install
+
+    xlstart = tmp_path / "XLSTART"
+    xlstart.mkdir()
+    import shutil
+
+    shutil.copyfile(build.source_addin(), xlstart / "jixiao.xlam")
+    assert install.addin_status(xlstart=str(xlstart), platform="win32") == 1
+    assert "旧版加载项" in capsys.readouterr().out
+
+
+def test_xlstart_locations(tmp_path: Path) -> None:
+    from jixiao import install
+
+    assert install.xlstart_dir(platform="win32", environ={"APPDATA": r"C:\Users\张三\AppData\Roaming"}) \
+        == Path(r"C:\Users\张三\AppData\Roaming") / "Microsoft" / "Excel" / "XLSTART"
+    assert install.xlstart_dir(platform="linux", environ={}) is None
+    assert install.xlstart_dir(platform="linux", environ={"JIXIAO_XLSTART": str(tmp_path)}) == tmp_path
+    mac = install.xlstart_dir(platform="darwin", environ={}, home=tmp_path)
+    assert mac.parts[-4:] == ("User Content.localized", "Startup.localized", "Excel") or \
+        mac.name == "Excel"
 
 
 def test_install_on_linux_explains(xlam: Path, capsys) -> None:
-    assert build.install_addin(xlam, platform="linux") == 1
+    from jixiao import install
+
+    assert install.install_addin(xlam, platform="linux") == 1
     err = capsys.readouterr().err
     assert "Excel" in err and str(xlam.resolve()) in err
 
 
 def test_install_missing_file(tmp_path: Path, capsys) -> None:
-    assert build.install_addin(tmp_path / "jixiao.xlam", platform="win32") == 2
+    from jixiao import install
+
+    assert install.install_addin(tmp_path / "jixiao.xlam", platform="win32") == 2
     assert "jixiao addin build" in capsys.readouterr().err
 
 
-def test_install_wraps_xlwings_cli(xlam: Path, monkeypatch) -> None:
-    calls = []
+def test_version_check_message() -> None:
+    from jixiao.click import version_message
 
-    class Done:
-        returncode = 0
-
-    monkeypatch.setattr(build.subprocess, "run", lambda cmd, check: calls.append(cmd) or Done())
-    assert build.install_addin(xlam, platform="darwin") == 0
-    (cmd,) = calls
-    assert cmd[0] == sys.executable
-    assert cmd[-4:] == ["addin", "install", "--file", str(xlam.resolve())]
+    assert version_message("0.37.8", "0.37.8") is None
+    message = version_message("0.30.0", "0.37.8")
+    assert "0.30.0" in message and "0.37.8" in message and "jixiao addin build" in message

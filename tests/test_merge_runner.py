@@ -53,6 +53,9 @@ def _huge_unique_count(src: Path, dst: Path) -> Path:
     """The form with its title moved into a shared-strings part whose header announces
     4 × 10¹² strings: python-calamine 0.9 reserves room for them up front and aborts the
     process (issue 11)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from merge_corpus import declare_shared_strings
+
     sst = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
            b'spreadsheetml/2006/main" count="1" uniqueCount="4000000000000"><si><t>x</t></si></sst>')
     with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
@@ -61,15 +64,7 @@ def _huge_unique_count(src: Path, dst: Path) -> Path:
             if info.filename.startswith("xl/worksheets/sheet"):
                 data = re.sub(rb'<c r="A1"([^>]*) t="inlineStr"><is><t>[^<]*</t></is></c>',
                               rb'<c r="A1"\1 t="s"><v>0</v></c>', data, count=1)
-            elif info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.'
-                                    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-                                    b'Target="sharedStrings.xml"/></Relationships>')
-            elif info.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
-                                    b'application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings'
-                                    b'+xml"/></Types>')
-            out.writestr(info, data)
+            out.writestr(info, declare_shared_strings(info.filename, data))
         out.writestr("xl/sharedStrings.xml", sst)
     return dst
 
@@ -81,16 +76,19 @@ def _statuses(result) -> dict[str, tuple[str, str | None, str]]:
 def test_a_read_that_really_aborts_costs_only_that_file(tmp_path: Path):
     """The memory budget refuses python-calamine's allocation for a sheet of 1.5 million
     cells; Rust aborts the worker (SIGABRT). The file is retried alone, dies again and is
-    未汇总; the others are merged."""
+    未汇总; the others are merged. Run as the command, in its own process: the budget counts
+    what a worker maps after it starts, and a fresh process starts small."""
     inbox = _inbox(tmp_path / "收件")
     _far_extent(inbox / "单位0.xlsx", inbox / "远处单元格.xlsx")
-    result = merge([inbox], load_profile(), MergeOptions(workers=2, budget=Budget(memory_mb=30)))
-    got = _statuses(result)
-    status, code, reason = got["远处单元格.xlsx"]
-    assert (status, code) == ("failed", "J501")
+    out = tmp_path / "汇总.xlsx"
+    p = subprocess.run([sys.executable, "-m", "jixiao.processor.cli.main", "merge", str(inbox), "-o", str(out),
+                        "--workers", "2", "--limit-memory", "30"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    rows = {r[1]: (r[2], r[3]) for r in load_workbook(out)["文件清单"].iter_rows(min_row=2, values_only=True)}
+    status, reason = rows["远处单元格.xlsx"]
+    assert status == "未汇总"
     assert "异常终止" in reason and "单独重试一次仍然如此" in reason and "30 MB" in reason
-    assert sum(1 for s, _c, _r in got.values() if s == "merged") == 6
-    assert len(result.projects) == 6
+    assert sum(1 for s, _r in rows.values() if s == "已汇总") == 6
 
 
 def test_the_same_file_reads_under_an_ample_budget(tmp_path: Path):
@@ -218,3 +216,26 @@ def test_limits_on_the_command_line(tmp_path: Path, monkeypatch, capsys):
     assert main(["merge", str(inbox), "-o", str(out), "--limit-seconds", "1"]) == 0
     assert "未汇总 1 个" in capsys.readouterr().out
     assert main(["merge", str(inbox), "-o", str(out), "--limit-memory", "1"]) == 2
+
+
+def test_workers_start_from_a_fresh_server_while_other_threads_run(tmp_path: Path, monkeypatch):
+    """A notebook runs threads; forking it could deadlock a worker. Then the workers come
+    from a server process, and crash isolation works the same."""
+    import threading
+
+    from jixiao.processor.merge.runner import _start_method
+
+    inbox = _inbox(tmp_path / "收件", 5)
+    monkeypatch.setenv(FAULT_ENV, "abort:单位2")
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait, daemon=True)
+    t.start()
+    try:
+        assert _start_method() in ("forkserver", "spawn")
+        result = merge([inbox], load_profile(), MergeOptions(workers=2))
+    finally:
+        stop.set()
+        t.join()
+    got = _statuses(result)
+    assert got["单位2.xlsx"][:2] == ("failed", "J501")
+    assert len(result.projects) == 4

@@ -52,6 +52,6 @@ def test_unreadable_profile_is_a_clear_error(tmp_path):
 
 
 def test_grades_must_descend_to_zero(tmp_path):
-    path = write(tmp_path, {"extends": "default", "id": "x", "name": "n", "grades": [{"name": "优", "min": 90}]})
+    path = write(tmp_path, {"extends": "default", "id": "x", "name": "n", "grades=": [{"name": "优", "min": 90}]})
     with pytest.raises(InputError, match="grades"):
         load_profile(path)

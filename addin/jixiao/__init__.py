@@ -23,10 +23,21 @@ LOG_NAME = "jixiao-addin.log"
 OPTIONAL_HEAVY = ("pandas", "numpy")
 
 
-def main() -> None:
-    """Entry point of the 校验/计算 button: check the caller's active sheet in place."""
+def main(addin_xlwings: str | None = None) -> None:
+    """Entry point of the 校验/计算 button: check the caller's active sheet in place.
+
+    ``addin_xlwings`` is the xlwings version whose VBA the add-in carries (its VBA passes
+    it); when the Python's xlwings differs, the user is told how to rebuild instead.
+    """
     xw = import_xlwings()
     book = xw.Book.caller()
+    if addin_xlwings:
+        from jixiao.click import version_message
+
+        message = version_message(addin_xlwings, xw.__version__)
+        if message:
+            _alert(book, message, "critical")
+            return
     run(book)
 
 
@@ -179,3 +190,29 @@ def _unexpected(exc: BaseException) -> str:
         where = "详细信息无法写入日志文件"
     detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return f"校验时出现意外错误（{detail}），{where}，请把该文件发给技术支持。"
+
+
+# ---------------------------------------------------------------------- the Python API
+# jixiao.check / fill / merge and their result types, imported on first use so that
+# ``import jixiao`` (every click of the add-in) stays as cheap as before
+
+_API = {
+    "check": "jixiao.api", "fill": "jixiao.api", "merge": "jixiao.api", "load_rules": "jixiao.api",
+    "Report": "jixiao.report", "FillReport": "jixiao.report", "Summary": "jixiao.summary",
+    "InputError": "jixiao.processor.core.errors", "Finding": "jixiao.processor.core.findings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'jixiao' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_API})

@@ -19,19 +19,40 @@ def render_codes() -> str:
         "",
         "每条校验结果都有一个固定的代码（永不复用）、级别（错误 / 提示 / 信息）、所在单元格、",
         "说明（写明应为多少、实为多少）和修改建议。规则文件可用 `severity` 调整级别或关闭某条检查。",
+        "说明模板中 `{…}` 处填入实际的数值和名称；JSON 输出的 `params` 保留这些值。",
         "",
     ]
     cat = catalogue()
-    for prefix, title in families().items():
-        entries = [e for code, e in cat.items() if code.startswith(prefix)]
-        if not entries:
-            continue
-        lines += [f"## {prefix} — {title}", "", "| 代码 | 级别 | 名称 | 说明模板 | 修改建议 |", "|---|---|---|---|---|"]
+    groups = [(prefix, title, [e for code, e in cat.items() if code.startswith(prefix)])
+              for prefix, title in families().items()]
+    groups = [g for g in groups if g[2]]
+    lines += ["| 族 | 内容 | 代码 |", "|---|---|---|"]
+    lines += [f"| {prefix} | [{title}](#{_anchor(f'{prefix} — {title}')}) | "
+              f"{entries[0]['code']}–{entries[-1]['code']} |" for prefix, title, entries in groups]
+    lines.append("")
+    for prefix, title, entries in groups:
+        lines += [f"## {prefix} — {title}", "", "| 代码 | 级别 | 名称 |", "|---|---|---|"]
         for e in entries:
-            cells = [e["code"], SEVERITY_CN[e["severity"]], e["title"], e["message"], e["fix"]]
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            link = f"[{e['code']}](#{_anchor(e['code'] + ' ' + e['title'])})"
+            lines.append(f"| {link} | {SEVERITY_CN[e['severity']]} | {_cell(e['title'])} |")
         lines.append("")
+        for e in entries:
+            lines += [f"### {e['code']} {e['title']}", "",
+                      f"级别：{SEVERITY_CN[e['severity']]}", "",
+                      e["description"], "",
+                      f"- 说明：{e['message']}",
+                      f"- 修改建议：{e['fix']}", ""]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _anchor(heading: str) -> str:
+    """The anchor GitHub and most Markdown viewers give a heading."""
+    kept = "".join(ch for ch in heading.lower() if ch.isalnum() or ch in " -_")
+    return kept.replace(" ", "-")
 
 
 def main(argv: list[str] | None = None) -> int:

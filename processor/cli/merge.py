@@ -25,6 +25,8 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int, metavar="N",
                    help="并行读取的进程数（默认：每个 CPU 核一个，文件少时相应减少）")
     p.add_argument("--json", metavar="文件", help="另存全部记录、得分和问题为 JSON")
+    p.add_argument("--csv", metavar="文件夹",
+                   help="另存项目、指标、问题、文件四张表为 CSV（UTF-8 带 BOM，供 Excel 和 Power Query 使用）")
     p.add_argument("--department", metavar="部门数据文件",
                    help="部门预算数、执行数、结转结余等（CSV、xlsx 或 JSON，格式见 docs/汇总说明.md）")
     p.add_argument("--dept-eval", action="append", default=[], metavar="项目名称",
@@ -77,10 +79,16 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return fail(f"{args.dept_eval_list}：无法读取部门评价名单（{exc.strerror or exc}）")
     exclude = [os.path.abspath(args.output)] + ([os.path.abspath(args.json)] if args.json else [])
+    extras = ["json"] if args.json else []  # what the workers send beyond the summary's needs
+    if args.csv:  # our own tables are never read back as submissions
+        from jixiao.tables import SHEET_ROWS, TABLES
+
+        exclude += [os.path.abspath(os.path.join(args.csv, f"{table}.csv")) for table in TABLES]
+        extras.append(SHEET_ROWS)
     options = MergeOptions(dept_evaluated=names, total_projects=args.total_projects,
                            department_name=args.department_name, department_file=args.department,
                            workers=args.workers, exclude=exclude, roster=args.roster,
-                           extras=("json",) if args.json else (), budget=_budget(Budget, args))
+                           extras=tuple(extras), budget=_budget(Budget, args))
     try:
         with _Progress(enabled=sys.stderr.isatty()) as bar:
             result = merge(args.paths, profile, options, progress=bar.advance, on_discovered=bar.start)
@@ -94,6 +102,10 @@ def run(args: argparse.Namespace) -> int:
         write_summary(result, args.output)
         if args.json:
             write_json(result, args.json)
+        if args.csv:
+            from jixiao.summary import Summary
+
+            Summary(result).write_csv(args.csv)
     except PermissionError:
         return fail(f"无法写入“{args.output}”：没有权限，或该文件正在 Excel/WPS 中打开，请关闭后重试")
     except OSError as exc:

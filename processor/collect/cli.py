@@ -47,9 +47,9 @@ def add_collect_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", required=True, metavar="文件夹", help="保存附件与收件登记的文件夹")
     g = p.add_argument_group("IMAP 邮箱（只读）")
     g.add_argument("--imap", metavar="服务器", help="IMAP 服务器地址，如 imap.example.gov.cn")
-    g.add_argument("--port", type=int, help="端口（默认：TLS 993，STARTTLS/明文 143）")
-    g.add_argument("--user", help="登录用户名（默认取环境变量 JIXIAO_IMAP_USER）")
-    g.add_argument("--folder", default="INBOX", help="邮件文件夹（默认 INBOX，可为中文名）")
+    g.add_argument("--port", type=int, metavar="端口", help="端口（默认：TLS 993，STARTTLS/明文 143）")
+    g.add_argument("--user", metavar="用户名", help="登录用户名（默认取环境变量 JIXIAO_IMAP_USER）")
+    g.add_argument("--folder", default="INBOX", metavar="邮件文件夹", help="邮件文件夹（默认 INBOX，可为中文名）")
     g.add_argument("--since", type=_since, metavar="日期", help="只收此日期（含）以后的邮件，如 2024-03-01")
     sec = g.add_mutually_exclusive_group()
     sec.add_argument("--starttls", dest="security", action="store_const", const="starttls",
@@ -65,7 +65,7 @@ def add_collect_parser(subparsers) -> argparse.ArgumentParser:
     r.add_argument("--roster", metavar="名单", help="应交单位名单（CSV 或 Excel：单位、联系人、邮箱）")
     r.add_argument("--roster-sheet", metavar="工作表", help="名单所在工作表（默认自动查找）")
     r.add_argument("--rules", metavar="规则文件", help="审核规则名称或 JSON 文件（默认 default）")
-    p.add_argument("--max-attachment-mb", type=int, default=50, help="单个附件上限（MB，默认 50）")
+    p.add_argument("--max-attachment-mb", type=int, default=50, metavar="MB", help="单个附件上限（MB，默认 50）")
     p.add_argument("-q", "--quiet", action="store_true", help="只输出汇总")
     p.set_defaults(func=run_collect, security="tls")
     return p

@@ -77,11 +77,10 @@ def check_grids(grids: list[Grid], file: str, profile: Profile | None = None) ->
             result.findings.append(make("R001", sheet=grid.sheet, file=file))
         result.sheets.extend(forms)
     if not result.sheets:
-        raise InputError("文件中没有可识别的项目支出绩效自评表（未找到“项目资金”或“绩效指标”表头）",
-                         file=file, code="J503")
+        raise InputError.of("J503", file=file)
     result.findings = profile.apply_severity(result.findings)
     if all(s.record.is_blank for s in result.sheets):
-        raise InputError("自评表尚未填写（项目名称、资金数和指标值都是空的）", file=file, code="J503")
+        raise InputError.of("J508", file=file)
     return result
 
 

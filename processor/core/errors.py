@@ -32,3 +32,16 @@ class InputError(Exception):
 
         message, _fix = render(code, **params)
         return cls(message, file=file, code=code, params=params)
+
+    def as_finding(self, file: str | None = None):
+        """This refusal as a :class:`~jixiao.processor.core.findings.Finding` of the whole file.
+
+        The catalogue gives severity and fix (filled with ``params``); the message is the
+        one already rendered, so an older literal refusal keeps its own sentence.
+        """
+        from .findings import Finding, catalogue, render
+
+        entry = catalogue().get(self.code, {})
+        fix = render(self.code, **self.params)[1] if entry else ""
+        return Finding(code=self.code, severity=entry.get("severity", "error"), sheet=None, cell=None,
+                       message=self.detail, fix=fix, file=self.file or file, params=dict(self.params))

@@ -1,7 +1,10 @@
 """Rule profiles: the numbers of scoring and auditing, kept as JSON files in ``rules/``.
 
 A profile may start with ``"extends": "default"`` and give only what differs; it is
-merged onto its parent and then validated against ``rules/profile.schema.json``.
+composed onto its parent by the rule of :mod:`jixiao.processor.core.rules_compose`
+(mappings merge, named lists merge by name, ``键+`` appends, ``键=`` replaces) and then
+validated against ``rules/profile.schema.json``. Every refusal is a P6xx catalogue code
+naming the file and the key.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.processor.core.errors import InputError
+from jixiao.processor.core.rules_compose import TYPE_CN, compose, json_kind, origin_of
 
 DEFAULT_PROFILE = "default"
 
@@ -26,41 +30,32 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(f"无法读取规则文件：{exc.strerror or exc}", file=str(path)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = f"第 {exc.lineno} 行第 {exc.colno} 列" if isinstance(exc, json.JSONDecodeError) else ""
-        raise InputError(f"规则文件不是有效的 JSON{where}", file=str(path)) from None
+        raise InputError.of("P601", file=str(path), reason=exc.strerror or str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError.of("P602", file=str(path), line=exc.lineno, column=exc.colno) from None
+    except UnicodeDecodeError:
+        raise InputError.of("P603", file=str(path)) from None
     if not isinstance(data, dict):
-        raise InputError("规则文件的顶层应为一个对象 {…}", file=str(path))
+        raise InputError.of("P604", file=str(path), found=json_kind(data))
     return data
 
 
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def _resolve(path: Path, origins: dict, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The profile at ``path`` with its ``extends`` chain composed; ``origins`` filled."""
     data = _read_json(path)
     parent = data.get("extends")
     if parent is None:
-        return data
+        return compose({}, data, str(path), origins)
     if not isinstance(parent, str):
-        raise InputError("“extends”应为规则名称或文件路径", file=str(path))
-    parent_path = _locate(parent, relative_to=path.parent)
+        raise InputError.of("P605", file=str(path), found=_shown(parent))
+    parent_path = _locate(parent, relative_to=path.parent, by=str(path))
     if parent_path in seen or parent_path == path:
-        raise InputError(f"规则文件循环继承“{parent}”", file=str(path))
-    merged = _deep_merge(_resolve(parent_path, seen + (path,)), data)
-    merged.pop("extends", None)
-    return merged
+        chain = " → ".join(p.name for p in (*seen, path, parent_path))
+        raise InputError.of("P606", file=str(path), parent=parent, chain=chain)
+    return compose(_resolve(parent_path, origins, seen + (path,)), data, str(path), origins)
 
 
-def _locate(name: str, relative_to: Path | None = None) -> Path:
+def _locate(name: str, relative_to: Path | None = None, by: str | None = None) -> Path:
     candidates = []
     if relative_to is not None:
         candidates.append(relative_to / name)
@@ -70,7 +65,7 @@ def _locate(name: str, relative_to: Path | None = None) -> Path:
     for cand in candidates:
         if cand.is_file():
             return cand.resolve()
-    raise InputError(f"找不到规则“{name}”（可用：{', '.join(available_profiles())}）", file=name)
+    raise InputError.of("P607", file=by, name=name, available="、".join(available_profiles()))
 
 
 def available_profiles() -> list[str]:
@@ -86,32 +81,66 @@ def _schema_validator():  # jsonschema is imported only when a profile is loaded
     return jsonschema.Draft202012Validator(schema)
 
 
-def validate_profile(data: dict[str, Any], source: str) -> None:
-    """Raise InputError naming the first offending key (in a stable order)."""
+def validate_profile(data: dict[str, Any], source: str, origins: dict | None = None) -> None:
+    """Raise InputError naming the first offending key (in a stable order) and its file.
+
+    ``origins`` (from composition) says which file of an ``extends`` chain set each key;
+    without it every key is blamed on ``source``.
+    """
+    origins = origins or {}
+
+    def refuse(code: str, at: tuple, **params: Any) -> InputError:
+        return InputError.of(code, file=origin_of(at, origins, source), key=_key_text(at), **params)
+
     errors = sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
     if errors:
-        err = errors[0]
-        key = "/".join(str(p) for p in err.absolute_path) or "（顶层）"
-        raise InputError(f"规则文件的“{key}”不符合要求：{_describe(err)}", file=source)
+        code, at, params = _schema_refusal(errors[0])
+        raise refuse(code, at, **params)
     grades = [g["min"] for g in data["grades"]]
     if grades != sorted(grades, reverse=True) or grades[-1] != 0:
-        raise InputError("规则文件的“grades”应按 min 从高到低排列，且最后一档 min 为 0", file=source)
+        raise refuse("P609", ("grades",), found="、".join(f"{g:g}" for g in grades))
     for i, lvl in enumerate(data["qualitative"]["levels"]):
         if lvl["low"] > lvl["high"]:
-            raise InputError(f"规则文件的“qualitative/levels/{i}”的 low 大于 high", file=source)
+            raise refuse("P611", ("qualitative", "levels", i), name=lvl["name"],
+                         low=lvl["low"], high=lvl["high"])
 
 
-def _describe(err) -> str:
-    v = err.validator
+def _key_text(at: tuple) -> str:
+    return "/".join(str(p) for p in at) or "（顶层）"
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _schema_refusal(err) -> tuple[str, tuple, dict[str, Any]]:
+    """The P6xx code, the key path and the parameters for one jsonschema error."""
+    at, v, schema = tuple(err.absolute_path), err.validator, err.schema
+    if v == "additionalProperties":  # blame the unknown key itself
+        known = list(schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(known))
+        return "P617", at + tuple(extra[:1]), {"allowed": "、".join(known) or "（无）"}
     if v == "required":
-        return f"缺少必填项（{err.message.split(' ')[0]}）"
-    if v == "additionalProperties":
-        return f"有不认识的键（{err.message}）"
-    if v in ("type", "enum"):
-        return f"取值类型或取值不对（{err.message}）"
-    if v in ("minimum", "maximum", "exclusiveMinimum", "minItems", "minLength", "minProperties"):
-        return f"取值超出范围（{err.message}）"
-    return err.message
+        missing = [k for k in err.validator_value if k not in err.instance]
+        return "P616", at, {"missing": "、".join(missing)}
+    if v == "type":
+        wanted = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        return "P608", at, {"expected": "或".join(TYPE_CN.get(t, t) for t in wanted),
+                            "found": f"{json_kind(err.instance)} {_shown(err.instance)}"}
+    if v in ("enum", "const"):
+        allowed = err.validator_value if v == "enum" else [err.validator_value]
+        return "P613", at, {"allowed": "、".join(_shown(a) for a in allowed), "found": _shown(err.instance)}
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum"))
+        high = schema.get("maximum", schema.get("exclusiveMaximum"))
+        left = "(" if "exclusiveMinimum" in schema else "["
+        right = ")" if "exclusiveMaximum" in schema or high is None else "]"
+        span = f"{left}{'−∞' if low is None else f'{low:g}'}, {'+∞' if high is None else f'{high:g}'}{right}"
+        return "P614", at, {"found": _shown(err.instance), "range": span}
+    if v in ("minItems", "minLength", "minProperties"):
+        return "P615", at, {"min": err.validator_value}
+    return "P618", at, {"rule": v}
 
 
 @dataclass(frozen=True, eq=False)  # identity: caches keyed on a profile never mix two profiles
@@ -175,6 +204,7 @@ class Profile:
 def load_profile(name_or_path: str | None = None) -> Profile:
     """Load a profile by id (a file in ``rules/``) or by path; raises InputError."""
     path = _locate(name_or_path or DEFAULT_PROFILE)
-    data = _resolve(path)
-    validate_profile(data, str(path))
+    origins: dict = {}
+    data = _resolve(path, origins)
+    validate_profile(data, str(path), origins)
     return Profile(data=data, source=str(path))

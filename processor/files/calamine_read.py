@@ -40,8 +40,7 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
     try:
         wb = CalamineWorkbook.from_path(path)
     except Exception:  # calamine raises its own error types for broken files
-        raise InputError("文件已损坏，表格内容无法解析；请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试",
-                         file=path, code="J501") from None
+        raise InputError.of("J509", file=path) from None
     grids: list[Grid] = []
     try:
         for meta in wb.sheets_metadata:
@@ -51,9 +50,8 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
                 continue  # our template keeps its metadata there
             sheet = wb.get_sheet_by_name(meta.name)
             if sheet.height * sheet.width > limits["max_cells"]:
-                raise InputError(
-                    f"工作表“{meta.name}”有 {sheet.height} 行 × {sheet.width} 列，超过单表 {limits['max_cells']} 个单元格的上限",
-                    file=path, code="J504")
+                raise InputError.of("J510", file=path, sheet=meta.name, rows=sheet.height,
+                                    cols=sheet.width, limit=limits["max_cells"])
             rows = sheet.to_python(skip_empty_area=True)
             start = sheet.start or (0, 0)
             merged = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
@@ -61,8 +59,7 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
     except InputError:
         raise
     except Exception:
-        raise InputError("文件内容损坏，工作表无法读取；请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试",
-                         file=path, code="J501") from None
+        raise InputError.of("J509", file=path) from None
     finally:
         try:
             wb.close()

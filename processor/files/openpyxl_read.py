@@ -38,7 +38,8 @@ def form_sheets(wb: Workbook) -> list[Worksheet]:
             if isinstance(ws, Worksheet) and ws.title != RESULT_SHEET and ws.sheet_state != "veryHidden"]
 
 
-def grid_from_sheets(ws: Worksheet, values_ws: Worksheet, max_cells: int | None = None) -> Grid:
+def grid_from_sheets(ws: Worksheet, values_ws: Worksheet, max_cells: int | None = None,
+                     file: str | None = None) -> Grid:
     """One worksheet as a grid: cached values, ``Formula`` where a formula has none.
 
     Integers become floats, as python-calamine gives them, so notes and results do not
@@ -63,15 +64,18 @@ def grid_from_sheets(ws: Worksheet, values_ws: Worksheet, max_cells: int | None 
     cols = [c for _, c in cells]
     top, left, bottom, right = min(rows), min(cols), max(rows), max(cols)
     if max_cells is not None and (bottom - top + 1) * (right - left + 1) > max_cells:
-        raise InputError(
-            f"工作表“{ws.title}”有 {bottom - top + 1} 行 × {right - left + 1} 列，超过单表 {max_cells} 个单元格的上限",
-            code="J504")
+        raise InputError.of("J510", file=file, sheet=ws.title, rows=bottom - top + 1,
+                            cols=right - left + 1, limit=max_cells)
     grid_rows = [[None] * (right - left + 1) for _ in range(bottom - top + 1)]
     for (row, col), value in cells.items():
         grid_rows[row - top][col - left] = value
     return Grid(ws.title, grid_rows, top, left, merged)
 
 
-def grids_from_openpyxl(wb: Workbook, values_wb: Workbook, max_cells: int | None = None) -> list[Grid]:
-    """Grids of every form sheet, as :func:`jixiao.processor.files.calamine_read.load_workbook` gives them."""
-    return [grid_from_sheets(ws, values_wb[ws.title], max_cells) for ws in form_sheets(wb)]
+def grids_from_openpyxl(wb: Workbook, values_wb: Workbook, max_cells: int | None = None,
+                        file: str | None = None) -> list[Grid]:
+    """Grids of every form sheet, as :func:`jixiao.processor.files.calamine_read.load_workbook` gives them.
+
+    ``file`` names the workbook in a refusal (J510 a sheet over ``max_cells``).
+    """
+    return [grid_from_sheets(ws, values_wb[ws.title], max_cells, file) for ws in form_sheets(wb)]

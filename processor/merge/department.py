@@ -30,6 +30,7 @@ from typing import Any
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import Finding, make
 from jixiao.processor.core.grid import col_letter
+from jixiao.processor.core.rules_compose import json_kind
 from jixiao.processor.core.values import fmt_num, fmt_pct, norm, parse_number
 from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
 from jixiao.processor.files.fileio import decode_text
@@ -158,7 +159,7 @@ def _pairs_from_rows(rows: list[list[Any]], cell_of) -> list[tuple[Any, Any, str
 def _read_csv(path: Path) -> list[tuple[Any, Any, str | None]]:
     text = decode_text(path.read_bytes())
     if text is None:
-        raise InputError("部门数据文件的编码无法识别（请保存为 UTF-8 或 GBK 的 CSV）", file=str(path), code="J501")
+        raise InputError.of("D411", file=str(path))
     sample = text[:2048]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
@@ -176,18 +177,20 @@ def _read_workbook(path: Path) -> tuple[list[tuple[Any, Any, str | None]], str]:
         sheet = wb.get_sheet_by_name(name)
         rows = sheet.to_python(skip_empty_area=True)
         r0, c0 = sheet.start or (0, 0)
-    except Exception as exc:  # calamine's own error types
-        raise InputError(f"部门数据文件无法读取（{exc}）", file=str(path), code="J501") from None
+    except Exception:  # calamine's own error types (their English text is not for users)
+        raise InputError.of("D413", file=str(path)) from None
     return _pairs_from_rows(rows, lambda r, c: f"{col_letter(1 + c + c0)}{r + r0 + 1}"), name
 
 
 def _read_json(path: Path) -> list[tuple[Any, Any, str | None]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"部门数据文件不是有效的 JSON（{exc}）", file=str(path), code="J501") from None
+    except UnicodeDecodeError:
+        raise InputError.of("D411", file=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError.of("D414", file=str(path), line=exc.lineno, column=exc.colno) from None
     if not isinstance(data, dict):
-        raise InputError("部门数据 JSON 的顶层应为一个对象 {…}", file=str(path), code="J501")
+        raise InputError.of("D415", file=str(path), found=json_kind(data))
     return [(k, v, None) for k, v in data.items()]
 
 
@@ -195,16 +198,19 @@ def load_department(path: str | Path) -> DepartmentTotals:
     """Read a department totals file (.csv/.txt, .xlsx/.xlsm/.xls, .json); raises InputError."""
     p = Path(path)
     if not p.is_file():
-        raise InputError("找不到部门数据文件", file=str(p), code="J501")
+        raise InputError.of("D410", file=str(p))
     suffix = p.suffix.lower()
     sheet: str | None = SHEET
-    if suffix in WORKBOOK_SUFFIXES:
-        pairs, sheet = _read_workbook(p)
-    elif suffix == ".json":
-        pairs, sheet = _read_json(p), None
-    else:
-        pairs = _read_csv(p)
-        sheet = None
+    try:
+        if suffix in WORKBOOK_SUFFIXES:
+            pairs, sheet = _read_workbook(p)
+        elif suffix == ".json":
+            pairs, sheet = _read_json(p), None
+        else:
+            pairs = _read_csv(p)
+            sheet = None
+    except OSError as exc:  # vanished, locked or not readable between the check and the read
+        raise InputError.of("D412", file=str(p), reason=exc.strerror or type(exc).__name__) from None
     return parse_pairs(pairs, file=str(p), sheet=sheet)
 
 

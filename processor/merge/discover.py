@@ -47,7 +47,6 @@ class InputFile:
     notes: list[str] = field(default_factory=list)
     forms: list[Any] = field(default_factory=list)  # SheetRow of every form read (projection.py)
     findings: list[Any] = field(default_factory=list)  # file-level FindingRow (R001, R011)
-    extras: dict[str, Any] = field(default_factory=dict)  # what MergeOptions.extras asked the worker for
 
     @property
     def status_cn(self) -> str:

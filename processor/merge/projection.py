@@ -7,23 +7,29 @@ a :class:`FormResult` with one :class:`SheetRow` per 自评表 — its 项目汇
 findings as plain tuples, its project identity and indicator set (for versions and the
 I223 cross-check) — and nothing else.
 
-Optional outputs ask for more by name (``MergeOptions.extras``); each name is a
-function of the engine's :class:`~jixiao.processor.core.engine.FileResult` registered
-in :data:`EXTRAS`, run in the worker, its value carried in ``FormResult.extras``:
+Optional outputs ask for more by name (``MergeOptions.extras``). Each name is a
+function of one sheet's :class:`~jixiao.processor.core.engine.SheetResult`, run in the
+worker; its value travels in ``SheetRow.extras[name]`` and reaches the output through
+``Project.row.extras[name]``. A name is either built in (:data:`EXTRAS`) or an import
+path ``"package.module:function"``, so an output outside the merge plugs in without
+touching it:
 
-- ``"json"`` — for ``--json``: every sheet's full record and scores, and the findings'
-  parameters;
-- an archive of every form (``--archive``) registers its rows the same way.
+- ``"json"`` — for ``--json``: the sheet's whole record;
+- ``"jixiao.tables:sheet_rows"`` — the Python API's tidy tables (``--csv``, ``Summary.frames()``);
+- an archive of every form (``--archive``) plugs in its rows the same way.
+
+With any extra, the findings also keep their parameters (``Finding.params``).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from jixiao.processor.core.audit import IndicatorSet
-from jixiao.processor.core.engine import FileResult, SheetResult, check_file
+from jixiao.processor.core.engine import SheetResult, check_file
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import Finding
 from jixiao.processor.core.identity import ProjectId, identity_of
@@ -51,7 +57,7 @@ class SheetRow:
     findings: list[FindingRow]
     identity: ProjectId | None  # which other forms are versions of it
     indicators: IndicatorSet  # for I223 across projects
-    detail: dict[str, Any] | None = None  # with the "json" extra: the whole record as JSON
+    extras: dict[str, Any] = field(default_factory=dict)  # extra name → its value (see above)
 
 
 @dataclass(slots=True)
@@ -64,7 +70,6 @@ class FormResult:
     code: str | None = None  # when not ok: the catalogue code …
     reason: str = ""  # … and the Chinese line
     params: dict[str, Any] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def failed(cls, code: str, reason: str, **params: Any) -> FormResult:
@@ -98,17 +103,27 @@ def sheet_row(s: SheetResult, keep_params: bool) -> SheetRow:
 # ---------------------------------------------------------------------- extras
 
 
-def _json_detail(result: FileResult, rows: list[SheetRow]) -> None:
-    """--json: the whole record of each sheet (and the findings keep their params)."""
-    for s, row in zip(result.sheets, rows):
-        row.detail = jsonable(asdict(s.record))
+def record_json(sheet: SheetResult) -> dict[str, Any]:
+    """--json: the sheet's whole record, as JSON values."""
+    return jsonable(asdict(sheet.record))
 
 
-#: name → function(FileResult, its SheetRows) run in the worker; it may fill
-#: ``SheetRow.detail`` or return a value kept in ``FormResult.extras[name]``.
-EXTRAS: dict[str, Callable[[FileResult, list[SheetRow]], Any]] = {
-    "json": _json_detail,
-}
+#: the built-in extras; any other name is an import path "module:function"
+EXTRAS: dict[str, Callable[[SheetResult], Any]] = {"json": record_json}
+
+
+def extra(name: str) -> Callable[[SheetResult], Any]:
+    """The function of an extra; ValueError for a name that is neither built in nor importable."""
+    if name in EXTRAS:
+        return EXTRAS[name]
+    module, sep, attr = name.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), attr) if sep else None
+    except (ImportError, AttributeError):
+        fn = None
+    if not callable(fn):
+        raise ValueError(f"unknown merge extra {name!r}: neither built in nor 'module:function'")
+    return fn
 
 
 def read_form(path: str, name: str, profile: Profile, extras: Sequence[str] = ()) -> FormResult:
@@ -117,14 +132,13 @@ def read_form(path: str, name: str, profile: Profile, extras: Sequence[str] = ()
         result = check_file(path, profile, name=name)
     except Exception as exc:  # noqa: BLE001 - one file's failure is that file's row, never the batch's
         return failure(exc)
-    keep_params = "json" in extras
+    keep_params = bool(extras)
     rows = [sheet_row(s, keep_params) for s in result.sheets]
-    out = FormResult(True, rows, [finding_row(f, keep_params) for f in result.findings])
-    for key in extras:
-        value = EXTRAS[key](result, rows)
-        if value is not None:
-            out.extras[key] = value
-    return out
+    for name in extras:
+        fn = extra(name)
+        for s, row in zip(result.sheets, rows):
+            row.extras[name] = fn(s)
+    return FormResult(True, rows, [finding_row(f, keep_params) for f in result.findings])
 
 
 def failure(exc: BaseException) -> FormResult:

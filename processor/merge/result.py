@@ -56,9 +56,6 @@ class Project:
         """涉及金额: 全年执行数 of 年度资金总额."""
         return self.row.executed
 
-    @property
-    def detail(self) -> dict[str, Any] | None:
-        return self.row.detail
 
     def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}
@@ -74,8 +71,8 @@ class Project:
             "initial": r.initial, "budget": r.budget, "executed": r.executed,
             "scores": r.scores, "findings": [f.as_json() for f in self.findings],
         }
-        if r.detail is not None:
-            out["record"] = r.detail
+        if "json" in r.extras:
+            out["record"] = r.extras["json"]
         return out
 
 
@@ -91,7 +88,6 @@ class MergeResult:
     department_sentences: list[str] = field(default_factory=list)
     unmatched_dept_names: list[str] = field(default_factory=list)
     roster: Any = None  # jixiao.processor.collect.roster.RosterReport with --roster
-    extras: dict[str, dict[str, Any]] = field(default_factory=dict)  # extra name → {file name: value}
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)

@@ -36,7 +36,7 @@ from jixiao.processor.merge.department import evaluate, load_department, sentenc
 from jixiao.processor.merge.discover import InputFile, discover, examine, missing
 from jixiao.processor.merge.intake import load_register, load_units, roster_report
 from jixiao.processor.merge.method import Methods
-from jixiao.processor.merge.projection import EXTRAS, to_finding
+from jixiao.processor.merge.projection import extra, to_finding
 from jixiao.processor.merge.report_text import (
     DEPT_EVAL,
     band_index,
@@ -59,7 +59,7 @@ class MergeOptions:
     workers: int | None = None  # None: one per core (runner.default_workers)
     exclude: Sequence[str] = ()  # absolute paths never read (our own output)
     roster: str | None = None  # expected units (单位, 联系人, 邮箱): who sent nothing, who has errors
-    extras: Sequence[str] = ()  # what workers add to the summary's needs: "json" (projection.EXTRAS)
+    extras: Sequence[str] = ()  # what workers send beyond the summary's needs (projection.extra)
     budget: Budget | None = None  # per file: CPU seconds and memory (runner.Budget)
 
 
@@ -69,9 +69,8 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     """Merge every 自评表 under ``paths``. Raises InputError before reading anything when a
     path does not exist or the department / roster file cannot be used."""
     options = options or MergeOptions()
-    unknown = [x for x in options.extras if x not in EXTRAS]
-    if unknown:
-        raise ValueError(f"unknown merge extras: {unknown}")
+    for name in options.extras:
+        extra(name)  # ValueError now, not in every worker
     gone = missing(paths)
     if gone:
         raise InputError.of("J501", reason=f"找不到“{'”“'.join(gone)}”，请检查路径是否写对", paths=gone)
@@ -136,9 +135,8 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     findings = profile.apply_severity(findings)
     findings.sort(key=Finding.sort_key)
     roster = roster_report(units, files) if units is not None else None
-    extras = {name: {f.name: f.extras[name] for f in files if name in f.extras} for name in options.extras}
     return MergeResult(profile, files, projects, findings, table, text, report,
-                       sentences(report) if report else [], unmatched, roster, extras)
+                       sentences(report) if report else [], unmatched, roster)
 
 
 def _read(files: list[InputFile], profile: Profile, options: MergeOptions,
@@ -171,7 +169,6 @@ def _read(files: list[InputFile], profile: Profile, options: MergeOptions,
             if result.ok:
                 f.status, f.forms, f.findings = "merged", result.sheets, result.findings
                 f.sheets = [row.sheet for row in result.sheets]
-                f.extras = result.extras
             else:
                 f.fail(result.code or "J501", result.reason, **result.params)
             if progress:

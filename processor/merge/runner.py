@@ -120,8 +120,7 @@ class _Pool:
         self.profile, self.extras, self.budget = profile, extras, budget
         self.size = max(1, min(workers, total or 1))
         self.batch = max(1, min(MAX_BATCH, total // (self.size * 8)))
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
-        self.ctx = multiprocessing.get_context(method)
+        self.ctx = multiprocessing.get_context(_start_method())
         self.workers: list[_Worker] = []
         self.requeued: deque[Task] = deque()  # answered by no one: a worker died holding them
         self.retried: set[int] = set()  # crashed a worker once and were read again, alone
@@ -284,6 +283,19 @@ class _Pool:
             self._send(fresh, [retry])
 
 
+def _start_method() -> str:
+    """How workers start: forked from this process where that is safe and cheap (Linux, and
+    no other thread running — ``jixiao merge`` starts them before anything else), else from
+    a fresh server process (a notebook's threads must not be forked) or spawned (Windows)."""
+    import threading
+
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        return "forkserver"
+    return "spawn"
+
+
 def _cpu_seconds(pid: int | None) -> float | None:
     """CPU time a process has used (Linux /proc); None where that cannot be read."""
     try:
@@ -366,39 +378,38 @@ def _quiet() -> None:
 
 
 def _limit_memory(mb: int) -> None:
+    """Address space: what the worker has now, plus ``mb``; and no core files."""
     try:
-        import resource
-    except ImportError:  # Windows
-        return
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         with open("/proc/self/statm") as fh:
             current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    want = current + mb * 1024 * 1024
-    if hard != resource.RLIM_INFINITY:
-        want = min(want, hard)
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (want, hard))
-    except (OSError, ValueError):
-        pass
+    except (OSError, ValueError, AttributeError):
+        return  # no /proc (macOS): the CPU budget and the watchdog still apply
+    _set_soft_limit("RLIMIT_CORE", 0)
+    _set_soft_limit("RLIMIT_AS", current + mb * 1024 * 1024)
 
 
 def _limit_cpu(seconds: float) -> None:
     """The kernel stops this process (SIGXCPU) once the current file has used ``seconds``."""
     try:
         import resource
-    except ImportError:
+    except ImportError:  # Windows: the parent's watchdog only
         return
     used = resource.getrusage(resource.RUSAGE_SELF)
-    soft = math.ceil(used.ru_utime + used.ru_stime + seconds)
-    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    _set_soft_limit("RLIMIT_CPU", math.ceil(used.ru_utime + used.ru_stime + seconds))
+
+
+def _set_soft_limit(name: str, soft: int) -> None:
+    """Lower or raise a soft limit under the hard one (which a process cannot raise back)."""
+    try:
+        import resource
+    except ImportError:
+        return
+    which = getattr(resource, name)
+    _soft, hard = resource.getrlimit(which)
     if hard != resource.RLIM_INFINITY:
         soft = min(soft, hard)
     try:
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+        resource.setrlimit(which, (soft, hard))
     except (OSError, ValueError):
         pass
 

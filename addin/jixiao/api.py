@@ -1,0 +1,161 @@
+"""The Python API: everything the ``jixiao`` command does, in one call each.
+
+>>> import jixiao
+>>> report = jixiao.check("examples/")            # doctest: +SKIP
+>>> report.valid, report.exit_code                 # doctest: +SKIP
+
+- :func:`check` reads, scores and audits → :class:`~jixiao.report.Report`;
+- :func:`fill` also writes annotated copies → :class:`~jixiao.report.FillReport`;
+- :func:`merge` summarises many submissions → :class:`~jixiao.summary.Summary`.
+
+``rules`` is a profile name (``"default"``), a path to a JSON profile, or a loaded
+:class:`~jixiao.processor.core.rules.Profile`. Inputs that cannot be read never raise:
+they become J5xx findings in the result. A bad rule profile raises
+:class:`~jixiao.processor.core.errors.InputError` (P6xx) before anything is read.
+Documented with runnable examples in docs/python-api.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from jixiao.report import CheckedFile, FillReport, Report
+from jixiao.summary import Summary
+
+PathLike = str | os.PathLike
+Paths = PathLike | Iterable[PathLike]
+
+
+def load_rules(rules: Any = None) -> Any:
+    """A :class:`Profile` from a name, a path, a Profile or None (the default profile)."""
+    from jixiao.processor.core.rules import Profile, load_profile
+
+    if isinstance(rules, Profile):
+        return rules
+    return load_profile(None if rules is None else os.fspath(rules))
+
+
+def check(paths: Paths, rules: Any = None, *, cross_check: bool = True) -> Report:
+    """Check files and folders (folders are searched recursively); nothing is modified.
+
+    ``cross_check`` adds the findings that compare projects with each other (I223: the
+    same indicator set copied into several projects) when more than one file is read.
+    """
+    from jixiao.processor.core.engine import check_file
+    from jixiao.processor.core.engine import cross_check as compare
+
+    profile = load_rules(rules)
+    report = Report(profile)
+    for item in _inputs(paths):
+        report.files.append(_read(item, lambda p: check_file(p, profile)))
+    if cross_check and len(report.results) > 1:
+        compare(report.results, profile)
+    return report
+
+
+def fill(paths: Paths, output: PathLike | None = None, *, in_place: bool = False,
+         rules: Any = None) -> FillReport:
+    """Check each file and write an annotated copy: computed cells, marked findings, 校验结果 sheet.
+
+    One file: ``output`` is the copy's path (default ``<name>_已校验.xlsx`` beside it).
+    Several files or a folder: ``output`` is a folder for the copies (created when
+    missing; default: beside each input). ``in_place`` replaces each input after keeping
+    a backup ``<name>.bak.xlsx``. Inputs are never modified otherwise.
+    """
+    from jixiao.processor.files.openpyxl_write import default_output, fill_file
+
+    if in_place and output is not None:
+        raise ValueError("in_place 与 output 不能同时使用：in_place 改写原文件，output 另存到别处")
+    profile = load_rules(rules)
+    report = FillReport(profile)
+    items = _inputs(paths, skip_outputs=True)
+    several = len(items) > 1 or _has_folder(paths)
+    if output is not None:  # the folder for the copies (several) or for the one copy
+        (Path(output) if several else Path(output).parent).mkdir(parents=True, exist_ok=True)
+
+    def one(path: str) -> Any:
+        target = output
+        if several and output is not None:
+            target = Path(output) / default_output(path).name
+        outcome = fill_file(path, target, in_place=in_place, profile=profile)
+        report.written.append(outcome.output)
+        if outcome.backup is not None:
+            report.backups.append(outcome.backup)
+        report.notices += [f"{path}：{line}" for line in outcome.notices]
+        return outcome.result
+
+    for item in items:
+        report.files.append(_read(item, one))
+    return report
+
+
+def merge(paths: Paths, rules: Any = None, *, dept_evaluated: Sequence[str] = (),
+          total_projects: int | None = None, department_name: str | None = None,
+          department: PathLike | None = None, roster: PathLike | None = None,
+          workers: int | None = None, exclude: Sequence[PathLike] = (),
+          progress: Callable[[Any], None] | None = None) -> Summary:
+    """Merge every submitted workbook under ``paths`` into one :class:`Summary`.
+
+    Every file met is accounted for (merged, failed with its reason, or duplicate);
+    the same project sent twice counts once (the newer version). ``department`` is the
+    department's totals file (CSV, xlsx or JSON, see docs/汇总说明.md), ``roster`` the
+    list of units expected to report, ``dept_evaluated`` the names of the 部门评价
+    projects. A bad department or roster file raises InputError.
+    """
+    from jixiao import merge_seam
+
+    roots = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    result = merge_seam.run(roots, load_rules(rules), dept_evaluated=dept_evaluated,
+                            total_projects=total_projects, department_name=department_name,
+                            department_file=department, roster=roster, workers=workers,
+                            exclude=exclude, progress=progress)
+    return Summary(result)
+
+
+# ---------------------------------------------------------------------- inputs
+
+
+def _inputs(paths: Paths, skip_outputs: bool = False) -> list[str | CheckedFile]:
+    """Files as given, folders expanded, in order; an empty folder is a refusal (J511)."""
+    from jixiao.processor.cli.check import expand_paths
+    from jixiao.processor.core.errors import InputError
+
+    given = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    out: list[str | CheckedFile] = []
+    for path in map(os.fspath, given):
+        found = expand_paths([path])
+        if os.path.isdir(path):
+            found = [f for f in found if not (skip_outputs and _is_our_output(f))]
+            if not found:
+                out.append(CheckedFile(path, refusal=InputError.of("J511", file=path).as_finding()))
+        out += found
+    return out
+
+
+def _is_our_output(path: str) -> bool:
+    """A copy or backup an earlier fill wrote (``…_已校验.xlsx``, ``….bak.xlsx``)."""
+    stem = Path(path).stem
+    return stem.endswith("_已校验") or stem.endswith(".bak")
+
+
+def _has_folder(paths: Paths) -> bool:
+    given = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    return any(os.path.isdir(p) for p in given)
+
+
+def _read(path: str | CheckedFile, read: Callable[[str], Any]) -> CheckedFile:
+    """One input through ``read``; a refusal or an OS error becomes a finding, never an exception."""
+    from jixiao.processor.core.errors import InputError
+
+    if isinstance(path, CheckedFile):  # refused while listing (an empty folder)
+        return path
+    try:
+        return CheckedFile(path, result=read(path))
+    except InputError as exc:
+        return CheckedFile(path, refusal=exc.as_finding(path))
+    except OSError as exc:  # a path that vanished between listing and reading
+        refusal = InputError.of("J512", file=path, reason=exc.strerror or type(exc).__name__)
+        return CheckedFile(path, refusal=refusal.as_finding())

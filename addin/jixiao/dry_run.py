@@ -1,0 +1,207 @@
+"""``python -m jixiao 文件``: one click of 校验/计算 on a workbook, without Excel.
+
+For debugging what the button does, like xlwings' mock caller: the workbook's values
+are sent to xlwings' remote engine as an Office.js client would send them, the very
+entry point of the button (:func:`jixiao.main`) runs on it, and what it would do in
+Excel is listed (values written, colours, notes, the 校验结果 sheet, the alert). Unless
+told otherwise, those actions are then carried out on a copy of the file with openpyxl
+(``<原文件名>_点击结果.xlsx``); the input is never modified unless ``--in-place``.
+
+The remote engine belongs to xlwings PRO: it needs ``XLWINGS_LICENSE_KEY`` (xlwings'
+free ``noncommercial`` key covers non-commercial use only). ``jixiao fill`` gives the
+same checks without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+LICENSE_ENV = "XLWINGS_LICENSE_KEY"
+IGNORED = {"activateSheet", "setScreenUpdating", "setAutofit", "alert", "setSelection"}
+
+
+def payload(path: Path, xlwings_version: str) -> dict[str, Any]:
+    """The workbook's shown values as the remote engine's JSON (an Office.js client's)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+    sheets = []
+    for ws in wb.worksheets:
+        rows = [[_json_value(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        notes = [{"address": cell.coordinate, "text": cell.comment.text}
+                 for row in ws.iter_rows() for cell in row if cell.comment]
+        sheets.append({"name": ws.title, "values": rows or [[""]], "pictures": [], "shapes": [],
+                       "charts": [], "tables": [], "notes": notes, "visibility": "Visible"})
+    active = wb.worksheets.index(wb.active) if wb.active in wb.worksheets else 0
+    return {"client": "Office.js", "version": xlwings_version,
+            "book": {"name": path.name, "active_sheet_index": active, "selection": "A1"},
+            "names": [], "sheets": sheets}
+
+
+def _json_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    return value
+
+
+def click(path: Path, sheet: str | None = None) -> list[dict[str, Any]]:
+    """Run the button's entry point on ``path``; return the actions it took."""
+    import jixiao
+
+    xw = jixiao.import_xlwings()
+    data = payload(path, xw.__version__)
+    if sheet is not None:
+        names = [s["name"] for s in data["sheets"]]
+        if sheet not in names:
+            raise SystemExit(f"{path}：没有名为“{sheet}”的工作表（有：{'、'.join(names)}）")
+        data["book"]["active_sheet_index"] = names.index(sheet)
+    book = xw.Book(json=data)
+    book.set_mock_caller()
+    try:
+        jixiao.main()
+    finally:
+        del xw.Book._mock_caller
+    return book.json()["actions"]
+
+
+def describe(action: dict[str, Any], sheets: list[str]) -> str:
+    """One action in Chinese, e.g. “写入 自评表!H19 = 110”."""
+    func, args = action["func"], action.get("args") or []
+    where = ""
+    if action.get("start_row") is not None:
+        from openpyxl.utils import get_column_letter
+
+        pos = action.get("sheet_position")
+        top = f"{get_column_letter(action['start_column'] + 1)}{action['start_row'] + 1}"
+        end = (f":{get_column_letter(action['start_column'] + action['column_count'])}"
+               f"{action['start_row'] + action['row_count']}"
+               if action["row_count"] * action["column_count"] > 1 else "")
+        where = f"{sheets[pos] if pos is not None and pos < len(sheets) else ''}!{top}{end}"
+    if func == "setValues":
+        values = action["values"]
+        shown = values[0][0] if len(values) == 1 and len(values[0]) == 1 else f"{len(values)} 行"
+        return f"写入 {where} = {shown}"
+    if func == "setRangeColor":
+        return f"底色 {where} → {args[0] or '无'}"
+    if func == "addNote":
+        return f"批注 {where}：{str(args[1]).splitlines()[0]}"
+    if func == "addSheet":
+        return f"新建工作表“{args[1]}”"
+    if func == "alert":
+        return f"弹出提示：{args[0]}"
+    return f"{func} {where} {args}".rstrip()
+
+
+def replay(src: Path, target: Path, actions: list[dict[str, Any]]) -> list[str]:
+    """Carry the actions out on a copy of ``src`` saved as ``target``; return those skipped."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    from jixiao.processor.files.atomic import atomic_write
+
+    wb = openpyxl.load_workbook(src, keep_vba=src.suffix.lower() == ".xlsm")
+    skipped: list[str] = []
+    for action in actions:
+        func, args = action["func"], action.get("args") or []
+        if func in IGNORED:
+            continue
+        if func == "addSheet":
+            wb.create_sheet(args[1], args[0])
+            continue
+        if func == "deleteSheet":
+            del wb[wb.sheetnames[action["sheet_position"]]]
+            continue
+        if action.get("start_row") is None:
+            skipped.append(func)
+            continue
+        ws = wb.worksheets[action["sheet_position"]]
+        r0, c0 = action["start_row"] + 1, action["start_column"] + 1
+        cells = [ws.cell(r0 + i, c0 + j) for i in range(action["row_count"])
+                 for j in range(action["column_count"])]
+        if func == "setValues":
+            for i, row in enumerate(action["values"]):
+                for j, value in enumerate(row):
+                    ws.cell(r0 + i, c0 + j).value = None if value == "" else value
+        elif func == "setRangeColor":
+            for cell in cells:
+                cell.fill = (PatternFill("solid", fgColor=args[0].lstrip("#")) if args[0]
+                             else PatternFill(fill_type=None))
+        elif func == "addNote":
+            cells[0].comment = Comment(str(args[1]), "jixiao")
+        elif func in ("deleteNote", "deleteNotes"):
+            for cell in cells:
+                cell.comment = None
+        elif func == "setNumberFormat":
+            for cell in cells:
+                cell.number_format = args[0]
+        elif func == "setFontProperty" and args and args[0] == "bold":
+            for cell in cells:
+                cell.font = Font(bold=bool(args[1]))
+        elif func in ("clearContents", "clear"):
+            for cell in cells:
+                cell.value = None
+        else:
+            skipped.append(func)
+    atomic_write(target, lambda tmp: wb.save(tmp))
+    return skipped
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m jixiao",
+        description="不用 Excel，对一个自评表模拟点一次“校验/计算”：列出加载项会做的每个改动，"
+                    "并写到副本里（默认“<原文件名>_点击结果.xlsx”）。用于排查加载项的问题。")
+    parser.add_argument("file", metavar="文件", help="自评表（.xlsx / .xlsm）")
+    parser.add_argument("-o", "--out", metavar="输出", help="写到这个文件")
+    parser.add_argument("--in-place", action="store_true", help="直接改原文件（不建议）")
+    parser.add_argument("--no-write", action="store_true", help="只列出改动，不写文件")
+    parser.add_argument("--sheet", metavar="工作表", help="当作当前工作表的表名（默认为文件保存时的当前表）")
+    args = parser.parse_args(argv)
+
+    from jixiao.processor.core.errors import InputError
+    from jixiao.processor.files.guard import inspect
+
+    src = Path(args.file)
+    try:
+        report = inspect(src)
+    except InputError as exc:
+        print(f"jixiao：{exc}", file=sys.stderr)
+        return 2
+    if report.kind != "xlsx":
+        print(f"jixiao：{src}：加载项的模拟只支持 .xlsx / .xlsm；.xls 请用 jixiao check 或 jixiao fill。",
+              file=sys.stderr)
+        return 2
+    if not os.environ.get(LICENSE_ENV):
+        print(f"jixiao：模拟点击使用 xlwings PRO 的 remote 引擎，需要设置环境变量 {LICENSE_ENV}。"
+              f"非商业用途可设为 noncommercial（例如 set {LICENSE_ENV}=noncommercial）；"
+              "否则请用 jixiao fill 文件，它做同样的校验并写出结果副本。", file=sys.stderr)
+        return 2
+    actions = click(src, args.sheet)
+    sheets = [s["name"] for s in payload(src, "")["sheets"]] + \
+        [a["args"][1] for a in actions if a["func"] == "addSheet"]
+    for action in actions:
+        if action["func"] not in IGNORED - {"alert"}:
+            print("  " + describe(action, sheets))
+    if args.no_write:
+        return 0
+    if args.in_place:
+        backup = src.with_name(f"{src.stem}.bak{src.suffix}")
+        shutil.copyfile(src, backup)
+        target = src
+        print(f"原文件已备份为 {backup}", file=sys.stderr)
+    else:
+        target = Path(args.out) if args.out else src.with_name(f"{src.stem}_点击结果{src.suffix}")
+    skipped = replay(src, target, actions)
+    if skipped:
+        print(f"注意：以下操作没有在副本中重现：{'、'.join(sorted(set(skipped)))}", file=sys.stderr)
+    print(f"已写入 {target}")
+    return 0

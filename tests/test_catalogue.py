@@ -1,0 +1,58 @@
+"""The findings catalogue: one file per family, every entry complete and documented."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from jixiao.processor.cli.codes_page import render_codes
+from jixiao.processor.core.findings import FAMILY_ORDER, SEVERITIES, catalogue, families
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = sorted((ROOT / "rules" / "findings").glob("*.json"))
+KEYS = {"code", "severity", "title", "message", "fix", "description"}
+
+
+def entries() -> list[tuple[str, dict]]:
+    out = []
+    for path in FILES:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        out += [(data["family"], e) for e in data["findings"]]
+    return out
+
+
+def test_every_family_file_is_known_and_its_codes_are_its_own():
+    seen: set[str] = set()
+    for path in FILES:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert path.stem == data["family"] and data["family"] in FAMILY_ORDER, path.name
+        for e in data["findings"]:
+            assert re.fullmatch(rf"{data['family']}\d{{3}}", e["code"]), e["code"]
+            assert e["code"] not in seen, f"{e['code']} twice"
+            seen.add(e["code"])
+    assert seen == set(catalogue()) and list(families()) == [f for f in FAMILY_ORDER if f in families()]
+
+
+def test_every_entry_is_complete():
+    for _family, e in entries():
+        assert set(e) == KEYS, e["code"]
+        assert e["severity"] in SEVERITIES, e["code"]
+        for key in ("title", "message", "fix"):
+            assert e[key].strip(), f"{e['code']}: empty {key}"
+
+
+def test_every_entry_has_a_real_description():
+    """What it checks, why a reviewer cares, an example (“例：…”); not an empty string."""
+    for _family, e in entries():
+        text = e["description"].strip()
+        assert text, f"{e['code']} has no description"
+        assert len(text) >= 40 and "例" in text, f"{e['code']}: say what it checks, why, and give an example"
+        assert text != e["message"] and text != e["title"], e["code"]
+
+
+def test_the_codes_page_shows_every_description():
+    page = render_codes()
+    for _family, e in entries():
+        assert f"### {e['code']} {e['title']}" in page
+        assert e["description"] in page, e["code"]
