@@ -156,7 +156,7 @@ class ProjectEntry:
 SHEET_ROWS = "jixiao.tables:sheet_rows"
 
 
-def sheet_rows(s: Any) -> dict[str, Any]:
+def sheet_rows(s: Any, _profile: Any = None) -> dict[str, Any]:
     """What the tables take from one read sheet (a ``SheetResult``): its project row and
     its indicator rows, without what only the whole batch decides (number, 评价方式, band,
     finding counts). Plain values: a merge computes this in its worker processes."""

@@ -14,7 +14,7 @@ import sys
 from jixiao.processor import __version__
 
 # modules under jixiao.processor that provide register(subparsers)
-COMMANDS = ("cli.check", "cli.fill", "cli.merge", "cli.template", "cli.addin", "collect.cli")
+COMMANDS = ("cli.check", "cli.fill", "cli.merge", "cli.template", "cli.addin", "collect.cli", "cli.archive")
 
 
 class _Formatter(argparse.HelpFormatter):

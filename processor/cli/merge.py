@@ -36,6 +36,9 @@ def register(sub) -> None:
     p.add_argument("--department-name", metavar="名称", help="报告文字中的部门简称，如“区信访办”")
     p.add_argument("--roster", metavar="名单文件",
                    help="应报送单位名单（CSV 或 xlsx：单位、联系人、邮箱），列出未提交和有错误的单位")
+    p.add_argument("--archive", metavar="档案",
+                   help="绩效档案（SQLite 文件如 绩效档案.sqlite，或 postgresql:// 地址）：存入本次汇总的自评表，"
+                        "并与上一年度对比（“年度对比”表，见 docs/档案.md）")
     p.add_argument("--limit-seconds", type=float, metavar="秒",
                    help="读取每个文件最多用的 CPU 时间，超过则停止读取该文件并列为未汇总（默认 20）")
     p.add_argument("--limit-memory", type=int, metavar="MB",
@@ -85,9 +88,16 @@ def run(args: argparse.Namespace) -> int:
 
         exclude += [os.path.abspath(os.path.join(args.csv, f"{table}.csv")) for table in TABLES]
         extras.append(SHEET_ROWS)
+    if args.archive:  # opened (and created or migrated) before any workbook is read
+        from jixiao.processor.cli.archive import check_archive
+
+        try:
+            exclude += check_archive(args.archive)
+        except InputError as exc:
+            return fail(str(exc))
     options = MergeOptions(dept_evaluated=names, total_projects=args.total_projects,
                            department_name=args.department_name, department_file=args.department,
-                           workers=args.workers, exclude=exclude, roster=args.roster,
+                           workers=args.workers, exclude=exclude, roster=args.roster, archive=args.archive,
                            extras=tuple(extras), budget=_budget(Budget, args))
     try:
         with _Progress(enabled=sys.stderr.isatty()) as bar:
@@ -111,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"无法写入“{args.output}”（{exc.strerror or exc}）")
     print(f"{result.summary_line()}汇总表：{args.output}")
+    if result.archive_line:
+        print(result.archive_line)
     return 0  # the summary is written; what is wrong in the submissions is listed inside it
 
 

@@ -82,6 +82,8 @@ def add_reply_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_addr", metavar="地址", help="草稿的发件人地址（默认为来信的收件地址）")
     p.add_argument("--only-problems", action="store_true", help="只为有问题的发件人生成草稿")
     p.add_argument("--rules", metavar="规则文件", help="审核规则名称或 JSON 文件（默认 default）")
+    p.add_argument("--archive", metavar="档案",
+                   help="绩效档案（见 docs/档案.md）：已存入档案的表，附上跨年对比发现的问题")
     p.set_defaults(func=run_reply)
     return p
 
@@ -227,6 +229,14 @@ def run_reply(args: argparse.Namespace) -> int:
         return 2
     manifest = Manifest.load(root)
     checks = check_entries(root, manifest.entries, profile)
+    if args.archive:  # year-on-year findings (Y) of the files kept in the archive
+        from jixiao.processor.archive.merge_hook import add_to_checks
+
+        try:
+            add_to_checks(checks, args.archive, profile)
+        except InputError as exc:
+            _err(str(exc))
+            return 2
     reports = group_by_sender(manifest, checks)
     written = write_drafts(reports, Path(args.out), sender_address=args.from_addr,
                            only_problems=args.only_problems)

@@ -350,16 +350,21 @@ def level1_weights(c: _Ctx) -> Iterator[Finding]:
                       profile=c.p.name)
 
 
-@check
-def all_full_marks(c: _Ctx) -> Iterator[Finding]:
-    inds = c.r.indicators
+def all_full_without_deviation(record: Record) -> bool:
+    """At least two indicators, every one scored at full marks, and no 偏差原因 written (I208)."""
+    inds = record.indicators
     if len(inds) < 2:
-        return
+        return False
     full = all(i.weight.value is not None and i.score.value is not None and i.score.value >= i.weight.value - 1e-9
                for i in inds)
-    if full and all(i.deviation.empty for i in inds):
+    return full and all(i.deviation.empty for i in inds)
+
+
+@check
+def all_full_marks(c: _Ctx) -> Iterator[Finding]:
+    if all_full_without_deviation(c.r):
         cell = c.r.total.score.cell if c.r.total else None
-        yield c.f("I208", cell, count=len(inds))
+        yield c.f("I208", cell, count=len(c.r.indicators))
 
 
 # ------------------------------------------------------------------ totals

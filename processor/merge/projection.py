@@ -8,15 +8,16 @@ findings as plain tuples, its project identity and indicator set (for versions a
 I223 cross-check) — and nothing else.
 
 Optional outputs ask for more by name (``MergeOptions.extras``). Each name is a
-function of one sheet's :class:`~jixiao.processor.core.engine.SheetResult`, run in the
-worker; its value travels in ``SheetRow.extras[name]`` and reaches the output through
+function of one sheet's :class:`~jixiao.processor.core.engine.SheetResult` and the rule
+profile, run in the worker; its value travels in ``SheetRow.extras[name]`` and reaches the output through
 ``Project.row.extras[name]``. A name is either built in (:data:`EXTRAS`) or an import
 path ``"package.module:function"``, so an output outside the merge plugs in without
 touching it:
 
 - ``"json"`` — for ``--json``: the sheet's whole record;
 - ``"jixiao.tables:sheet_rows"`` — the Python API's tidy tables (``--csv``, ``Summary.frames()``);
-- an archive of every form (``--archive``) plugs in its rows the same way.
+- ``"jixiao.processor.archive.entry:form_entry"`` — ``--archive``: what the archive keeps
+  of each form.
 
 With any extra, the findings also keep their parameters (``Finding.params``).
 """
@@ -44,6 +45,7 @@ class SheetRow:
     """One 自评表 as the summary sees it."""
 
     sheet: str
+    title_cell: str | None  # the form's title (where its 年度 is written)
     project: str
     department: str
     unit: str
@@ -90,7 +92,7 @@ def sheet_row(s: SheetResult, keep_params: bool) -> SheetRow:
     rec = s.record
     total = rec.funding_row("total")
     return SheetRow(
-        sheet=s.sheet, project=rec.project.text, department=rec.department.text, unit=rec.unit.text,
+        sheet=s.sheet, title_cell=rec.title.cell, project=rec.project.text, department=rec.department.text, unit=rec.unit.text,
         year=rec.year, method_text=rec.method.text, method_cell=rec.method.cell,
         initial=None if total is None else total.initial.value,
         budget=None if total is None else total.budget.value,
@@ -103,16 +105,16 @@ def sheet_row(s: SheetResult, keep_params: bool) -> SheetRow:
 # ---------------------------------------------------------------------- extras
 
 
-def record_json(sheet: SheetResult) -> dict[str, Any]:
+def record_json(sheet: SheetResult, _profile: Profile | None = None) -> dict[str, Any]:
     """--json: the sheet's whole record, as JSON values."""
     return jsonable(asdict(sheet.record))
 
 
 #: the built-in extras; any other name is an import path "module:function"
-EXTRAS: dict[str, Callable[[SheetResult], Any]] = {"json": record_json}
+EXTRAS: dict[str, Callable[[SheetResult, Profile], Any]] = {"json": record_json}
 
 
-def extra(name: str) -> Callable[[SheetResult], Any]:
+def extra(name: str) -> Callable[[SheetResult, Profile], Any]:
     """The function of an extra; ValueError for a name that is neither built in nor importable."""
     if name in EXTRAS:
         return EXTRAS[name]
@@ -137,7 +139,7 @@ def read_form(path: str, name: str, profile: Profile, extras: Sequence[str] = ()
     for name in extras:
         fn = extra(name)
         for s, row in zip(result.sheets, rows):
-            row.extras[name] = fn(s)
+            row.extras[name] = fn(s, profile)
     return FormResult(True, rows, [finding_row(f, keep_params) for f in result.findings])
 
 

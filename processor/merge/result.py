@@ -88,6 +88,8 @@ class MergeResult:
     department_sentences: list[str] = field(default_factory=list)
     unmatched_dept_names: list[str] = field(default_factory=list)
     roster: Any = None  # jixiao.processor.collect.roster.RosterReport with --roster
+    year_review: Any = None  # jixiao.processor.archive.compare.YearReview with --archive
+    archive_line: str = ""  # what --archive stored
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)

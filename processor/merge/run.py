@@ -61,6 +61,7 @@ class MergeOptions:
     roster: str | None = None  # expected units (单位, 联系人, 邮箱): who sent nothing, who has errors
     extras: Sequence[str] = ()  # what workers send beyond the summary's needs (projection.extra)
     budget: Budget | None = None  # per file: CPU seconds and memory (runner.Budget)
+    archive: str | None = None  # 绩效档案 (SQLite path or postgresql:// URL): store, then compare years
 
 
 def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOptions | None = None,
@@ -69,7 +70,12 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     """Merge every 自评表 under ``paths``. Raises InputError before reading anything when a
     path does not exist or the department / roster file cannot be used."""
     options = options or MergeOptions()
-    for name in options.extras:
+    extras = list(options.extras)
+    if options.archive:  # the performance archive: each worker builds the archive's entry of its forms
+        from jixiao.processor.archive.merge_hook import FORM_ENTRY
+
+        extras.append(FORM_ENTRY)
+    for name in extras:
         extra(name)  # ValueError now, not in every worker
     gone = missing(paths)
     if gone:
@@ -80,7 +86,7 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     files = discover(paths, options.exclude)
     if on_discovered:
         on_discovered(len(files))
-    _read(files, profile, options, progress, paths)
+    _read(files, profile, options.workers, extras, options.budget, progress, paths)
     pairs = newest_versions([(f, f.forms) for f in files if f.status == "merged"])
 
     # cross-project findings on the merged forms only (a replaced version is no "copied" project)
@@ -135,12 +141,18 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     findings = profile.apply_severity(findings)
     findings.sort(key=Finding.sort_key)
     roster = roster_report(units, files) if units is not None else None
-    return MergeResult(profile, files, projects, findings, table, text, report,
-                       sentences(report) if report else [], unmatched, roster)
+    result = MergeResult(profile, files, projects, findings, table, text, report,
+                         sentences(report) if report else [], unmatched, roster)
+    if options.archive:  # the performance archive: store the merged forms, add the year-on-year review
+        from jixiao.processor.archive.merge_hook import after_merge
+
+        after_merge(result, options.archive, [str(p) for p in paths])
+    return result
 
 
-def _read(files: list[InputFile], profile: Profile, options: MergeOptions,
-          progress: Callable[[InputFile], None] | None, roots: Sequence[str | os.PathLike]) -> None:
+def _read(files: list[InputFile], profile: Profile, workers: int | None, extras: Sequence[str],
+          budget: Budget | None, progress: Callable[[InputFile], None] | None,
+          roots: Sequence[str | os.PathLike]) -> None:
     """Steps 1–3: examine and hash each file as the workers ask for more, read the rest."""
     register = load_register(roots)
 
@@ -160,11 +172,11 @@ def _read(files: list[InputFile], profile: Profile, options: MergeOptions,
         for f in identical_files(_tap(examined(), settled)):
             yield Task(index[id(f)], f.path, f.name)
 
-    workers = options.workers or default_workers(len(files))
+    workers = workers or default_workers(len(files))
     gc.freeze()  # what exists now (imports, the file list) is never scanned again
     try:
         for n, (task, result) in enumerate(read_all(tasks(), profile, workers=workers, total=len(files),
-                                                    extras=options.extras, budget=options.budget), 1):
+                                                    extras=extras, budget=budget), 1):
             f = files[task.index]
             if result.ok:
                 f.status, f.forms, f.findings = "merged", result.sheets, result.findings

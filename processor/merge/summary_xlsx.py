@@ -78,6 +78,10 @@ def _write(result, target) -> None:
     _text_sheet(wb, f, result)
     if result.department is not None:
         _department_sheet(wb, f, result)
+    if getattr(result, "year_review", None) is not None:  # jixiao merge --archive
+        from jixiao.processor.archive.sheet import write_year_sheet
+
+        write_year_sheet(wb, result.year_review)
     bodies.append(_findings_sheet(wb, f, result))
     bodies.append(_files_sheet(wb, f, result))
     if result.roster is not None:
