@@ -424,6 +424,9 @@ class IndicatorSet:
         cell = record.indicators[0].level3.cell if record.indicators else None
         return cls(record.file, record.sheet, record.project.text, cell, indicator_signature(record))
 
+    def __reduce__(self):  # pickled by value: a frozen dataclass unpickles slowly otherwise
+        return (IndicatorSet, (self.file, self.sheet, self.project, self.cell, self.names))
+
 
 COPIED_SHARE = 0.8  # I223: this share of the larger set of names in common
 COPIED_MIN = 3  # projects with fewer indicators are not compared
