@@ -232,3 +232,20 @@ def test_stacked_forms_are_deduplicated_one_by_one(tmp_path: Path):
     data = json.loads(js.read_text(encoding="utf-8"))
     assert sorted((p["project"], Path(p["file"]).name) for p in data["projects"]) == [
         ("项目乙", "A.xlsx"), ("项目甲", "B.xlsx")]
+
+
+def test_streamed_json_is_exactly_the_document(forms: Path, tmp_path: Path):
+    """--json is written project by project with each record's text spliced in as its worker
+    made it; the bytes are those of dumping the whole document at once."""
+    from jixiao.processor.merge.json_out import write_json
+
+    result = merge([forms], load_profile(), MergeOptions(extras=("json",), department_name="区信访办"))
+    out = tmp_path / "a.json"
+    write_json(result, out)
+    whole = json.dumps(to_json(result), ensure_ascii=False, indent=1)
+    assert out.read_text(encoding="utf-8") == whole
+    assert json.loads(whole)["projects"][0]["record"]["project"]["raw"]
+    empty = merge([tmp_path / "nothing"] if (tmp_path / "nothing").mkdir() is None else [], load_profile(),
+                  MergeOptions(extras=("json",)))
+    write_json(empty, out)
+    assert out.read_text(encoding="utf-8") == json.dumps(to_json(empty), ensure_ascii=False, indent=1)

@@ -71,6 +71,12 @@ def to_json(result: Any) -> dict[str, Any]:
     return to_json(result)
 
 
+def write_json(result: Any, path: str | os.PathLike) -> None:
+    from jixiao.processor.merge.json_out import write_json
+
+    write_json(result, path)
+
+
 def write_xlsx(result: Any, path: str | os.PathLike) -> None:
     from jixiao.processor.merge.summary_xlsx import write_summary
 

@@ -9,6 +9,7 @@ the merge was asked for it (``MergeOptions.extras=("json",)``: ``Project.detail`
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,7 @@ class Project:
             out[f.severity] += 1
         return out
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, *, record: bool = True) -> dict[str, Any]:
         r = self.row
         out = {
             "file": self.input.name, "sheet": r.sheet, "project": r.project, "department": r.department,
@@ -71,8 +72,8 @@ class Project:
             "initial": r.initial, "budget": r.budget, "executed": r.executed,
             "scores": r.scores, "findings": [f.as_json() for f in self.findings],
         }
-        if "json" in r.extras:
-            out["record"] = r.extras["json"]
+        if record and "json" in r.extras:
+            out["record"] = json.loads(r.extras["json"])
         return out
 
 
