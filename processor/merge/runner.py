@@ -206,9 +206,7 @@ class _Pool:
             if not more and not any(w.sent for w in self.workers):
                 return
             limit = self.budget.seconds * WALL_FACTOR
-            ready = wait([w.conn for w in self.workers] + [w.process.sentinel for w in self.workers],
-                         timeout=min(1.0, limit))
-            ready_set = set(ready)
+            ready_set = self._ready(min(1.0, limit))
             for w in list(self.workers):
                 died = w.process.sentinel in ready_set
                 if w.conn in ready_set or died:
@@ -238,10 +236,22 @@ class _Pool:
             return False
         return now - w.progress[1] >= STALL_SECONDS
 
+    def _ready(self, timeout: float) -> set[Any]:
+        """The pipes and process handles that are ready: one system call, no objects built
+        (``multiprocessing.connection.wait`` makes a selector each time; elsewhere it is used)."""
+        objs = {w.conn.fileno(): w.conn for w in self.workers}
+        objs.update({w.process.sentinel: w.process.sentinel for w in self.workers})
+        if _poll is None:
+            return set(wait(list(objs.values()), timeout=timeout))
+        poller = _poll()
+        for fd in objs:
+            poller.register(fd, _POLLIN)
+        return {objs[fd] for fd, _ev in poller.poll(timeout * 1000)}
+
     def _drain(self, w: _Worker) -> Iterator[tuple[Task, FormResult]]:
         """Every answer waiting in the pipe; False once the worker is gone."""
         try:
-            while w.conn.poll():
+            while _readable(w.conn):
                 index, result = w.conn.recv()
                 task = w.sent.popleft()
                 if task.index != index:  # cannot happen: a worker answers in order
@@ -281,6 +291,21 @@ class _Pool:
         if retry is not None:  # alone in a fresh worker: if it dies again, this file is the cause
             fresh.alone = True
             self._send(fresh, [retry])
+
+
+try:
+    from select import POLLIN as _POLLIN
+    from select import poll as _poll
+    from select import select as _select
+except ImportError:  # Windows: multiprocessing's own wait
+    _poll = _select = None  # type: ignore[assignment]
+
+
+def _readable(conn: Connection) -> bool:
+    """An answer (or the end of the pipe) is waiting."""
+    if _select is None:
+        return conn.poll()
+    return bool(_select([conn.fileno()], [], [], 0)[0])
 
 
 def _start_method() -> str:
