@@ -25,27 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from corpus.build import KNOWN_FAILURES, tables  # noqa: E402
 from corpus.compare import FIGURES, Outcome, run  # noqa: E402
-
-# issue 10's coverage targets for the corpus
-TARGETS = {"tables": 30, "provinces": 15, "years": 5, "framework": 5, "two_row_header": 3, "money_yuan": 3,
-           "no_weight_column": 3, "county_or_township": 3}
+from corpus.coverage import TARGETS, coverage  # noqa: E402
 
 
 def inventory(tabs: list) -> tuple[list[str], dict[str, int]]:
     """One line per table and the counts the issue asks for."""
-    from collections import Counter
-
-    classes = Counter(c for t in tabs for c in t.data["classes"])
-    have = {
-        "tables": len(tabs),
-        "provinces": len({t.data["province"] for t in tabs}),
-        "years": len({t.data["year"] for t in tabs}),
-        "framework": classes["framework"],
-        "two_row_header": classes["two_row_header"],
-        "money_yuan": sum(t.data["money_unit"] == "元" for t in tabs),
-        "no_weight_column": classes["no_weight_column"],
-        "county_or_township": sum(t.data["level"] in ("county", "township") for t in tabs),
-    }
+    have = coverage(tabs)
     lines = [f"{t.id:36} {t.data['province']:3} {t.data['level']:8} {t.data['year']}  "
              f"{'complete' if t.data['source'].get('complete', True) else 'cut':8} {', '.join(t.data['classes'])}"
              for t in tabs]
@@ -94,7 +79,7 @@ def row(o: Outcome) -> dict:
 def short_reason(o: Outcome) -> str:
     parts = []
     if o.refused:
-        parts.append("refused")
+        parts.append(f"refused ({o.refused.split()[0]})")
     if o.missed:
         parts.append("misses " + ", ".join(sorted({d["code"] for d in o.missed})))
     if o.false_errors:

@@ -108,7 +108,8 @@ def judge(table: Table, findings: list[dict], scores: dict[str, Any] | None,
     out.uncoded = [d for d in exp.get("defects", []) if not d["code"]]
     if refused is not None:
         out.missed = coded
-        out.figures = {n: (exp["scores"][n], None, exp["scores"][n] == "unknown")
+        # a refused file has no figures: right only where the table truly lacks one (or it is not compared)
+        out.figures = {n: (exp["scores"][n], None, _figure_agrees(n, exp["scores"][n], None))
                        for n in FIGURES if n in exp["scores"]}
         return out
     claimed: set[int] = set()
