@@ -28,6 +28,7 @@ import importlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -126,6 +127,7 @@ def record_json(sheet: SheetResult, _profile: Profile | None = None) -> str:
 EXTRAS: dict[str, Callable[[SheetResult, Profile], Any]] = {"json": record_json}
 
 
+@lru_cache(maxsize=32)
 def extra(name: str) -> Callable[[SheetResult, Profile], Any]:
     """The function of an extra; ValueError for a name that is neither built in nor importable."""
     if name in EXTRAS:
