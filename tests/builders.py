@@ -192,3 +192,24 @@ def replace_cells(grid: Grid, mapping: dict[Any, Any]) -> Grid:
             if isinstance(v, str) and v in mapping:
                 row[i] = mapping[v]
     return grid
+
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "自评表.xlsx"
+TEMPLATE_ROWS = {14: ("培训人次", "≥100人次", "100人次", 50, 50), 19: ("知晓率", "≥90%", "92%", 30, 30),
+                 21: ("满意度", "≥90%", "95%", 10, 10)}
+
+
+def fill_template(path: Path, rows: dict[int, tuple] | None = None) -> Path:
+    """Our template filled in by a program (openpyxl saves its formulas without cached
+    values): 50 / 50 / 40 万元, three indicators (row → 三级, 指标值, 完成值, 分值, 得分)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(TEMPLATE)
+    ws = wb["自评表"]
+    ws["B3"], ws["B4"], ws["F4"] = "测试项目", "某局", "某中心"
+    ws["D7"], ws["E7"], ws["F7"] = 50, 50, 40
+    ws["D8"], ws["E8"], ws["F8"] = 50, 50, 40
+    for r, (l3, target, actual, weight, score) in (rows or TEMPLATE_ROWS).items():
+        ws[f"D{r}"], ws[f"E{r}"], ws[f"F{r}"], ws[f"G{r}"], ws[f"H{r}"] = l3, target, actual, weight, score
+    wb.save(path)
+    return path

@@ -16,14 +16,10 @@ import types
 from typing import Any
 
 import pytest
-from jixiao.processor.core.patch import (
-    RESULT_HEADER,
-    RESULT_SHEET,
-    SEVERITY_FILL,
-    CellValue,
-    Mark,
-    Patch,
-)
+from jixiao.processor.core.ledger import Ledger
+from jixiao.processor.core.marks import COMPUTED, LEDGER_SHEET, MARK_FILL, RESULT_SHEET
+from jixiao.processor.core.plan import CellChange, Plan
+from jixiao.processor.core.result_page import RESULT_HEADER, build_page
 from xlwings_remote import actions, cell_of, make_book
 from xlwings_remote import sheet_json as _sheet
 
@@ -35,35 +31,35 @@ FORM = [
     [None, None, None, None],
 ]
 
+ROWS = [["error", "J101", "自评表", "C3", "执行数不能大于预算数", "核对执行数", ""],
+        ["error", "J101", "自评表", "C4", "另一个错误", "核对", ""],
+        ["warning", "J201", "自评表", "B2", "项目名称过短", "写全称", ""]]
 
-def hand_patch() -> Patch:
-    return Patch(
-        sheet="自评表",
-        values=[
-            CellValue("D3", 0.9, "0.00%"),
-            CellValue("D4", 0.9, "0.00%"),
-            CellValue("E3", 9.0, "0.00"),
-            CellValue("B7", "优"),
-        ],
-        marks=[
-            Mark("C3", "error", "执行数不能大于预算数。"),
-            Mark("C4", "error", "另一个错误。"),
-            Mark("B2", "warning", "项目名称过短。"),
-        ],
-        result_rows=[
-            [1, "错误", "J101", "自评表", "C3", "执行数不能大于预算数", "核对执行数"],
-            [2, "错误", "J101", "自评表", "C4", "另一个错误", "核对"],
-            [3, "提示", "J201", "自评表", "B2", "项目名称过短", "写全称"],
-        ],
-        summary="发现 2 个错误、1 个提示",
-    )
+
+def hand_plan() -> Plan:
+    """A plan written by hand: what the engine decided, for the writer alone."""
+    changes = [
+        CellChange("自评表", "D3", value=0.9, number_format="0.00%", fill=MARK_FILL[COMPUTED], note="已填入"),
+        CellChange("自评表", "D4", value=0.9, number_format="0.00%", fill=MARK_FILL[COMPUTED], note="已填入"),
+        CellChange("自评表", "E3", value=9.0, fill=MARK_FILL[COMPUTED], note="已填入"),
+        CellChange("自评表", "B7", value="优"),
+        CellChange("自评表", "C3", fill=MARK_FILL["error"], note="执行数不能大于预算数。"),
+        CellChange("自评表", "C4", fill=MARK_FILL["error"], note="另一个错误。"),
+        CellChange("自评表", "B2", fill=MARK_FILL["warning"], note="项目名称过短。"),
+    ]
+    return Plan(changes, build_page("自评表校验结果", [], ROWS), Ledger(), "发现 2 个错误、1 个提示", ["自评表"])
+
+
+def _table(book, sheet: int) -> list[list]:
+    (table,) = [a for a in actions(book, "setValues") if a["sheet_position"] == sheet]
+    return table["values"]
 
 
 # --------------------------------------------------------------------------- adapter
 
 
 def test_read_grid_one_bulk_read(xw) -> None:
-    from jixiao.processor.files.xlwings_write import read_grid_from_sheet
+    from jixiao.processor.files.xlwings_read import read_grid_from_sheet
 
     book = make_book(xw, [_sheet("自评表", [[""] * 4] + [[v if v is not None else "" for v in r] for r in FORM])])
     grid = read_grid_from_sheet(book.sheets.active)
@@ -86,67 +82,66 @@ def test_blocks_group_rectangles() -> None:
     assert len(blocks({(3, 4): 1, (3, 5): 2}, fmt.__getitem__)) == 2
 
 
-def test_apply_patch_writes_values_marks_and_result_sheet(xw) -> None:
-    from jixiao.processor.files.xlwings_write import apply_patch
+def test_apply_plan_writes_values_marks_page_and_record(xw) -> None:
+    from jixiao.processor.files.xlwings_write import apply_plan
 
     book = make_book(xw, [_sheet("自评表", FORM), _sheet("说明", [["x"]])])
     sheet = book.sheets.active
-    apply_patch(book, sheet, hand_patch())
+    apply_plan(book, sheet, hand_plan())
 
-    writes = actions(book, "setValues")
-    form_writes = {cell_of(a): a["values"] for a in writes if a["sheet_position"] == 0}
-    # D3:D4 share a format -> one write; E3 has another format; B7 alone
-    assert form_writes == {(3, 4): [[0.9], [0.9]], (3, 5): [[9.0]], (7, 2): [["优"]]}
-    formats = {cell_of(a): a["args"][0] for a in actions(book, "setNumberFormat")}
-    assert formats == {(3, 4): "0.00%", (3, 5): "0.00"}
-
-    fills = {(cell_of(a), a["row_count"], a["sheet_position"]): a["args"][0]
-             for a in actions(book, "setRangeColor")}
-    assert fills[((3, 3), 2, 0)] == "#" + SEVERITY_FILL["error"]  # C3:C4 in one call
-    assert fills[((2, 2), 1, 0)] == "#" + SEVERITY_FILL["warning"]
+    form_writes = {cell_of(a): a["values"] for a in actions(book, "setValues") if a["sheet_position"] == 0}
+    # D3:E4 … one rectangle per call: D3:E3 (row 3), D4 (row 4), B7
+    assert form_writes == {(3, 4): [[0.9, 9.0]], (4, 4): [[0.9]], (7, 2): [["优"]]}
+    formats = {cell_of(a): (a["row_count"], a["args"][0]) for a in actions(book, "setNumberFormat")}
+    assert formats == {(3, 4): (2, "0.00%")}  # D3:D4 in one call; E3 keeps the column's format
+    fills = {(cell_of(a), a["row_count"], a["column_count"]): a["args"][0]
+             for a in actions(book, "setRangeColor") if a["sheet_position"] == 0}
+    assert fills[((3, 3), 2, 1)] == "#" + MARK_FILL["error"]  # C3:C4 in one call
+    assert fills[((3, 4), 1, 2)] == "#" + MARK_FILL[COMPUTED]  # D3:E3
+    assert fills[((2, 2), 1, 1)] == "#" + MARK_FILL["warning"]
     notes = {a["args"][0]: a["args"][1] for a in actions(book, "addNote")}
-    assert notes == {"$C$3": "执行数不能大于预算数。", "$C$4": "另一个错误。", "$B$2": "项目名称过短。"}
+    assert notes["$C$3"] == "执行数不能大于预算数。" and notes["$B$2"] == "项目名称过短。"
 
     added = actions(book, "addSheet")
-    assert [a["args"] for a in added] == [[1, RESULT_SHEET]]  # right after the form
-    assert [s.name for s in book.sheets] == ["自评表", RESULT_SHEET, "说明"]
-    table = [a for a in writes if a["sheet_position"] == 1]
-    assert len(table) == 1 and cell_of(table[0]) == (1, 1)
-    rows = table[0]["values"]
-    assert rows[0] == RESULT_HEADER
-    assert rows[1][:4] == [1, "错误", "J101", "自评表"]
-    assert rows[1][4] == '=HYPERLINK("#\'自评表\'!C3","C3")'
+    assert [a["args"] for a in added] == [[1, RESULT_SHEET], [3, LEDGER_SHEET]]  # page after the form
+    assert [s.name for s in book.sheets] == ["自评表", RESULT_SHEET, "说明", LEDGER_SHEET]
+    assert actions(book, "setSheetVisibility")[-1]["args"] == ["Hidden"]  # the record is out of sight
+    rows = _table(book, 1)
+    header = rows.index(RESULT_HEADER)
+    assert rows[header + 1][:4] == [1, "错误", "J101", "自评表"]
+    assert rows[header + 1][4] == '=HYPERLINK("#\'自评表\'!C3","C3")'
     level_fills = [a for a in actions(book, "setRangeColor") if a["sheet_position"] == 1]
-    assert any(cell_of(a) == (2, 2) and a["row_count"] == 2 for a in level_fills)
+    assert any(cell_of(a) == (header + 2, 2) and a["row_count"] == 2 for a in level_fills)
+    assert _table(book, 3)[0] == ["类别", "工作表", "单元格", "内容"]
     assert actions(book, "activateSheet")[-1]["args"] == [0]  # back to the form
 
 
-def test_apply_patch_updates_existing_notes_and_clears_stale_marks(xw) -> None:
-    from jixiao.processor.files.xlwings_write import apply_patch
+def test_apply_plan_updates_existing_notes_and_takes_marks_off(xw) -> None:
+    from jixiao.processor.files.xlwings_write import apply_plan
 
-    old_result = [RESULT_HEADER,
-                  [1, "错误", "J101", "自评表", "C3", "旧问题", ""],
-                  [2, "错误", "J102", "自评表", "A5", "已改正的问题", ""]]
     book = make_book(xw, [
         _sheet("自评表", FORM, notes=[{"address": "$C$3"}, {"address": "$A$5"}]),
-        _sheet(RESULT_SHEET, old_result),
+        _sheet(RESULT_SHEET, [RESULT_HEADER]),
     ])
-    apply_patch(book, book.sheets.active, hand_patch())
-    assert [a["args"] for a in actions(book, "setNoteText")] == [["$C$3", "执行数不能大于预算数。"]]
+    plan = Plan([CellChange("自评表", "C3", note="新的问题。"), CellChange("自评表", "A5", fill="", note=None)],
+                build_page("t", [], []), Ledger(), "", ["自评表"])
+    apply_plan(book, book.sheets.active, plan)
+    assert [a["args"] for a in actions(book, "setNoteText")] == [["$C$3", "新的问题。"]]
     assert [a["args"] for a in actions(book, "deleteNote")] == [["$A$5"]]
     cleared = [a for a in actions(book, "setRangeColor") if a["args"] == [None]]
     assert [(cell_of(a), a["sheet_position"]) for a in cleared] == [((5, 1), 0)]
-    assert actions(book, "addSheet") == []
+    assert [a["args"] for a in actions(book, "addSheet")] == [[2, LEDGER_SHEET]]  # 校验结果 is reused
     assert [a["sheet_position"] for a in actions(book, "sheetClear")] == [1]
 
 
-def test_apply_patch_without_findings(xw) -> None:
-    from jixiao.processor.files.xlwings_write import NO_FINDINGS, apply_patch
+def test_apply_plan_without_findings(xw) -> None:
+    from jixiao.processor.core.result_page import NO_FINDINGS
+    from jixiao.processor.files.xlwings_write import apply_plan
 
     book = make_book(xw, [_sheet("自评表", FORM)])
-    apply_patch(book, book.sheets.active, Patch(sheet="自评表", summary="未发现问题"))
-    table = [a for a in actions(book, "setValues") if a["sheet_position"] == 1]
-    assert table[0]["values"][1][5] == NO_FINDINGS
+    apply_plan(book, book.sheets.active, Plan([], build_page("t", [], []), Ledger(), "", ["自评表"]))
+    rows = _table(book, 1)
+    assert rows[rows.index(RESULT_HEADER) + 1][5] == NO_FINDINGS
     assert actions(book, "addNote") == []
 
 
@@ -159,7 +154,7 @@ def _alerts(book: Any) -> list[str]:
 
 @pytest.fixture
 def fake_engine(monkeypatch) -> types.SimpleNamespace:
-    """A stand-in jixiao.processor.core.engine + build_patch, so main()'s wiring is tested alone."""
+    """A stand-in jixiao.processor.core.engine + build_plan, so main()'s wiring is tested alone."""
     filled = types.SimpleNamespace(project=types.SimpleNamespace(empty=False), funding=[], indicators=[],
                                    is_blank=False)
     state = types.SimpleNamespace(result=types.SimpleNamespace(record=filled), error=None, grids=[])
@@ -173,13 +168,13 @@ def fake_engine(monkeypatch) -> types.SimpleNamespace:
     module = types.ModuleType("jixiao.processor.core.engine")
     module.check_sheet = check_sheet
     monkeypatch.setitem(sys.modules, "jixiao.processor.core.engine", module)
-    import jixiao.processor.core.patch
+    import jixiao.processor.core.plan
 
-    monkeypatch.setattr(jixiao.processor.core.patch, "build_patch", lambda result, tolerances, extra_findings=(): hand_patch(), raising=False)
+    monkeypatch.setattr(jixiao.processor.core.plan, "build_plan", lambda results, **kw: hand_plan())
     return state
 
 
-def test_main_applies_patch_and_alerts_summary(xw, fake_engine) -> None:
+def test_main_applies_the_plan_and_alerts_summary(xw, fake_engine) -> None:
     import jixiao
 
     book = make_book(xw, [_sheet("自评表", FORM)])
@@ -265,26 +260,58 @@ def sheet_from_xlsx(path, name: str | None = None) -> dict[str, Any]:
     return _sheet(name or ws.title, values)
 
 
-@pytest.fixture
-def real_engine() -> None:
-    import jixiao.processor.core.patch
-
-    pytest.importorskip("jixiao.processor.core.engine", reason="引擎（jixiao.processor.core.engine）尚未提供")
-    if not hasattr(jixiao.processor.core.patch, "build_patch"):
-        pytest.skip("jixiao.processor.core.patch.build_patch 尚未提供")
-
-
-def test_real_engine_example_form(xw, real_engine) -> None:
+def test_main_refuses_a_protected_sheet_before_writing(xw) -> None:
+    """A protected sheet (as an Office.js client reports it; COM: Worksheet.ProtectContents)
+    gets one Chinese line and not a single write."""
     import jixiao
-    from jixiao.processor.core.engine import check_grid
-    from jixiao.processor.core.patch import build_patch
+
+    book = make_book(xw, [sheet_from_xlsx(ROOT / "examples" / "02_信访工作经费.xlsx") | {"protection": {"protected": True}}])
+    jixiao.main()
+    (message,) = _alerts(book)
+    assert message.startswith("工作表“自评表”受保护，未做任何修改") and "\n" not in message
+    assert {a["func"] for a in book.json()["actions"]} <= {"alert", "setScreenUpdating"}
+
+
+def test_protection_of_the_book_structure_and_of_com_sheets() -> None:
+    from jixiao.processor.files.xlwings_read import protection_problem
+
+    class Com:  # what pywin32 shows of a Workbook / Worksheet
+        def __init__(self, **flags):
+            self.__dict__.update(flags)
+
+    class Sheet:
+        def __init__(self, name, **flags):
+            self.name, self.api = name, Com(**flags)
+
+    class Book:
+        def __init__(self, sheets, **flags):
+            self.sheets, self.api = sheets, Com(**flags)
+
+    form = Sheet("自评表", ProtectContents=False)
+    assert protection_problem(Book([form], ProtectStructure=False), form) is None
+    assert protection_problem(Book([form], ProtectStructure=True), form) == "工作簿结构"
+    locked = Sheet("自评表", ProtectContents=True)
+    assert protection_problem(Book([locked], ProtectStructure=False), locked) == "工作表“自评表”"
+    page = Sheet(RESULT_SHEET, ProtectContents=True)
+    assert protection_problem(Book([form, page], ProtectStructure=False), form) == f"工作表“{RESULT_SHEET}”"
+
+
+def test_real_engine_example_form(xw) -> None:
+    """The click writes what the engine planned: its values, and its summary as the alert."""
+    import copy
+
+    import jixiao
+    from jixiao.processor.core.engine import check_sheet
+    from jixiao.processor.core.plan import KEEP, build_plan
+    from jixiao.processor.core.rules import load_profile
+    from jixiao.processor.files.xlwings_read import formula_cells, looks_on, read_grid_from_sheet
 
     path = ROOT / "examples" / "02_信访工作经费.xlsx"
     book = make_book(xw, [sheet_from_xlsx(path)])
-    grid = __import__("jixiao.processor.files.xlwings_write", fromlist=["x"]).read_grid_from_sheet(book.sheets.active)
-    from jixiao.processor.core.rules import load_profile
-
-    expected = build_patch(check_grid(grid, book.name), load_profile().tol)
+    sheet = book.sheets.active
+    grid = read_grid_from_sheet(sheet)
+    expected = build_plan(check_sheet(grid, book.name), looks=looks_on(sheet, copy.deepcopy(grid), formula_cells(sheet)),
+                          tolerances=load_profile().tol, scope=sheet.name)
     jixiao.main()
     assert _alerts(book) == [expected.summary]
     written = {}
@@ -296,17 +323,18 @@ def test_real_engine_example_form(xw, real_engine) -> None:
                     written[(r0 + i, c0 + j)] = v
     from jixiao.processor.core.grid import parse_addr
 
-    assert written == {parse_addr(cv.cell): cv.value for cv in expected.values}
+    assert written == {parse_addr(c.cell): c.value for c in expected.changes if c.value is not KEEP}
+    assert written[parse_addr("I6")] == 10  # the missing 预算执行率得分
     filled = set()
     for a in actions(book, "setRangeColor"):
         if a["sheet_position"] == 0 and a["args"][0]:
             r0, c0 = cell_of(a)
             filled |= {(r0 + i, c0 + j) for i in range(a["row_count"]) for j in range(a["column_count"])}
-    assert filled == {parse_addr(m.cell.split(":")[0]) for m in expected.marks}
+    assert filled == {parse_addr(c.cell) for c in expected.changes if c.fill not in (KEEP, "")}
     assert RESULT_SHEET in [s.name for s in book.sheets]
 
 
-def test_real_engine_blank_template(xw, real_engine) -> None:
+def test_real_engine_blank_template(xw) -> None:
     import jixiao
 
     book = make_book(xw, [sheet_from_xlsx(ROOT / "templates" / "自评表.xlsx")])
@@ -316,7 +344,7 @@ def test_real_engine_blank_template(xw, real_engine) -> None:
     assert actions(book, "setValues") == []
 
 
-def test_real_engine_not_a_form(xw, real_engine) -> None:
+def test_real_engine_not_a_form(xw) -> None:
     import jixiao
 
     book = make_book(xw, [_sheet("名单", [["姓名", "电话"], ["张三", "123"]])])
@@ -338,14 +366,16 @@ def test_import_xlwings_skips_pandas_without_breaking_it() -> None:
     assert first == "False False False"
 
 
-def test_result_rows_keep_submission_text_as_text():
-    from jixiao.processor.core.patch import Patch
-    from jixiao.processor.files.xlwings_write import result_rows
+def test_page_keeps_submission_text_as_text(xw) -> None:
+    from jixiao.processor.files.xlwings_write import write_result_page
 
-    patch = Patch("自评表", result_rows=[[1, "错误", "T304", "自评表", "H19", '=HYPERLINK("http://x","y")', "+cmd"]])
-    rows = result_rows(patch, "自评表")
-    assert rows[1][5] == "'=HYPERLINK(\"http://x\",\"y\")" and rows[1][6] == "'+cmd"
-    assert rows[1][4].startswith('=HYPERLINK("#\'自评表\'!H19"')  # only our own link is a formula
+    book = make_book(xw, [_sheet("自评表", FORM)])
+    page = build_page("t", [], [["error", "T304", "自评表", "H19", '=HYPERLINK("http://x","y")', "+cmd", "-1"]])
+    write_result_page(book, book.sheets.active, page)
+    rows = _table(book, 1)
+    row = rows[rows.index(RESULT_HEADER) + 1]
+    assert row[5] == "'=HYPERLINK(\"http://x\",\"y\")" and row[6] == "'+cmd" and row[7] == "'-1"
+    assert row[4].startswith('=HYPERLINK("#\'自评表\'!H19"')  # only our own link is a formula
 
 
 def test_main_checks_every_form_stacked_on_the_sheet(xw) -> None:
@@ -369,7 +399,7 @@ def test_main_checks_every_form_stacked_on_the_sheet(xw) -> None:
 
 def test_formula_cells_are_read_in_one_call_and_never_written() -> None:
     """Desktop Excel reports formulas; the add-in leaves those cells to the filler's formula."""
-    from jixiao.processor.files.xlwings_write import formula_cells
+    from jixiao.processor.files.xlwings_read import formula_cells
 
     class Used:
         row, column = 3, 2  # the used range starts at B3
@@ -395,16 +425,23 @@ def test_formula_cells_are_read_in_one_call_and_never_written() -> None:
     assert formula_cells(Remote()) == set()
 
 
-def test_checking_another_sheet_keeps_the_first_sheets_rows_and_originals() -> None:
-    """One 校验结果 for the book: rows (and 原填写值) of other form sheets survive a click."""
-    from jixiao.processor.core.patch import originals_from_rows
-    from jixiao.processor.files.xlwings_write import result_rows
+def test_checking_another_sheet_keeps_the_first_sheets_marks_and_rows(xw, tmp_path) -> None:
+    """One 校验结果 for the book: a click on sheet B keeps sheet A's marks, rows and record."""
+    import excel_sim as S
+    from builders import Form, make_grid, write_xlsx
+    from jixiao.processor.core.grid import parse_addr
 
-    kept = [[1, "错误", "T304", "表A", "H19", "总分应为 99.5，实为 90", "请按各项得分重新合计总分", "90"]]
-    patch = Patch("表B", result_rows=[[1, "错误", "F105", "表B", "I6", "预算执行率得分未填写", "请填写", "（空）"]])
-    rows = result_rows(patch, "表B", kept)
-    assert [r[0] for r in rows[1:]] == [1, 2] and [r[3] for r in rows[1:]] == ["表A", "表B"]
-    assert rows[1][4].startswith('=HYPERLINK("#\'表A\'!H19"')
-    as_read = [[*r[:4], "H19" if r[3] == "表A" else "I6", *r[5:]] for r in rows[1:]]  # links read as text
-    assert originals_from_rows(as_read, "表A") == {"H19": "〔原填写：90〕"}
-    assert originals_from_rows(as_read, "表B") == {"I6": "〔原填写：〕"}
+    a = make_grid(Form(project="甲项目", total_row=(100, 90)), sheet="表A")  # T304 on H19
+    b = make_grid(Form(project="乙项目", total=(50, 50, 47.5, 10, 0.95, None)), sheet="表B")  # F105 on H6
+    book = S.from_xlsx(write_xlsx(tmp_path / "两表.xlsx", a, b))
+    S.click(xw, book, "表A")
+    S.click(xw, book, "表B")
+    page = book.sheet(RESULT_SHEET).values
+    listed = {(page.get((r, 4)), page.get((r, 3))) for r in range(1, 80)}
+    assert {("表A", "T304"), ("表B", "F105")} <= listed
+    assert book.sheet("表A").fills[parse_addr("H19")] == MARK_FILL[COMPUTED]  # still marked
+    assert book.sheet("表A").values[parse_addr("H19")] == 99.5
+    # clicking A again changes nothing on A, and B's part of the page stays
+    before = S.state_of_sim(book)
+    S.click(xw, book, "表A")
+    assert S.state_of_sim(book) == before

@@ -4,15 +4,21 @@ Every case builds the sheet as an Excel client sends it (cell values from A1, ""
 blank), runs the add-in entry point ``jixiao.main()`` and then checks EVERY action it
 queued against an independent computation of what it should have done:
 
-* each setValues on the form writes exactly ``jixiao.processor.core.patch.build_patch``'s values
-  (also checked against hand-computed 执行率 / 资金得分 / 指标得分 / 总分) to the right
-  cells (the remote engine's start_row / start_column are 0-based), one call per
-  rectangle, and only into cells the engine owns — never over a filler's input;
-* each finding's cell gets the fill of its worst severity, and a note that carries the
-  finding's message and fix; nothing else on the form is coloured or annotated;
-* the 校验结果 sheet gets one row per finding, submission text that starts with
-  ``= + - @`` stays text, only our own cell links are formulas;
+* each setValues on the form writes exactly the values of the engine's plan
+  (``jixiao.processor.core.plan.build_plan``; also checked against hand-computed 执行率 /
+  资金得分 / 指标得分 / 总分) to the right cells (the remote engine's start_row /
+  start_column are 0-based), one call per rectangle, and only into cells the engine owns —
+  never over a filler's input;
+* a cell jixiao wrote gets the computed look, every other finding's cell the fill of its
+  worst severity, and a note that carries each finding's message and fix; nothing else on
+  the form is coloured or annotated;
+* the 校验结果 page lists one row per finding under its header, submission text that
+  starts with ``= + - @`` stays text, only our own cell links are formulas; the run's
+  record goes to a hidden sheet;
 * the alert is the summary.
+
+The remote engine cannot read fills, number formats or note texts; here it runs without
+the desktop reads of ``tests/excel_sim.py`` (the contract test runs with them).
 
 The remote engine is part of xlwings PRO: ``XLWINGS_LICENSE_KEY=noncommercial`` is set
 here, for the tests only (as in tests/test_addin_main.py).
@@ -26,18 +32,22 @@ from typing import Any
 import builders as B
 import pytest
 import real_layouts as RL
-from jixiao.processor.core.findings import SEVERITY_CN
 from jixiao.processor.core.grid import Grid, addr, parse_addr
-from jixiao.processor.core.patch import (
-    RESULT_HEADER,
+from jixiao.processor.core.marks import (
+    COMPUTED,
+    LEDGER_SHEET,
+    MARK_FILL,
     RESULT_SHEET,
-    SEVERITY_FILL,
+    computed_line,
+    finding_note,
     looks_like_formula,
 )
+from jixiao.processor.core.plan import KEEP, Look
+from jixiao.processor.core.result_page import RESULT_HEADER
+from xlsx_snapshot import expected_mark
 from xlwings_remote import actions, make_book, sheet_json
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def values_of_layout(s: RL.Sheet) -> list[list[Any]]:
@@ -119,9 +129,10 @@ def mergeable(a: dict, b: dict) -> bool:
 
 
 def expected_for(values: list[list[Any]], sheet: str, book_name: str = "自评表.xlsx"):
-    """(results, patch) computed directly by the engine on the same cells (origin A1)."""
+    """(results, plan) computed directly by the engine on the same cells (origin A1), seen
+    as the remote engine shows them: values only (fills, formats and notes unknown)."""
     from jixiao.processor.core.engine import check_sheet
-    from jixiao.processor.core.patch import build_patch, merge_patches
+    from jixiao.processor.core.plan import build_plan
     from jixiao.processor.core.rules import load_profile
 
     rows = [[None if v == "" else v for v in row] for row in values]
@@ -129,14 +140,22 @@ def expected_for(values: list[list[Any]], sheet: str, book_name: str = "自评�
     profile = load_profile()
     results = check_sheet(grid, book_name, profile)
     assert results, "the oracle does not see a 自评表 here"
-    patch = merge_patches([build_patch(r, profile.tol) for r in results])
-    return results, patch
+    looks = lambda name, cells: {c: Look(grid.get(*parse_addr(c)), None, None) for c in cells}  # noqa: E731
+    return results, build_plan(results, looks=looks, tolerances=profile.tol, scope=sheet, sheet_order=[sheet])
 
 
 def engine_owned(results) -> set[tuple[int, int]]:
-    from jixiao.processor.core.patch import computed_cells
+    from jixiao.processor.core.plan import computed_cells
 
     return {parse_addr(c.split(":")[0]) for r in results for c in computed_cells(r)}
+
+
+def page_rows(book: Any, position: int = 1) -> list[list[Any]]:
+    """The findings table the click wrote to 校验结果 (rows below the header)."""
+    (page,) = actions(book, "setValues", position)
+    rows = page["values"]
+    header = rows.index(RESULT_HEADER)
+    return [r for r in rows[header + 1:] if any(v not in (None, "") for v in r)], header + 1
 
 
 def run_and_verify(xw: Any, values: list[list[Any]], sheet: str = "自评表", hand: dict[str, Any] | None = None,
@@ -144,67 +163,60 @@ def run_and_verify(xw: Any, values: list[list[Any]], sheet: str = "自评表", h
     """Run jixiao.main() on the sheet and check every action it queued."""
     import jixiao
 
-    results, patch = expected_for(values, sheet)
+    results, plan = expected_for(values, sheet)
     findings = [f for r in results for f in r.findings]
     book = make_book(xw, [sheet_json(sheet, values, **sheet_extra), *extra_sheets])
     jixiao.main()
     acts = book.json()["actions"]
     funcs = {a["func"] for a in acts}
     allowed = {"setScreenUpdating", "setValues", "setNumberFormat", "setRangeColor", "addNote", "addSheet",
-               "setFontProperty", "setAutofit", "activateSheet", "alert"}
+               "setFontProperty", "activateSheet", "alert", "rangeMerge", "setColumnWidth", "setRowHeight",
+               "setWrapText", "setSheetVisibility"}
     assert funcs <= allowed, funcs - allowed
 
     # ---- alert: exactly the summary
-    assert alerts(book) == [patch.summary]
+    assert alerts(book) == [plan.summary]
     assert actions(book, "alert")[0]["args"][1:4] == [jixiao.ALERT_TITLE, "ok", "info"]
 
     # ---- values on the form: exactly the engine's, in the right cells
     written = written_cells(book, 0)
-    expected_values = {parse_addr(cv.cell.split(":")[0]): cv.value for cv in patch.values}
-    assert {a1(p): v for p, v in written.items()} == {a1(p): v for p, v in expected_values.items()}
+    planned = {parse_addr(c.cell): c.value for c in plan.changes if c.value is not KEEP}
+    assert {a1(p): v for p, v in written.items()} == {a1(p): v for p, v in planned.items()}
     for cell, value in (hand or {}).items():
         got = written.get(parse_addr(cell))
         assert got == pytest.approx(value) if isinstance(value, float) else got == value, (cell, got, value)
     # written cells are engine-owned (执行率 / 资金得分 / 指标得分 / 总分 / 等级), never an input
     owned = engine_owned(results)
     assert set(written) <= owned, [a1(p) for p in set(written) - owned]
-    # and each written cell was blank or held a different stated value (a note keeps it)
+    # and each written cell was blank or held a different stated value (a note says which)
     for pos, v in written.items():
         before = values[pos[0] - 1][pos[1] - 1] if pos[0] <= len(values) and pos[1] <= len(values[0]) else ""
         assert before != v, (a1(pos), before, v)
-    # number formats: one per values block, on that very block
-    formats = {cv.cell.split(":")[0]: cv.number_format for cv in patch.values}
-    fmt_acts = {(top_left(a), a["row_count"], a["column_count"]): a["args"][0]
-                for a in actions(book, "setNumberFormat", 0)}
+    # number formats: the plan's, one call per rectangle of one format
+    formats = {c.cell: c.number_format for c in plan.changes if c.number_format is not KEEP}
+    fmt_acts = actions(book, "setNumberFormat", 0)
+    assert {a1(p): a["args"][0] for a in fmt_acts for p in cells_of(a)} == formats
+    for i, x in enumerate(fmt_acts):
+        for y in fmt_acts[i + 1:]:
+            assert not (x["args"] == y["args"] and mergeable(x, y)), (a1(top_left(x)), a1(top_left(y)))
     value_acts = actions(book, "setValues", 0)
-    for a in value_acts:
-        fmts = {formats[a1(p)] for p in cells_of(a)}
-        assert len(fmts) == 1, (a1(top_left(a)), fmts)
-        (fmt,) = fmts
-        assert fmt_acts.pop((top_left(a), a["row_count"], a["column_count"]), None) == fmt
-    assert fmt_acts == {}
-    # one call per rectangle: no two writes of one format could have been one
     for i, x in enumerate(value_acts):
         for y in value_acts[i + 1:]:
-            fx, fy = formats[a1(top_left(x))], formats[a1(top_left(y))]
-            assert not (fx == fy and mergeable(x, y)), (a1(top_left(x)), a1(top_left(y)))
+            assert not mergeable(x, y), (a1(top_left(x)), a1(top_left(y)))
 
-    # ---- fills on the form: every finding's cell, worst severity, nothing else
-    worst: dict[tuple[int, int], str] = {}
+    # ---- fills on the form: every finding's cell and every written cell, nothing else
+    by_cell: dict[tuple[int, int], list] = {}
     for f in findings:
         if f.cell:
-            pos = parse_addr(f.cell.split(":")[0])
-            if pos not in worst or ORDER[f.severity] < ORDER[worst[pos]]:
-                worst[pos] = f.severity
-    for cv in patch.values:  # a replaced value without a finding is marked as info
-        worst.setdefault(parse_addr(cv.cell.split(":")[0]), "info")
+            by_cell.setdefault(parse_addr(f.cell.split(":")[0]), []).append(f)
+    marks = {pos: "#" + expected_mark(by_cell.get(pos, []), pos in written) for pos in set(by_cell) | set(written)}
     fills: dict[tuple[int, int], str] = {}
     color_acts = actions(book, "setRangeColor", 0)
     for a in color_acts:
         for pos in cells_of(a):
             assert pos not in fills, f"{a1(pos)} coloured twice"
             fills[pos] = a["args"][0]
-    assert {a1(p): c for p, c in fills.items()} == {a1(p): "#" + SEVERITY_FILL[s] for p, s in worst.items()}
+    assert {a1(p): c for p, c in fills.items()} == {a1(p): c for p, c in marks.items()}
     for i, x in enumerate(color_acts):
         for y in color_acts[i + 1:]:
             assert not (x["args"] == y["args"] and mergeable(x, y)), (a1(top_left(x)), a1(top_left(y)))
@@ -215,50 +227,55 @@ def run_and_verify(xw: Any, values: list[list[Any]], sheet: str = "自评表", h
         assert a["row_count"] == a["column_count"] == 1
         assert a["args"][0] == "$" + "$".join(_split(a1(top_left(a))))
         notes[top_left(a)] = a["args"][1]
-    assert set(notes) == set(worst)
-    for f in findings:
-        if f.cell:
-            text = notes[parse_addr(f.cell.split(":")[0])]
-            assert f"【{SEVERITY_CN[f.severity]} {f.code}】{f.message}\n修改建议：{f.fix}" in text
-    for cv in patch.values:
-        assert "〔原填写：" in notes[parse_addr(cv.cell.split(":")[0])]
+    assert set(notes) == set(marks)
+    for pos, fs in by_cell.items():
+        for f in fs:
+            assert finding_note(f) in notes[pos]
+    for pos in written:
+        assert notes[pos].startswith(computed_line(None)[:6]), notes[pos]
+        assert marks[pos] == "#" + MARK_FILL[COMPUTED]
 
-    # ---- the 校验结果 sheet, right after the form
-    assert [a["args"] for a in actions(book, "addSheet")] == [[1, RESULT_SHEET]]
+    # ---- the 校验结果 page right after the form, the record hidden at the end
+    assert [a["args"] for a in actions(book, "addSheet")] == [[1, RESULT_SHEET], [len(book.sheets) - 1, LEDGER_SHEET]]
     names = [s.name for s in book.sheets]
-    assert names[:2] == [sheet, RESULT_SHEET]
-    (table,) = actions(book, "setValues", 1)
-    assert top_left(table) == (1, 1)
-    rows = table["values"]
-    assert rows[0] == RESULT_HEADER
-    # one form: sorted by severity then cell; stacked forms: form by form (merge_patches)
+    assert names[:2] == [sheet, RESULT_SHEET] and names[-1] == LEDGER_SHEET
+    assert actions(book, "setSheetVisibility")[-1]["args"] == ["Hidden"]
+    rows, first = page_rows(book)
+    # one form: sorted by severity then cell; stacked forms: form by form
     ordered = [f for r in results for f in sorted(r.findings, key=lambda f: f.sort_key())]
     if not ordered:
-        assert len(rows) == 2 and rows[1][5] == "未发现问题。"
+        assert len(rows) == 1 and rows[0][5] == "未发现问题。"
     else:
-        assert len(rows) == 1 + len(ordered)
-    for i, (row, f) in enumerate(zip(rows[1:], ordered), start=1):
-        assert row[:4] == [i, SEVERITY_CN[f.severity], f.code, sheet]
+        assert len(rows) == len(ordered)
+    from jixiao.processor.core.findings import SEVERITY_CN
+
+    for i, (row, f) in enumerate(zip(rows, ordered), start=1):
+        assert row[:4] == [i, SEVERITY_CN[f.severity], f.code, as_cell_text(sheet)]
         if f.cell:
-            quoted = sheet.replace("'", "''")
-            assert row[4] == f'=HYPERLINK("#\'{quoted}\'!{f.cell}","{f.cell}")'
+            quoted = sheet.replace("'", "''").replace('"', '""')
+            assert row[4] == f'=HYPERLINK("#\'{quoted}\'!{f.cell.split(":")[0]}","{f.cell}")'
         else:
             assert row[4] in ("", None)
         for got, raw in ((row[5], f.message), (row[6], f.fix)):
-            assert got == ("'" + raw if looks_like_formula(raw) else raw)
+            assert got == as_cell_text(raw)
         # nothing but our own link may be a formula
         assert not any(looks_like_formula(v) for k, v in enumerate(row) if k != 4)
     level_fills = {}
     for a in actions(book, "setRangeColor", 1):
         for pos in cells_of(a):
             level_fills[pos] = a["args"][0]
-    for i, f in enumerate(ordered, start=2):
-        assert level_fills[(i, 2)] == "#" + SEVERITY_FILL[f.severity]
+    for i, f in enumerate(ordered):
+        assert level_fills[(first + 1 + i, 2)] == "#" + MARK_FILL[f.severity]
     assert actions(book, "activateSheet")[-1]["args"] == [0]
 
-    # ---- few calls: bounded by the number of rectangles, not cells
-    assert len(acts) <= 12 + 2 * len(value_acts) + len(color_acts) + len(notes) + len(actions(book, "setRangeColor", 1))
-    return book, results, patch, written
+    # ---- few calls: bounded by the number of rectangles and notes, not cells
+    page_calls = len([a for a in acts if a.get("sheet_position") in (1, len(book.sheets) - 1)])
+    assert len(acts) - page_calls <= 8 + len(value_acts) + len(fmt_acts) + len(color_acts) + len(notes)
+    return book, results, plan, written
+
+
+def as_cell_text(value: Any) -> Any:
+    return "'" + value if looks_like_formula(value) else value
 
 
 def _split(a1_text: str) -> tuple[str, str]:
@@ -329,8 +346,8 @@ def test_builder_variants_write_exactly_the_engine_values(xw, variant) -> None:
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_builder_variants_correct_form_writes_nothing(xw, variant) -> None:
     values = values_of_grid(B.make_grid(B.Form(**VARIANTS[variant])))
-    _, _, patch, written = run_and_verify(xw, values)
-    assert written == {} and patch.values == []
+    _, _, plan, written = run_and_verify(xw, values)
+    assert written == {} and all(c.value is KEEP for c in plan.changes)
 
 
 def test_grade_row_is_written_over_a_wrong_grade(xw) -> None:
@@ -346,7 +363,7 @@ def test_grade_row_is_written_over_a_wrong_grade(xw) -> None:
 def test_sichuan_anke_numbers_as_text_all_agree(xw) -> None:
     """四川 510000_0013zp: numbers exported as text (“3.36”, “100.00%”, “97”) all agree."""
     values = values_of_layout(RL.sichuan_daying_anke_2023())
-    _, results, patch, written = run_and_verify(xw, values)
+    _, results, plan, written = run_and_verify(xw, values)
     assert written == {}
     sc = results[0].scores
     assert (sc.execution_rate, sc.execution_score, sc.total_score) == (1.0, 10.0, 97.0)
@@ -481,36 +498,20 @@ def test_formula_like_submission_text_stays_text(xw) -> None:
     values[r - 1][c - 1] = "=年度资金总额"  # F111 “{label}执行率未填写” starts with “=”
     r, c = find(values, "其中：当年财政拨款")
     values[r - 1][c - 1] = "+其中：当年财政拨款"
-    book, results, patch, written = run_and_verify(xw, values, hand=hand)
+    book, results, plan, written = run_and_verify(xw, values, hand=hand)
     assert find(values, FORMULA_TEXT) not in written
-    rows = actions(book, "setValues", 1)[0]["values"]
-    messages = [row[5] for row in rows[1:]]
+    rows, _ = page_rows(book)
+    messages = [row[5] for row in rows]
     assert any(m.startswith("'=年度资金总额") for m in messages)
     assert any(m.startswith("'+其中") for m in messages)
 
 
 def test_sheet_name_starting_with_minus(xw) -> None:
     values = values_of_grid(B.make_grid(wrong_form()))
-    book, _, _, _ = run_and_verify_named(xw, values, "-2024自评表")
-    rows = actions(book, "setValues", 1)[0]["values"]
-    assert all(row[3] == "'-2024自评表" for row in rows[1:])
-
-
-def run_and_verify_named(xw, values, name):
-    """Like run_and_verify, but the 工作表 column holds the sheet name as text."""
-    import jixiao
-
-    results, patch = expected_for(values, name)
-    book = make_book(xw, [sheet_json(name, values)])
-    jixiao.main()
-    assert alerts(book) == [patch.summary]
-    written = written_cells(book, 0)
-    assert written == {parse_addr(cv.cell): cv.value for cv in patch.values}
-    rows = actions(book, "setValues", 1)[0]["values"]
-    for row in rows[1:]:
-        if row[4]:
-            assert row[4].startswith("=HYPERLINK(\"#'-2024自评表'!")
-    return book, results, patch, written
+    book, _, _, _ = run_and_verify(xw, values, "-2024自评表")
+    rows, _ = page_rows(book)
+    assert all(row[3] == "'-2024自评表" for row in rows)
+    assert all(row[4].startswith("=HYPERLINK(\"#'-2024自评表'!") for row in rows if row[4])
 
 
 # --------------------------------------------------------------------------- stacked, offsets
@@ -526,7 +527,7 @@ def test_two_forms_stacked_every_write(xw) -> None:
     hand_upper = hand_values(values[:len(upper.rows)])
     hand_lower = {addr(parse_addr(k)[0] + offset, parse_addr(k)[1]): v
                   for k, v in hand_values(values[offset:], "执行率（B/A）").items()}
-    book, results, patch, written = run_and_verify(xw, values, hand=hand_upper | hand_lower)
+    book, results, plan, written = run_and_verify(xw, values, hand=hand_upper | hand_lower)
     assert len(results) == 2
     assert {a1(p) for p in written} == set(hand_upper) | set(hand_lower)
     assert alerts(book)[0].startswith("共 2 张自评表：")
@@ -544,7 +545,7 @@ def test_used_range_not_at_a1_payload_from_a1(xw) -> None:
 def test_used_range_address_offset(xw) -> None:
     """A client that also sends used_range_address (C5:…): the grid starts there and
     writes still land on the absolute cells (0-based start_row/start_column)."""
-    from jixiao.processor.files.xlwings_write import read_grid_from_sheet
+    from jixiao.processor.files.xlwings_read import read_grid_from_sheet
 
     values = values_of_grid(B.make_grid(wrong_form(origin=(5, 3))))
     used = f"C5:{addr(len(values), len(values[0]))}"
@@ -614,33 +615,35 @@ def test_form_on_second_sheet_with_other_sheets(xw) -> None:
     import jixiao
 
     values = values_of_grid(B.make_grid(wrong_form()))
-    _, patch = expected_for(values, "自评表")
+    _, plan = expected_for(values, "自评表")
     book = make_book(xw, [sheet_json("说明", [["填表说明"]]), sheet_json("自评表", values),
                           sheet_json("附表", [["x"]])], active=1)
     jixiao.main()
-    assert alerts(book) == [patch.summary]
-    assert [s.name for s in book.sheets] == ["说明", "自评表", RESULT_SHEET, "附表"]
+    assert alerts(book) == [plan.summary]
+    assert [s.name for s in book.sheets] == ["说明", "自评表", RESULT_SHEET, "附表", LEDGER_SHEET]
     form_writes = written_cells(book, 1)
-    assert {a1(p): v for p, v in form_writes.items()} == {cv.cell: cv.value for cv in patch.values}
+    assert {a1(p): v for p, v in form_writes.items()} == {c.cell: c.value for c in plan.changes if c.value is not KEEP}
     assert written_cells(book, 0) == {}
-    assert [a["args"] for a in actions(book, "addSheet")] == [[2, RESULT_SHEET]]
+    assert [a["args"] for a in actions(book, "addSheet")] == [[2, RESULT_SHEET], [4, LEDGER_SHEET]]
     assert actions(book, "activateSheet")[-1]["args"] == [1]
 
 
 def test_existing_result_sheet_is_rewritten_not_added(xw) -> None:
+    """A 校验结果 sheet from an older add-in (findings table at the top, no record): it is
+    rewritten in place, and the cells it listed lose their old marks when fine now."""
     import jixiao
 
     values = values_of_grid(B.make_grid(wrong_form()))
-    _, patch = expected_for(values, "自评表")
-    old = [RESULT_HEADER, [1, "错误", "J101", "自评表", "A30", "旧问题", ""]]
+    _, plan = expected_for(values, "自评表")
+    old = [RESULT_HEADER, [1, "错误", "J101", "自评表", "A30", "旧问题", "", ""]]
     book = make_book(xw, [sheet_json("自评表", values), sheet_json(RESULT_SHEET, old)])
     jixiao.main()
-    assert actions(book, "addSheet") == []
+    assert [a["args"] for a in actions(book, "addSheet")] == [[2, LEDGER_SHEET]]
     assert [a["sheet_position"] for a in actions(book, "sheetClear")] == [1]
     cleared = [top_left(a) for a in actions(book, "setRangeColor", 0) if a["args"] == [None]]
     assert cleared == [(30, 1)]
-    (table,) = actions(book, "setValues", 1)
-    assert len(table["values"]) == 1 + len(patch.result_rows)
+    rows, _ = page_rows(book)
+    assert len(rows) == len([f for r in expected_for(values, "自评表")[0] for f in r.findings])
 
 
 def test_sheet_name_with_quotes_in_links(xw) -> None:
@@ -648,67 +651,55 @@ def test_sheet_name_with_quotes_in_links(xw) -> None:
 
     values = values_of_grid(B.make_grid(wrong_form()))
     name = "张\'s \"表\""
-    _, patch = expected_for(values, name)
+    results, _ = expected_for(values, name)
     book = make_book(xw, [sheet_json(name, values)])
     jixiao.main()
-    rows = actions(book, "setValues", 1)[0]["values"]
-    cells = [r[4] for r in patch.result_rows]
-    assert [row[4] for row in rows[1:]] == [
-        f'=HYPERLINK("#\'张\'\'s ""表""\'!{c}","{c}")' if c else c for c in cells]
+    rows, _ = page_rows(book)
+    cells = [f.cell for r in results for f in sorted(r.findings, key=lambda f: f.sort_key())]
+    assert [row[4] for row in rows] == [
+        f'=HYPERLINK("#\'张\'\'s ""表""\'!{c}","{c}")' if c else None for c in cells]
 
 
 # --------------------------------------------------------------------------- a second click
 
 
-def _after_first_click(xw, values):
-    """Run once; return (values as the sheet now holds them, notes list, 校验结果 display values, book)."""
-    import jixiao
+@pytest.mark.parametrize("desktop", [True, False], ids=["desktop", "remote"])
+def test_second_click_writes_nothing_again(xw, desktop: bool) -> None:
+    """A second click on the first click's result: the record gives the filler's values
+    back and the same findings follow. Desktop Excel tells fills, formats and notes, so
+    nothing on the form is written again; where they cannot be read, only those are."""
+    import excel_sim as S
 
-    book = make_book(xw, [sheet_json("自评表", values)])
-    jixiao.main()
-    now = [list(r) for r in values]
-    for (r, c), v in written_cells(book, 0).items():
-        now[r - 1][c - 1] = v
-    notes = {a["args"][0]: a["args"][1] for a in actions(book, "addNote", 0)}
-    table = actions(book, "setValues", 1)[0]["values"]
-    display = [[("" if v is None else v) for v in row] for row in table]
-    for row in display[1:]:  # Excel shows the HYPERLINK's friendly name
-        if isinstance(row[4], str) and row[4].startswith("=HYPERLINK("):
-            row[4] = row[4].rsplit(",", 1)[1].strip('")')
-        row[5:] = [v[1:] if isinstance(v, str) and v.startswith("'") else v for v in row[5:]]
-    del xw.Book._mock_caller
-    return now, notes, display
-
-
-def test_second_click_writes_nothing_again(xw) -> None:
-    """A second click on the first click's result: the filler's originals come back from the
-    校验结果 sheet, the same findings follow, and no value already shown is written again."""
-    import jixiao
-
-    values = values_of_grid(B.make_grid(wrong_form()))
-    now, notes, display = _after_first_click(xw, values)
-    book = make_book(xw, [sheet_json("自评表", now, notes=[{"address": a} for a in notes]),
-                          sheet_json(RESULT_SHEET, display)])
-    jixiao.main()
-    assert actions(book, "addSheet") == [] and actions(book, "setValues", 0) == []
-    # the engine now agrees everywhere it wrote; no value is rewritten
+    grid = B.make_grid(wrong_form())
+    sheet = S.SimSheet("自评表", values={(grid.origin_row + i, grid.origin_col + j): v
+                                        for i, row in enumerate(grid.rows) for j, v in enumerate(row) if v is not None})
+    book = S.SimBook("自评表.xlsx", [sheet])
+    S.click(xw, book, desktop=desktop)
+    first = S.state_of_sim(book)
+    acts = S.click(xw, book, desktop=desktop)
+    form = [a["func"] for a in acts if a.get("sheet_position") == 0 and a["func"] != "activateSheet"]
+    if desktop:
+        assert form == []
+    else:
+        assert "setValues" not in form and set(form) <= {"setNumberFormat", "setRangeColor", "setNoteText"}
+    assert S.state_of_sim(book) == first
 
 
-def test_second_click_keeps_the_original_value_note(xw) -> None:
-    """The first click records the filler's 10 in 原填写值 of 校验结果; the second click checks
-    that 10 again (I204 persists) and keeps the note, as on Excel desktop."""
-    import jixiao
+def test_second_click_keeps_the_fillers_value_in_the_record(xw) -> None:
+    """The first click records the filler's 10 (replaced by 8); the second click checks that
+    10 again (I204 persists) and lists it as the original value."""
+    import excel_sim as S
 
     values = values_of_grid(B.make_grid(wrong_form()))
     r = find(values, "问题响应时间")[0]
-    cell = f"H{r}"
     assert values[r - 1][7] == 10
-    now, notes, display = _after_first_click(xw, values)
-    assert "〔原填写：10〕" in notes[f"$H${r}"]
-    book = make_book(xw, [sheet_json("自评表", now, notes=[{"address": a} for a in notes]),
-                          sheet_json(RESULT_SHEET, display)])
-    jixiao.main()
-    deleted = [a["args"][0] for a in actions(book, "deleteNote")]
-    assert f"$H${r}" not in deleted, deleted
-    table = actions(book, "setValues", 1)[0]["values"]
-    assert any(row[2] == "I204" and cell in str(row[4]) for row in table[1:])
+    sheet = S.SimSheet("自评表", values={(i + 1, j + 1): v for i, row in enumerate(values)
+                                        for j, v in enumerate(row) if v != ""})
+    book = S.SimBook("自评表.xlsx", [sheet])
+    S.click(xw, book, desktop=False)
+    S.click(xw, book, desktop=False)
+    assert book.sheet("自评表").values[(r, 8)] == 8.0
+    page = book.sheet(RESULT_SHEET).values
+    rows = [[page.get((i, c)) for c in range(1, 9)] for i in range(1, 80)]
+    hit = next(row for row in rows if row[2] == "I204")
+    assert hit[4].endswith(f'!H{r}","H{r}")') and hit[7] == "10"

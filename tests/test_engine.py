@@ -55,19 +55,9 @@ def test_every_reader_variant_reads_the_same_from_a_real_file(tmp_path):
 
 def _template_filled_by_openpyxl(path):
     """Our template filled by a program (openpyxl saves formulas without cached values)."""
-    import openpyxl
+    from builders import fill_template
 
-    wb = openpyxl.load_workbook(Path(__file__).resolve().parent.parent / "templates" / "自评表.xlsx")
-    ws = wb["自评表"]
-    ws["B3"], ws["B4"], ws["F4"] = "测试项目", "某局", "某中心"
-    ws["D7"], ws["E7"], ws["F7"] = 50, 50, 40
-    ws["D8"], ws["E8"], ws["F8"] = 50, 50, 40
-    rows = {14: ("培训人次", "≥100人次", "100人次", 50, 50), 19: ("知晓率", "≥90%", "92%", 30, 30),
-            21: ("满意度", "≥90%", "95%", 10, 10)}
-    for r, (l3, target, actual, weight, score) in rows.items():
-        ws[f"D{r}"], ws[f"E{r}"], ws[f"F{r}"], ws[f"G{r}"], ws[f"H{r}"] = l3, target, actual, weight, score
-    wb.save(path)
-    return path
+    return fill_template(path)
 
 
 def test_formula_cells_without_cached_values_are_not_missing(tmp_path):

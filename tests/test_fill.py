@@ -14,21 +14,19 @@ from jixiao.processor.cli.main import main
 from jixiao.processor.core.engine import check_file
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.grid import Grid
-from jixiao.processor.core.patch import (
+from jixiao.processor.core.ledger import CellEntry, Ledger, restore_grid
+from jixiao.processor.core.marks import (
+    COMPUTED,
+    LEDGER_SHEET,
+    MARK_FILL,
     NOTE_AUTHOR,
-    RESULT_HEADER,
     RESULT_SHEET,
-    SEVERITY_FILL,
-    restore_originals,
-)
-from jixiao.processor.files.cell_marks import (
-    FILL_TAG,
-    clear_marks,
     compose_note,
-    fill_from_tag,
-    fill_tag,
-    parse_note,
+    strip_ours,
 )
+from jixiao.processor.core.plan import KEEP, build_plan
+from jixiao.processor.files.cell_marks import fill_from_tag, fill_tag
+from jixiao.processor.files.openpyxl_page import read_ledger
 from jixiao.processor.files.openpyxl_write import default_output, fill_file
 from jixiao.processor.files.xlsx_cache import fill_cached_values
 from openpyxl import Workbook, load_workbook
@@ -37,13 +35,14 @@ from openpyxl.styles import PatternFill
 from openpyxl.styles.colors import Color
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
-from xlsx_snapshot import snapshot
+from xlsx_snapshot import findings_table, snapshot
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+DATA = Path(__file__).resolve().parent / "data"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("0*.xlsx"))
 INJECT_LINK = '=HYPERLINK("http://x","y")'
 INJECT_SUM = "=1+1"
-RED, YELLOW, BLUE = (f"FF{SEVERITY_FILL[s]}" for s in ("error", "warning", "info"))
+RED, YELLOW, BLUE, GREEN = (f"FF{MARK_FILL[s]}" for s in ("error", "warning", "info", COMPUTED))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -128,8 +127,12 @@ def calamine_values(path: Path, sheet: str) -> list[list[Any]]:
 
 
 def result_table(path: Path) -> list[tuple]:
-    ws = load_workbook(path)[RESULT_SHEET]
-    return [tuple(r) for r in ws.iter_rows(values_only=True)]
+    """The findings table of the 校验结果 page (below the summary and the legend)."""
+    return [r for _, r in findings_table(load_workbook(path)[RESULT_SHEET])]
+
+
+def written_cells(outcome) -> set[str]:
+    return {c.cell for c in outcome.plan.changes if c.value is not KEEP}
 
 
 # --------------------------------------------------------------------------- seed examples
@@ -144,20 +147,24 @@ def test_example_02_missing_execution_score_is_filled(tmp_path: Path) -> None:
     assert outcome.output == default_output(src) == tmp_path / "02_已校验.xlsx"
     ws = load_workbook(outcome.output)["自评表"]
     assert ws["I6"].value == 10
-    assert ws["I6"].fill.fgColor.rgb == RED
+    assert ws["I6"].fill.fgColor.rgb == GREEN  # a value jixiao computed: its own look, not error red
     assert ws["I6"].comment.author == NOTE_AUTHOR
-    assert "F105" in ws["I6"].comment.text and "修改建议" in ws["I6"].comment.text
-    assert ws["H20"].value == 110  # 总分 100 → 110, the filler's 100 kept in the note
-    assert "〔原填写：100〕" in ws["H20"].comment.text
+    note = ws["I6"].comment.text
+    assert note.startswith("已填入计算结果（原为空）。") and "F105" in note and "修改建议" in note
+    assert "〔" not in note  # no bookkeeping in the note
+    assert ws["H20"].value == 110  # 总分 100 → 110, the filler's 100 named in the note and on 校验结果
+    assert ws["H20"].comment.text.startswith("已填入计算结果（原为 100），对应等级：优。")
     assert ws["E6"].fill.fgColor.rgb == YELLOW  # F107 budget change, a warning
     assert ws["E6"].value == 2.48  # a marked cell keeps what the filler typed
     rows = result_table(outcome.output)
-    assert rows[0] == tuple(RESULT_HEADER)
     findings = check_file(src).all_findings
-    assert len(rows) - 1 == len(findings)
-    assert rows[1][:5] == (1, "错误", "F105", "自评表", "I6")
-    link = load_workbook(outcome.output)[RESULT_SHEET]["E2"].hyperlink
-    assert link.location == "'自评表'!I6"
+    assert len(rows) == len(findings)
+    assert rows[0][:5] == (1, "错误", "F105", "自评表", "I6")
+    assert rows[0][7] == "（空）"  # the original value, where jixiao wrote its own
+    assert next(r for r in rows if r[2] == "T304")[7] == "100"
+    rs = load_workbook(outcome.output)[RESULT_SHEET]
+    row = findings_table(rs)[0][0]
+    assert rs.cell(row, 5).hyperlink.location == "'自评表'!I6"
 
 
 def test_example_04_missing_total_is_filled(tmp_path: Path) -> None:
@@ -165,7 +172,7 @@ def test_example_04_missing_total_is_filled(tmp_path: Path) -> None:
     ws = load_workbook(out)["自评表"]
     assert ws["H20"].value == 110
     assert "T303" in ws["H20"].comment.text
-    assert "原为空" in ws["H20"].comment.text
+    assert ws["H20"].comment.text.startswith("已填入计算结果（原为空），对应等级：优。")
 
 
 @pytest.mark.parametrize("src", EXAMPLE_FILES, ids=lambda p: p.stem)
@@ -180,7 +187,7 @@ def test_fill_twice_equals_fill_once(src: Path, tmp_path: Path) -> None:
 def test_output_reads_like_the_input(src: Path, tmp_path: Path) -> None:
     """Filling changes only the engine's cells; everything else reads the same."""
     out = fill_file(src, tmp_path / "o.xlsx").output
-    written = {cv.cell for p in fill_file(src, tmp_path / "o2.xlsx").patches for cv in p.values}
+    written = written_cells(fill_file(src, tmp_path / "o2.xlsx"))
     before = load_workbook(src)["自评表"]
     after = load_workbook(out)["自评表"]
     for row in before.iter_rows():
@@ -206,21 +213,21 @@ def test_foreign_layout_gets_computed_cells_and_marks(tmp_path: Path) -> None:
     # the quantitative indicator missed its target: 80/100 × 30 = 24, on row 14, column I
     assert ws["I14"].value == pytest.approx(24)
     assert ws["I18"].value == pytest.approx(92)  # 总分 = 8 + 24 + 20 + 30 + 10
-    for cell in ("G7", "H7", "I14", "I18"):
-        assert ws[cell].fill.fgColor.rgb == RED, cell
+    for cell in ("G7", "H7", "G8", "I14", "I18"):  # values jixiao wrote: the computed look
+        assert ws[cell].fill.fgColor.rgb == GREEN, cell
         assert ws[cell].comment.author == NOTE_AUTHOR
-    # the 其中 row's missing rate is a warning (F112): the table's figure is the total row's
-    assert ws["G8"].fill.fgColor.rgb == YELLOW and "F112" in ws["G8"].comment.text
+    # the 其中 row's missing rate (F112, a warning) is filled in too
+    assert "F112" in ws["G8"].comment.text
     assert "I202" in ws["I14"].comment.text
     assert "T303" in ws["I18"].comment.text
     # untouched cells of the filler
     assert ws["I15"].value == 20 and ws["I15"].fill.fgColor.rgb == "FFFFFF00"
     assert ws["F7"].value == 10 and not ws["F7"].comment
     # the user's own note on I18 is kept above ours
-    assert ws["I18"].comment.text.startswith("请财务科复核\n")
+    assert ws["I18"].comment.text.startswith("请财务科复核\n\n—— jixiao 校验 ——\n已填入计算结果")
     # structure survives
     snap = snapshot(outcome.output)
-    assert snap["sheets"] == ["封面", "绩效自评", RESULT_SHEET]
+    assert snap["sheets"] == ["封面", "绩效自评", RESULT_SHEET, LEDGER_SHEET]
     assert snap["封面"]["cells"]["A1"][0] == "说明：本工作簿由某区财政局下发"
     assert snap["封面"]["widths"] == {"A": 44}
     assert set(snap["绩效自评"]["merged"]) == {"B1:K1", "B7:B10", "B14:B17", "C14:C15"}
@@ -240,14 +247,39 @@ def test_foreign_layout_fill_is_idempotent_and_restores_fills(tmp_path: Path) ->
     z = fill_file(y, tmp_path / "z.xlsx").output
     assert snapshot(y) == snapshot(z)
     assert result_table(y) == result_table(z)
-    # undoing the marks gives the filler's fills and notes back
+    # the record keeps what every marked cell had; planning with no form left takes every
+    # mark off again: the filler's values, fills (a theme colour too) and notes come back
     wb = load_workbook(z)
+    ledger = read_ledger(wb)
+    assert ledger.cells[("绩效自评", "I14")].fill_before == fill_tag(load_workbook(src)["绩效自评"]["I14"].fill)
+    assert ledger.cells[("绩效自评", "I14")].fill_before.startswith("solid:t4~0.6:")
+    assert ledger.cells[("绩效自评", "I18")].note_before == "请财务科复核"
+    from jixiao.processor.files.openpyxl_write import apply_plan, looks_in
+
+    apply_plan(wb, build_plan([], looks=looks_in(wb), ledger=ledger))
     ws = wb["绩效自评"]
-    notes = clear_marks(ws)
-    assert set(notes) >= {"G7", "H7", "G8", "I14", "I18"}
     assert ws["I14"].fill.fgColor.theme == 4 and ws["I14"].fill.fgColor.tint == pytest.approx(0.6)
-    assert not ws["G7"].fill.fill_type
+    assert ws["I14"].value is None and ws["G7"].value is None and ws["I18"].value is None
+    assert not ws["G7"].fill.fill_type and ws["G7"].comment is None
     assert ws["I18"].comment.text == "请财务科复核" and ws["I18"].comment.author == "张三"
+    original = load_workbook(src)["绩效自评"]
+    for row in original.iter_rows():
+        for c in row:
+            assert ws[c.coordinate].value == c.value, c.coordinate
+            assert fill_tag(ws[c.coordinate].fill) == fill_tag(c.fill), c.coordinate
+
+
+def test_a_marked_copy_of_jixiao_0_1_is_read_as_a_record(tmp_path: Path) -> None:
+    """A copy filled by jixiao 0.1 (its notes carried 〔原底色〕 and 〔原填写〕) fills like the original:
+    the same values, fills, notes and 校验结果. (0.1 did not record number formats: the "0.00" it
+    set on scores stays.)"""
+    legacy = DATA / "legacy_0_1_foreign_filled.xlsx"
+    assert "〔原底色：" in load_workbook(legacy)["绩效自评"]["I18"].comment.text
+    fresh = snapshot(fill_file(DATA / "legacy_0_1_foreign_source.xlsx", tmp_path / "a.xlsx").output)
+    again = snapshot(fill_file(legacy, tmp_path / "b.xlsx").output)
+    for name in ("绩效自评", RESULT_SHEET):
+        assert {k: v[:3] + v[4:] for k, v in again[name]["cells"].items()} == \
+               {k: v[:3] + v[4:] for k, v in fresh[name]["cells"].items()}, name
 
 
 def test_formula_injection_stays_text(tmp_path: Path) -> None:
@@ -274,15 +306,18 @@ def test_formula_injection_stays_text(tmp_path: Path) -> None:
 
 
 def test_a_text_starting_with_equals_in_a_result_row_is_not_evaluated(tmp_path: Path) -> None:
-    from jixiao.processor.files.openpyxl_write import write_result_sheet
+    from jixiao.processor.core.result_page import build_page
+    from jixiao.processor.files.openpyxl_page import write_result_page
 
     wb = Workbook()
-    write_result_sheet(wb, [[1, "错误", "X000", "Sheet", "A1", INJECT_LINK, "+cmd|' /C calc'!A0"]])
+    page = build_page("t", [], [["error", "X000", "Sheet", "A1", INJECT_LINK, "+cmd|' /C calc'!A0", "-1"]])
+    write_result_page(wb, page)
     buf = io.BytesIO()
     wb.save(buf)
     ws = load_workbook(io.BytesIO(buf.getvalue()))[RESULT_SHEET]
-    assert ws["F2"].value == INJECT_LINK and ws["F2"].data_type == "s"
-    assert ws["G2"].data_type == "s"
+    ((row, values),) = findings_table(ws)
+    assert values[5] == INJECT_LINK and ws.cell(row, 6).data_type == "s"
+    assert ws.cell(row, 7).data_type == "s" and ws.cell(row, 8).data_type == "s"
 
 
 # --------------------------------------------------------------------------- formula cells
@@ -293,7 +328,7 @@ def test_formula_cells_are_never_written_and_get_a_cached_value(tmp_path: Path) 
     outcome = fill_file(src)
     ws = load_workbook(outcome.output)["绩效自评"]
     assert ws["G8"].value == "=E8/D8"  # still the formula
-    assert not any(cv.cell == "G8" for p in outcome.patches for cv in p.values)
+    assert "G8" not in written_cells(outcome)
     # a reader that cannot evaluate formulas sees the engine's value, not a blank
     rows = calamine_values(outcome.output, "绩效自评")
     assert rows[7][6] == pytest.approx(0.8)  # G8
@@ -343,15 +378,40 @@ def test_fill_cached_values_kinds() -> None:
 # --------------------------------------------------------------------------- notes and fills
 
 
-def test_note_round_trip() -> None:
-    user = Comment("原来的批注\n第二行", "李四")
-    text = compose_note("【错误 F105】…\n已按计算结果改写。〔原填写：100〕", "FFFF00", user)
-    note = parse_note(text)
-    assert note.patch_text == "【错误 F105】…\n已按计算结果改写。〔原填写：100〕"
-    assert note.fill_tag == "FFFF00"
-    assert (note.user_text, note.user_author) == ("原来的批注\n第二行", "李四")
-    assert text.endswith(f"{FILL_TAG}FFFF00〕")
-    assert parse_note(compose_note("x", "无")).user_text is None
+def test_note_under_the_users_own_note() -> None:
+    ours = "错误 T304：总分应为 110，实为 100\n修改建议：请按各项得分重新合计总分"
+    text = compose_note(ours, "原来的批注\n第二行")
+    assert text == f"原来的批注\n第二行\n\n—— jixiao 校验 ——\n{ours}"
+    assert strip_ours(text) == "原来的批注\n第二行"  # what is left when the user edited the note
+    assert compose_note(ours, None) == ours and compose_note(ours, "  ") == ours
+    assert strip_ours(ours) == ours  # a note without our part is all the user's
+
+
+def test_ledger_round_trip_keeps_types() -> None:
+    ledger = Ledger()
+    ledger.cells[("表", "H19")] = CellEntry("表", "H19", written=True, value=110.0, original=100.0, fill_before="",
+                                           fill="E2EFDA", note="n")
+    ledger.cells[("表", "I6")] = CellEntry("表", "I6", written=True, value=0.0, original=None, format_before="0%")
+    ledger.cells[("表", "C3")] = CellEntry("表", "C3", fill_before="solid:t4~0.6:auto", fill="FFC7CE",
+                                           note_before="=cmd", note_author_before="张三", note="x")
+    ledger.rows["表"] = [["error", "T304", "表", "H19", "m", "f", "100"]]
+    ledger.forms["表"] = [{"sheet": "表", "project": "p"}]
+    rows = ledger.to_rows()
+    assert rows[0] == ["类别", "工作表", "单元格", "内容"]
+    again = Ledger.from_rows(rows[1:])
+    assert again.cells == ledger.cells and again.rows == ledger.rows and again.forms == ledger.forms
+    assert again.cells[("表", "I6")].value == 0.0  # a written 0 is not lost
+    assert Ledger.from_rows([["单元格", "表", "A1", "{not json"], ["其他", "x", "y", "{}"]]).cells == {}
+
+
+def test_restore_grid_puts_the_fillers_values_back() -> None:
+    grid = Grid("s", [[None, 110.0], [10.0, None]], 1, 1)
+    ledger = Ledger()
+    ledger.cells[("s", "A2")] = CellEntry("s", "A2", written=True, value=10.0, original=None)
+    ledger.cells[("s", "B1")] = CellEntry("s", "B1", written=True, value=110.0, original=100.0)
+    ledger.cells[("s", "B2")] = CellEntry("s", "B2", written=True, value=5.0, original=3.0)  # user cleared it
+    restore_grid(grid, ledger)
+    assert grid.rows == [[None, 100.0], [None, None]]
 
 
 @pytest.mark.parametrize("fill", [
@@ -365,12 +425,6 @@ def test_fill_tag_round_trip(fill: PatternFill) -> None:
     again = fill_from_tag(fill_tag(fill))
     assert fill_tag(again) == fill_tag(fill)
     assert again.fill_type == fill.fill_type
-
-
-def test_restore_originals_blank_and_number() -> None:
-    grid = Grid("s", [[None, 110.0], [10.0, None]], 1, 1)
-    restore_originals(grid, {"A2": "…〔原填写：〕", "B1": "…已按计算结果改写。〔原填写：100〕"})
-    assert grid.rows == [[None, 100.0], [None, None]]
 
 
 # --------------------------------------------------------------------------- files and CLI
@@ -466,5 +520,29 @@ def test_values_the_audit_accepts_are_not_rewritten(tmp_path: Path) -> None:
     form = Form(total=(50, 50, 47.7, 10, 0.95, 9.54), current=(50, 50, 47.7, "—", 0.95, "—"), total_row=(100, 99.54))
     out = fill_file(write_xlsx(tmp_path / "a.xlsx", make_grid(form)), tmp_path / "b.xlsx")
     assert not {f.code for f in out.findings} & {"F103", "F104", "T304"}
-    assert not any(cv.cell in ("G6", "G7") for p in out.patches for cv in p.values)
+    assert not {"G6", "G7"} & written_cells(out)
     assert load_workbook(out.output)["自评表"]["G6"].value == 0.95
+
+
+def test_result_page_is_a_page_to_act_on(tmp_path: Path) -> None:
+    """A4 landscape, one page wide, the findings header on every page, the summary at the top,
+    wrapped text with its row heights, links, and the original values."""
+    out = fill_file(EXAMPLES / "02_信访工作经费.xlsx", tmp_path / "o.xlsx").output
+    ws = load_workbook(out)[RESULT_SHEET]
+    assert (int(ws.page_setup.paperSize), ws.page_setup.orientation) == (9, "landscape")  # 9: A4
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    table = findings_table(ws)
+    header = table[0][0] - 1
+    assert ws.print_title_rows == f"${header}:${header}" and ws.freeze_panes == f"A{header + 1}"
+    summary = {ws.cell(r, 1).value: ws.cell(r, 4).value for r in range(2, header)}
+    assert summary["项目名称"] == "2024年度区信访办信访工作经费（工作表“自评表”）"
+    assert (summary["计算执行率"], summary["计算总分"], summary["等级"]) == ("100%", "110 分（表上为 100 分）", "优")
+    assert summary["问题数"] == "错误 4 个，提示 15 个，信息 3 条"
+    assert [summary[k] for k in ("错误", "提示", "信息", "已计算")] and ws.cell(header - 2, 1).value.startswith("说明")
+    for row, values in table:
+        assert ws.cell(row, 6).alignment.wrap_text and ws.cell(row, 7).alignment.wrap_text
+        # 问题 is 48 characters wide: a message of 30 or more Chinese characters takes two lines
+        assert ws.row_dimensions[row].height >= (28 if len(values[5]) >= 30 else 14), (row, values[5])
+        assert ws.cell(row, 5).hyperlink.location == f"'自评表'!{values[4]}"
+    originals = {values[2]: values[7] for _, values in table if values[7]}
+    assert originals == {"F105": "（空）", "T304": "100", "I208": "100"}

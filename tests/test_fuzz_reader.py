@@ -11,7 +11,7 @@ from jixiao.processor.core.compute import compute
 from jixiao.processor.core.engine import check_grids
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.grid import Grid
-from jixiao.processor.core.patch import build_patch
+from jixiao.processor.core.plan import Look, build_plan
 from jixiao.processor.core.reader import read_grid
 from jixiao.processor.core.rules import load_profile
 
@@ -52,8 +52,9 @@ def run_all(grid: Grid) -> None:
         result = check_grids([grid], "fuzz.xlsx", P)
     except InputError:
         return
-    for s in result.sheets:
-        build_patch(s, P.tol)
+    # any grid the reader accepts can be planned (cells unread: nothing on them yet)
+    build_plan(result.sheets, looks=lambda sheet, cells: {c: Look() for c in cells}, tolerances=P.tol,
+               file_findings=result.findings)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

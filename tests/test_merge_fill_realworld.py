@@ -11,26 +11,26 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import lo_render
 import pytest
 import real_layouts as L
 from builders import Form, make_grid, write_xlsx
 from jixiao.processor.cli.main import main
 from jixiao.processor.core.engine import check_file
-from jixiao.processor.core.patch import NOTE_AUTHOR, RESULT_HEADER, RESULT_SHEET, SEVERITY_FILL
+from jixiao.processor.core.marks import COMPUTED, MARK_FILL, NOTE_AUTHOR, RESULT_SHEET
+from jixiao.processor.core.plan import KEEP
 from jixiao.processor.files.openpyxl_write import fill_file
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
-from xlsx_snapshot import snapshot
+from xlsx_snapshot import expected_mark, findings_table, snapshot
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 OLD, NEW = 1_700_000_000, 1_700_100_000
-SEV_ORDER = ("error", "warning", "info")
 
 
 def sha(path: Path) -> str:
@@ -403,26 +403,27 @@ def test_fill_real_layout(name: str, tmp_path: Path) -> None:
     orig = load_workbook(src)[sheet.name]
     changed = {c.coordinate for row in ws.iter_rows() for c in row if c.value != orig[c.coordinate].value}
     assert changed <= set(values), changed
-    # every finding's cell carries the worst severity's fill and a note with its message
+    # every finding's cell carries its mark (the computed look where jixiao wrote, else the worst
+    # severity's colour) and a note with each message; every written cell a note saying so
+    written = {c.cell for c in fill_file(src, tmp_path / "again.xlsx").plan.changes if c.value is not KEEP}
     by_cell: dict[str, list] = {}
     for f in res.findings:
         if f.cell:
             by_cell.setdefault(f.cell.split(":")[0], []).append(f)
     for cell, fs in by_cell.items():
-        worst = min(fs, key=lambda f: SEV_ORDER.index(f.severity)).severity
-        assert ws[cell].fill.fgColor.rgb == f"FF{SEVERITY_FILL[worst]}", (cell, worst)
+        assert ws[cell].fill.fgColor.rgb == "FF" + expected_mark(fs, cell in changed), (cell, fs)
         assert ws[cell].comment is not None and ws[cell].comment.author == NOTE_AUTHOR, cell
         for f in fs:
             assert f.code in ws[cell].comment.text and f.message in ws[cell].comment.text, (cell, f.code)
-    # every rewritten cell says what was there before
+    assert changed <= written
     for cell in changed:
-        assert "已按计算结果" in ws[cell].comment.text, cell
+        assert ws[cell].comment.text.startswith("已填入计算结果"), cell
+        assert ws[cell].fill.fgColor.rgb == "FF" + MARK_FILL[COMPUTED], cell
     # the 校验结果 sheet lists every finding, linked to its cell
     rs = wb[RESULT_SHEET]
-    rows = list(rs.iter_rows(values_only=True))
-    assert list(rows[0]) == RESULT_HEADER
-    assert sorted((r[2], r[4] or None) for r in rows[1:]) == sorted((f.code, f.cell) for f in res.findings)
-    for i, r in enumerate(rows[1:], start=2):
+    rows = findings_table(rs)
+    assert sorted((r[2], r[4] or None) for _, r in rows) == sorted((f.code, f.cell) for f in res.findings)
+    for i, r in rows:
         if r[4]:
             link = rs.cell(i, 5).hyperlink
             assert link is not None and link.location == f"'{sheet.name}'!{r[4].split(':')[0]}", r
@@ -444,51 +445,21 @@ def test_fill_grade_row_on_a_builders_table(tmp_path: Path) -> None:
     assert sha(src) == before
     ws = load_workbook(out)["自评表"]
     assert ws["B20"].value == "优"
-    assert ws["B20"].fill.fgColor.rgb == f"FF{SEVERITY_FILL['error']}"
-    assert "T306" in ws["B20"].comment.text and "〔原填写：良〕" in ws["B20"].comment.text
+    assert ws["B20"].fill.fgColor.rgb == "FF" + MARK_FILL[COMPUTED]  # jixiao's value, not an error any more
+    assert "T306" in ws["B20"].comment.text and "已填入计算结果（原为 良）" in ws["B20"].comment.text
     assert ws["H19"].value == 99.5
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
-                    reason="LibreOffice / poppler not installed")
+@pytest.mark.skipif(lo_render.SOFFICE is None or not lo_render.POPPLER, reason="LibreOffice / poppler not installed")
 def test_filled_copy_renders_with_visible_marks(tmp_path: Path) -> None:
-    """Render the 四川 wrong-score copy; the red error fill must reach the page."""
+    """Render the 四川 wrong-score copy; every kind of mark must reach the page."""
     src = _save_case("sichuan_quant_wrong", tmp_path)
     out = fill_file(src, tmp_path / "filled.xlsx").output
-    env_dir = tmp_path / "lo"
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{env_dir}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(out)], check=True, capture_output=True, timeout=180)
-    pdf = tmp_path / "filled.pdf"
-    assert pdf.exists()
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
-    assert sorted(tmp_path.glob("page*.png"))
-    # the same pages as PPM (no image library needed) to count the fill colours; the sheet has no
-    # print setup, so LibreOffice splits it: columns I-K (权重/得分/原因) land on page 2
-    subprocess.run(["pdftoppm", "-r", "60", str(pdf), str(tmp_path / "raw")], check=True, timeout=120)
-    colours = {"error": (0xFF, 0xC7, 0xCE), "warning": (0xFF, 0xEB, 0x9C), "info": (0xDD, 0xEB, 0xF7)}
-    hits = dict.fromkeys(colours, 0)
-    for ppm in sorted(tmp_path.glob("raw*.ppm")):
-        for sev, n in _count_colours(ppm.read_bytes(), colours).items():
-            hits[sev] += n
-    assert hits["error"] > 50  # J16 15.38, K16 (no 偏差原因), J19 92.38
+    pdf = lo_render.convert([out], tmp_path / "pdf", tmp_path)[out]
+    # the sheet has no print setup, so LibreOffice splits it: columns I-K (权重/得分/原因) land on page 2
+    pages = [lo_render.Raster(pdf, page, dpi=60) for page in (1, 2)]
+    hits = {kind: sum(p.count(rgb) for p in pages) for kind, rgb in MARK_FILL.items()}
+    assert hits["error"] > 50  # K16 (no 偏差原因)
+    assert hits[COMPUTED] > 50  # J16 15.38, J19 92.38: values jixiao wrote
     assert hits["warning"] > 50  # F17 “有效推进”
     assert hits["info"] > 50  # B15, B17: I218 (一级指标 分值合计 vs the rule), info
-
-
-def _count_colours(data: bytes, colours: dict[str, tuple[int, int, int]]) -> dict[str, int]:
-    fields, pos = [], 0
-    while len(fields) < 4:  # P6 width height maxval, whitespace separated
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        fields.append(data[pos:end])
-        pos = end
-    assert fields[0] == b"P6"
-    pixels = data[pos + 1:]
-    from collections import Counter
-
-    counts = Counter(pixels[i:i + 3] for i in range(0, len(pixels) - 2, 3))
-    return {sev: sum(n for px, n in counts.items() if all(abs(px[k] - rgb[k]) <= 6 for k in range(3)))
-            for sev, rgb in colours.items()}

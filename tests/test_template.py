@@ -170,7 +170,7 @@ def test_header_block_labels(ws: Worksheet) -> None:
 def test_funding_block(ws: Worksheet, profile: Profile) -> None:
     L = T.LAYOUT
     h = L.funding_header_row
-    assert ws[f"A{h}"].value == "项目资金（万元）"
+    assert ws[f"A{h}"].value == "项目资金\n（万元）"  # one line per word at the width of column A
     assert [ws[f"{c}{h}"].value for c in L.funding_cols.values()] == [
         "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分",
     ]  # fmt: skip

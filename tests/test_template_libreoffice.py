@@ -14,15 +14,13 @@ injects wrong cached values (999) to prove the setting is in effect.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import lo_render
 import pytest
 from jixiao.processor.core.compute import excel_round, execution_score, funding_rate
 from jixiao.processor.core.model import Field, FundingRow
@@ -32,19 +30,9 @@ from openpyxl import load_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "templates" / "自评表.xlsx"
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+SOFFICE = lo_render.SOFFICE
 
 pytestmark = pytest.mark.skipif(SOFFICE is None, reason="需要 LibreOffice（apt-get install libreoffice-calc）")
-
-RECALC_ALWAYS_XCU = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
-xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">\
-<value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">\
-<value>0</value></prop></item>
-</oor:items>
-"""
 
 Money = tuple[float | None, float | None, float | None]  # 年初预算数, 全年预算数, 全年执行数
 
@@ -94,23 +82,8 @@ CASES = [
 
 
 def recalc_with_libreoffice(paths: list[Path], outdir: Path, workdir: Path) -> dict[Path, Path]:
-    """Convert ``paths`` to xlsx in ``outdir`` with LibreOffice, recalculating every formula.
-
-    One soffice process for all files; a fresh user profile (``-env:UserInstallation``)
-    seeded with ``OOXMLRecalcMode = 0`` so cached values are never trusted.
-    """
-    profile = workdir / "lo-profile"
-    (profile / "user").mkdir(parents=True, exist_ok=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS_XCU, encoding="utf-8")
-    outdir.mkdir(parents=True, exist_ok=True)
-    cmd = [SOFFICE, "--headless", "--norestore", "--nologo", f"-env:UserInstallation={profile.as_uri()}",
-           "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir), *map(str, paths)]  # fmt: skip
-    env = dict(os.environ, HOME=str(workdir))
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, check=False)
-    out = {p: outdir / p.name for p in paths}
-    missing = [p.name for p, o in out.items() if not o.is_file()]
-    assert not missing, f"LibreOffice 未输出 {missing}：{proc.stdout}\n{proc.stderr}"
-    return out
+    """Convert ``paths`` to xlsx in ``outdir`` with LibreOffice, recalculating every formula."""
+    return lo_render.convert(paths, outdir, workdir, "xlsx:Calc MS Excel 2007 XML")
 
 
 def inject_stale_cache(path: Path, value: str = "999") -> int:

@@ -32,3 +32,20 @@ def snapshot(path: Path) -> dict[str, Any]:
             "print": (ws.print_area, ws.page_setup.orientation),
         }
     return out
+
+
+def findings_table(ws) -> list[tuple[int, tuple]]:
+    """The findings table of a 校验结果 sheet: (row number, values) below its header row."""
+    from jixiao.processor.core.result_page import RESULT_HEADER
+
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if list(r[: len(RESULT_HEADER)]) == RESULT_HEADER)
+    return [(start + 2 + k, tuple(r[: len(RESULT_HEADER)])) for k, r in enumerate(rows[start + 1:])
+            if any(v is not None for v in r)]
+
+
+def expected_mark(findings, written: bool) -> str:
+    """The fill a cell must carry: the computed look where jixiao wrote, else the worst severity."""
+    from jixiao.processor.core.marks import COMPUTED, MARK_FILL, worst
+
+    return MARK_FILL[COMPUTED] if written else MARK_FILL[worst(f.severity for f in findings)]

@@ -77,76 +77,68 @@ def run(book: Any, profile: str | None = None) -> str:
 
 
 def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
+    """The click: the same plan as ``jixiao fill``, carried out by the xlwings writer."""
     from jixiao.processor.core.errors import InputError
-    from jixiao.processor.core.patch import RESULT_SHEET
-    from jixiao.processor.files.xlwings_write import (
-        apply_patch,
-        formula_cells,
-        grid_is_empty,
-        previous_originals,
-        previous_result_rows,
-        read_grid_from_sheet,
-    )
+    from jixiao.processor.core.marks import OWN_SHEETS, RESULT_SHEET
+    from jixiao.processor.files.xlwings_read import grid_is_empty, read_grid_from_sheet
 
     sheet = book.sheets.active
-    if sheet.name == RESULT_SHEET:
+    if sheet.name in OWN_SHEETS:
         return (f"当前是“{RESULT_SHEET}”工作表。请切换到自评表所在的工作表，再点“校验/计算”。", "info")
     grid = read_grid_from_sheet(sheet)
     if grid_is_empty(grid):
         return (f"工作表“{sheet.name}”是空的，没有可校验的内容。请打开填好的自评表再点“校验/计算”。", "info")
     try:
-        from jixiao.processor.core.engine import check_sheet
-        from jixiao.processor.core.grid import parse_addr
-        from jixiao.processor.core.patch import (
-            CellValue,
-            build_patch,
-            merge_patches,
-            restore_originals,
-        )
-        from jixiao.processor.core.rules import load_profile
-
-        # a value an earlier click replaced is checked as the filler typed it: the earlier
-        # 校验结果 sheet records it (one bulk read, where reading every note costs a call each)
-        old_rows = previous_result_rows(book)
-        notes = previous_originals(book, sheet.name, old_rows)
-        showing = {cell: grid.get(*parse_addr(cell)) for cell in notes}  # what Excel shows now
-        originals = restore_originals(grid, notes)
-        profile = load_profile(profile_name)
-        results = check_sheet(grid, book.name, profile)
-        if not results:
-            return (
-                f"工作表“{sheet.name}”不是项目支出绩效自评表（没有找到“项目名称”“年度资金总额”"
-                "“绩效指标”等栏目）。请切换到自评表所在的工作表，再点“校验/计算”。",
-                "info",
-            )
-        if all(is_blank_form(r.record) for r in results):
-            return (
-                f"工作表“{sheet.name}”是一张空白自评表（项目名称、资金数和指标值都没有填写），"
-                "没有可校验的内容。请先填写再点“校验/计算”。",
-                "info",
-            )
-        patch = merge_patches([build_patch(r, profile.tol) for r in results])
-        # a value an earlier click already wrote is not written again, and the filler's
-        # own formulas (e.g. 总分 =SUM(…)) are never replaced by a number
-        protected = formula_cells(sheet)
-        written = {v.cell for v in patch.values}
-        # where this click writes nothing, the filler's own value goes back on the sheet
-        patch.values += [CellValue(cell, value) for cell, value in originals.items() if cell not in written]
-        patch.values = [v for v in patch.values if v.cell not in protected
-                        and not _same_value(showing.get(v.cell, _NOTHING), v.value)]
+        plan = _plan(book, sheet, grid, profile_name)
     except InputError as err:
         return (str(err), "critical")
-    apply_patch(book, sheet, patch, old_rows)
-    return (patch.summary or "校验完成，未发现问题。", "info")
+    if isinstance(plan, tuple):
+        return plan
+    from jixiao.processor.files.xlwings_write import apply_plan
+
+    apply_plan(book, sheet, plan)
+    return (plan.summary or "校验完成，未发现问题。", "info")
 
 
-_NOTHING = object()
+def _plan(book: Any, sheet: Any, grid: Any, profile_name: str | None) -> Any:
+    """The plan for the active sheet, or (message, mode) when there is nothing to write."""
+    import copy
 
+    from jixiao.processor.core.engine import check_sheet
+    from jixiao.processor.core.errors import InputError
+    from jixiao.processor.core.ledger import restore_grid
+    from jixiao.processor.core.plan import build_plan
+    from jixiao.processor.core.rules import load_profile
+    from jixiao.processor.files.xlwings_read import (
+        formula_cells,
+        looks_on,
+        protection_problem,
+        read_ledger,
+    )
 
-def _same_value(shown: Any, value: Any) -> bool:
-    if isinstance(shown, (int, float)) and isinstance(value, (int, float)):
-        return abs(float(shown) - float(value)) < 1e-9
-    return shown is not _NOTHING and shown == value
+    profile = load_profile(profile_name)
+    shown = copy.deepcopy(grid)  # what the sheet shows now; the grid gets the filler's values back
+    ledger = read_ledger(book, shown)
+    restore_grid(grid, ledger)
+    results = check_sheet(grid, book.name, profile)
+    if not results:
+        return (
+            f"工作表“{sheet.name}”不是项目支出绩效自评表（没有找到“项目名称”“年度资金总额”"
+            "“绩效指标”等栏目）。请切换到自评表所在的工作表，再点“校验/计算”。",
+            "info",
+        )
+    if all(is_blank_form(r.record) for r in results):
+        return (
+            f"工作表“{sheet.name}”是一张空白自评表（项目名称、资金数和指标值都没有填写），"
+            "没有可校验的内容。请先填写再点“校验/计算”。",
+            "info",
+        )
+    problem = protection_problem(book, sheet)  # before anything is written
+    if problem:
+        raise InputError.of("J520", what=problem)
+    looks = looks_on(sheet, shown, formula_cells(sheet))
+    return build_plan(results, looks=looks, ledger=ledger, tolerances=profile.tol,
+                      scope=sheet.name, sheet_order=[s.name for s in book.sheets])
 
 
 def is_blank_form(record: Any) -> bool:

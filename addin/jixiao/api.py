@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,46 +50,75 @@ def check(paths: Paths, rules: Any = None, *, cross_check: bool = True) -> Repor
 
     profile = load_rules(rules)
     report = Report(profile)
-    for item in _inputs(paths):
+    for item, _name in _inputs(paths):
         report.files.append(_read(item, lambda p: check_file(p, profile)))
     if cross_check and len(report.results) > 1:
         compare(report.results, profile)
     return report
 
 
+@dataclass(frozen=True)
+class FillStep:
+    """One file of :func:`fill`, as it is done (for a progress line)."""
+
+    index: int  # 1-based
+    total: int
+    name: str  # the path relative to its folder (the copy's place in the output tree)
+    file: CheckedFile  # its result or the refusal that says why it was not filled
+    written: Path | None = None
+    notices: tuple[str, ...] = ()
+
+
 def fill(paths: Paths, output: PathLike | None = None, *, in_place: bool = False,
-         rules: Any = None) -> FillReport:
+         rules: Any = None, progress: Callable[[FillStep], None] | None = None) -> FillReport:
     """Check each file and write an annotated copy: computed cells, marked findings, 校验结果 sheet.
 
-    One file: ``output`` is the copy's path (default ``<name>_已校验.xlsx`` beside it).
-    Several files or a folder: ``output`` is a folder for the copies (created when
-    missing; default: beside each input). ``in_place`` replaces each input after keeping
-    a backup ``<name>.bak.xlsx``. Inputs are never modified otherwise.
+    One file: ``output`` is the copy's path (default ``<name>_已校验.xlsx`` beside it), or
+    an existing folder to put it in. Several files or a folder: ``output`` is a folder for
+    the copies (created when missing; default: beside each input), holding them in the
+    same sub-folders as the inputs. ``in_place`` replaces each input after keeping a backup ``<name>.bak.xlsx``.
+    Inputs are never modified otherwise; copies and backups of earlier runs and the
+    output folder itself are never taken as inputs. ``progress`` is called after each file.
     """
+    from jixiao.processor.core.errors import InputError
     from jixiao.processor.files.openpyxl_write import default_output, fill_file
 
     if in_place and output is not None:
         raise ValueError("in_place 与 output 不能同时使用：in_place 改写原文件，output 另存到别处")
     profile = load_rules(rules)
     report = FillReport(profile)
-    items = _inputs(paths, skip_outputs=True)
-    several = len(items) > 1 or _has_folder(paths)
-    if output is not None:  # the folder for the copies (several) or for the one copy
-        (Path(output) if several else Path(output).parent).mkdir(parents=True, exist_ok=True)
+    out_dir = Path(output) if output is not None else None
+    items = _inputs(paths, skip=lambda p: _is_our_output(p) or _inside(p, out_dir))
+    several = len(items) > 1 or _has_folder(paths) or (out_dir is not None and out_dir.is_dir())
+    if out_dir is not None:  # the folder for the copies (several) or for the one copy
+        (out_dir if several else out_dir.parent).mkdir(parents=True, exist_ok=True)
+    targets: dict[Path, str] = {}
 
-    def one(path: str) -> Any:
-        target = output
-        if several and output is not None:
-            target = Path(output) / default_output(path).name
-        outcome = fill_file(path, target, in_place=in_place, profile=profile)
-        report.written.append(outcome.output)
-        if outcome.backup is not None:
-            report.backups.append(outcome.backup)
-        report.notices += [f"{path}：{line}" for line in outcome.notices]
-        return outcome.result
+    for index, (item, name) in enumerate(items, start=1):
+        done: dict[str, Any] = {}
 
-    for item in items:
-        report.files.append(_read(item, one))
+        def one(path: str, name: str = name, done: dict[str, Any] = done) -> Any:
+            target = None if in_place else default_output(path) if out_dir is None else out_dir
+            if several and out_dir is not None:
+                target = out_dir / Path(name).parent / default_output(path).name
+            if target is not None:
+                key = Path(os.path.abspath(target))
+                if key in targets:
+                    raise InputError.of("J505", file=path, reason=f"副本与“{targets[key]}”的副本重名：{target}")
+                targets[key] = name
+                target.parent.mkdir(parents=True, exist_ok=True)
+            outcome = fill_file(path, target, in_place=in_place, profile=profile)
+            report.written.append(outcome.output)
+            if outcome.backup is not None:
+                report.backups.append(outcome.backup)
+            report.notices += [f"{path}：{line}" for line in outcome.notices]
+            done.update(written=outcome.output, notices=tuple(outcome.notices))
+            return outcome.result
+
+        checked = _read(item, one)
+        report.files.append(checked)
+        if progress is not None:
+            progress(FillStep(index, len(items), name, checked, done.get("written"), done.get("notices", ())))
     return report
 
 
@@ -118,19 +148,23 @@ def merge(paths: Paths, rules: Any = None, *, dept_evaluated: Sequence[str] = ()
 # ---------------------------------------------------------------------- inputs
 
 
-def _inputs(paths: Paths, skip_outputs: bool = False) -> list[str | CheckedFile]:
-    """Files as given, folders expanded, in order; an empty folder is a refusal (J511)."""
-    from jixiao.processor.cli.check import expand_paths
+def _inputs(paths: Paths, skip: Callable[[str], bool] | None = None) -> list[tuple[str | CheckedFile, str]]:
+    """(file, name) of every input: files as given, folders expanded in order (``skip``
+    leaves files out of folders), ``name`` relative to its folder; an empty folder is a
+    refusal (J511)."""
+    from jixiao.processor.cli.common import workbook_inputs
     from jixiao.processor.core.errors import InputError
 
-    given = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    out: list[str | CheckedFile] = []
-    for path in map(os.fspath, given):
-        found = expand_paths([path])
-        if os.path.isdir(path):
-            found = [f for f in found if not (skip_outputs and _is_our_output(f))]
-            if not found:
-                out.append(CheckedFile(path, refusal=InputError.of("J511", file=path).as_finding()))
+    given = [os.fspath(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else list(paths))]
+    prefix = len(given) > 1
+    out: list[tuple[str | CheckedFile, str]] = []
+    for path in given:
+        found = workbook_inputs([path], skip=skip or (lambda p: False))
+        if prefix and os.path.isdir(path):
+            label = os.path.basename(os.path.normpath(os.path.abspath(path)))
+            found = [(f, f"{label}/{name}") for f, name in found]
+        if os.path.isdir(path) and not found:
+            out.append((CheckedFile(path, refusal=InputError.of("J511", file=path).as_finding()), path))
         out += found
     return out
 
@@ -139,6 +173,15 @@ def _is_our_output(path: str) -> bool:
     """A copy or backup an earlier fill wrote (``…_已校验.xlsx``, ``….bak.xlsx``)."""
     stem = Path(path).stem
     return stem.endswith("_已校验") or stem.endswith(".bak")
+
+
+def _inside(path: str, folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        return Path(path).resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
 
 
 def _has_folder(paths: Paths) -> bool:

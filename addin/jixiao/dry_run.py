@@ -104,7 +104,8 @@ def replay(src: Path, target: Path, actions: list[dict[str, Any]]) -> list[str]:
     """Carry the actions out on a copy of ``src`` saved as ``target``; return those skipped."""
     import openpyxl
     from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     from jixiao.processor.files.atomic import atomic_write
 
@@ -119,6 +120,9 @@ def replay(src: Path, target: Path, actions: list[dict[str, Any]]) -> list[str]:
             continue
         if func == "deleteSheet":
             del wb[wb.sheetnames[action["sheet_position"]]]
+            continue
+        if func == "setSheetVisibility":
+            wb.worksheets[action["sheet_position"]].sheet_state = "hidden" if args[0] != "Visible" else "visible"
             continue
         if action.get("start_row") is None:
             skipped.append(func)
@@ -135,7 +139,7 @@ def replay(src: Path, target: Path, actions: list[dict[str, Any]]) -> list[str]:
             for cell in cells:
                 cell.fill = (PatternFill("solid", fgColor=args[0].lstrip("#")) if args[0]
                              else PatternFill(fill_type=None))
-        elif func == "addNote":
+        elif func in ("addNote", "setNoteText"):
             cells[0].comment = Comment(str(args[1]), "jixiao")
         elif func in ("deleteNote", "deleteNotes"):
             for cell in cells:
@@ -149,6 +153,20 @@ def replay(src: Path, target: Path, actions: list[dict[str, Any]]) -> list[str]:
         elif func in ("clearContents", "clear"):
             for cell in cells:
                 cell.value = None
+        elif func == "rangeMerge":  # args: [across] — merge row by row
+            rows = range(r0, r0 + action["row_count"]) if args and args[0] else [r0]
+            for r in rows:
+                last = r if args and args[0] else r0 + action["row_count"] - 1
+                ws.merge_cells(start_row=r, start_column=c0, end_row=last, end_column=c0 + action["column_count"] - 1)
+        elif func == "setColumnWidth":
+            for j in range(action["column_count"]):
+                ws.column_dimensions[get_column_letter(c0 + j)].width = args[0]
+        elif func == "setRowHeight":
+            for i in range(action["row_count"]):
+                ws.row_dimensions[r0 + i].height = args[0]
+        elif func == "setWrapText":
+            for cell in cells:
+                cell.alignment = Alignment(wrap_text=bool(args[0]), vertical="top")
         else:
             skipped.append(func)
     atomic_write(target, lambda tmp: wb.save(tmp))

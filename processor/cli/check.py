@@ -59,18 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
 def expand_paths(paths: list[str]) -> list[str]:
     """Files as given; a folder becomes the workbooks in it (sorted, Excel lock files skipped)."""
-    from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
+    from jixiao.processor.cli.common import workbook_inputs
 
-    out: list[str] = []
-    for path in paths:
-        if not os.path.isdir(path):
-            out.append(path)
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs.sort()
-            out += [os.path.join(root, f) for f in sorted(files)
-                    if f.lower().endswith(WORKBOOK_SUFFIXES) and not f.startswith("~$")]
-    return out
+    return [path for path, _name in workbook_inputs(paths)]
 
 
 def to_json(results) -> list[dict]:

@@ -10,8 +10,8 @@ from jixiao.processor.core.compute import compute
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import Finding, make
 from jixiao.processor.core.grid import Grid
+from jixiao.processor.core.marks import OWN_SHEETS
 from jixiao.processor.core.model import Record, Scores
-from jixiao.processor.core.patch import RESULT_SHEET
 from jixiao.processor.core.reader import read_forms, read_grid
 from jixiao.processor.core.rules import Profile, load_profile
 from jixiao.processor.files.calamine_read import load_workbook
@@ -70,8 +70,8 @@ def check_grids(grids: list[Grid], file: str, profile: Profile | None = None) ->
     profile = profile or load_profile()
     result = FileResult(file)
     for grid in grids:
-        if grid.sheet == RESULT_SHEET:
-            continue  # our own 校验结果 sheet from an earlier fill
+        if grid.sheet in OWN_SHEETS:
+            continue  # our own 校验结果 sheet and record from an earlier run
         forms = check_sheet(grid, file, profile)
         if not forms and any(any(v not in (None, "") for v in row) for row in grid.rows):
             result.findings.append(make("R001", sheet=grid.sheet, file=file))

@@ -1,7 +1,7 @@
 """Plain data types shared by every part of the engine.
 
 A :class:`Record` is what the reader found on one worksheet: every value keeps the
-cell it came from, so findings and patches can point at it.
+cell it came from, so findings and the write plan can point at it.
 """
 
 from __future__ import annotations

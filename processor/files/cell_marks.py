@@ -1,65 +1,26 @@
-"""Marks that ``jixiao fill`` puts on cells, and how to take them off again.
+"""How a cell looks in openpyxl: read it for the plan, change it as the plan says.
 
-A mark is the severity's fill plus a note by author ``jixiao``. The note ends with the
-cell's previous fill, ``〔原底色：…〕``, and keeps a note the user had there above a
-separator line, so the next run restores the cell exactly before marking it anew.
+A fill is kept as a short token (``""`` none, ``FFC7CE`` solid, ``solid:t4~0.4:auto`` for
+theme colours and patterns), so the record of a run can give a cell its exact fill back.
+Workbooks marked by jixiao 0.1 (notes ending in ``〔原底色：…〕``) are read as a record too.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from jixiao.processor.core.patch import NOTE_AUTHOR
-from jixiao.processor.files.write_text import safe_text
+from jixiao.processor.core.ledger import CellEntry, Ledger
+from jixiao.processor.core.marks import NOTE_AUTHOR
+from jixiao.processor.core.plan import KEEP, CellChange, Look
+from jixiao.processor.files.openpyxl_read import is_formula_cell
+from jixiao.processor.files.write_text import safe_text, set_text
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.styles.colors import Color
 from openpyxl.worksheet.worksheet import Worksheet
 
-FILL_TAG = "〔原底色："
-NO_FILL = "无"
-_SEPARATOR = "—— 以上为原批注（作者：{author}），以下为 jixiao 校验 ——"
-_SEPARATOR_RE = re.compile(r"^—— 以上为原批注（作者：(.*)），以下为 jixiao 校验 ——$", re.M)
-
-
-@dataclass(frozen=True)
-class OurNote:
-    """A note written by an earlier run, taken apart."""
-
-    patch_text: str  # what the patch said (findings, 〔原填写：…〕)
-    fill_tag: str | None  # the cell's fill before the mark, see fill_tag()
-    user_text: str | None = None  # a note the user had on the cell before
-    user_author: str = ""
-
-
-def compose_note(patch_text: str, old_fill: str, user: Comment | None = None) -> str:
-    text = f"{patch_text}\n{FILL_TAG}{old_fill}〕"
-    if user is not None and (user.text or "").strip():
-        text = f"{user.text}\n{_SEPARATOR.format(author=user.author or '')}\n{text}"
-    return safe_text(text)
-
-
-def parse_note(text: str) -> OurNote:
-    user_text, user_author = None, ""
-    seps = list(_SEPARATOR_RE.finditer(text))
-    if seps:
-        sep = seps[-1]
-        user_text, user_author = text[: sep.start()].rstrip("\n"), sep.group(1)
-        text = text[sep.end():].lstrip("\n")
-    tag = None
-    last_nl = text.rfind("\n")
-    last = text[last_nl + 1:]
-    if last.startswith(FILL_TAG) and last.endswith("〕"):
-        tag = last[len(FILL_TAG):-1]
-        text = text[:max(last_nl, 0)]
-    return OurNote(text, tag, user_text, user_author)
-
-
-def is_our_note(comment: Comment | None) -> bool:
-    return comment is not None and (comment.author or "").strip() == NOTE_AUTHOR
-
+PX_PER_PT = 4 / 3
 
 # --------------------------------------------------------------------------- fills
 
@@ -93,20 +54,20 @@ def _colour_from(token: str) -> Color | None:
 
 
 def fill_tag(fill: Any) -> str:
-    """The fill as short text for the note: ``无``, ``FFFF00`` (solid), or
-    ``pattern:fg:bg`` (e.g. ``solid:t4~0.4:auto``). Gradient fills are not kept."""
+    """The fill as a token: ``""`` (none), ``FFFF00`` (solid), or ``pattern:fg:bg`` (e.g.
+    ``solid:t4~0.4:auto``). Gradient fills count as none."""
     # cell.fill is a StyleProxy around the fill: ask for its tag, not its class
     if getattr(fill, "tagname", None) != "patternFill" or not fill.fill_type:
-        return NO_FILL
+        return ""
     fg, bg = _colour_token(fill.fgColor), _colour_token(fill.bgColor)
-    if fill.fill_type == "solid" and ":" not in fg and re.fullmatch(r"[0-9A-F]{6}", fg):
+    if fill.fill_type == "solid" and re.fullmatch(r"[0-9A-F]{6}", fg):
         return fg
     return f"{fill.fill_type}:{fg}:{bg}"
 
 
-def fill_from_tag(tag: str) -> PatternFill:
+def fill_from_tag(tag: str | None) -> PatternFill:
     try:
-        if tag == NO_FILL or not tag:
+        if not tag or tag == "无":
             return PatternFill(fill_type=None)
         if ":" not in tag:
             return PatternFill("solid", fgColor=_colour_from(tag))
@@ -116,18 +77,79 @@ def fill_from_tag(tag: str) -> PatternFill:
         return PatternFill(fill_type=None)
 
 
-def clear_marks(ws: Worksheet) -> dict[str, str]:
-    """Undo an earlier run's marks: restore fills and user notes, drop our notes.
+# --------------------------------------------------------------------------- looks
 
-    Returns cell → the patch text of each removed note, for ``restore_originals``.
-    """
-    out: dict[str, str] = {}
+
+def look_of(cell: Any) -> Look:
+    """What ``cell`` shows now (formula cells: their formula, never written)."""
+    note = cell.comment
+    return Look(
+        value=cell.value,
+        number_format=cell.number_format,
+        fill=fill_tag(cell.fill),
+        note=(note.text or "") if note is not None else None,
+        note_author=(note.author or "") if note is not None else "",
+        formula=is_formula_cell(cell),
+    )
+
+
+def apply_change(cell: Any, change: CellChange) -> None:
+    """Carry one cell's change out (fields at KEEP stay as they are)."""
+    if change.value is not KEEP and not is_formula_cell(cell):
+        set_text(cell, change.value)
+    if change.number_format is not KEEP and change.number_format is not None:
+        cell.number_format = change.number_format
+    if change.fill is not KEEP:
+        cell.fill = fill_from_tag(change.fill)
+    if change.note is not KEEP:
+        if change.note is None:
+            cell.comment = None
+        else:
+            width, height = change.note_size or (240.0, 80.0)
+            cell.comment = Comment(safe_text(change.note), change.note_author or NOTE_AUTHOR,
+                                   height=round(height * PX_PER_PT), width=round(width * PX_PER_PT))
+
+
+# --------------------------------------------------------------------------- jixiao 0.1 marks
+
+_OLD_FILL = "〔原底色："
+_OLD_ORIGINAL = "〔原填写："
+_OLD_SEPARATOR = re.compile(r"^—— 以上为原批注（作者：(.*)），以下为 jixiao 校验 ——$", re.M)
+
+
+def legacy_entries(ws: Worksheet) -> list[CellEntry]:
+    """The record of a sheet marked by jixiao 0.1: its notes carried the previous fill and
+    the filler's original value; the user's own note stood above a separator line."""
+    out: list[CellEntry] = []
     for cell in list(ws._cells.values()):
-        if not is_our_note(cell.comment):
+        note = cell.comment
+        if note is None or (note.author or "").strip() != NOTE_AUTHOR or _OLD_FILL not in (note.text or ""):
             continue
-        note = parse_note(cell.comment.text or "")
-        out[cell.coordinate] = note.patch_text
-        if note.fill_tag is not None:
-            cell.fill = fill_from_tag(note.fill_tag)
-        cell.comment = Comment(note.user_text, note.user_author) if note.user_text else None
+        text = note.text or ""
+        user, author = None, ""
+        seps = list(_OLD_SEPARATOR.finditer(text))
+        if seps:
+            user, author = text[: seps[-1].start()].rstrip("\n"), seps[-1].group(1)
+        fill_before = text.rsplit(_OLD_FILL, 1)[1].split("〕", 1)[0]
+        entry = CellEntry(ws.title, cell.coordinate, fill_before="" if fill_before == "无" else fill_before,
+                          fill=fill_tag(cell.fill), note_before=user, note_author_before=author, note=text)
+        if _OLD_ORIGINAL in text:
+            raw = text.split(_OLD_ORIGINAL, 1)[1].split("〕", 1)[0]
+            original: Any = None if raw == "" else raw
+            try:
+                original = float(raw) if raw else None
+            except ValueError:
+                pass
+            entry = CellEntry(**{**entry.__dict__, "written": True, "value": cell.value, "original": original})
+        out.append(entry)
     return out
+
+
+def legacy_ledger(sheets: list[Worksheet]) -> Ledger:
+    ledger = Ledger()
+    for ws in sheets:
+        ledger.cells.update({(e.sheet, e.cell): e for e in legacy_entries(ws)})
+    return ledger
+
+
+__all__ = ["apply_change", "fill_from_tag", "fill_tag", "legacy_ledger", "look_of"]

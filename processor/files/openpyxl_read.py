@@ -12,7 +12,7 @@ from typing import Any
 
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.grid import Formula, Grid
-from jixiao.processor.core.patch import RESULT_SHEET
+from jixiao.processor.core.marks import OWN_SHEETS
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.worksheet import Worksheet
@@ -33,9 +33,9 @@ def _formula_text(value: Any) -> str:
 
 
 def form_sheets(wb: Workbook) -> list[Worksheet]:
-    """The worksheets the engine reads: not the 校验结果 sheet, not very hidden ones."""
+    """The worksheets the engine reads: not our own (校验结果 and the record), not very hidden ones."""
     return [ws for ws in wb.worksheets
-            if isinstance(ws, Worksheet) and ws.title != RESULT_SHEET and ws.sheet_state != "veryHidden"]
+            if isinstance(ws, Worksheet) and ws.title not in OWN_SHEETS and ws.sheet_state != "veryHidden"]
 
 
 def grid_from_sheets(ws: Worksheet, values_ws: Worksheet, max_cells: int | None = None,

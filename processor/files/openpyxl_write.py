@@ -1,26 +1,20 @@
-"""The openpyxl edge of ``jixiao fill``: apply the engine's patch and save the copy.
+"""The openpyxl edge of ``jixiao fill``: carry out the engine's plan and save the copy.
 
-Reading is in :mod:`jixiao.processor.files.openpyxl_read`, the marks' notes and fills in
-:mod:`jixiao.processor.files.cell_marks`, the text-stays-text rule in :mod:`jixiao.processor.files.write_text`.
+The engine decides *what* changes (:func:`jixiao.processor.core.plan.build_plan`: values,
+number formats, marks with each cell's previous look, notes, the 校验结果 page and the
+run's record); this module only reads what cells show (:mod:`cell_marks`) and writes the
+plan with openpyxl — the same plan the add-in writes with xlwings
+(:mod:`jixiao.processor.files.xlwings_write`). Cells are written into the top-left cell
+when the address lies inside a merged range, and never over a formula.
 
-The engine decides *what* to write (:func:`jixiao.processor.core.patch.build_patch`); this module
-only knows *how* with openpyxl, the same way ``jixiao.processor.files.xlwings_write`` does it in Excel:
+Running ``fill`` on its own output gives the same workbook again: the record of the
+last run (a very hidden sheet, see :mod:`jixiao.processor.core.ledger`) gives the
+filler's values, fills and notes back before the check runs.
 
-- computed values go into the cells the patch names — never into a formula cell, and
-  into the top-left cell when the address lies inside a merged range;
-- each mark gets the severity's fill and a note (author ``jixiao``). The note ends with
-  the cell's previous fill, ``〔原底色：…〕``, and keeps a note the user had there above a
-  separator line, so the next run can undo the marks exactly before placing new ones;
-- the ``校验结果`` sheet is rebuilt with one row per finding and a link to its cell.
-
-Running ``fill`` on its own output therefore gives the same workbook again: notes of an
-earlier run are read, the filler's original values restored (``restore_originals``)
-and the old fills put back before the check runs.
-
+A protected form sheet or workbook is refused before anything is written (J520).
 What openpyxl cannot keep is reported in :attr:`FillOutcome.notices` (macros of an
 .xlsm, drawing shapes, extension-only data validation). ``.xls`` files are refused with
-a request to save them as .xlsx first: openpyxl cannot read them, and a copy rebuilt
-from values alone would lose the form's layout.
+a request to save them as .xlsx first.
 """
 
 from __future__ import annotations
@@ -34,35 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.processor.core.errors import InputError
-from jixiao.processor.core.findings import SEVERITY_CN
-from jixiao.processor.core.grid import addr, parse_addr
-from jixiao.processor.core.patch import (
-    NOTE_AUTHOR,
-    RESULT_HEADER,
-    RESULT_SHEET,
-    SEVERITY_FILL,
-    Patch,
-    build_patch,
-    computed_cells,
-    restore_originals,
-    summary_text,
-)
-from jixiao.processor.files.cell_marks import clear_marks, compose_note, fill_tag, is_our_note
+from jixiao.processor.core.grid import parse_addr
+from jixiao.processor.core.ledger import restore_grid
+from jixiao.processor.core.marks import OWN_SHEETS, RESULT_SHEET
+from jixiao.processor.core.plan import Look, Plan, build_plan, computed_cells, summary_text
+from jixiao.processor.files.cell_marks import apply_change, legacy_ledger, look_of
+from jixiao.processor.files.openpyxl_page import read_ledger, write_ledger, write_result_page
 from jixiao.processor.files.openpyxl_read import form_sheets, grid_from_sheets, is_formula_cell
-from jixiao.processor.files.write_text import set_text
 from openpyxl import load_workbook as _openpyxl_load
 from openpyxl.cell.cell import MergedCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
-
-_SEV_FROM_CN = {v: k for k, v in SEVERITY_CN.items()}
-HEADER_FILL = "D9D9D9"
-NO_FINDINGS = "未发现问题。"
-RESULT_WIDTHS = (6, 6, 8, 16, 10, 60, 50, 12)
-
 
 # --------------------------------------------------------------------------- outcome
 
@@ -75,7 +51,7 @@ class FillOutcome:
     output: Path
     backup: Path | None
     result: Any  # jixiao.processor.core.engine.FileResult
-    patches: list[Patch] = field(default_factory=list)
+    plan: Plan = field(default_factory=Plan)
     notices: list[str] = field(default_factory=list)  # Chinese lines: content not kept
 
     @property
@@ -120,108 +96,39 @@ def anchor(ws: Worksheet, a1: str) -> Any:
     return cell
 
 
-def _note_size(text: str) -> tuple[int, int]:
-    lines = sum(1 + len(line) // 22 for line in text.splitlines())
-    return min(40 + 16 * lines, 600), 320  # height, width in px
+def looks_in(wb: Workbook):
+    """The plan's ``looks``: what the named cells of a sheet show now."""
+    def looks(sheet: str, cells: list[str]) -> dict[str, Look]:
+        if sheet not in wb.sheetnames or not isinstance(wb[sheet], Worksheet):
+            return {}
+        ws = wb[sheet]
+        return {a1: look_of(anchor(ws, a1)) for a1 in cells}
+    return looks
 
 
-def apply_patch(ws: Worksheet, patch: Patch) -> list[str]:
-    """Write the patch's values and marks into ``ws``; returns cells skipped as formulas.
-
-    Call :func:`clear_marks` first when the sheet may carry marks of an earlier run.
-    """
-    skipped: list[str] = []
-    for cv in patch.values:
-        cell = anchor(ws, cv.cell)
-        if is_formula_cell(cell):
-            skipped.append(cell.coordinate)
-            continue
-        set_text(cell, cv.value)
-        if cv.number_format and _needs_format(cell.number_format, cv.number_format):
-            cell.number_format = cv.number_format
-    merged_marks: dict[str, tuple[str, str]] = {}
-    order = ("error", "warning", "info")
-    for mark in patch.marks:
-        coord = anchor(ws, mark.cell).coordinate
-        if coord in merged_marks:
-            sev, text = merged_marks[coord]
-            sev = min(sev, mark.severity, key=lambda s: order.index(s) if s in order else 9)
-            merged_marks[coord] = (sev, f"{text}\n{mark.note}")
-        else:
-            merged_marks[coord] = (mark.severity, mark.note)
-    for coord, (sev, text) in merged_marks.items():
-        cell = ws[coord]
-        old_fill = fill_tag(cell.fill)
-        user = cell.comment if cell.comment is not None and not is_our_note(cell.comment) else None
-        note = compose_note(text, old_fill, user)
-        height, width = _note_size(note)
-        cell.comment = Comment(note, NOTE_AUTHOR, height=height, width=width)
-        colour = SEVERITY_FILL.get(sev)
-        if colour:
-            cell.fill = PatternFill("solid", fgColor="FF" + colour)
-    return skipped
+def apply_plan(wb: Workbook, plan: Plan) -> None:
+    """Carry the plan out: cell changes, the 校验结果 page, the record."""
+    for change in plan.changes:
+        if change.sheet in wb.sheetnames and isinstance(wb[change.sheet], Worksheet):
+            apply_change(anchor(wb[change.sheet], change.cell), change)
+    active = wb.active.title if wb.active is not None else None
+    write_result_page(wb, plan.page, after=plan.sheets[-1] if plan.sheets else None)
+    write_ledger(wb, plan.ledger)
+    if active in wb.sheetnames:
+        wb.active = wb.sheetnames.index(active)
 
 
-def _needs_format(current: str | None, wanted: str) -> bool:
-    """Keep the form's own number format unless it would hide the value's meaning."""
-    if not current or current == "General":
-        return True
-    return "%" in wanted and "%" not in current
-
-
-def result_rows(result: Any, patches: list[Patch]) -> list[list[Any]]:
-    """Rows of the 校验结果 sheet: file-level findings first, then each sheet's, numbered."""
-    rows: list[list[Any]] = []
-    for f in sorted(result.findings, key=lambda f: f.sort_key()):
-        rows.append([0, SEVERITY_CN[f.severity], f.code, f.sheet or "", f.cell or "", f.message, f.fix, ""])
-    for patch in patches:
-        rows.extend(list(r) for r in patch.result_rows)
-    for i, row in enumerate(rows, start=1):
-        row[0] = i
-    return rows
-
-
-def write_result_sheet(wb: Workbook, rows: list[list[Any]]) -> Worksheet:
-    """(Re)build the 校验结果 sheet: header, one row per finding, links to the cells."""
-    index = None
-    if RESULT_SHEET in wb.sheetnames:
-        index = wb.sheetnames.index(RESULT_SHEET)
-        wb.remove(wb[RESULT_SHEET])
-    ws = wb.create_sheet(RESULT_SHEET, index)
-    bold = Font(bold=True)
-    for col, title in enumerate(RESULT_HEADER, start=1):
-        cell = ws.cell(1, col, title)
-        cell.font = bold
-        cell.fill = PatternFill("solid", fgColor="FF" + HEADER_FILL)
-    level_col, sheet_col, cell_col = (RESULT_HEADER.index(k) + 1 for k in ("级别", "工作表", "单元格"))
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(row[: len(RESULT_HEADER)], start=1):
-            cell = ws.cell(r, c)
-            set_text(cell, value if value != "" else None)
-            cell.alignment = wrap if c >= len(RESULT_HEADER) - 1 else top
-        sev = _SEV_FROM_CN.get(str(row[level_col - 1]))
-        if sev in SEVERITY_FILL:
-            ws.cell(r, level_col).fill = PatternFill("solid", fgColor="FF" + SEVERITY_FILL[sev])
-        sheet_name, target = str(row[sheet_col - 1] or ""), str(row[cell_col - 1] or "")
-        if sheet_name and target and sheet_name in wb.sheetnames:
-            link = ws.cell(r, cell_col)
-            quoted = sheet_name.replace("'", "''")
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{target.split(':')[0]}",
-                                       display=target)
-            link.font = Font(color="FF0563C1", underline="single")
-    if not rows:
-        ws.cell(2, RESULT_HEADER.index("问题") + 1, NO_FINDINGS)
-    for col, width in enumerate(RESULT_WIDTHS, start=1):
-        ws.column_dimensions[addr(1, col)[:-1]].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{addr(max(len(rows), 1) + 1, len(RESULT_HEADER))}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    return ws
+def protection_problem(wb: Workbook, sheets: list[str]) -> str | None:
+    """What protection stops the plan from being written (None: nothing), checked before
+    any write: the sheets it changes, our own sheets, the book's structure."""
+    security = getattr(wb, "security", None)
+    if security is not None and security.lockStructure:
+        return "工作簿结构"
+    for name in [*sheets, *OWN_SHEETS]:
+        ws = wb[name] if name in wb.sheetnames else None
+        if isinstance(ws, Worksheet) and ws.protection.sheet and ws.sheet_state != "veryHidden":
+            return f"工作表“{ws.title}”"
+    return None
 
 
 # --------------------------------------------------------------------------- whole file
@@ -281,7 +188,7 @@ def _cached_values(wb: Workbook, values_wb: Workbook, engine_values: dict[str, d
     engine's computed one for an engine-owned cell whose cache was empty."""
     out: dict[str, dict[str, Any]] = {}
     for ws in wb.worksheets:
-        if not isinstance(ws, Worksheet) or ws.title == RESULT_SHEET:
+        if not isinstance(ws, Worksheet) or ws.title in OWN_SHEETS:
             continue
         vws = values_wb[ws.title] if ws.title in values_wb.sheetnames else None
         computed = engine_values.get(ws.title, {})
@@ -301,29 +208,36 @@ def _cached_values(wb: Workbook, values_wb: Workbook, engine_values: dict[str, d
 
 
 def fill_workbook(wb: Workbook, values_wb: Workbook, file: str, profile: Any,
-                  extra_findings: list | None = None) -> tuple[Any, list[Patch], dict[str, dict[str, Any]]]:
-    """Check and mark an open workbook. Returns (FileResult, patches, cached values)."""
+                  extra_findings: list | None = None) -> tuple[Any, Plan, dict[str, dict[str, Any]]]:
+    """Check and mark an open workbook. Returns (FileResult, plan, cached values).
+
+    Raises InputError (J520) before changing anything when a sheet it must write (a form
+    sheet it checked or changes, 校验结果) or the book's structure is protected.
+    """
     from jixiao.processor.core.engine import check_grids
 
+    sheets = form_sheets(wb)
+    ledger = read_ledger(wb) or legacy_ledger(sheets)
+    if RESULT_SHEET not in wb.sheetnames:  # the user deleted it: jixiao's values are now theirs
+        ledger = ledger.accept_written()
     grids = []
-    for ws in form_sheets(wb):
-        previous = clear_marks(ws)
+    for ws in sheets:
         grid = grid_from_sheets(ws, values_wb[ws.title], profile["limits"].get("max_cells"))
-        for a1, value in restore_originals(grid, previous).items():
-            cell = anchor(ws, a1)  # the filler's value again; the patch rewrites it if still wrong
-            if not is_formula_cell(cell):
-                set_text(cell, value)
+        restore_grid(grid, ledger)  # the filler's values, where the last run wrote its own
         grids.append(grid)
     result = check_grids(grids, file, profile)
     result.findings[:0] = list(extra_findings or [])
-    patches, engine_values = [], {}
+    plan = build_plan(result.sheets, looks=looks_in(wb), ledger=ledger, tolerances=profile.tol,
+                      file_findings=result.findings,
+                      sheet_order=wb.sheetnames)
+    problem = protection_problem(wb, [*dict.fromkeys(c.sheet for c in plan.changes), *plan.sheets])
+    if problem:  # before anything is written
+        raise InputError.of("J520", file=file, what=problem)
+    apply_plan(wb, plan)
+    engine_values: dict[str, dict[str, Any]] = {}
     for sheet in result.sheets:
-        patch = build_patch(sheet, profile.tol)
-        apply_patch(wb[sheet.sheet], patch)
-        patches.append(patch)
         engine_values.setdefault(sheet.sheet, {}).update(computed_cells(sheet))  # stacked forms share a sheet
-    write_result_sheet(wb, result_rows(result, patches))
-    return result, patches, _cached_values(wb, values_wb, engine_values)
+    return result, plan, _cached_values(wb, values_wb, engine_values)
 
 
 def workbook_bytes(wb: Workbook, cached: dict[str, dict[str, Any]]) -> bytes:
@@ -380,7 +294,7 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
     wb, values_wb, notices = _load(src)
     notices = _package_notices(src) + notices
     extra = active_content_findings(str(src), report.active_content, profile)
-    result, patches, cached = fill_workbook(wb, values_wb, str(src), profile, extra)
+    result, plan, cached = fill_workbook(wb, values_wb, str(src), profile, extra)
     data = workbook_bytes(wb, cached)
     backup = None
     try:
@@ -390,7 +304,7 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
         atomic_write(target, lambda tmp: tmp.write_bytes(data))
     except OSError as exc:
         raise InputError(f"无法写入 {target}（{exc.strerror or exc}）", file=str(src), code="J501") from None
-    return FillOutcome(src, target, backup, result, patches, notices)
+    return FillOutcome(src, target, backup, result, plan, notices)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -403,12 +317,12 @@ def _same_file(a: Path, b: Path) -> bool:
 __all__ = [
     "FillOutcome",
     "anchor",
-    "apply_patch",
+    "apply_plan",
     "backup_path",
     "default_output",
     "fill_file",
     "fill_workbook",
-    "result_rows",
+    "looks_in",
+    "protection_problem",
     "workbook_bytes",
-    "write_result_sheet",
 ]

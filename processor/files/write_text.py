@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jixiao.processor.core.patch import looks_like_formula
+from jixiao.processor.core.marks import looks_like_formula
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 

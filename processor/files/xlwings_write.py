@@ -1,33 +1,34 @@
-"""The xlwings edge: read a sheet into a grid, apply a patch to the open workbook.
+"""The xlwings edge of the add-in, writing: carry out the engine's plan in Excel.
 
 Works with any xlwings engine: Excel on Windows (COM) and macOS (AppleScript) when the
-ribbon button runs :func:`jixiao.main`, and xlwings' remote engine in the tests. Every
-call to Excel is a round trip, so the sheet is read in one bulk read of its used range
-and the patch is written in blocks: one values write per contiguous rectangle, one
-colour per contiguous run of one severity, then one note per marked cell.
+ribbon button runs :func:`jixiao.main`, and xlwings' remote engine in the tests. The
+plan (:func:`jixiao.processor.core.plan.build_plan`) is the same one ``jixiao fill``
+writes with openpyxl; this module only knows how to do it with few round trips (the
+reading side is :mod:`jixiao.processor.files.xlwings_read`):
+
+- values are written one rectangle per call, fills one rectangle of one colour per call,
+  then one call per note;
+- the 校验结果 page is one bulk write plus its formatting; links are ``HYPERLINK``
+  formulas (one write) rather than one hyperlink call per row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from jixiao.processor.core.findings import SEVERITY_CN
-from jixiao.processor.core.grid import Grid, MergedRange, addr, parse_addr
-from jixiao.processor.core.patch import (
-    RESULT_HEADER,
-    RESULT_SHEET,
-    SEVERITY_FILL,
-    Patch,
-    looks_like_formula,
-    originals_from_rows,
-)
+from jixiao.processor.core.grid import col_letter, parse_addr
+from jixiao.processor.core.ledger import LEDGER_HEADER, Ledger
+from jixiao.processor.core.marks import LEDGER_SHEET, MARK_FILL, RESULT_SHEET, looks_like_formula
+from jixiao.processor.core.plan import KEEP, CellChange, Plan
+from jixiao.processor.core.result_page import HEADER_FILL, LEVEL, Page
+from jixiao.processor.files.xlwings_read import find_sheet
 
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-_SEVERITY_FROM_CN = {cn: sev for sev, cn in SEVERITY_CN.items()}
-HEADER_FILL = "#D9D9D9"
-NO_FINDINGS = "未发现问题。"
+XL_SHEET_VERY_HIDDEN = 2
+XL_PAPER_A4 = 9
+XL_LANDSCAPE = 2
+STANDARD_ROW_PT = 14.25
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Block:
     row: int
     col: int
     rows: list[list[Any]]
-    key: Hashable = None  # number format (values) or severity (marks)
+    key: Hashable = None  # number format (values) or fill (marks)
 
     @property
     def last_row(self) -> int:
@@ -77,273 +78,182 @@ def blocks(cells: dict[tuple[int, int], Any], key: Callable[[tuple[int, int]], H
     return sorted(out, key=lambda b: (b.row, b.col))
 
 
-# --------------------------------------------------------------------------- read
-
-
-def read_grid_from_sheet(sheet: Any) -> Grid:
-    """The sheet's used range as a :class:`Grid`, in one bulk read.
-
-    Merged ranges are included when the engine delivers them with the sheet's data
-    (a ``merged_ranges`` list of A1 addresses in the remote engine's payload); xlwings
-    0.37 does not, and reading them cell by cell from Excel would cost one call per
-    cell, so the grid then has none.
-    """
-    used = sheet.used_range
-    values = used.options(ndim=2).value
-    rows = [[_clean(v) for v in row] for row in (values or [[]])]
-    return Grid(
-        sheet=sheet.name,
-        rows=rows,
-        origin_row=used.row,
-        origin_col=used.column,
-        merged=_merged_ranges(sheet),
-    )
-
-
-def _clean(value: Any) -> Any:
-    """Empty strings (how some engines report blank cells) become None."""
-    return None if value == "" else value
-
-
-def _merged_ranges(sheet: Any) -> list[MergedRange]:
-    api = getattr(sheet, "api", None)
-    if not isinstance(api, dict):
-        return []
-    out: list[MergedRange] = []
-    for address in api.get("merged_ranges") or []:
-        head, _, tail = str(address).replace("$", "").partition(":")
-        r1, c1 = parse_addr(head)
-        r2, c2 = parse_addr(tail) if tail else (r1, c1)
-        out.append((r1, c1, r2, c2))
-    return out
-
-
-def formula_cells(sheet: Any) -> set[str]:
-    """A1 addresses of the used range's formula cells (one call), which are never written.
-
-    Desktop Excel gives formulas with values; the remote engine does not send them (it
-    raises NotImplementedError), and then there is nothing to protect.
-    """
-    used = sheet.used_range
-    try:
-        formulas = used.options(ndim=2).formula
-    except (NotImplementedError, AttributeError):
-        return set()
-    if not isinstance(formulas, (list, tuple)):
-        formulas = [[formulas]]
-    out: set[str] = set()
-    for i, row in enumerate(formulas):
-        for j, f in enumerate(row if isinstance(row, (list, tuple)) else [row]):
-            if isinstance(f, str) and f.startswith("="):
-                out.add(addr(used.row + i, used.column + j))
-    return out
-
-
-def previous_result_rows(book: Any) -> list[list[Any]]:
-    """The rows (header left out) of an existing 校验结果 sheet, in one bulk read."""
-    result_sheet = _find_sheet(book, RESULT_SHEET)
-    if result_sheet is None:
-        return []
-    return [list(r) for r in (result_sheet.used_range.options(ndim=2).value or [])[1:]]
-
-
-def previous_originals(book: Any, sheet_name: str, rows: list[list[Any]] | None = None) -> dict[str, str]:
-    """The 原填写值 an earlier click recorded on the 校验结果 sheet, for ``restore_originals``."""
-    return originals_from_rows(previous_result_rows(book) if rows is None else rows, sheet_name)
-
-
-def grid_is_empty(grid: Grid) -> bool:
-    return not any(v not in (None, "") for row in grid.rows for v in row)
-
-
 # --------------------------------------------------------------------------- write
 
 
-def apply_patch(book: Any, sheet: Any, patch: Patch, old_rows: list[list[Any]] | None = None) -> None:
-    """Write ``patch`` into ``sheet`` of ``book`` and (re)build the 校验结果 sheet.
-
-    Order: computed values (one write per rectangle, number format per rectangle),
-    clearing the marks of the previous run, fills, notes, then the result sheet.
-    The form sheet is activated again at the end, so the user sees the marks.
-    """
+def apply_plan(book: Any, sheet: Any, plan: Plan) -> None:
+    """Carry the plan out on ``sheet``, then (re)write 校验结果 and the record; the form
+    sheet is activated again at the end, so the user sees the marks."""
     app = book.app
+    _quiet(app, False)
     try:
-        app.screen_updating = False
-    except (NotImplementedError, AttributeError):
-        pass
-    try:
-        write_values(sheet, patch)
-        result_sheet = _find_sheet(book, RESULT_SHEET)
-        if old_rows is None:  # the caller has usually read them already
-            old_rows = previous_result_rows(book)
-        previous = _marked_cells(old_rows, sheet.name)
-        write_marks(sheet, patch, previous)
-        sheet_col = RESULT_HEADER.index("工作表")
-        # the rows of the other form sheets stay (with their 原填写值): one 校验结果 for the book
-        others = [list(r) for r in old_rows if len(r) > sheet_col and r[sheet_col] not in (None, "", sheet.name)]
-        write_result_sheet(book, sheet, patch, result_sheet, others)
+        changes = plan.on(sheet.name)
+        write_values(sheet, changes)
+        write_fills(sheet, changes)
+        write_notes(sheet, changes)
+        write_result_page(book, sheet, plan.page)
+        write_ledger(book, plan.ledger)
         sheet.activate()
     finally:
-        try:
-            app.screen_updating = True
-        except (NotImplementedError, AttributeError):
-            pass
+        _quiet(app, True)
 
 
-def write_values(sheet: Any, patch: Patch) -> None:
-    cells: dict[tuple[int, int], Any] = {}
-    formats: dict[tuple[int, int], str | None] = {}
-    for cv in patch.values:
-        pos = parse_addr(cv.cell.split(":")[0])
-        cells[pos] = cv.value
-        formats[pos] = cv.number_format
-    for block in blocks(cells, formats.__getitem__):
-        rng = sheet.range((block.row, block.col), (block.last_row, block.last_col))
-        rng.value = block.rows
-        if block.key:
-            rng.number_format = block.key
-
-
-def _mark_positions(patch: Patch) -> dict[tuple[int, int], tuple[str, str]]:
-    """(row, col) → (severity, note); the most severe mark wins, notes are joined."""
-    out: dict[tuple[int, int], tuple[str, str]] = {}
-    for mark in patch.marks:
-        pos = parse_addr(mark.cell.split(":")[0])
-        if pos in out:
-            severity, note = out[pos]
-            if _SEVERITY_ORDER.get(mark.severity, 9) < _SEVERITY_ORDER.get(severity, 9):
-                severity = mark.severity
-            out[pos] = (severity, note if mark.note in note else f"{note}\n{mark.note}")
-        else:
-            out[pos] = (mark.severity, mark.note)
-    return out
-
-
-def write_marks(sheet: Any, patch: Patch, previous: Iterable[tuple[int, int]] = ()) -> None:
-    marks = _mark_positions(patch)
-    # cells marked by the previous run and fine now: drop their fill and note
-    stale = {pos: None for pos in previous if pos not in marks}
-    for block in blocks(stale, lambda pos: None):
-        sheet.range((block.row, block.col), (block.last_row, block.last_col)).color = None
-    for pos in sorted(stale):
-        note = _note(sheet.range(pos))
-        if note is not None:
-            note.delete()
-
-    severities = {pos: sev for pos, (sev, _) in marks.items()}
-    for block in blocks(severities, severities.__getitem__):
-        fill = SEVERITY_FILL.get(str(block.key))
-        if fill:
-            rng = sheet.range((block.row, block.col), (block.last_row, block.last_col))
-            rng.color = f"#{fill}"
-    for pos, (_, text) in sorted(marks.items()):
-        if not text:
-            continue
-        rng = sheet.range(pos)
-        try:
-            existing = _note(rng)
-            if existing is not None:
-                existing.text = text
-            else:
-                rng.add_note(text)
-        except NotImplementedError:
-            return  # this client cannot hold notes; the 校验结果 sheet still lists all
-
-
-def _note(rng: Any) -> Any:
+def _quiet(app: Any, on: bool) -> None:
     try:
-        return rng.note
-    except NotImplementedError:
-        return None
-
-
-def _find_sheet(book: Any, name: str) -> Any:
-    for sht in book.sheets:
-        if sht.name == name:
-            return sht
-    return None
-
-
-def _marked_cells(rows: list[list[Any]], sheet_name: str) -> set[tuple[int, int]]:
-    out: set[tuple[int, int]] = set()
-    sheet_col, cell_col = RESULT_HEADER.index("工作表"), RESULT_HEADER.index("单元格")
-    for row in rows:
-        if len(row) <= cell_col or row[sheet_col] != sheet_name or not row[cell_col]:
-            continue
-        try:
-            out.add(parse_addr(str(row[cell_col]).split(":")[0].replace("$", "")))
-        except ValueError:
-            continue
-    return out
+        app.screen_updating = on
+    except (NotImplementedError, AttributeError):
+        pass
 
 
 def as_text(value: Any) -> Any:
     """A string Excel would parse as a formula gets the apostrophe prefix (stays text)."""
-    if looks_like_formula(value):
-        return "'" + value
-    return value
+    return "'" + value if looks_like_formula(value) else value
 
 
-def result_rows(patch: Patch, sheet_name: str, others: list[list[Any]] = ()) -> list[list[Any]]:
-    """The 校验结果 table (header first): the other sheets' rows kept from before, then this
-    sheet's; 单元格 becomes a link to the cell; 序号 runs through."""
-    rows: list[list[Any]] = [list(RESULT_HEADER)]
-    cell_col, sheet_col = RESULT_HEADER.index("单元格"), RESULT_HEADER.index("工作表")
-    for raw in [*others, *patch.result_rows]:
-        row = list(raw) + [None] * (len(RESULT_HEADER) - len(raw))
-        cell, target = row[cell_col], row[sheet_col] or sheet_name
-        row = [as_text(v) for v in row]  # submission text never becomes a formula
-        if cell:
-            quoted = str(target).replace("'", "''").replace('"', '""')
-            row[cell_col] = f'=HYPERLINK("#\'{quoted}\'!{cell}","{cell}")'
-        rows.append(row[: len(RESULT_HEADER)])
-    for i, row in enumerate(rows[1:], start=1):
-        row[0] = i
-    if len(rows) == 1:
-        at = RESULT_HEADER.index("问题")
-        rows.append([None] * at + [NO_FINDINGS] + [None] * (len(RESULT_HEADER) - at - 1))
-    return rows
+def _colour(token: str | None) -> str | None:
+    """A fill token as xlwings takes it; tokens of theme colours or patterns (written by
+    ``jixiao fill``) cannot be set here and fall back to no fill."""
+    if token and len(token) == 6 and all(ch in "0123456789ABCDEF" for ch in token.upper()):
+        return f"#{token.upper()}"
+    return None
 
 
-def write_result_sheet(book: Any, sheet: Any, patch: Patch, existing: Any = None,
-                       others: list[list[Any]] = ()) -> Any:
-    """(Re)write the 校验结果 sheet after the form sheet; returns it."""
-    if existing is not None:
-        existing.clear()
-        result = existing
+def write_values(sheet: Any, changes: list[CellChange]) -> None:
+    values = {parse_addr(c.cell): c.value for c in changes if c.value is not KEEP}
+    for block in blocks(values, lambda pos: None):
+        sheet.range((block.row, block.col), (block.last_row, block.last_col)).value = \
+            [[as_text(v) for v in row] for row in block.rows]
+    formats = {parse_addr(c.cell): c.number_format for c in changes
+               if c.number_format is not KEEP and c.number_format is not None}
+    for block in blocks(formats, formats.__getitem__):
+        sheet.range((block.row, block.col), (block.last_row, block.last_col)).number_format = block.key
+
+
+def write_fills(sheet: Any, changes: list[CellChange]) -> None:
+    fills = {parse_addr(c.cell): _colour(c.fill) for c in changes if c.fill is not KEEP}
+    for block in blocks(fills, fills.__getitem__):
+        sheet.range((block.row, block.col), (block.last_row, block.last_col)).color = block.key
+
+
+def write_notes(sheet: Any, changes: list[CellChange]) -> None:
+    for change in changes:
+        if change.note is KEEP:
+            continue
+        rng = sheet.range(change.cell)
+        try:
+            existing = rng.note
+            if change.note is None:
+                if existing is not None:
+                    existing.delete()
+                continue
+            if existing is not None:
+                existing.text = change.note
+            else:
+                rng.add_note(change.note)
+        except NotImplementedError:
+            return  # this client cannot hold notes; the 校验结果 sheet still lists all
+        if change.note_size:
+            _size_note(rng, *change.note_size)
+
+
+def _size_note(rng: Any, width: float, height: float) -> None:
+    try:  # desktop Excel: the note's shape, in points
+        shape = rng.api.Comment.Shape
+        shape.Width, shape.Height = width, height
+    except Exception:  # noqa: BLE001 - not available on this engine: Excel's default size
+        pass
+
+
+def write_result_page(book: Any, form: Any, page: Page) -> Any:
+    """(Re)write the 校验结果 sheet (right after the form sheet when it is new)."""
+    sheet = find_sheet(book, RESULT_SHEET)
+    old_last = 0
+    if sheet is None:
+        sheet = book.sheets.add(RESULT_SHEET, after=form)
     else:
-        result = book.sheets.add(RESULT_SHEET, after=sheet)
-    rows = result_rows(patch, sheet.name, others)
-    width = len(RESULT_HEADER)
-    result.range((1, 1), (len(rows), width)).value = rows
-    header = result.range((1, 1), (1, width))
-    header.font.bold = True
-    header.color = HEADER_FILL
-    level_col = RESULT_HEADER.index("级别")
-    levels = {
-        (r + 1, level_col + 1): _SEVERITY_FROM_CN.get(str(row[level_col]), row[level_col])
-        for r, row in enumerate(rows)
-        if r > 0 and row[level_col]
-    }
-    for block in blocks(levels, levels.__getitem__):
-        fill = SEVERITY_FILL.get(str(block.key))
-        if fill:
-            result.range((block.row, block.col), (block.last_row, block.last_col)).color = f"#{fill}"
-    result.range((1, 1), (len(rows), width)).columns.autofit()
-    return result
+        old_last = sheet.used_range.last_cell.row
+        sheet.clear()
+    rows = page.rows()
+    for (r, c), pc in page.cells.items():
+        if pc.link is not None:
+            target = pc.link[0].replace("'", "''").replace('"', '""')
+            rows[r - 1][c - 1] = f'=HYPERLINK("#\'{target}\'!{pc.link[1]}","{pc.value}")'
+        else:
+            rows[r - 1][c - 1] = as_text(pc.value)
+    width = len(page.widths)
+    sheet.range((1, 1), (page.last_row, width)).value = rows
+    # one call per run of rows merged over the same columns (Merge Across merges row by row)
+    spans = {(r1, c1): (c1, c2) for r1, c1, r2, c2 in page.merges if r1 == r2}
+    for block in blocks(spans, spans.__getitem__):
+        c1, c2 = block.key
+        sheet.range((block.row, c1), (block.last_row, c2)).merge(True)
+    for r1, c1, r2, c2 in page.merges:
+        if r1 != r2:
+            sheet.range((r1, c1), (r2, c2)).merge()
+    styles = {pos: pc.style for pos, pc in page.cells.items()}
+    fills = {pos: _style_fill(style) for pos, style in styles.items() if _style_fill(style)}
+    for block in blocks(fills, fills.__getitem__):
+        sheet.range((block.row, block.col), (block.last_row, block.last_col)).color = block.key
+    bold = {pos: True for pos, style in styles.items() if style in ("title", "label", "header")}
+    for block in blocks(bold, lambda pos: None):
+        sheet.range((block.row, block.col), (block.last_row, block.last_col)).font.bold = True
+    sheet.range((1, 1), (page.last_row, width)).wrap_text = True
+    for col, w in enumerate(page.widths, start=1):
+        sheet.range(f"{col_letter(col)}1").column_width = w
+    heights = {(r, 1): h for r, h in page.heights.items()}
+    for block in blocks(heights, heights.__getitem__):
+        sheet.range((block.row, 1), (block.last_row, 1)).row_height = block.key
+    if old_last > page.last_row:  # rows of a longer earlier page: back to the standard height
+        sheet.range((page.last_row + 1, 1), (old_last, 1)).row_height = STANDARD_ROW_PT
+    _print_setup(sheet, page)
+    return sheet
+
+
+def _style_fill(style: str) -> str | None:
+    if style == "header":
+        return f"#{HEADER_FILL}"
+    if style.startswith(LEVEL):
+        return f"#{MARK_FILL[style[len(LEVEL):]]}"
+    return None
+
+
+def _print_setup(sheet: Any, page: Page) -> None:
+    """A4 landscape, one page wide, the findings header on every page (desktop Excel)."""
+    try:
+        setup = sheet.api.PageSetup
+        setup.PaperSize, setup.Orientation = XL_PAPER_A4, XL_LANDSCAPE
+        setup.PrintTitleRows = f"${page.header_row}:${page.header_row}"
+        setup.Zoom = False
+        setup.FitToPagesWide, setup.FitToPagesTall = 1, False
+    except Exception:  # noqa: BLE001 - engines without PageSetup: the page still reads fine
+        pass
+
+
+def write_ledger(book: Any, ledger: Ledger) -> Any:
+    """The record sheet, very hidden, at the end of the book."""
+    sheet = find_sheet(book, LEDGER_SHEET)
+    if sheet is None:
+        sheet = book.sheets.add(LEDGER_SHEET, after=book.sheets[len(book.sheets) - 1])
+    else:
+        sheet.clear()
+    rows = [[as_text(v) for v in row] for row in ledger.to_rows()]
+    sheet.range((1, 1), (len(rows), len(LEDGER_HEADER))).value = rows
+    api = sheet.api
+    if not isinstance(api, dict) and hasattr(api, "Visible"):
+        api.Visible = XL_SHEET_VERY_HIDDEN  # desktop Excel (COM): not even listed under 取消隐藏
+    else:
+        sheet.visible = False  # other engines: hidden; every reader skips it by name
+    return sheet
 
 
 __all__ = [
     "Block",
-    "apply_patch",
+    "apply_plan",
+    "as_text",
     "blocks",
-    "grid_is_empty",
-    "previous_result_rows",
-    "read_grid_from_sheet",
-    "formula_cells",
-    "previous_originals",
-    "result_rows",
-    "write_marks",
-    "write_result_sheet",
+    "write_fills",
+    "write_ledger",
+    "write_notes",
+    "write_result_page",
     "write_values",
 ]

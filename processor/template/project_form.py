@@ -23,12 +23,14 @@ row   content
 14–24 indicator rows (pre-laid 一级/二级 labels, empty 三级, spare rows)
 25    总分 (A:F) | 分值合计 (formula) | 总分 (formula)
 26    自评等级 (A:G) | 等级 (formula, H:I)
-27    说明 (legend and grade bands, outside the table)
+27    说明 (legend, grade bands, what the conditional formats mean; outside the table)
 ====  =====================================================================
 
 Computed cells carry Excel formulas (执行率, 预算执行率得分, 总分, 等级) so the form works
-in Excel, WPS and LibreOffice without the add-in; everything that needs judgement of
-text (indicator scores) stays an input cell. See ``docs/模板说明.md``.
+in Excel, WPS and LibreOffice without the add-in, and conditional formats
+(:mod:`jixiao.processor.template.conditional`) colour the mistakes a formula can see;
+everything that needs judgement of text (indicator scores) stays an input cell. See
+``docs/模板说明.md``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.processor.core.rules import Profile, load_profile
+from jixiao.processor.template.conditional import add_conditional_formats, legend
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -53,7 +56,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import ARC_CORE
 from openpyxl.xml.functions import tostring
 
-TEMPLATE_VERSION = "1.0.0"
+TEMPLATE_VERSION = "1.1.0"
 """Bumped whenever the layout, formulas or validations change."""
 
 SHEET_NAME = "自评表"
@@ -206,11 +209,14 @@ FUNDING_ROW_LABELS = {
     "carryover": "上年结转资金",
     "other": "其他资金",
 }
+# broken where a reader of the paper form would break it (labels are matched without white space)
+FUNDING_TITLE = "项目资金\n（万元）"
 FUNDING_HEADERS = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
 INDICATOR_HEADERS = (
     "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施",
 )  # fmt: skip
-COLUMN_WIDTHS = {"A": 7, "B": 10, "C": 15, "D": 16, "E": 12, "F": 13, "G": 7.5, "H": 8, "I": 22}
+# column A holds 项目名称 / 主管部门 / 评价方式 on one line (tests/test_template_rendering.py)
+COLUMN_WIDTHS = {"A": 10, "B": 10, "C": 15, "D": 16, "E": 12, "F": 13, "G": 7.5, "H": 10.5, "I": 18}
 
 # ---------------------------------------------------------------------------------------
 # formulas (pure: profile + layout -> formula text); also used by the tests
@@ -443,7 +449,7 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
     # funding block
     fr, fc = L.funding_rows, L.funding_cols
     h = L.funding_header_row
-    _put(ws, f"A{h}:A{fr['other']}", "项目资金（万元）", "header")
+    _put(ws, f"A{h}:A{fr['other']}", FUNDING_TITLE, "header")
     _put(ws, f"B{h}:C{h}", None, "header")
     for col, text in zip(fc.values(), FUNDING_HEADERS, strict=True):
         _put(ws, f"{col}{h}", text, "header")
@@ -514,14 +520,15 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
     ws[f"A{n}"] = (
         "说明：浅黄色单元格为填写项，灰色单元格由公式自动计算，请勿改写；金额单位为万元；"
         "指标行不够时，在两行指标之间插入整行（公式会自动包含新行）。"
-        f"等级划分：{profile.grade_bands_text()}。"
+        f"等级划分：{profile.grade_bands_text()}。{legend(profile, LAYOUT)}"
     )
     ws.merge_cells(f"A{n}:I{n}")
     ws[f"A{n}"].font = Font(name=FONT_LABEL, size=9)
     ws[f"A{n}"].alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
-    ws.row_dimensions[n].height = 28
+    ws.row_dimensions[n].height = 42
 
     _add_validations(ws, profile)
+    add_conditional_formats(ws, profile, LAYOUT)
     _add_names(ws)
     _page_setup(ws)
 

@@ -1,0 +1,125 @@
+"""The template's conditional formats: the checks a spreadsheet formula can express.
+
+So that a filler without the add-in (WPS, LibreOffice, Excel without jixiao) sees the
+plain arithmetic mistakes as they type, the template colours a cell in the same colour
+the engine's mark would have (:data:`jixiao.processor.core.marks.MARK_FILL`, by the
+severity the rule profile gives the matching finding code):
+
+====  ======================================================================  =======
+code  what turns the cell red                                                  cells
+====  ======================================================================  =======
+T301  分值合计 is not the profile's total (100)                               G25
+I203  a score above its weight, or below 0                                     H14:H24, I7
+F103  a typed 执行率 that disagrees with the money (the formula never does)    H7:H10
+I205  a score below its weight with no 偏差原因分析                             I14:I24
+F101  年度资金总额 ≠ the sum of the 其中 rows                                  D7:F7
+F106  全年执行数 above the budget                                              F7:F10
+T304  a typed 总分 that is not the sum of the scores                           H25
+====  ======================================================================  =======
+
+Everything that needs reading text (targets, qualitative levels, units) stays with the
+engine. The rules are pure functions of the layout and the profile; the tests render
+filled copies in LibreOffice and find the colours on the cells named here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jixiao.processor.core.findings import catalogue
+from jixiao.processor.core.marks import MARK_FILL
+from jixiao.processor.core.rules import Profile
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str  # the finding the engine reports for the same mistake
+    cells: str  # the range coloured (its first cell is the formula's anchor)
+    formula: str
+    what: str  # the legend's words
+
+
+def _num(x: float) -> str:
+    return f"{float(x):.15g}"
+
+
+def checks(profile: Profile, layout) -> list[Check]:
+    """The conditional checks of the template ``layout`` under ``profile``."""
+    fr, fc, ic = layout.funding_rows, layout.funding_cols, layout.indicator_cols
+    t, first, last, total = fr["total"], layout.first_indicator_row, layout.last_indicator_row, layout.total_row
+    money, rate_tol = _num(profile.tol["money"]), _num(profile.tol["rate"])
+    score_tol = _num(profile.tol["score"])
+    den = fc["initial"] if profile["execution"]["denominator"] == "initial" else fc["budget"]
+    w, s, dev = (f"{ic[k]}{first}" for k in ("weight", "score", "deviation"))
+    d, e, r = f"{den}{t}", f"{fc['executed']}{t}", f"{fc['rate']}{t}"
+    rounded = ",".join(f"ABS({r}*100-ROUND({e}/{d}*100,{k}))>0.000001" for k in (0, 1, 2))
+    scores = f"{fc['score']}{t},{ic['score']}{layout.indicator_header_row}:{ic['score']}{last}"
+    out = [
+        Check("T301", f"{ic['weight']}{total}",  # once an indicator has a weight: a blank form stays white
+              f"AND(ISNUMBER({ic['weight']}{total}),COUNT({ic['weight']}{first}:{ic['weight']}{last})>0,"
+              f"ABS({ic['weight']}{total}-{_num(profile['weights']['total'])})>{score_tol})",
+              f"分值合计不是 {_num(profile['weights']['total'])}"),
+        Check("I203", f"{ic['score']}{first}:{ic['score']}{last}",
+              f"AND(ISNUMBER({s}),OR({s}<0,AND(ISNUMBER({w}),{s}>{w}+{score_tol})))", "得分超过分值或小于 0"),
+        Check("I203", f"{fc['score']}{t}",
+              f"AND(ISNUMBER({fc['score']}{t}),ISNUMBER({fc['weight']}{t}),"
+              f"OR({fc['score']}{t}<0,{fc['score']}{t}>{fc['weight']}{t}+{score_tol}))", "得分超过分值或小于 0"),
+        Check("F103", f"{fc['rate']}{t}:{fc['rate']}{fr['other']}",
+              f"AND(ISNUMBER({r}),ISNUMBER({d}),ISNUMBER({e}),{d}>0,ABS({r}-{e}/{d})>{rate_tol},{rounded})",
+              "填写的执行率与金额不符"),
+        Check("I205", f"{ic['deviation']}{first}:{ic['deviation']}{last}",
+              f'AND(ISNUMBER({s}),ISNUMBER({w}),{s}<{w}-{score_tol},LEN(TRIM({dev}))=0)',
+              "得分低于分值却未写偏差原因"),
+        Check("F101", f"{fc['initial']}{t}:{fc['executed']}{t}",
+              f"AND(ISNUMBER({fc['initial']}{t}),COUNT({fc['initial']}{fr['current']}:{fc['initial']}{fr['other']})>0,"
+              f"ABS({fc['initial']}{t}-SUM({fc['initial']}{fr['current']}:{fc['initial']}{fr['other']}))>{money})",
+              "年度资金总额不等于下面三行之和"),
+        Check("F106", f"{fc['executed']}{t}:{fc['executed']}{fr['other']}",
+              f"AND(ISNUMBER({e}),ISNUMBER({d}),{e}>{d}+{money})", "全年执行数超过预算数"),
+    ]
+    if not profile["execution"]["score_caps"]:  # with caps the total is the capped one: the engine checks it
+        h = f"{ic['score']}{total}"
+        out.append(Check("T304", h, f"AND(ISNUMBER({h}),ABS({h}-ROUND(SUM({scores}),2))>{score_tol})",
+                         "填写的总分不是各项得分之和"))
+    return out
+
+
+def colour_of(check: Check, profile: Profile) -> str | None:
+    """RRGGBB of the mark the engine would put there; None when the profile turns it off."""
+    severity = profile.severity_of(check.code, catalogue()[check.code]["severity"])
+    return MARK_FILL.get(severity)
+
+
+def add_conditional_formats(ws: Worksheet, profile: Profile, layout) -> list[Check]:
+    """Add every check to ``ws``; returns those added (in order)."""
+    added = []
+    for check in checks(profile, layout):
+        colour = colour_of(check, profile)
+        if colour is None:
+            continue
+        fill = PatternFill(fill_type="solid", start_color="FF" + colour, end_color="FF" + colour)
+        ws.conditional_formatting.add(check.cells, FormulaRule(formula=[check.formula], fill=fill, stopIfTrue=False))
+        added.append(check)
+    return added
+
+
+def legend(profile: Profile, layout) -> str:
+    """The template's words for what a coloured cell means."""
+    from jixiao.processor.core.marks import MARK_CN
+
+    found = [c for c in checks(profile, layout) if colour_of(c, profile)]
+    by_colour: dict[str, list[str]] = {}
+    for c in found:
+        severity = profile.severity_of(c.code, catalogue()[c.code]["severity"])
+        by_colour.setdefault(severity, [])
+        if c.what not in by_colour[severity]:
+            by_colour[severity].append(c.what)
+    colour_cn = {"error": "红色", "warning": "黄色", "info": "蓝色"}
+    parts = [f"{colour_cn[sev]}底纹为{MARK_CN[sev]}：" + "、".join(whats) for sev, whats in by_colour.items()]
+    return "自动检查：" + "；".join(parts) + "（不装加载项，在 WPS、LibreOffice 中同样显示）。"
+
+
+__all__ = ["Check", "add_conditional_formats", "checks", "colour_of", "legend"]
