@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -40,11 +41,13 @@ from pathlib import Path
 try:
     from packaging.markers import default_environment
     from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
     from packaging.tags import Tag, compatible_tags, cpython_tags, sys_tags
     from packaging.utils import canonicalize_name, parse_wheel_filename
 except ImportError:  # pragma: no cover - pip always carries it
     from pip._vendor.packaging.markers import default_environment
     from pip._vendor.packaging.requirements import Requirement
+    from pip._vendor.packaging.specifiers import SpecifierSet
     from pip._vendor.packaging.tags import Tag, compatible_tags, cpython_tags, sys_tags
     from pip._vendor.packaging.utils import canonicalize_name, parse_wheel_filename
 
@@ -106,12 +109,26 @@ class Wheel:
     name: str
     version: object
     tags: frozenset[Tag]
+    _meta: object = field(default=None, repr=False)
+
+    def _metadata(self):
+        if self._meta is None:
+            with zipfile.ZipFile(self.path) as zf:
+                meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+                self._meta = Parser().parsestr(zf.read(meta).decode("utf-8"))
+        return self._meta
 
     def requires(self) -> list[Requirement]:
-        with zipfile.ZipFile(self.path) as zf:
-            meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
-            msg = Parser().parsestr(zf.read(meta).decode("utf-8"))
-        return [Requirement(r) for r in msg.get_all("Requires-Dist") or []]
+        return [Requirement(r) for r in self._metadata().get_all("Requires-Dist") or []]
+
+    def supports(self, python_full_version: str) -> bool:
+        """Whether pip would install it on that Python (its ``Requires-Python``).
+
+        A pure-Python wheel's tags (py3-none-any) fit every Python 3; only this field tells
+        that, say, python-dateutil 4 needs 3.11, so a 3.10 target must get an older one.
+        """
+        spec = (self._metadata().get("Requires-Python") or "").strip()
+        return not spec or SpecifierSet(spec).contains(python_full_version, prereleases=True)
 
 
 def wheels_in(folder: Path) -> list[Wheel]:
@@ -142,7 +159,8 @@ def closure(target: Target, wheels: list[Wheel], roots: list[Requirement],
         name = canonicalize_name(req.name)
         specs.setdefault(name, []).append(req)
         fits = [w for w in wheels if w.name == name and w.tags & target.tags
-                and all(s.specifier.contains(w.version, prereleases=True) for s in specs[name])]
+                and all(s.specifier.contains(w.version, prereleases=True) for s in specs[name])
+                and w.supports(target.markers["python_full_version"])]
         if not fits:
             text = name + ",".join(str(s.specifier) for s in specs[name] if s.specifier)
             if text not in missing:
@@ -232,11 +250,22 @@ def build_bundle(out: Path, *, windows: bool = True, versions: tuple[str, ...] =
     return out
 
 
-def write_scripts(out: Path, version: str) -> None:
-    """安装.bat (UTF-8 without BOM, CRLF, chcp 65001 first), install.sh (LF, executable)."""
+def host_python() -> tuple[str, str]:
+    """(Python version, ``uname -s`` and ``-m``) of this machine: what install.sh may use."""
+    return f"{sys.version_info[0]}.{sys.version_info[1]}", f"{platform.system()} {platform.machine()}"
+
+
+def write_scripts(out: Path, version: str, host: tuple[str, str] | None = None) -> None:
+    """安装.bat (UTF-8 without BOM, CRLF, chcp 65001 first), install.sh (LF, executable).
+
+    install.sh serves the machine the bundle was built on: it is told that Python's version and
+    that system, the only ones its compiled wheels fit.
+    """
+    host_py, host_os = host or host_python()
     bat = (HERE / "install.bat").read_text(encoding="utf-8").replace("@VERSION@", version)
     (out / "安装.bat").write_bytes(bat.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"))
     sh = (HERE / "install.sh").read_text(encoding="utf-8").replace("@VERSION@", version)
+    sh = sh.replace("@HOST_PY@", host_py).replace("@HOST_OS@", host_os)
     (out / "install.sh").write_bytes(sh.replace("\r\n", "\n").encode("utf-8"))
     os.chmod(out / "install.sh", 0o755)
     readme = (HERE / "说明.txt").read_text(encoding="utf-8").replace("@VERSION@", version)

@@ -24,6 +24,7 @@ KNOWN = {
     ("api", "cli"),  # jixiao.api / jixiao.report borrow cli/check's expand_paths and render_text
     ("merge", "archive"),  # merge --archive: run.py's after_merge, summary_xlsx's 年度对比 sheet
     ("collect", "archive"),  # reply --archive adds the Y findings of archived files
+    ("addin", "cli"),  # python -m jixiao (dry_run) uses the commands' Chinese argument parser
 }
 API_MODULES = {"api", "report", "summary", "merge_seam", "tables", "frames"}
 

@@ -129,3 +129,39 @@ def test_install_sh_with_no_index(bundle: Path, tmp_path: Path) -> None:
                             "import jixiao, sys; print(jixiao.__file__)"],
                            capture_output=True, text=True, env=env, check=True)
     assert str(env_dir) in where.stdout
+
+
+def _python(version: str) -> str | None:
+    """A working interpreter of ``version`` on this machine (PATH, or beside this one: pyenv)."""
+    candidates = [shutil.which(f"python{version}")]
+    candidates += [str(p) for p in sorted(Path(sys.base_prefix).parent.glob(f"{version}*/bin/python{version}"))]
+    for exe in filter(None, candidates):
+        done = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                              capture_output=True, text=True)
+        if done.returncode == 0 and done.stdout.strip() == version:
+            return exe
+    return None
+
+
+@pytest.mark.parametrize("version", bb.WINDOWS_VERSIONS)
+def test_pip_resolves_each_windows_python_from_the_bundle_alone(bundle: Path, version: str, tmp_path: Path) -> None:
+    """pip's own resolver, run by a real Python of that version, for win_amd64 with no index.
+
+    Tags alone are not enough (a py3-none-any wheel may still need a newer Python): pip checks
+    Requires-Python against the interpreter that runs it, so each version needs its own Python.
+    """
+    if not _windows_targets(bundle):
+        pytest.skip("生成安装包时无法下载 Windows 的 wheel（需要访问 PyPI）")
+    exe = _python(version)
+    if exe is None:
+        pytest.skip(f"本机没有 Python {version}，无法用 pip 核对该版本")
+    nowhere = "http://127.0.0.1:9/"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=nowhere, http_proxy=nowhere, https_proxy=nowhere)
+    done = subprocess.run([exe, "-m", "pip", "install", "--dry-run", "--quiet", "--no-index", "--find-links",
+                           str(bundle / "wheels"), "--platform", "win_amd64", "--python-version", version,
+                           "--implementation", "cp", "--only-binary=:all:", "--target", str(tmp_path / "t"),
+                           "jixiao[addin]"], capture_output=True, text=True, env=env, timeout=300)
+    if "No module named pip" in done.stderr:
+        pytest.skip(f"Python {version} 没有 pip")
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -200,7 +200,12 @@ def build_addin(out_dir: Path, *, interpreter: str | None = None,
     src = source or source_addin()
     values = config_values(interpreter, platform, prefix, environ)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise AddinBuildError(f"输出位置 {out_dir} 不是文件夹（同名的文件已存在），请用 -o 指定一个文件夹。") from None
+    except OSError as exc:
+        raise AddinBuildError(f"无法建立输出文件夹 {out_dir}（{exc.strerror or exc}）。") from None
     target = out_dir / ADDIN_FILE
 
     with zipfile.ZipFile(src) as zin:
@@ -223,15 +228,38 @@ def build_addin(out_dir: Path, *, interpreter: str | None = None,
     parts[CORE_PART] = core_properties(xlwings_version(), values).encode("utf-8")
 
     tmp = target.with_suffix(".xlam.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zout:
-        for name in _member_order(parts):
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 0  # same header on every OS
-            zout.writestr(info, parts[name])
-    tmp.replace(target)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zout:
+            for name in _member_order(parts):
+                info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                info.create_system = 0  # same header on every OS
+                zout.writestr(info, parts[name])
+        tmp.replace(target)
+    except PermissionError:
+        tmp.unlink(missing_ok=True)
+        raise AddinBuildError(f"无法写入 {target}：没有写入权限，或该文件正在 Excel 中打开（请关闭 Excel）。") from None
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise AddinBuildError(f"无法写入 {target}（{exc.strerror or exc}）。") from None
     return target
+
+
+def check_addin_file(path: Path) -> str | None:
+    """Why ``path`` is not an add-in jixiao can install or inspect (None: it is one)."""
+    try:
+        with zipfile.ZipFile(path) as zin:
+            names = set(zin.namelist())
+        if VBA_PART not in names or WORKBOOK_PART not in names:
+            return "文件里没有 VBA 工程，不是加载项"
+        read_addin_vba(path)
+        read_config_sheet(path)
+    except zipfile.BadZipFile:
+        return "不是 Excel 加载项（.xlam）文件，或文件已损坏"
+    except (OSError, KeyError, ValueError, IndexError, AttributeError, VbaFormatError, AddinBuildError) as exc:
+        return f"无法读取（{exc}）"
+    return None
 
 
 def _vba_project(data: bytes) -> bytes:

@@ -14,7 +14,6 @@ same checks without it.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import shutil
@@ -28,20 +27,43 @@ IGNORED = {"activateSheet", "setScreenUpdating", "setAutofit", "alert", "setSele
 
 def payload(path: Path, xlwings_version: str) -> dict[str, Any]:
     """The workbook's shown values as the remote engine's JSON (an Office.js client's)."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+    wb = _load(path, data_only=True)
     sheets = []
     for ws in wb.worksheets:
         rows = [[_json_value(v) for v in row] for row in ws.iter_rows(values_only=True)]
         notes = [{"address": cell.coordinate, "text": cell.comment.text}
                  for row in ws.iter_rows() for cell in row if cell.comment]
+        # protection as Office.js reports it: the click refuses a protected sheet (J520) as in Excel
         sheets.append({"name": ws.title, "values": rows or [[""]], "pictures": [], "shapes": [],
-                       "charts": [], "tables": [], "notes": notes, "visibility": "Visible"})
+                       "charts": [], "tables": [], "notes": notes, "visibility": "Visible",
+                       "protection": {"protected": bool(ws.protection.sheet)}})
     active = wb.worksheets.index(wb.active) if wb.active in wb.worksheets else 0
+    locked = bool(wb.security is not None and wb.security.lockStructure)
     return {"client": "Office.js", "version": xlwings_version,
-            "book": {"name": path.name, "active_sheet_index": active, "selection": "A1"},
+            "book": {"name": path.name, "active_sheet_index": active, "selection": "A1",
+                     "protection": {"protected": locked}},
             "names": [], "sheets": sheets}
+
+
+def _load(path: Path, **options: Any) -> Any:
+    """openpyxl's workbook from the file's bytes: the guard has said what the file is, so a
+    workbook saved under another extension (自评表.pdf) is read, not refused by its name."""
+    import openpyxl
+
+    with open(path, "rb") as fh:
+        return openpyxl.load_workbook(fh, **options)
+
+
+def _has_macros(path: Path) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return "xl/vbaProject.bin" in zf.namelist()
+
+
+def default_output(src: Path) -> Path:
+    """``<原文件名>_点击结果.xlsx`` (``.xlsm`` when the workbook carries macros)."""
+    return src.with_name(f"{src.stem}_点击结果{'.xlsm' if _has_macros(src) else '.xlsx'}")
 
 
 def _json_value(value: Any) -> Any:
@@ -102,14 +124,13 @@ def describe(action: dict[str, Any], sheets: list[str]) -> str:
 
 def replay(src: Path, target: Path, actions: list[dict[str, Any]]) -> list[str]:
     """Carry the actions out on a copy of ``src`` saved as ``target``; return those skipped."""
-    import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     from jixiao.processor.files.atomic import atomic_write
 
-    wb = openpyxl.load_workbook(src, keep_vba=src.suffix.lower() == ".xlsm")
+    wb = _load(src, keep_vba=_has_macros(src))
     skipped: list[str] = []
     for action in actions:
         func, args = action["func"], action.get("args") or []
@@ -174,7 +195,9 @@ def replay(src: Path, target: Path, actions: list[dict[str, Any]]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    from jixiao.processor.cli.main import _Parser  # jixiao's Chinese usage errors and headings
+
+    parser = _Parser(
         prog="python -m jixiao",
         description="不用 Excel，对一个自评表模拟点一次“校验/计算”：列出加载项会做的每个改动，"
                     "并写到副本里（默认“<原文件名>_点击结果.xlsx”）。用于排查加载项的问题。")
@@ -211,14 +234,22 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + describe(action, sheets))
     if args.no_write:
         return 0
+    if all(a["func"] in IGNORED for a in actions):  # e.g. a protected sheet: Excel would change nothing
+        print("加载项不会改动这个文件，没有写出副本。")
+        return 0
     if args.in_place:
         backup = src.with_name(f"{src.stem}.bak{src.suffix}")
         shutil.copyfile(src, backup)
         target = src
         print(f"原文件已备份为 {backup}", file=sys.stderr)
     else:
-        target = Path(args.out) if args.out else src.with_name(f"{src.stem}_点击结果{src.suffix}")
-    skipped = replay(src, target, actions)
+        target = Path(args.out) if args.out else default_output(src)
+    try:
+        skipped = replay(src, target, actions)
+    except OSError as exc:
+        print(f"jixiao：无法写入“{target}”（{exc.strerror or exc}），如该文件正在 Excel/WPS 中打开，请关闭后重试",
+              file=sys.stderr)
+        return 2
     if skipped:
         print(f"注意：以下操作没有在副本中重现：{'、'.join(sorted(set(skipped)))}", file=sys.stderr)
     print(f"已写入 {target}")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from jixiao.build import (
     ADDIN_FILE,
+    check_addin_file,
     interpreter_warnings,
     read_addin_vba,
     read_config_sheet,
@@ -70,6 +71,10 @@ def install_addin(path: Path, *, xlstart: str | None = None, platform: str | Non
     if not path.is_file():
         print(f"找不到加载项文件 {path}。请先运行：jixiao addin build", file=sys.stderr)
         return 2
+    why = check_addin_file(path)
+    if why:  # Excel would open it at every start and complain
+        print(f"{path} 不是 jixiao 加载项：{why}。请用 jixiao addin build 生成的 jixiao.xlam。", file=sys.stderr)
+        return 2
     folder = xlstart_dir(xlstart, platform=platform)
     if folder is None:
         return _no_excel(platform, path)
@@ -79,8 +84,12 @@ def install_addin(path: Path, *, xlstart: str | None = None, platform: str | Non
         tmp = target.with_name(f".{ADDIN_FILE}.tmp")
         shutil.copyfile(path, tmp)
         os.replace(tmp, target)
+    except (FileExistsError, NotADirectoryError):
+        print(f"Excel 启动文件夹 {folder} 不是文件夹（是同名的文件或失效的链接），无法安装。"
+              "请检查该位置，或用 --xlstart 指定启动文件夹。", file=sys.stderr)
+        return 1
     except PermissionError:
-        print(f"无法写入 {target}：Excel 可能正在使用旧的加载项。请关闭所有 Excel 窗口后重试。",
+        print(f"无法写入 {target}：没有写入权限，或 Excel 正在使用旧的加载项。请关闭所有 Excel 窗口后重试。",
               file=sys.stderr)
         return 1
     except OSError as exc:
@@ -114,11 +123,17 @@ def remove_addin(*, xlstart: str | None = None, platform: str | None = None) -> 
     if not target.exists():
         print(f"加载项未安装（{target} 不存在），无需卸载。")
         return 0
+    if not target.is_file():
+        print(f"{target} 不是加载项文件（是文件夹或其他），没有删除，请手动检查。", file=sys.stderr)
+        return 1
     try:
         target.unlink()
     except PermissionError:
         print(f"无法删除 {target}：Excel 正在使用它。请关闭所有 Excel 窗口后重试，"
               "或在关闭 Excel 后手动删除该文件。", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"无法删除 {target}（{exc.strerror or exc}）。", file=sys.stderr)
         return 1
     print(f"已卸载加载项：删除了 {target}。重新打开 Excel 后“绩效自评”选项卡不再出现。")
     return 0
@@ -126,8 +141,7 @@ def remove_addin(*, xlstart: str | None = None, platform: str | None = None) -> 
 
 def addin_status(*, xlstart: str | None = None, platform: str | None = None) -> int:
     """Print what is installed, which interpreter it runs and which xlwings (0 fine, 1 not)."""
-    from jixiao.build import AddinBuildError, xlwings_version
-    from jixiao.vba_project import VbaFormatError
+    from jixiao.build import xlwings_version
 
     platform = platform or sys.platform
     folder = xlstart_dir(xlstart, platform=platform)
@@ -140,13 +154,13 @@ def addin_status(*, xlstart: str | None = None, platform: str | None = None) -> 
         print(f"加载项：未安装（应在 {target}）。安装：jixiao addin build，然后 jixiao addin install")
         return 1
     print(f"加载项：{target}")
-    try:
-        project = read_addin_vba(target)
-        config = read_config_sheet(target)
-        built_with = recorded_xlwings(project)
-    except (OSError, KeyError, ValueError, VbaFormatError, AddinBuildError) as exc:
-        print(f"  无法读取该加载项（{exc}）。请重新生成并安装。")
+    why = check_addin_file(target)
+    if why:
+        print(f"  无法读取该加载项（{why}）。请重新生成并安装。")
         return 1
+    project = read_addin_vba(target)
+    config = read_config_sheet(target)
+    built_with = recorded_xlwings(project)
     print(f"  VBA 工程：{project.name}；生成它的 xlwings：{built_with or '（未知）'}")
     if project.name != "jixiao":
         problems.append("这是旧版加载项（仍使用 xlwings 模板的名字），请重新生成并安装。")
@@ -157,7 +171,11 @@ def addin_status(*, xlstart: str | None = None, platform: str | None = None) -> 
           + ("" if exists or not interpreter else "（文件不存在！）"))
     if config.get("Conda Path"):
         print(f"  conda：{config['Conda Path']}，环境 {config.get('Conda Env', '')}")
-    problems += interpreter_warnings(interpreter)
+    if interpreter:
+        problems += interpreter_warnings(interpreter)
+    else:
+        problems.append("加载项没有记录 Python 的路径（可能是在其他电脑或其他系统上生成后拷来的），点击时将使用"
+                        " PATH 上的 python：请在本机装有 jixiao 的环境中重新 build 和 install。")
     if interpreter and not exists:
         problems.append("记录的 Python 不存在：请在装有 jixiao 的环境中重新 build 和 install。")
     installed = _xlwings_of(interpreter) if exists else None

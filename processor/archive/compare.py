@@ -38,6 +38,10 @@ from jixiao.processor.core.rules import Profile, load_profile
 from jixiao.processor.core.values import HIGHER, LOWER, UNIT_SCALE, convert, fmt_num, fmt_pct, norm
 
 TREND_YEARS = 5  # unit trends show at most this many archived years
+
+
+class YearOrderError(ValueError):
+    """``against`` is not earlier than ``year``."""
 _ANY_YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
@@ -336,7 +340,7 @@ def compare_years(archive, year: int | None = None, against: int | None = None, 
         earlier = [y for y in years if y < year]
         against = earlier[-1] if earlier else None
     elif against >= year:
-        raise ValueError("against must be an earlier year than year")
+        raise YearOrderError("against must be an earlier year than year")
     elif against not in years:
         raise InputError.of("Y694", file=archive.label, year=against, years="、".join(map(str, years)))
     overrides = archive.overrides() if overrides is None else overrides

@@ -235,6 +235,12 @@ def read_overrides(path: str | Path) -> list[Override]:
     p = Path(path)
     try:
         raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError.of("Y693", file=str(p), reason="文件不存在") from None
+    except IsADirectoryError:
+        raise InputError.of("Y693", file=str(p), reason="这是文件夹，不是文件") from None
+    except PermissionError:
+        raise InputError.of("Y693", file=str(p), reason="没有读取权限，或文件正在其他程序中打开") from None
     except OSError as exc:
         raise InputError.of("Y693", file=str(p), reason=f"无法读取（{exc.strerror or exc}）") from None
     text = decode_text(raw)

@@ -55,16 +55,37 @@ def _fail(message: str) -> int:
     return 2
 
 
-def check_archive(target: str) -> list[str]:
-    """Open (create, migrate) the archive once; the files a folder walk must skip. Raises InputError."""
-    from jixiao.processor.archive.db import is_url
+def check_archive(target: str, outputs: tuple[str | None, ...] = ()) -> list[str]:
+    """Open (create, migrate) the archive once; the files a folder walk must skip. Raises InputError.
+
+    ``outputs`` are the files the command will write: one that is the archive itself (a slip of
+    ``-o``) would replace years of archived forms by a workbook, so it is refused first.
+    """
     from jixiao.processor.archive.store import Archive
 
+    refuse_output_over_archive(target, outputs)
     Archive.open(target).close()
+    return archive_files(target)
+
+
+def archive_files(target: str) -> list[str]:
+    """The SQLite file and the files SQLite keeps beside it (none for a database URL)."""
+    from jixiao.processor.archive.db import is_url
+
     if is_url(target):
         return []
     path = os.path.abspath(target)
     return [path] + [path + s for s in ("-wal", "-shm", "-journal")]
+
+
+def refuse_output_over_archive(target: str, outputs) -> None:
+    from jixiao.processor.core.errors import InputError
+
+    kept = {os.path.normcase(os.path.realpath(p)) for p in archive_files(target)}
+    for out in filter(None, outputs):
+        if os.path.normcase(os.path.realpath(out)) in kept:
+            raise InputError.of("Y690", file=target, reason=f"输出文件“{out}”就是档案本身，写出会覆盖档案；"
+                                                            "请为 -o 换一个文件名")
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -115,7 +136,7 @@ def run_info(args: argparse.Namespace) -> int:
         when = f"{y.year} 年度" if y.year else "年度不明"
         print(f"  {when}：{y.forms} 个项目，{y.units} 个单位，全年预算数合计 {fmt_num(y.budget)} 万元")
     if overrides:
-        print(f"  对照：{len(overrides)} 条（来自 {printable(overrides[0].source.rsplit(' ', 1)[0])}）")
+        print(f"  对照：{len(overrides)} 条（来自 {printable(overrides[0].source.rsplit(' 第 ', 1)[0])}）")
     return 0
 
 
@@ -135,7 +156,7 @@ def run_overrides(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from jixiao.processor.archive.compare import compare_years
+    from jixiao.processor.archive.compare import YearOrderError, compare_years
     from jixiao.processor.archive.match import read_overrides
     from jixiao.processor.archive.store import Archive
     from jixiao.processor.cli.common import profile_from_args
@@ -149,12 +170,13 @@ def run_compare(args: argparse.Namespace) -> int:
     if profile is None:
         return 2
     try:
+        refuse_output_over_archive(args.archive, (args.output,))
         overrides = read_overrides(args.overrides) if args.overrides else None
         with Archive.open(args.archive, create=False) as archive:
             review = compare_years(archive, args.year, args.against, profile=profile, overrides=overrides)
     except InputError as exc:
         return _fail(str(exc))
-    except ValueError:
+    except YearOrderError:
         return _fail("--against 应早于 --year")
     if args.output:
         try:
