@@ -2,7 +2,8 @@
 
 ``build_corpus(directory)`` writes every file and returns file name → expected outcome:
 ``"ok"`` (the guard lets it through; a reader should process it) or the InputError
-code the guard must raise (``"J501"`` … ``"J505"``). Names are relative to
+code the guard must raise (``"J501"`` … ``"J505"``, ``"J530"`` … ``"J545"``). The attacks of
+issue 11 (round two) are written by :mod:`hostile_workbooks`. Names are relative to
 ``directory``. Items that need an optional package (xlwt for .xls, msoffcrypto-tool for
 an encrypted package) or a POSIX feature are left out when it is missing; ``SKIPPED``
 then says why.
@@ -408,7 +409,7 @@ def build_corpus(directory: Path) -> dict[str, str]:
         "xl/externalLinks/_rels/externalLink1.xml.rels": EXTERNAL_LINK_RELS.encode(),
     })  # fmt: skip
     _large_sane(item("large_sane.xlsx", "ok"))
-    _sparse_far(item("sparse_far_cells.xlsx", "J504"))
+    _sparse_far(item("sparse_far_cells.xlsx", "J538"))
     for odd in (
         "自评表 2024 （终稿） v2 .xlsx",
         "北京市丰台区信访办公室项目支出绩效自评表.xlsx",
@@ -443,19 +444,19 @@ def build_corpus(directory: Path) -> dict[str, str]:
     write_raw_zip(item("zip_password.xlsx", "J502"), raw)
 
     # --- bombs and lying headers -----------------------------------------------------------
-    _bomb(base, item("zip_bomb.xlsx", "J504"), plain_mb=1300, with_crc=False)
-    _bomb(base, item("zip_bomb_ratio.xlsx", "J504"), plain_mb=100)
-    _bomb(base, item("zip_bomb_lying_size.xlsx", "J504"), plain_mb=200, declared=300 * 1024,
+    _bomb(base, item("zip_bomb.xlsx", "J533"), plain_mb=1300, with_crc=False)
+    _bomb(base, item("zip_bomb_ratio.xlsx", "J534"), plain_mb=100)
+    _bomb(base, item("zip_bomb_lying_size.xlsx", "J535"), plain_mb=200, declared=300 * 1024,
           with_crc=False)  # fmt: skip
     raw = _raw_from_zip(base)
     sheet = next(m for m in raw if m.name == "xl/worksheets/sheet1.xml")
     sheet.local_usize = sheet.usize * 50
-    write_raw_zip(item("lying_local_header.xlsx", "J504"), raw)
+    write_raw_zip(item("lying_local_header.xlsx", "J535"), raw)
     raw = _raw_from_zip(base)
     raw[0].csize = len(raw[0].data) + 30 + len(raw[1].name.encode()) + 10
     raw[0].usize = max(raw[0].usize, raw[0].csize)
-    write_raw_zip(item("overlapping_members.xlsx", "J504"), raw)
-    with zipfile.ZipFile(item("too_many_members.xlsx", "J504"), "w") as z:
+    write_raw_zip(item("overlapping_members.xlsx", "J535"), raw)
+    with zipfile.ZipFile(item("too_many_members.xlsx", "J531"), "w") as z:
         for name, data in parts.items():
             z.writestr(name, data)
         for i in range(10_001):
@@ -464,25 +465,25 @@ def build_corpus(directory: Path) -> dict[str, str]:
         warnings.simplefilter("ignore")
         _rewrite(base, item("duplicate_member_names.xlsx", "J504"),
                  add={"xl/workbook.xml": parts["xl/workbook.xml"]})  # fmt: skip
-    with open(item("oversized.xlsx", "J504"), "wb") as f:  # sparse: 101 MB on paper only
+    with open(item("oversized.xlsx", "J530"), "wb") as f:  # sparse: 101 MB on paper only
         f.write(base.read_bytes())
         f.truncate(101 * _MB)
 
     # --- XML attacks -------------------------------------------------------------------------
     _rewrite(
-        base, item("billion_laughs.xlsx", "J504"), **_shared_strings(parts, BILLION_LAUGHS.encode())
+        base, item("billion_laughs.xlsx", "J536"), **_shared_strings(parts, BILLION_LAUGHS.encode())
     )
-    _rewrite(base, item("xxe.xlsx", "J504"),
+    _rewrite(base, item("xxe.xlsx", "J536"),
              replace={"xl/worksheets/sheet1.xml": XXE_SHEET.encode()})  # fmt: skip
     xxe16 = XXE_SHEET.replace("UTF-8", "UTF-16").encode("utf-16")
-    _rewrite(base, item("xxe_utf16.xlsx", "J504"), **_shared_strings(parts, xxe16))
-    _rewrite(base, item("doctype_after_comment.xlsx", "J504"), replace={
+    _rewrite(base, item("xxe_utf16.xlsx", "J536"), **_shared_strings(parts, xxe16))
+    _rewrite(base, item("doctype_after_comment.xlsx", "J536"), replace={
         "xl/workbook.xml": _with_prolog(parts["xl/workbook.xml"],
                                         b"<!--" + b"x" * 10_000 + b'--><!DOCTYPE w [<!ENTITY a "b">]>')})  # fmt: skip
-    _rewrite(base, item("huge_prolog.xlsx", "J504"), replace={
+    _rewrite(base, item("huge_prolog.xlsx", "J536"), replace={
         "xl/styles.xml": _with_prolog(parts["xl/styles.xml"], b"<!--" + b"x" * 200_000 + b"-->")})  # fmt: skip
     utf7 = b'<?xml version="1.0" encoding="UTF-7"?>' + parts["xl/workbook.xml"].split(b"?>", 1)[-1]
-    _rewrite(base, item("xml_utf7.xlsx", "J504"), replace={"xl/workbook.xml": utf7})
+    _rewrite(base, item("xml_utf7.xlsx", "J536"), replace={"xl/workbook.xml": utf7})
 
     # --- damaged -----------------------------------------------------------------------------
     data = base.read_bytes()
@@ -546,6 +547,9 @@ def build_corpus(directory: Path) -> dict[str, str]:
         SKIPPED["no_permission.xlsx(J501)"] = "以 root 运行时 chmod 000 仍可读取，改为期望 ok"
 
     assert xlsm.exists()
+    from hostile_workbooks import add_round_two
+
+    add_round_two(directory, item, base, parts)
     return expect
 
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from imap_server import gbk_zip
 from jixiao.processor.collect.attachments import attachment_name, extract, zip_member_name
-from jixiao.processor.collect.safenames import safe_dirname, safe_filename, unique_name
+from jixiao.processor.collect.safenames import safe_filename, unique_name
 from jixiao.processor.collect.textdecode import decode_words, header_text
 
 NAME = "2024年度项目支出绩效自评表（教育局）.xlsx"
@@ -110,10 +110,19 @@ def test_safe_filename_bounded_in_bytes_keeps_extension() -> None:
     assert name.startswith("长长长")
 
 
-def test_dirname_and_unique() -> None:
-    assert safe_dirname("Zhang@Edu.CN") == "zhang@edu.cn"
-    assert safe_dirname("../../x@y") == "x@y"
-    assert safe_dirname("") == "未知发件人"
+def test_sender_folders_and_unique_names() -> None:
+    from jixiao.processor.collect.addresses import INVALID_FOLDER, normalize_address, sender_folder
+
+    assert normalize_address("Zhang@Edu.CN") == ("zhang@edu.cn", "")
+    assert sender_folder("zhang@edu.cn") == "zhang@edu.cn"
+    for hostile in ("../../x@y.cn", "x@y.cn.", ".x@y.cn", "x.@y.cn", "x..y@z.cn", "x@y", "x@-y.cn",
+                    "x@y.cn\r\nBcc: z@w.cn", "张三@例子.cn", '"a b"@c.cn', "a@b@c.cn", ""):
+        address, problem = normalize_address(hostile)
+        assert address == "" and problem, hostile
+    assert sender_folder("") == INVALID_FOLDER
+    assert sender_folder("a/b|c*d?e@x.cn") == "a／b｜c＊d？e@x.cn"  # one-to-one: valid addresses have no full-width forms
+    long_a, long_b = "a" * 64 + "@" + "b" * 60 + ".cn", "a" * 64 + "@" + "b" * 59 + "c.cn"
+    assert sender_folder(long_a) != sender_folder(long_b) and len(sender_folder(long_a).encode()) <= 100
     assert unique_name("a.xlsx", {"a.xlsx", "A (2).xlsx"}) == "a (3).xlsx"
 
 

@@ -987,9 +987,10 @@ def test_more_client_name_variants(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "sender, folder",
     [
-        (b'"../../../tmp/x"@evil.example.cn', None),
-        (b"<..\\..\\y@evil.example.cn>", "y@evil.example.cn"),
-        (b'"x:y*z"@evil.example.cn', None),
+        (b'"../../../tmp/x"@evil.example.cn', "_发件人地址无效"),
+        # a hostile address is never repaired into a plausible one: kept apart (issue 11)
+        (b"<..\\..\\y@evil.example.cn>", "_发件人地址无效"),
+        (b'"x:y*z"@evil.example.cn', "_发件人地址无效"),
         (b"Zhang <ZHANG@EDU.Example.CN>", ZHANG),
     ],
 )

@@ -130,7 +130,8 @@ def test_reply_drafts(tmp_path: Path, mbox, capsys) -> None:
     for f in errors:
         assert f.message in body
         assert f.cell in body
-    assert "修改建议" in body and "《交通局自评表.xlsx》" in body and "【错误】" in body
+        assert f"【错误 {f.code}】" in body  # every problem carries its catalogue code
+    assert "修改建议" in body and "《交通局自评表.xlsx》" in body
     zhang = email.message_from_bytes((drafts / "zhang@edu.example.cn.eml").read_bytes(), policy=default)
     assert zhang["To"].addresses[0].display_name == "张老师"
     zhou = email.message_from_bytes((drafts / "zhou@sport.example.cn.eml").read_bytes(), policy=default)

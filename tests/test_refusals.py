@@ -143,9 +143,6 @@ def test_every_refusal_code_renders_without_leftover_braces():
 # them to InputError.of(code, **params). Lower a count as sites are converted (the test fails
 # when a count is higher than what the source holds, so the list cannot go stale).
 NOT_YET_CATALOGUED: dict[str, int] = {
-    "processor/files/guard.py": 3,  # hostile (the guard becomes a subpackage)
-    "processor/collect/roster.py": 7,  # hostile (collect's problems)
-    "processor/collect/sources.py": 3,  # hostile
     "processor/files/openpyxl_write.py": 8,  # write (fill's output checks; J509 fits line 256)
 }
 

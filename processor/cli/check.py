@@ -50,8 +50,12 @@ def run(args: argparse.Namespace) -> int:
         cross_check(results, profile)
     if args.format == "json":
         print(json.dumps(to_json(results), ensure_ascii=False, indent=2))
+    elif sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        from jixiao.processor.cli.terminal import write_trusted
+
+        write_trusted(render_text(results, colour=True))  # our colours; submitted text is shown()
     else:
-        print(render_text(results, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
+        print(render_text(results))
     if failed:
         return 2
     return 1 if any(f.severity == "error" for r in results for f in r.all_findings) else 0
@@ -76,6 +80,8 @@ def to_json(results) -> list[dict]:
 
 
 def render_text(results, colour: bool = False) -> str:
+    from jixiao.processor.cli.terminal import shown  # submitted text: shown, never obeyed
+
     def c(sev: str, text: str) -> str:
         return f"{_COLOURS[sev]}{text}{_RESET}" if colour else text
 
@@ -83,11 +89,11 @@ def render_text(results, colour: bool = False) -> str:
     total = dict.fromkeys(SEVERITY_CN, 0)
     for r in results:
         for f in r.findings:
-            lines.append(f"{r.file}：{c(f.severity, SEVERITY_CN[f.severity])} {f.code} {f.message}")
+            lines.append(f"{shown(r.file)}：{c(f.severity, SEVERITY_CN[f.severity])} {f.code} {shown(f.message)}")
         for s in r.sheets:
             sc = s.scores
             title = s.record.project.text or "（未填项目名称）"
-            head = f"{s.file} — 工作表“{s.sheet}”：{title}"
+            head = shown(f"{s.file} — 工作表“{s.sheet}”：{title}")
             lines.append(f"{_BOLD}{head}{_RESET}" if colour else head)
             rate = "无法计算" if sc.execution_rate is None else f"{sc.execution_rate * 100:.2f}%"
             lines.append(f"  计算结果：执行率 {rate}，预算执行率得分 {sc.execution_score:g}，指标得分 "
@@ -103,8 +109,8 @@ def render_text(results, colour: bool = False) -> str:
                     continue
                 lines.append("  " + c(sev, f"{SEVERITY_CN[sev]}（{len(group)}）"))
                 for f in group:
-                    lines.append(f"    {f.cell or '整表':<7} {f.code}  {f.message}")
-                    lines.append(f"            → {f.fix}")
+                    lines.append(f"    {shown(f.cell or '整表'):<7} {f.code}  {shown(f.message)}")
+                    lines.append(f"            → {shown(f.fix)}")
             lines.append("")
     n_sheets = sum(len(r.sheets) for r in results)
     lines.append(f"共检查 {len(results)} 个文件、{n_sheets} 张自评表：错误 {total['error']} 个，"

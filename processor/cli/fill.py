@@ -47,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
         print("jixiao：--in-place 与 -o 不能同时使用", file=sys.stderr)
         return 2
     if args.output and (Path(args.output).suffix.lower() in (".xlsx", ".xlsm") or os.path.isfile(args.output)):
-        print(f"jixiao：多个文件或文件夹时 -o 应为输出文件夹：{args.output}", file=sys.stderr)
+        folders = [p for p in args.paths if os.path.isdir(p)]
+        what = f"{folders[0]} 是文件夹" if len(args.paths) == 1 and folders else "有多个文件或文件夹"
+        print(f"jixiao：{what}，-o 应为输出文件夹，而不是文件：{args.output}", file=sys.stderr)
         return 2
     return _batch(args.paths, Path(args.output) if args.output else None, args.in_place, profile)
 

@@ -76,17 +76,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from jixiao.processor.cli import terminal
+
     _utf8_stdio()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     try:
-        return int(args.func(args) or 0)
+        with terminal.guarded():  # submitted text never reaches the terminal as control codes
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if not getattr(args, "func", None):
+                parser.print_help()
+                return 2
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `jixiao check … | head`: the reader has what it wanted
+        terminal.silence_stdout()
+        return 141
 
 
 def _utf8_stdio() -> None:

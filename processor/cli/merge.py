@@ -146,6 +146,7 @@ class _Progress:
 
     def __enter__(self) -> _Progress:
         if self.enabled:
+            from jixiao.processor.cli.terminal import raw_stderr
             from rich.console import Console
             from rich.progress import (
                 BarColumn,
@@ -156,7 +157,7 @@ class _Progress:
             )
 
             self._bar = Progress(TextColumn("读取自评表"), BarColumn(), MofNCompleteColumn(),
-                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                                 TimeRemainingColumn(), console=Console(file=raw_stderr()), transient=True,
                                  auto_refresh=False)
             self._bar.__enter__()
         return self

@@ -4,6 +4,12 @@ Attachments are data: nothing here opens a workbook. Zip attachments are opened
 only to list and copy their members, within hard limits (member count, declared
 and actual sizes, compression ratio, nesting depth), so a zip bomb or an encrypted
 archive is listed as rejected instead of filling the disk.
+
+Every byte decoded or unpacked counts against a budget per message and one per run
+(:class:`Budget`): zips that each respect the limits cannot add up to hundreds of MB.
+What is refused is registered, never dropped — an archive nested deeper than the limit
+gets its own row. Each refusal carries a code of the 收件 family (``rules/findings/C.json``)
+and the values its message was made from.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from jixiao.processor.collect.textdecode import (
     raw_header,
     smart_decode,
 )
+from jixiao.processor.core.findings import render
 from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
+from jixiao.processor.files.guard.limits import human_size
 
 WORKBOOK_EXTS = WORKBOOK_SUFFIXES
 ZIP_EXTS = (".zip",)
@@ -51,6 +59,36 @@ class Limits:
     max_zip_total_bytes: int = 500 * MIB
     max_zip_ratio: int = 200
     max_depth: int = 5
+    #: everything decoded or unpacked from one message (attachments, zip members, nested zips)
+    max_message_unpacked_bytes: int = 200 * MIB
+    #: everything decoded or unpacked in one collect run
+    max_run_unpacked_bytes: int = 2048 * MIB
+
+
+class Budget:
+    """Bytes decoded or unpacked so far, in this message and in this run."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.run = 0
+        self.message = 0
+
+    def start_message(self) -> None:
+        self.message = 0
+
+    def refusal(self, size: int) -> tuple[str, dict[str, object]] | None:
+        """The code and values for refusing ``size`` more bytes, or None when they fit."""
+        lim = self.limits
+        if self.message + size > lim.max_message_unpacked_bytes:
+            return "C107", {"found_text": human_size(self.message + size),
+                            "limit_text": human_size(lim.max_message_unpacked_bytes)}
+        if self.run + size > lim.max_run_unpacked_bytes:
+            return "C108", {"limit_text": human_size(lim.max_run_unpacked_bytes)}
+        return None
+
+    def spend(self, size: int) -> None:
+        self.message += size
+        self.run += size
 
 
 @dataclass
@@ -62,6 +100,14 @@ class Found:
     container: str = ""  # where it was: "" (attached), "压缩包《a.zip》", "转发邮件《…》"
     status: str = "ok"  # ok | unreadable | rejected
     note: str = ""
+    code: str = ""  # a 收件 (C) catalogue code when something is wrong or worth saying
+    params: dict[str, object] | None = None
+
+
+def refused(name: str, container: str, status: str, code: str, **params: object) -> Found:
+    """A workbook not saved, with its catalogue code; the note is the catalogue's message."""
+    message, _fix = render(code, **params)
+    return Found(name, None, container, status, message, code, params)
 
 
 def is_workbook_name(name: str) -> bool:
@@ -92,14 +138,14 @@ def attachment_name(part: Message) -> str | None:
 
 
 def _payload_bytes(part: Message) -> tuple[bytes | None, str]:
-    """The decoded body of a leaf part and a note when the transfer encoding was broken."""
+    """The decoded body of a leaf part, or None and what was wrong with its transfer encoding."""
     before = len(part.defects)
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - any decoding failure means unreadable data
-        return None, "附件编码无法解码"
+        return None, "的编码无法解码"
     if data is None:
-        return None, "附件内容为空"
+        return None, "内容为空"
     if not isinstance(data, bytes):
         data = bytes(data)
     new = part.defects[before:]
@@ -107,7 +153,7 @@ def _payload_bytes(part: Message) -> tuple[bytes | None, str]:
         isinstance(d, (email_errors.InvalidBase64LengthDefect, email_errors.InvalidBase64PaddingDefect))
         for d in new
     ):
-        return None, "附件的 base64 编码不完整（邮件可能被截断），请对方重新发送"
+        return None, "的 base64 编码不完整"
     return data, ""
 
 
@@ -175,29 +221,42 @@ def _last_component(path: str) -> str:
 
 
 class _Walker:
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, budget: Budget):
         self.limits = limits
+        self.budget = budget
         self.found: list[Found] = []
+
+    def _take(self, name: str, container: str, size: int) -> bool:
+        """Spend ``size`` bytes of the budgets, or register ``name`` as not unpacked."""
+        over = self.budget.refusal(size)
+        if over is not None:
+            code, params = over
+            self.found.append(refused(name, container, "rejected", code, **params))
+            return False
+        self.budget.spend(size)
+        return True
 
     # -- zip -----------------------------------------------------------------
     def zip(self, name: str, data: bytes, container: str, depth: int) -> None:
         lim = self.limits
         where = f"压缩包《{name}》" if not container else f"{container} › 压缩包《{name}》"
+        if depth > lim.max_depth:
+            self.found.append(refused(name, container, "rejected", "C106", what="压缩包", limit=lim.max_depth))
+            return
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
             infos = zf.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-            self.found.append(Found(name, None, container, "unreadable", "压缩包已损坏，无法打开"))
+            self.found.append(refused(name, container, "unreadable", "C111", what="压缩包"))
             return
         if len(infos) > lim.max_zip_members:
-            self.found.append(
-                Found(name, None, container, "rejected", f"压缩包内文件过多（{len(infos)} 个），未解压")
-            )
+            self.found.append(refused(name, container, "rejected", "C103", found=len(infos),
+                                      limit=lim.max_zip_members))
             return
-        if sum(i.file_size for i in infos) > lim.max_zip_total_bytes:
-            self.found.append(
-                Found(name, None, container, "rejected", "压缩包解压后过大（疑似压缩炸弹），未解压")
-            )
+        total = sum(i.file_size for i in infos)
+        if total > lim.max_zip_total_bytes:
+            self.found.append(refused(name, container, "rejected", "C102", found_text=human_size(total),
+                                      limit_text=human_size(lim.max_zip_total_bytes)))
             return
         for info in infos:
             if info.is_dir():
@@ -207,7 +266,10 @@ class _Walker:
             ext = _lower_ext(base)
             if ext in WORKBOOK_EXTS:
                 self._zip_member(zf, info, base, member, where)
-            elif ext in ZIP_EXTS and depth < lim.max_depth:
+            elif ext in ZIP_EXTS:
+                if depth + 1 > lim.max_depth:
+                    self.found.append(refused(base, where, "rejected", "C106", what="压缩包", limit=lim.max_depth))
+                    continue
                 blob = self._read_member(zf, info, base, where)
                 if blob is not None:
                     self.zip(base, blob, where, depth + 1)
@@ -216,22 +278,27 @@ class _Walker:
                      where: str) -> bytes | None:
         lim = self.limits
         if info.flag_bits & 0x1:
-            self.found.append(Found(base, None, where, "rejected", "压缩包内文件已加密，无法读取；请发送未加密的文件"))
+            self.found.append(refused(base, where, "rejected", "C110"))
             return None
         if info.file_size > lim.max_attachment_bytes:
-            self.found.append(Found(base, None, where, "rejected", "压缩包内文件过大，未解压"))
+            self.found.append(refused(base, where, "rejected", "C105", found_text=human_size(info.file_size),
+                                      limit_text=human_size(lim.max_attachment_bytes)))
             return None
         if info.compress_size and info.file_size > MIB and info.file_size / info.compress_size > lim.max_zip_ratio:
-            self.found.append(Found(base, None, where, "rejected", "压缩比异常（疑似压缩炸弹），未解压"))
+            self.found.append(refused(base, where, "rejected", "C104",
+                                      ratio=f"{info.file_size / info.compress_size:.0f}", limit=lim.max_zip_ratio))
+            return None
+        if not self._take(base, where, info.file_size):
             return None
         try:
             with zf.open(info) as fh:
                 blob = fh.read(lim.max_attachment_bytes + 1)
         except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError, ValueError):
-            self.found.append(Found(base, None, where, "unreadable", "压缩包内文件已损坏，无法解压"))
+            self.found.append(refused(base, where, "unreadable", "C111", what="压缩包内文件"))
             return None
         if len(blob) > lim.max_attachment_bytes:
-            self.found.append(Found(base, None, where, "rejected", "压缩包内文件过大，未解压"))
+            self.found.append(refused(base, where, "rejected", "C105", found_text=f"超过 {human_size(len(blob))}",
+                                      limit_text=human_size(lim.max_attachment_bytes)))
             return None
         return blob
 
@@ -240,15 +307,13 @@ class _Walker:
         blob = self._read_member(zf, info, base, where)
         if blob is None:
             return
-        note = _looks_like_workbook(base, blob)
-        if member != base:
-            note = "；".join(x for x in (f"压缩包内路径：{member}", note) if x)
-        self.found.append(Found(base, blob, where, "ok", note))
+        self.found.append(_workbook(base, blob, where, f"压缩包内路径：{member}" if member != base else ""))
 
     # -- MIME ----------------------------------------------------------------
-    def message(self, msg: Message, container: str, depth: int) -> None:
+    def message(self, msg: Message, container: str, depth: int, label: str = "") -> None:
         if depth > self.limits.max_depth:
-            self.found.append(Found("", None, container, "rejected", "邮件嵌套层数过多，未继续展开"))
+            self.found.append(refused(label or "转发邮件", container, "rejected", "C106", what="转发邮件",
+                                      limit=self.limits.max_depth))
             return
         self.part(msg, container, depth)
 
@@ -257,7 +322,11 @@ class _Walker:
         sender = header_text(raw_header(inner, "from"))
         label = f"转发邮件《{subject or '无主题'}》" + (f"（原发件人 {sender}）" if sender else "")
         where = f"{container} › {label}" if container else label
-        self.message(inner, where, depth + 1)
+        if depth + 1 > self.limits.max_depth:
+            self.found.append(refused(label, container, "rejected", "C106", what="转发邮件",
+                                      limit=self.limits.max_depth))
+            return
+        self.message(inner, where, depth + 1, label)
 
     def part(self, part: Message, container: str, depth: int) -> None:
         ctype = part.get_content_type()
@@ -276,7 +345,7 @@ class _Walker:
                                else binascii.a2b_qp(encoded))
                     except (binascii.Error, ValueError):
                         raw = b""
-                    if raw:
+                    if raw and self._take("转发邮件", container, len(raw)):
                         payload = [email.message_from_bytes(raw, policy=compat32)]
                 for inner in payload:
                     if isinstance(inner, Message):
@@ -290,7 +359,7 @@ class _Walker:
         ext = _lower_ext(name or "")
         if ctype == "message/rfc822" or ext == ".eml":
             data, _note = _payload_bytes(part)
-            if data:
+            if data and self._take(name or "转发邮件", container, len(data)):
                 inner = email.message_from_bytes(data, policy=compat32)
                 self._forwarded(inner, container, depth)
             return
@@ -300,35 +369,49 @@ class _Walker:
         if not name:
             return
         if ext in WORKBOOK_EXTS:
-            data, note = _payload_bytes(part)
+            data, problem = _payload_bytes(part)
             if data is None:
-                self.found.append(Found(name, None, container, "unreadable", note))
+                self.found.append(refused(name, container, "unreadable", "C112", detail=problem))
             elif len(data) > self.limits.max_attachment_bytes:
-                self.found.append(Found(name, None, container, "rejected", "附件过大，未保存"))
-            else:
-                self.found.append(Found(name, data, container, "ok", _looks_like_workbook(name, data)))
+                self.found.append(refused(name, container, "rejected", "C101", found_text=human_size(len(data)),
+                                          limit_text=human_size(self.limits.max_attachment_bytes)))
+            elif self._take(name, container, len(data)):
+                self.found.append(_workbook(name, data, container))
         elif ext in ZIP_EXTS or (ctype in ZIP_MIME and not ext):
-            data, note = _payload_bytes(part)
+            data, problem = _payload_bytes(part)
             if data is None:
-                self.found.append(Found(name, None, container, "unreadable", note))
+                self.found.append(refused(name, container, "unreadable", "C112", detail=problem))
             elif len(data) > self.limits.max_attachment_bytes:
-                self.found.append(Found(name, None, container, "rejected", "压缩包过大，未解压"))
-            else:
-                self.zip(name, data, container, depth)
+                self.found.append(refused(name, container, "rejected", "C101", found_text=human_size(len(data)),
+                                          limit_text=human_size(self.limits.max_attachment_bytes)))
+            elif self._take(name, container, len(data)):
+                self.zip(name, data, container, depth + 1)
         elif ext in UNSUPPORTED_ARCHIVES:
-            self.found.append(
-                Found(name, None, container, "rejected", "不支持此压缩格式，请直接发送 Excel 文件或 zip 压缩包")
-            )
+            self.found.append(refused(name, container, "rejected", "C109", ext=ext))
 
 
-def extract(msg: Message, limits: Limits | None = None) -> list[Found]:
-    """Every workbook in ``msg`` (attached, zipped, forwarded), in message order."""
-    walker = _Walker(limits or Limits())
+def _workbook(name: str, data: bytes, container: str, extra: str = "") -> Found:
+    """A workbook to save; C121 when its bytes do not look like its extension says."""
+    mismatch = _looks_like_workbook(name, data)
+    note = "；".join(x for x in (extra, mismatch) if x)
+    return Found(name, data, container, "ok", note, "C121" if mismatch else "",
+                 {"detail": mismatch} if mismatch else None)
+
+
+def extract(msg: Message, limits: Limits | None = None, budget: Budget | None = None) -> list[Found]:
+    """Every workbook in ``msg`` (attached, zipped, forwarded), in message order.
+
+    ``budget`` carries the run's total across messages (a fresh one per call otherwise)."""
+    limits = limits or Limits()
+    budget = budget or Budget(limits)
+    budget.start_message()
+    walker = _Walker(limits, budget)
     walker.message(msg, "", 0)
     return walker.found
 
 
 __all__ = [
+    "Budget",
     "Found",
     "Limits",
     "attachment_name",

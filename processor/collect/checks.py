@@ -23,6 +23,7 @@ class Problem:
     cell: str
     message: str
     fix: str
+    code: str = ""  # the finding's catalogue code
 
 
 @dataclass
@@ -34,6 +35,7 @@ class FileCheck:
     years: list[int | None] = field(default_factory=list)  # 年度 of each sheet
     problems: list[Problem] = field(default_factory=list)
     unreadable: str = ""  # the guard's / reader's one Chinese line
+    unreadable_code: str = ""  # its catalogue code (J5xx)
 
     @property
     def errors(self) -> list[Problem]:
@@ -72,6 +74,7 @@ def check_entries(root: Path, entries: Iterable[ManifestEntry], profile: Any = N
             result = check_file(path, profile)
         except InputError as exc:
             fc.unreadable = getattr(exc, "detail", None) or str(exc)
+            fc.unreadable_code = exc.code
             continue
         except OSError as exc:
             fc.unreadable = f"无法读取文件（{exc.strerror or exc}）"
@@ -88,7 +91,7 @@ def check_entries(root: Path, entries: Iterable[ManifestEntry], profile: Any = N
             fc.years.append(getattr(rec, "year", None))
         for f in result.all_findings:
             if f.severity in ("error", "warning"):
-                fc.problems.append(Problem(f.severity, f.sheet or "", f.cell or "", f.message, f.fix))
+                fc.problems.append(Problem(f.severity, f.sheet or "", f.cell or "", f.message, f.fix, f.code))
     return out
 
 

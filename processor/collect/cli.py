@@ -3,7 +3,8 @@
 ``collect`` exit status: 0 done (messages that could not be read are listed in the
 register, not fatal), 2 usage error or a source that cannot be read at all (missing
 file, IMAP connection or login failed).
-``reply`` exit status: 0 drafts written, 2 no register or usage error.
+``reply`` exit status: 0 drafts written, 2 no register, usage error, an output folder
+that cannot be used, or a draft that could not be written (the others are written).
 """
 
 from __future__ import annotations
@@ -109,13 +110,14 @@ def run_collect(args: argparse.Namespace) -> int:
     from jixiao.processor.collect.manifest import MANIFEST_CSV, Manifest
     from jixiao.processor.collect.sources import ImapOptions, iter_imap, iter_paths, list_folders
     from jixiao.processor.core.errors import InputError
+    from jixiao.processor.files.atomic import UnsafeOutput
 
     out = Path(args.out)
     if not args.sources and not args.imap and not args.roster:
         _err("请指定来源（.eml / mbox / Maildir）、--imap 服务器或 --roster 名单")
         return 2
     if out.exists() and not out.is_dir():
-        _err(f"{out}：不是文件夹")
+        _err(f"{out}：已存在，是一个文件而不是文件夹")
         return 2
     imap_opts = None
     if args.imap:
@@ -144,14 +146,16 @@ def run_collect(args: argparse.Namespace) -> int:
     if args.sources or imap_opts:
         try:
             out.mkdir(parents=True, exist_ok=True)
-            manifest = Manifest.load(out)
-        except (OSError, ValueError) as exc:
-            _err(f"{out}：无法读取收件登记（{exc}）")
+            manifest = Manifest.load(out, repair=True)  # a damaged register is set aside, not fatal
+        except OSError as exc:
+            _err(f"{out}：无法使用输出文件夹（{exc.strerror or exc}）")
             return 2
+        for line in manifest.problems:
+            _err(line)
         collector = Collector(out, manifest, limits, log=log)
         try:
             if args.sources:
-                collector.run(iter_paths([Path(s) for s in args.sources]))
+                collector.run(iter_paths([Path(s) for s in args.sources], limits.max_message_bytes))
             if imap_opts:
                 collector.run(iter_imap(imap_opts, is_known_source=collector.is_known_source,
                                         is_known_message=collector.is_known_message))
@@ -159,8 +163,11 @@ def run_collect(args: argparse.Namespace) -> int:
             _err(str(exc))
             _summary(collector, out / MANIFEST_CSV, quiet=args.quiet)
             return 2
+        except UnsafeOutput as exc:  # a link or a file planted in the output folder
+            _err(f"{exc}；收件已停止，已处理的邮件已登记")
+            return 2
         except OSError as exc:
-            _err(f"读取失败：{exc}")
+            _err(f"读取或写入失败：{exc.strerror or exc}")
             return 2
         _summary(collector, out / MANIFEST_CSV, quiet=args.quiet)
     if args.roster:
@@ -176,7 +183,9 @@ def _summary(collector, csv_path: Path, *, quiet: bool) -> None:
     print(
         f"收件完成：新邮件 {s.new_messages} 封（已登记过、跳过 {s.known} 封）；"
         f"保存表格 {s.saved} 个，重复 {s.duplicates} 个，无法读取 {s.unreadable} 个，"
-        f"已拒绝 {s.rejected} 个，无表格附件的邮件 {s.no_attachment} 封。登记表：{csv_path}"
+        f"已拒绝 {s.rejected} 个，无表格附件的邮件 {s.no_attachment} 封"
+        + (f"，发件人地址无效（单独存放、不生成草稿）{s.invalid_senders} 封" if s.invalid_senders else "")
+        + f"。登记表：{csv_path}"
     )
 
 
@@ -200,34 +209,64 @@ def _roster(args: argparse.Namespace, out: Path) -> int:
         _err(str(exc))
         return 2
     manifest = Manifest.load(out) if out.is_dir() else Manifest(out)
+    for line in manifest.problems:
+        _err(line)
     checks = check_entries(out, manifest.entries, profile)
     report = build_report(units, manifest, checks)
     print()
     print(render_text(report))
     if out.is_dir():
         path = out / ROSTER_REPORT_CSV
-        _atomic_write(path, report_csv(report).encode("utf-8-sig"))
+        try:
+            _atomic_write(path, report_csv(report).encode("utf-8-sig"))
+        except OSError as exc:
+            _err(f"无法写入 {path}：{exc.strerror or exc}")
+            return 2
         print(f"\n收件情况已写入 {path}")
     return 0
 
 
 def run_reply(args: argparse.Namespace) -> int:
+    from jixiao.processor.collect.addresses import normalize_address
     from jixiao.processor.collect.checks import check_entries
     from jixiao.processor.collect.manifest import MANIFEST_CSV, MANIFEST_JSON, Manifest
     from jixiao.processor.collect.reply import group_by_sender, write_drafts
     from jixiao.processor.core.errors import InputError
     from jixiao.processor.core.rules import load_profile
+    from jixiao.processor.files.atomic import UnsafeOutput, ensure_folder
 
     root = Path(args.dir)
     if not (root / MANIFEST_JSON).is_file() and not (root / MANIFEST_CSV).is_file():
         _err(f"{root}：没有收件登记（请先运行 jixiao collect … -o {root}）")
         return 2
+    sender_address = None
+    if args.from_addr:  # "财务处 <cw@x.gov.cn>" or a bare address
+        from email.utils import formataddr, parseaddr
+
+        from jixiao.processor.core.visible import without_controls
+
+        name, addr = parseaddr(args.from_addr)
+        address, problem = normalize_address(addr)
+        if problem:
+            _err(f"--from 的地址无效（{problem}）")
+            return 2
+        sender_address = formataddr((without_controls(name), address)) if name else address
     try:
         profile = load_profile(args.rules)
     except InputError as exc:
         _err(str(exc))
         return 2
+    try:
+        out = ensure_folder(Path(args.out))
+    except UnsafeOutput as exc:
+        _err(f"--out：{exc}")
+        return 2
+    except OSError as exc:
+        _err(f"--out：无法创建文件夹“{args.out}”（{exc.strerror or exc}）")
+        return 2
     manifest = Manifest.load(root)
+    for line in manifest.problems:
+        _err(line)
     checks = check_entries(root, manifest.entries, profile)
     if args.archive:  # year-on-year findings (Y) of the files kept in the archive
         from jixiao.processor.archive.merge_hook import add_to_checks
@@ -238,16 +277,18 @@ def run_reply(args: argparse.Namespace) -> int:
             _err(str(exc))
             return 2
     reports = group_by_sender(manifest, checks)
-    written = write_drafts(reports, Path(args.out), sender_address=args.from_addr,
-                           only_problems=args.only_problems)
-    for path in written:
+    outcome = write_drafts(reports, out, sender_address=sender_address, only_problems=args.only_problems)
+    for path in outcome.written:
         print(f"  草稿 {path}")
-    print(f"已生成 {len(written)} 封回复草稿（未发送），用邮件客户端打开后核对并发送。")
-    return 0
+    for line in outcome.failed:
+        _err(line)
+    print(f"已生成 {len(outcome.written)} 封回复草稿（未发送），用邮件客户端打开后核对并发送。")
+    return 2 if outcome.failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m jixiao.processor.collect collect …`` / ``… reply …`` (the same as ``jixiao``)."""
+    """``python -m jixiao.processor.collect collect …`` / ``… reply …`` (the same commands as
+    ``jixiao``; ``jixiao`` itself adds the guarded terminal of ``processor/cli/terminal.py``)."""
     parser = argparse.ArgumentParser(prog="jixiao")
     sub = parser.add_subparsers(dest="command")
     register(sub)

@@ -4,6 +4,13 @@
 message arrived, the attachment's own (decoded, made safe) name. Content already
 saved (same sha256) is not written again; a message already registered (same
 source key or Message-ID) is not processed again.
+
+The sender is the From address, validated once (:mod:`jixiao.processor.collect.addresses`):
+a look-alike or malformed address is kept apart in its own folder, never merged with
+a real sender. Every row that reports a problem carries its catalogue code (C1xx, or
+the guard's J5xx through C123). Files are written only inside ``DIR``, never through a
+link (:mod:`jixiao.processor.files.atomic`). The register is saved every few seconds
+and at the end, not after every message, so a 20,000-message mbox takes seconds.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import email
 import hashlib
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -20,18 +28,17 @@ from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
-from jixiao.processor.collect.attachments import Limits, extract
+from jixiao.processor.collect.addresses import normalize_address, sender_folder, shown_address
+from jixiao.processor.collect.attachments import Budget, Limits, extract
 from jixiao.processor.collect.manifest import Manifest, ManifestEntry
-from jixiao.processor.collect.safenames import (
-    MAX_NAME_BYTES,
-    safe_dirname,
-    safe_filename,
-    unique_name,
-)
+from jixiao.processor.collect.safenames import MAX_NAME_BYTES, safe_filename, unique_name
 from jixiao.processor.collect.sources import RawMessage, normalize_message_id
 from jixiao.processor.collect.textdecode import header_text, raw_header, raw_headers
-from jixiao.processor.files.atomic import atomic_write_bytes
+from jixiao.processor.core.findings import render
+from jixiao.processor.files.atomic import atomic_write_bytes, ensure_folder
 from jixiao.processor.files.fileio import sha256_file
+
+UNKNOWN_SENDER_FOLDER = "未知发件人"
 
 _BROKEN_STRUCTURE = (
     email_errors.StartBoundaryNotFoundDefect,
@@ -54,13 +61,16 @@ class CollectStats:
     unreadable: int = 0
     rejected: int = 0
     no_attachment: int = 0
+    invalid_senders: int = 0  # messages whose From address was refused (C122)
     saved_paths: list[str] = field(default_factory=list)
 
 
 @dataclass
 class MessageMeta:
-    sender: str = ""
+    sender: str = ""  # a valid, normalised address, or ""
     sender_name: str = ""
+    sender_problem: str = ""  # why the From address was refused ("" when valid or absent)
+    sender_raw: str = ""  # the refused address, for the register
     subject: str = ""
     date: datetime | None = None
     received: datetime | None = None
@@ -108,7 +118,7 @@ def _body_key(data: bytes | None) -> str:
 
 
 def _address(value: str | None) -> tuple[str, str]:
-    """(address in lower case, display name) of a From-like header.
+    """(raw address, display name) of a From-like header, or ("", name) without one.
 
     The address list is parsed before any encoded word is decoded (RFC 2047 §6.2), so a
     display name like “=?utf-8?B?…<li@fake>…?=” can never become the sender; only when
@@ -118,8 +128,8 @@ def _address(value: str | None) -> tuple[str, str]:
         return "", ""
     for text, decoded in ((" ".join(str(value).split()), False), (header_text(value), True)):
         for name, addr in getaddresses([text]):
-            addr = addr.strip().strip("<>").lower()
-            if "@" in addr and addr.isascii():
+            addr = addr.strip()
+            if "@" in addr:
                 return addr, (name if decoded else header_text(name)).strip()
     return "", header_text(value)
 
@@ -127,16 +137,22 @@ def _address(value: str | None) -> tuple[str, str]:
 def message_meta(msg: Message, raw: RawMessage) -> MessageMeta:
     meta = MessageMeta()
     for header in ("from", "sender", "reply-to", "return-path"):
-        addr, name = _address(raw_header(msg, header))
+        value = raw_header(msg, header)
+        addr, name = _address(value)
         if addr:
-            meta.sender, meta.sender_name = addr, name
-            break
+            meta.sender, problem = normalize_address(addr)
+            if _hides_line_break(value):  # an encoded word hiding CR/LF: header injection
+                meta.sender, problem = "", "编码中藏有换行符，可向回复邮件注入收件人"
+            meta.sender_name = _clean_name(name)
+            if problem:
+                meta.sender_problem, meta.sender_raw = problem, shown_address(addr)
+            break  # the first header with an address decides: no fallback past a look-alike
         if name and not meta.sender_name:
-            meta.sender_name = name
+            meta.sender_name = _clean_name(name)
     meta.subject = header_text(raw_header(msg, "subject"))
     meta.date = _parse_date(header_text(raw_header(msg, "date")))
     meta.message_id = normalize_message_id(header_text(raw_header(msg, "message-id")))
-    meta.to = _address(raw_header(msg, "to"))[0]
+    meta.to = normalize_address(_address(raw_header(msg, "to"))[0])[0]
     received = None
     for value in raw_headers(msg, "received")[:1]:  # the top one: delivery to this mailbox
         text = header_text(value)
@@ -152,6 +168,23 @@ def message_meta(msg: Message, raw: RawMessage) -> MessageMeta:
     return meta
 
 
+def _hides_line_break(value: str | None) -> bool:
+    """True when an encoded word of the header decodes to a CR or LF (header injection)."""
+    if not value or "=?" not in value:
+        return False
+    from jixiao.processor.collect.textdecode import decode_words
+
+    decoded = decode_words(value)
+    return "\r" in decoded or "\n" in decoded
+
+
+def _clean_name(name: str) -> str:
+    """A display name without control or format characters (it goes into reply headers)."""
+    from jixiao.processor.core.visible import without_controls
+
+    return without_controls(name)
+
+
 def _iso(dt: datetime | None) -> str:
     return dt.isoformat(timespec="seconds") if dt else ""
 
@@ -163,12 +196,15 @@ def _looks_like_mail(msg: Message) -> bool:
 class Collector:
     """Processes messages into ``out_dir`` and its register."""
 
+    #: the register is written at least this often (seconds), and at the end of the run
+    SAVE_EVERY_SECONDS = 5.0
+
     def __init__(self, out_dir: Path, manifest: Manifest | None = None, limits: Limits | None = None,
                  log: Callable[[str], None] | None = None):
-        self.out_dir = Path(out_dir)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.manifest = manifest or Manifest.load(self.out_dir)
+        self.out_dir = ensure_folder(out_dir)
+        self.manifest = manifest or Manifest.load(self.out_dir, repair=True)
         self.limits = limits or Limits()
+        self.budget = Budget(self.limits)
         self.log = log or (lambda _msg: None)
         self.stats = CollectStats()
         self.sources_at_start = set(self.manifest.seen_sources)
@@ -182,17 +218,32 @@ class Collector:
         return message_id in self.manifest.message_keys
 
     # -- main loop ---------------------------------------------------------------
-    def run(self, messages: Iterable[RawMessage], save_every: int = 25) -> CollectStats:
+    def run(self, messages: Iterable[RawMessage], save_every: float | None = None) -> CollectStats:
+        """Process every message; the register is saved every ``save_every`` seconds (less
+        often while writing it takes long) and at the end — also when a message or the output
+        folder stops the run."""
+        interval = self.SAVE_EVERY_SECONDS if save_every is None else save_every
+        wait, last = interval, time.monotonic()
         try:
-            for n, raw in enumerate(messages, start=1):
+            for raw in messages:
                 self.process(raw)
-                if n % save_every == 0:
+                if time.monotonic() - last >= wait:
+                    start = time.monotonic()
                     self.manifest.save()
+                    last = time.monotonic()
+                    # a large register costs more to write: keep writing it under a tenth of the run
+                    wait = max(interval, 10 * (last - start))
         finally:
             self.manifest.save()
         return self.stats
 
-    def _row(self, meta: MessageMeta, raw: RawMessage, status: str, **kw: object) -> ManifestEntry:
+    def _row(self, meta: MessageMeta, raw: RawMessage, status: str, *, code: str = "",
+             note: str = "", **kw: object) -> ManifestEntry:
+        if meta.sender_problem and status != "saved":
+            extra = render("C122", address=meta.sender_raw, reason=meta.sender_problem,
+                           folder=_INVALID_FOLDER_NAME)[0]
+            note = "；".join(x for x in (note, extra) if x)
+            code = code or "C122"
         entry = ManifestEntry(
             status=status,
             sender=meta.sender,
@@ -204,6 +255,8 @@ class Collector:
             source=raw.source,
             to=meta.to,
             collected_at=self.now,
+            code=code,
+            note=note,
             **kw,  # type: ignore[arg-type]
         )
         self.manifest.add(entry)
@@ -219,7 +272,7 @@ class Collector:
             return
         if raw.error and not raw.data:
             self.stats.new_messages += 1
-            self._row(MessageMeta(), raw, raw.error_status, note=f"{raw.label}：{raw.error}")
+            self._row(MessageMeta(), raw, raw.error_status, code=raw.code, note=f"{raw.label}：{raw.error}")
             self.manifest.mark_seen(raw.source)
             return
         try:
@@ -229,15 +282,16 @@ class Collector:
             msg, ok = None, False
         if msg is None or not ok:
             self.stats.new_messages += 1
-            self._row(MessageMeta(), raw, "unreadable",
-                      size=len(raw.data or b""),
-                      note=f"{raw.label}：不是有效的邮件（无法识别邮件头），已跳过")
+            self._row(MessageMeta(), raw, "unreadable", code="C115", size=len(raw.data or b""),
+                      note=f"{raw.label}：{render('C115')[0]}")
             self.manifest.mark_seen(raw.source, "sha256:" + hashlib.sha256(raw.data or b"").hexdigest())
             return
         try:
             meta = message_meta(msg, raw)
         except Exception:  # noqa: BLE001
             meta = MessageMeta()
+        if meta.sender_problem:
+            self.stats.invalid_senders += 1
         key = meta.message_id or "sha256:" + hashlib.sha256(raw.data or b"").hexdigest()
         body = _body_key(raw.data)
         self.stats.new_messages += 1
@@ -247,80 +301,87 @@ class Collector:
         # a reused Message-ID with a different body is a different message
         if (raw.headers_only and not raw.error) or (key in keys and (body in keys or not meta.message_id)) \
                 or (not meta.message_id and body in keys):
-            self._row(meta, raw, "duplicate", note="重复邮件（与已登记的邮件相同），未再次处理")
+            self._row(meta, raw, "duplicate", code="C119", note=render("C119")[0])
             self.manifest.mark_seen(raw.source, key)
             return
         self.manifest.mark_seen("", body)
         if raw.error:  # IMAP: too large, headers only
-            self._row(meta, raw, raw.error_status, note=raw.error)
+            self._row(meta, raw, raw.error_status, code=raw.code, note=raw.error)
             self.manifest.mark_seen(raw.source, key)
             return
         try:
-            found = extract(msg, self.limits)
+            found = extract(msg, self.limits, self.budget)
         except Exception as exc:  # noqa: BLE001 - keep going whatever one message does
-            self._row(meta, raw, "unreadable", note=f"邮件结构损坏，无法提取附件（{type(exc).__name__}）")
+            self._row(meta, raw, "unreadable", code="C114",
+                      note=render("C114", detail=f"无法提取附件：{type(exc).__name__}")[0])
             self.manifest.mark_seen(raw.source, key)
             return
         if not found:
             if any(isinstance(d, _BROKEN_STRUCTURE) for d in msg.defects):
-                self._row(meta, raw, "unreadable",
-                          note="邮件结构损坏（找不到分段边界），无法提取附件，请对方重新发送")
+                self._row(meta, raw, "unreadable", code="C114", note=render("C114", detail="找不到分段边界")[0])
             else:
-                self._row(meta, raw, "no_attachment", note="邮件中没有 Excel 附件（.xlsx/.xlsm/.xls）")
+                self._row(meta, raw, "no_attachment", code="C118", note=render("C118")[0])
         cut_off = _missing_close_boundary(msg)
         for item in found:
             if item.data is None:
                 status = "unreadable" if item.status == "unreadable" else "rejected"
-                self._row(meta, raw, status, attachment=item.name, container=item.container, note=item.note)
+                self._row(meta, raw, status, attachment=item.name, container=item.container,
+                          code=item.code, note=item.note)
                 continue
             if cut_off and _damaged(item.data):  # the message ends inside this attachment
                 self._row(meta, raw, "unreadable", attachment=item.name, container=item.container,
-                          size=len(item.data),
-                          note="邮件在传输中被截断（缺少结束分隔线），附件不完整，未保存；请对方重新发送")
+                          size=len(item.data), code="C113", note=render("C113")[0])
                 continue
-            self._save(meta, raw, item.name, item.data, item.container, item.note)
+            self._save(meta, raw, item.name, item.data, item.container, item.note, item.code)
         self.manifest.mark_seen(raw.source, key)
 
     # -- saving ------------------------------------------------------------------
     def _save(self, meta: MessageMeta, raw: RawMessage, name: str, data: bytes, container: str,
-              note: str) -> None:
+              note: str, code: str = "") -> None:
         sha = hashlib.sha256(data).hexdigest()
         known = self.manifest.saved_by_sha.get(sha)
         if known is not None and (self.out_dir / known.saved_path).is_file():
+            dup = render("C120", path=known.saved_path)[0]
             self._row(meta, raw, "duplicate", attachment=name, container=container, size=len(data),
-                      sha256=sha, saved_path=known.saved_path,
-                      note="；".join(x for x in (f"内容与已保存的 {known.saved_path} 相同，未重复保存", note) if x))
+                      sha256=sha, saved_path=known.saved_path, code="C120",
+                      note="；".join(x for x in (dup, note) if x))
             return
-        sender_dir = safe_dirname(meta.sender or "")
+        if meta.sender:
+            sender_dir = sender_folder(meta.sender)
+        else:
+            sender_dir = _INVALID_FOLDER_NAME if meta.sender_problem else UNKNOWN_SENDER_FOLDER
         when = meta.date or meta.received  # the date the sender sent it: the same from every source
         prefix = (when.strftime("%Y-%m-%d") if when else "无日期") + "_"
         filename = prefix + safe_filename(name, default="附件", max_bytes=MAX_NAME_BYTES - len(prefix.encode()),
                                         check_reserved=False)
-        folder = self.out_dir / sender_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        root = self.out_dir.resolve()
-        if folder.resolve().parent != root:
-            raise RuntimeError("unsafe sender folder")  # cannot happen: safe_dirname is one component
-        taken = {p.name for p in folder.iterdir()}
+        folder = ensure_folder(self.out_dir / sender_dir, within=self.out_dir)
         target = folder / filename
         reused = False
-        if target.exists():
-            if target.is_file() and _same_content(target, sha):
+        if target.exists() or target.is_symlink():
+            if target.is_file() and not target.is_symlink() and _same_content(target, sha):
                 reused = True
-            else:
-                target = folder / unique_name(filename, taken)
+            else:  # a name already taken: list the folder only now (rare)
+                target = folder / unique_name(filename, {p.name for p in folder.iterdir()})
         if not reused:
-            _write_new(target, data)
-        verdict = guard_note(target)
-        if verdict:
-            note = "；".join(x for x in (verdict, note) if x and x != _CONTENT_NOTE) or verdict
+            atomic_write_bytes(target, data, within=self.out_dir)
+        verdict = guard_verdict(target)
+        if verdict is not None:
+            j_code, reason = verdict
+            note = "；".join(x for x in (render("C123", reason=reason, guard_code=j_code)[0], note)
+                            if x and x != _CONTENT_NOTE)
+            code = "C123"
+        if meta.sender_problem:
+            note = "；".join(x for x in (note, render("C122", address=meta.sender_raw, reason=meta.sender_problem,
+                                                     folder=_INVALID_FOLDER_NAME)[0]) if x)
+            code = code or "C122"
         rel = target.relative_to(self.out_dir).as_posix()
         self.stats.saved_paths.append(rel)
         self._row(meta, raw, "saved", attachment=name, container=container, size=len(data), sha256=sha,
-                  saved_path=rel, note=note)
+                  saved_path=rel, note=note, code=code)
 
 
 _CONTENT_NOTE = "内容不像 Excel 工作簿"
+_INVALID_FOLDER_NAME = sender_folder("")
 
 
 def _missing_close_boundary(msg: Message) -> bool:
@@ -345,30 +406,29 @@ def _damaged(data: bytes) -> bool:
         return False
 
 
-def guard_note(path: Path) -> str:
-    """The workbook guard's verdict on a saved file ('' when it passes).
+def guard_verdict(path: Path) -> tuple[str, str] | None:
+    """The workbook guard's refusal of a saved file, ``(J code, reason)``; None when it passes.
 
     The file is kept either way (attachments are data); ``check``/``merge`` refuse it
     with the same message, and the register says so at once.
     """
-    try:
-        from jixiao.processor.files.guard import inspect
-    except ImportError:  # pragma: no cover - the guard ships with the engine
-        return ""
     from jixiao.processor.core.errors import InputError
+    from jixiao.processor.files.guard import inspect
 
     try:
         inspect(path)
     except InputError as exc:
-        return f"安全检查未通过：{exc.detail}"
+        return exc.code, exc.detail
     except Exception:  # noqa: BLE001 - the guard is advisory here
-        return ""
-    return ""
+        return None
+    return None
+
+
+def guard_note(path: Path) -> str:
+    """The guard's verdict on a saved file as a register note ('' when it passes)."""
+    verdict = guard_verdict(path)
+    return "" if verdict is None else render("C123", reason=verdict[1], guard_code=verdict[0])[0]
 
 
 def _same_content(path: Path, sha: str) -> bool:
     return sha256_file(path) == sha
-
-
-def _write_new(target: Path, data: bytes) -> None:
-    atomic_write_bytes(target, data)

@@ -3,7 +3,11 @@
 Nothing is sent. Each draft carries ``X-Unsent: 1`` so that Outlook (and other
 clients that honour it) opens it as a new message ready to send; it answers the
 sender's latest message (``In-Reply-To`` / ``References``) so it lands in the same
-thread.
+thread. Every problem it lists carries its catalogue code.
+
+A draft goes only to a valid, normalised sender address (never a look-alike), is written
+inside the draft folder only (never through a link planted there), and one sender whose
+data cannot make a draft costs only that sender's draft.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
+from jixiao.processor.collect.addresses import address_problem, sender_folder
 from jixiao.processor.collect.checks import FileCheck, latest_per_project
 from jixiao.processor.collect.manifest import Manifest, ManifestEntry
-from jixiao.processor.collect.safenames import safe_filename
+from jixiao.processor.core.visible import one_line, without_controls
 
 _NUMERALS = "一二三四五六七八九十"
 SEVERITY_CN = {"error": "错误", "warning": "提示"}
@@ -54,9 +59,11 @@ def _heading(n: int) -> str:
 
 
 def group_by_sender(manifest: Manifest, checks: dict[str, FileCheck]) -> list[SenderReport]:
+    """One report per valid sender address (rows without one, or with a register edited to
+    hold an invalid one, get no draft)."""
     reports: dict[str, SenderReport] = {}
     for e in manifest.entries:
-        if not e.sender:
+        if not e.sender or address_problem(e.sender):
             continue
         rep = reports.setdefault(e.sender, SenderReport(e.sender))
         rep.name = rep.name or e.sender_name
@@ -88,7 +95,7 @@ def render_body(rep: SenderReport) -> str:
         title = f"{_heading(n)}、《{e.attachment}》（{_received(e)} 收到）"
         lines.append(title)
         if fc.unreadable:
-            lines.append(f"  文件无法读取：{fc.unreadable}")
+            lines.append(f"  【{fc.unreadable_code or '错误'}】文件无法读取：{fc.unreadable}")
             lines.append("  请检查文件后重新发送。")
         elif not fc.problems:
             lines.append("  未发现问题，谢谢！")
@@ -100,13 +107,15 @@ def render_body(rep: SenderReport) -> str:
             ordered = fc.errors + fc.warnings
             for i, p in enumerate(ordered, start=1):
                 where = f"{p.sheet}!{p.cell}" if p.sheet and p.cell else (p.cell or p.sheet or "整个文件")
-                lines.append(f"  {i}. 【{SEVERITY_CN[p.severity]}】单元格 {where}：{p.message}")
+                label = f"{SEVERITY_CN[p.severity]} {p.code}" if p.code else SEVERITY_CN[p.severity]
+                lines.append(f"  {i}. 【{label}】单元格 {where}：{p.message}")
                 if p.fix:
                     lines.append(f"     修改建议：{p.fix}")
         lines.append("")
     for e in rep.failed_attachments:
         n += 1
-        lines.append(f"{_heading(n)}、附件《{e.attachment}》未能接收：{e.note or '无法读取'}")
+        code = f"【{e.code}】" if e.code else ""
+        lines.append(f"{_heading(n)}、附件《{e.attachment}》未能接收：{code}{e.note or '无法读取'}")
         lines.append("")
     if not rep.files and not rep.failed_attachments:
         n += 1
@@ -117,15 +126,22 @@ def render_body(rep: SenderReport) -> str:
     return "\n".join(lines)
 
 
+def _header(text: str) -> str:
+    """Submitted text made fit for a header line: no line break, no control character."""
+    return without_controls(" ".join(text.split()))
+
+
 def build_draft(rep: SenderReport, *, sender_address: str | None = None) -> EmailMessage:
     msg = EmailMessage(policy=SMTP)
     latest = rep.latest
     if sender_address:
         msg["From"] = sender_address
-    elif latest is not None and latest.to:
+    elif latest is not None and latest.to and not address_problem(latest.to):
         msg["From"] = latest.to
-    msg["To"] = formataddr((rep.name, rep.sender)) if rep.name and "@" not in rep.name else rep.sender
-    subject = latest.subject if latest is not None and latest.subject else "项目支出绩效自评表"
+    name = _header(rep.name)
+    msg["To"] = formataddr((name, rep.sender)) if name and "@" not in name else rep.sender
+    subject = _header(latest.subject) if latest is not None and latest.subject else ""
+    subject = subject or "项目支出绩效自评表"
     has_errors = any(f.has_errors for f in rep.files) or rep.failed_attachments or not rep.files
     verdict = "需修改" if has_errors else "已收到"
     if not subject.lower().startswith(("re:", "回复：", "答复：")):
@@ -133,24 +149,39 @@ def build_draft(rep: SenderReport, *, sender_address: str | None = None) -> Emai
     msg["Subject"] = f"{subject}【审核意见：{verdict}】"
     msg["Date"] = format_datetime(datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain="jixiao.local")
-    if latest is not None and latest.message_id:
-        msg["In-Reply-To"] = latest.message_id
-        msg["References"] = latest.message_id
+    message_id = _header(latest.message_id) if latest is not None else ""
+    if message_id:
+        msg["In-Reply-To"] = message_id
+        msg["References"] = message_id
     msg["X-Unsent"] = "1"
     msg["X-Mailer"] = "jixiao reply"
     msg.set_content(render_body(rep), charset="utf-8")
     return msg
 
 
+@dataclass
+class DraftsOutcome:
+    written: list[Path] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # one Chinese line per sender without a draft
+
+
 def write_drafts(reports: list[SenderReport], out_dir: Path, *, sender_address: str | None = None,
-                 only_problems: bool = False) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+                 only_problems: bool = False) -> DraftsOutcome:
+    """One ``.eml`` per sender in ``out_dir`` (created; never written through a link)."""
+    from jixiao.processor.files.atomic import atomic_write_bytes, ensure_folder
+
+    out_dir = ensure_folder(out_dir)
+    outcome = DraftsOutcome()
     for rep in reports:
         if only_problems and rep.problem_count == 0:
             continue
-        draft = build_draft(rep, sender_address=sender_address)
-        path = out_dir / (safe_filename(rep.sender, default="发件人") + ".eml")
-        path.write_bytes(draft.as_bytes())
-        written.append(path)
-    return written
+        path = out_dir / (sender_folder(rep.sender) + ".eml")
+        try:
+            draft = build_draft(rep, sender_address=sender_address)
+            atomic_write_bytes(path, draft.as_bytes(), within=out_dir)
+        except Exception as exc:  # noqa: BLE001 - one sender's draft, not the others'
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else one_line(exc) or type(exc).__name__
+            outcome.failed.append(f"没有为 {one_line(rep.sender)} 生成回复草稿：{reason}")
+            continue
+        outcome.written.append(path)
+    return outcome

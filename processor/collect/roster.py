@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from jixiao.processor.collect.addresses import normalize_address
 from jixiao.processor.collect.checks import FileCheck, latest_per_project, normalize_unit
 from jixiao.processor.collect.manifest import Manifest, ManifestEntry, _csv_safe
 from jixiao.processor.core.errors import InputError
@@ -24,7 +25,9 @@ from jixiao.processor.files.fileio import decode_text
 UNIT_HEADERS = ("单位", "单位名称", "实施单位", "预算单位", "填报单位")
 CONTACT_HEADERS = ("联系人", "联系人姓名", "姓名", "经办人")
 EMAIL_HEADERS = ("邮箱", "电子邮箱", "电子邮件", "邮件", "邮箱地址", "email", "e-mail", "mail")
-EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# every repetition is bounded (an address is at most 254 characters), so a long cell
+# without "@" costs a constant per character instead of a rescan from each position
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-']{1,64}@[A-Za-z0-9.\-]{1,253}\.[A-Za-z]{2,63}")
 
 ROSTER_REPORT_CSV = "收件情况.csv"
 
@@ -86,19 +89,22 @@ def _find_columns(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
                 cols["email"] = j
         if "unit" in cols:
             return i, cols
-    raise InputError("名单中找不到“单位”列（表头应包含：单位、联系人、邮箱）", code="J503")
+    raise InputError.of("C129")
 
 
 def _rows_from_csv(path: Path) -> list[list[str]]:
     text = decode_text(path.read_bytes())
     if text is None:
-        raise InputError("名单文件的编码无法识别（请另存为 UTF-8 或 GBK 的 CSV）", file=str(path))
+        raise InputError.of("C126", file=str(path))
     sample = text[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+    try:
+        return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:  # a NUL byte, a cell over 128 KB: not a roster
+        raise InputError.of("C127", file=str(path), reason=str(exc)) from None
 
 
 def _rows_from_workbook(path: Path, sheet: str | None) -> list[list[str]]:
@@ -110,7 +116,7 @@ def _rows_from_workbook(path: Path, sheet: str | None) -> list[list[str]]:
     if sheet:
         grids = [g for g in grids if g.sheet == sheet]
         if not grids:
-            raise InputError(f"名单中没有名为“{sheet}”的工作表", file=str(path))
+            raise InputError.of("C128", file=str(path), sheet=sheet)
     for grid in grids:
         rows = [[_cell(v) for v in row] for row in grid.rows]
         try:
@@ -118,14 +124,14 @@ def _rows_from_workbook(path: Path, sheet: str | None) -> list[list[str]]:
         except InputError:
             continue
         return rows
-    raise InputError("名单中找不到“单位”列（表头应包含：单位、联系人、邮箱）", file=str(path), code="J503")
+    raise InputError.of("C129", file=str(path))
 
 
 def load_roster(path: str | Path, sheet: str | None = None) -> list[RosterUnit]:
     """The expected units of a roster file (CSV or .xlsx/.xls)."""
     path = Path(path)
     if not path.is_file():
-        raise InputError("找不到名单文件", file=str(path))
+        raise InputError.of("C125", file=str(path))
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         rows = _rows_from_workbook(path, sheet)
     else:
@@ -133,7 +139,7 @@ def load_roster(path: str | Path, sheet: str | None = None) -> list[RosterUnit]:
     try:
         head, cols = _find_columns(rows)
     except InputError as exc:
-        raise InputError(exc.detail, file=str(path), code=exc.code) from None
+        raise InputError.of(exc.code, file=str(path), **exc.params) from None
     units: list[RosterUnit] = []
     for i, row in enumerate(rows[head + 1 :], start=head + 2):
         def get(key: str, row: list[str] = row) -> str:
@@ -143,10 +149,10 @@ def load_roster(path: str | Path, sheet: str | None = None) -> list[RosterUnit]:
         name = get("unit")
         if not name:
             continue
-        emails = [e.lower() for e in EMAIL.findall(get("email"))]
+        emails = [a for a in (normalize_address(e)[0] for e in EMAIL.findall(get("email"))) if a]
         units.append(RosterUnit(name=name, contact=get("contact"), emails=emails, row=i))
     if not units:
-        raise InputError("名单中没有任何单位", file=str(path))
+        raise InputError.of("C130", file=str(path))
     return units
 
 

@@ -100,14 +100,6 @@ def safe_filename(name: str | None, *, default: str = "附件", max_bytes: int =
     return stem + ext
 
 
-def safe_dirname(text: str | None, *, default: str = "未知发件人", max_bytes: int = 120) -> str:
-    """A folder name for a sender address (or any other label)."""
-    text = (text or "").strip().lower()
-    name = safe_filename(text, default=default, max_bytes=max_bytes)
-    # a folder name has no extension to keep: safe_filename may have split one off; that is fine
-    return name
-
-
 def unique_name(name: str, taken: set[str]) -> str:
     """``name``, or ``name (2)``, ``name (3)`` … not in ``taken`` (compared case-insensitively)."""
     lowered = {t.lower() for t in taken}

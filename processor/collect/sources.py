@@ -3,6 +3,13 @@
 Each source yields :class:`RawMessage` objects (the message bytes and a stable key).
 IMAP is strictly read-only: the folder is opened with EXAMINE and bodies are fetched
 with ``BODY.PEEK[]``, so no flag (not even \\Seen) changes and nothing is deleted.
+
+Files are read only when they are regular files, opened without blocking and never
+through a link found inside a folder: a named pipe in a Maildir would hang the run and a
+link to ``/dev/zero`` would never end; they are registered as unreadable (C116). A
+message larger than the limit is registered without being read (C117); mbox files are
+split in one streaming pass, so a huge mbox or a huge line costs no more memory than
+one message.
 """
 
 from __future__ import annotations
@@ -11,9 +18,10 @@ import base64
 import email.parser
 import hashlib
 import imaplib
-import mailbox
+import os
 import re
 import ssl
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,8 +29,12 @@ from email.policy import compat32
 from pathlib import Path
 
 from jixiao.processor.core.errors import InputError
+from jixiao.processor.core.findings import render
+from jixiao.processor.files.guard.limits import human_size
 
 FILE_EXTS = (".eml", ".mbox", ".mbx", ".mbs")
+MAX_MESSAGE_BYTES = 200 * 1024 * 1024
+_LINE = 64 * 1024  # mbox lines are read in pieces of at most this many bytes
 
 
 @dataclass
@@ -37,6 +49,56 @@ class RawMessage:
     headers_only: bool = False  # IMAP: only the headers were fetched (known Message-ID)
     error: str = ""  # set when the message could not be read at all
     error_status: str = "unreadable"  # or "rejected" (too large)
+    code: str = ""  # the catalogue code of ``error`` (C116 unreadable, C117 too large)
+
+
+def failed(source: str, label: str, code: str, status: str = "unreadable", **params: object) -> RawMessage:
+    """A message that could not (or must not) be read: its register row says why."""
+    message, _fix = render(code, **params)
+    return RawMessage(None, source, label, error=message, error_status=status, code=code)
+
+
+class _NotRead(Exception):
+    def __init__(self, code: str, status: str = "unreadable", **params: object):
+        super().__init__(code)
+        self.code, self.status, self.params = code, status, params
+
+
+def _open_message_file(path: Path, max_bytes: int, *, follow: bool = True) -> tuple[int, int]:
+    """A descriptor on a regular file (never a pipe or device, never through a link when
+    ``follow`` is false) and its size; raises _NotRead."""
+    try:
+        st = os.stat(path) if follow else os.lstat(path)
+    except OSError as exc:
+        raise _NotRead("C116", detail=f"无法访问：{exc.strerror or exc}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise _NotRead("C116", detail="是符号链接，为安全起见未读取")
+    if not stat.S_ISREG(st.st_mode):
+        raise _NotRead("C116", detail="不是普通文件（可能是管道、设备或文件夹）")
+    if st.st_size > max_bytes:
+        raise _NotRead("C117", "rejected", found_text=human_size(st.st_size), limit_text=human_size(max_bytes))
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise _NotRead("C116", detail=f"无法打开：{exc.strerror or exc}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):  # swapped between the check and the open
+        os.close(fd)
+        raise _NotRead("C116", detail="不是普通文件（可能是管道、设备或文件夹）")
+    return fd, st.st_size
+
+
+def read_message_file(path: Path, max_bytes: int = MAX_MESSAGE_BYTES, *, follow: bool = True) -> bytes:
+    """The bytes of one message file, read safely (see :func:`_open_message_file`)."""
+    fd, _size = _open_message_file(path, max_bytes, follow=follow)
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _NotRead("C117", "rejected", found_text=f"超过 {human_size(max_bytes)}", limit_text=human_size(max_bytes))
+    return data
 
 
 def _sha_key(data: bytes) -> str:
@@ -63,71 +125,147 @@ def is_maildir(path: Path) -> bool:
 
 def _looks_like_mbox(path: Path) -> bool:
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(5)
-    except OSError:
+        fd, _size = _open_message_file(path, 1 << 62)
+    except _NotRead:
         return False
-    return head == b"From "
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(5) == b"From "
 
 
-def iter_maildir(path: Path) -> Iterator[RawMessage]:
-    box = mailbox.Maildir(str(path), factory=None, create=False)
-    for key in sorted(box.iterkeys()):
+def iter_maildir(path: Path, max_bytes: int = MAX_MESSAGE_BYTES) -> Iterator[RawMessage]:
+    """The messages of a Maildir (``new/`` and ``cur/``, by key); links, pipes and devices
+    inside it are registered, never read."""
+    names: list[tuple[str, Path]] = []
+    for sub in ("new", "cur"):
+        try:
+            with os.scandir(path / sub) as it:
+                for entry in it:
+                    if not entry.name.startswith("."):
+                        names.append((entry.name.split(":", 1)[0], Path(entry.path)))
+        except OSError:
+            continue
+    for key, file in sorted(names):
         label = f"{path}（Maildir {key}）"
         try:
-            data = box.get_bytes(key)
-        except (OSError, KeyError) as exc:
-            yield RawMessage(None, f"maildir:{path.resolve()}#{key}", label, error=f"无法读取：{exc}")
+            data = read_message_file(file, max_bytes, follow=False)
+        except _NotRead as exc:
+            yield failed(f"maildir:{path.resolve()}#{key}", label, exc.code, exc.status, **exc.params)
             continue
         yield RawMessage(data, _sha_key(data), label)
 
 
-def iter_mbox(path: Path) -> Iterator[RawMessage]:
-    box = mailbox.mbox(str(path), factory=None, create=False)
+def iter_mbox(path: Path, max_bytes: int = MAX_MESSAGE_BYTES) -> Iterator[RawMessage]:
+    """The messages of an mbox file, split as :class:`mailbox.mbox` splits them (a line
+    starting with ``From `` begins a message; the empty line before it is not part of the
+    previous one), in one streaming pass. A message over ``max_bytes`` is registered, not read."""
     try:
-        for n, key in enumerate(box.iterkeys(), start=1):
+        fd, _size = _open_message_file(path, 1 << 62)
+    except _NotRead as exc:
+        yield failed(f"mbox:{path}", str(path), exc.code, exc.status, **exc.params)
+        return
+    with os.fdopen(fd, "rb") as fh:
+        n = 0
+        parts: list[bytes] = []
+        size = 0
+        too_big = False
+        started = False
+        last_empty = False
+        at_line_start = True
+
+        def emit() -> RawMessage:
             label = f"{path.name}（第 {n} 封）"
-            try:
-                whole = box.get_bytes(key, from_=True)
-            except (OSError, KeyError, ValueError) as exc:
-                yield RawMessage(None, f"mbox:{path.resolve()}#{n}", label, error=f"无法读取：{exc}")
-                continue
+            if too_big:
+                return failed(f"mbox:{path.resolve()}#{n}", label, "C117", "rejected",
+                              found_text=f"超过 {human_size(max_bytes)}", limit_text=human_size(max_bytes))
+            whole = b"".join(parts)
+            if last_empty:
+                whole = whole[:-1]  # the empty line before "From " belongs to no message
             from_line, _, data = whole.partition(b"\n")
             if not from_line.startswith(b"From "):
                 from_line, data = b"", whole
-            yield RawMessage(data, _sha_key(data), label, envelope_date=_envelope_date(from_line))
-    finally:
-        box.close()
+            return RawMessage(data, _sha_key(data), label, envelope_date=_envelope_date(from_line))
+
+        while True:
+            piece = fh.readline(_LINE)
+            if not piece:
+                break
+            line_start, at_line_start = at_line_start, piece.endswith(b"\n")
+            if line_start and piece.startswith(b"From "):
+                if started:
+                    yield emit()
+                n += 1
+                started, parts, size, too_big, last_empty = True, [], 0, False, False
+            elif line_start:
+                last_empty = piece == b"\n"
+            elif piece:
+                last_empty = False
+            if not started:
+                continue
+            size += len(piece)
+            if size > max_bytes:
+                too_big, parts = True, []
+            elif not too_big:
+                parts.append(piece)
+        if started:
+            yield emit()
 
 
-def iter_eml(path: Path) -> Iterator[RawMessage]:
-    data = path.read_bytes()
+def iter_eml(path: Path, max_bytes: int = MAX_MESSAGE_BYTES, *, follow: bool = True) -> Iterator[RawMessage]:
+    try:
+        data = read_message_file(path, max_bytes, follow=follow)
+    except _NotRead as exc:
+        yield failed(f"file:{path.resolve()}", str(path), exc.code, exc.status, **exc.params)
+        return
     yield RawMessage(data, _sha_key(data), str(path))
 
 
-def iter_paths(paths: list[Path]) -> Iterator[RawMessage]:
-    """Messages from ``.eml`` files, mbox files, Maildir folders or folders of those."""
+def iter_paths(paths: list[Path], max_bytes: int = MAX_MESSAGE_BYTES) -> Iterator[RawMessage]:
+    """Messages from ``.eml`` files, mbox files, Maildir folders or folders of those.
+
+    Inside a folder, links are not followed: a linked file is registered, not read."""
     for path in paths:
-        if not path.exists():
-            raise InputError("找不到此文件或文件夹", file=str(path))
+        if not path.exists() and not path.is_symlink():
+            raise InputError.of("C131", file=str(path))
         if is_maildir(path):
-            yield from iter_maildir(path)
+            yield from iter_maildir(path, max_bytes)
         elif path.is_dir():
-            children = sorted(p for p in path.rglob("*") if p.is_file() or is_maildir(p))
-            for child in children:
-                if is_maildir(child):
-                    yield from iter_maildir(child)
-                elif child.suffix.lower() in FILE_EXTS and not any(is_maildir(p) for p in child.parents):
-                    yield from _iter_file(child)
+            yield from _iter_folder(path, max_bytes)
         else:
-            yield from _iter_file(path)
+            yield from _iter_file(path, max_bytes)
 
 
-def _iter_file(path: Path) -> Iterator[RawMessage]:
+def _iter_folder(root: Path, max_bytes: int) -> Iterator[RawMessage]:
+    found: list[tuple[Path, str]] = []  # (path, "maildir" | "file" | "link")
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        here = Path(folder)
+        keep = []
+        for d in sorted(dirs):
+            sub = here / d
+            if sub.is_symlink():
+                continue
+            if is_maildir(sub):
+                found.append((sub, "maildir"))
+            else:
+                keep.append(d)
+        dirs[:] = keep
+        for f in files:
+            p = here / f
+            if p.suffix.lower() in FILE_EXTS:
+                found.append((p, "link" if p.is_symlink() else "file"))
+    for p, kind in sorted(found):
+        if kind == "maildir":
+            yield from iter_maildir(p, max_bytes)
+        elif kind == "link":
+            yield failed(f"file:{p}", str(p), "C116", detail="是符号链接，为安全起见未读取")
+        else:
+            yield from _iter_file(p, max_bytes, follow=False)
+
+
+def _iter_file(path: Path, max_bytes: int = MAX_MESSAGE_BYTES, *, follow: bool = True) -> Iterator[RawMessage]:
     if _looks_like_mbox(path):
-        yield from iter_mbox(path)
+        yield from iter_mbox(path, max_bytes)
     else:
-        yield from iter_eml(path)
+        yield from iter_eml(path, max_bytes, follow=follow)
 
 
 # ---------------------------------------------------------------------------
@@ -199,7 +337,7 @@ def _ssl_context(opts: ImapOptions) -> ssl.SSLContext:
     try:
         ctx = ssl.create_default_context(cafile=opts.cafile)
     except (OSError, ssl.SSLError) as exc:
-        raise InputError(f"无法读取证书文件：{exc}", file=opts.cafile) from None
+        raise InputError.of("C132", file=opts.cafile, reason=str(exc)) from None
     if opts.insecure:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
@@ -207,7 +345,7 @@ def _ssl_context(opts: ImapOptions) -> ssl.SSLContext:
 
 
 def _imap_fail(opts: ImapOptions, what: str) -> InputError:
-    return InputError(f"IMAP {opts.host}:{opts.effective_port}：{what}", code="J501")
+    return InputError.of("C133", server=f"{opts.host}:{opts.effective_port}", reason=what)
 
 
 def connect(opts: ImapOptions) -> imaplib.IMAP4:
@@ -361,9 +499,9 @@ def iter_imap(
                     yield RawMessage(header, key, label, internaldate=idate, headers_only=True)
                     continue
                 if size > opts.max_message_bytes:
+                    too_big = render("C117", found_text=human_size(size), limit_text=human_size(opts.max_message_bytes))[0]
                     yield RawMessage(header, key, label, internaldate=idate, headers_only=True,
-                                     error=f"邮件过大（{size // (1024 * 1024)} MB），未下载",
-                                     error_status="rejected")
+                                     error=too_big, error_status="rejected", code="C117")
                     continue
                 yield _fetch_one(conn, opts, uid, key, label, idate)
     finally:
@@ -377,13 +515,19 @@ def _fetch_one(conn: imaplib.IMAP4, opts: ImapOptions, uid: int, key: str, label
     except imaplib.IMAP4.abort:
         raise
     except imaplib.IMAP4.error as exc:
-        return RawMessage(None, key, label, internaldate=idate, error=f"下载失败：{exc}")
+        return _not_downloaded(key, label, idate, f"下载失败：{exc}")
     if typ != "OK":
-        return RawMessage(None, key, label, internaldate=idate, error="下载失败")
+        return _not_downloaded(key, label, idate, "下载失败")
     for _meta, body in _fetch_records(data):
         if body:
             return RawMessage(body, key, label, internaldate=idate)
-    return RawMessage(None, key, label, internaldate=idate, error="服务器未返回邮件内容")
+    return _not_downloaded(key, label, idate, "服务器未返回邮件内容")
+
+
+def _not_downloaded(key: str, label: str, idate: datetime | None, detail: str) -> RawMessage:
+    raw = failed(key, label, "C116", detail=detail)
+    raw.internaldate = idate
+    return raw
 
 
 def normalize_message_id(value: object) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from jixiao.processor.core.visible import visible
+
 
 class InputError(Exception):
     """An input that cannot be processed; ``str(err)`` is one Chinese line for the user.
@@ -23,7 +25,8 @@ class InputError(Exception):
         self.code = code
         self.detail = message
         self.params = dict(params or {})
-        super().__init__(f"{file}：{message}" if file else message)
+        # one line whatever the file name or a submitted sheet name holds (core.visible)
+        super().__init__(visible(f"{file}：{message}" if file else message))
 
     @classmethod
     def of(cls, code: str, *, file: str | None = None, **params: Any) -> InputError:

@@ -71,7 +71,7 @@ def _family_files() -> list[tuple[str, dict[str, Any]]]:
 
 
 # the codes page lists families in the order a form is read, checked and merged
-FAMILY_ORDER = ("R", "F", "I", "T", "D", "J", "P", "Y")
+FAMILY_ORDER = ("R", "F", "I", "T", "D", "J", "C", "P", "Y")
 
 
 class _Params(dict):

@@ -5,6 +5,10 @@ composed onto its parent by the rule of :mod:`jixiao.processor.core.rules_compos
 (mappings merge, named lists merge by name, ``键+`` appends, ``键=`` replaces) and then
 validated against ``rules/profile.schema.json``. Every refusal is a P6xx catalogue code
 naming the file and the key.
+
+The file-safety limits are not scoring rules: they live in ``rules/limits.json``
+(schema ``rules/limits.schema.json``). A loaded profile still answers ``profile["limits"]``:
+the shipped limits, overridden key by key by a ``limits`` object the profile may give.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.rules_compose import TYPE_CN, compose, json_kind, origin_of
 
 DEFAULT_PROFILE = "default"
+LIMITS_FILE = "limits"
 
 
 def _profiles_dir() -> Path:
@@ -69,7 +74,7 @@ def _locate(name: str, relative_to: Path | None = None, by: str | None = None) -
 
 
 def available_profiles() -> list[str]:
-    skip = {"profile.schema", "findings", "findings.schema"}
+    skip = {"profile.schema", "findings", "findings.schema", LIMITS_FILE, f"{LIMITS_FILE}.schema"}
     return sorted(p.stem for p in _profiles_dir().glob("*.json") if p.stem not in skip)
 
 
@@ -207,4 +212,47 @@ def load_profile(name_or_path: str | None = None) -> Profile:
     origins: dict = {}
     data = _resolve(path, origins)
     validate_profile(data, str(path), origins)
+    overrides = data.get("limits") or {}
+    if overrides:
+        validate_limits(overrides, str(path), origins)
+    data = {**data, "limits": {**default_limits(), **overrides}}
     return Profile(data=data, source=str(path))
+
+
+# --------------------------------------------------------------------------- file limits
+
+
+@lru_cache(maxsize=1)
+def default_limits() -> dict[str, int | float]:
+    """The shipped ``rules/limits.json`` (read without jsonschema: a test validates it)."""
+    data = json.loads((_profiles_dir() / f"{LIMITS_FILE}.json").read_text(encoding="utf-8"))
+    return dict(data["limits"])
+
+
+@lru_cache(maxsize=1)
+def _limits_validator():
+    import jsonschema
+
+    schema = json.loads((_profiles_dir() / f"{LIMITS_FILE}.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema["$defs"]["limits"])
+
+
+def validate_limits(limits: Any, source: str, origins: dict | None = None) -> None:
+    """Raise the P6xx refusal naming the first offending key of a ``limits`` object."""
+    errors = sorted(_limits_validator().iter_errors(limits), key=lambda e: list(map(str, e.path)))
+    if errors:
+        code, at, params = _schema_refusal(errors[0])
+        at = ("limits", *at)
+        raise InputError.of(code, file=origin_of(at, origins or {}, source), key=_key_text(at), **params)
+
+
+def load_limits(name_or_path: str | None = None) -> dict[str, int | float]:
+    """A limits file (``rules/limits.json`` by default, or one that ``extends`` it); every key
+    it leaves out keeps the shipped value."""
+    if not name_or_path:
+        return default_limits()
+    path = _locate(name_or_path)
+    origins: dict = {}
+    data = _resolve(path, origins)
+    validate_limits(data.get("limits", {}), str(path), origins)
+    return {**default_limits(), **data.get("limits", {})}

@@ -7,12 +7,14 @@ openpyxl is used only where formatting matters (``jixiao fill``), see
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.grid import Grid
+from jixiao.processor.core.visible import one_line
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # what check and merge read
 
@@ -24,22 +26,27 @@ class Workbook:
     active_content: str | None = None  # “宏、外部链接…” when the guard found any
 
 
-def guard_file(path: str | Path, limits: dict[str, Any]):
-    """Refuse dangerous or broken files before any library opens them."""
+def guard_file(path: str | Path, limits: Mapping[str, Any] | None = None):
+    """Refuse dangerous or broken files before any library opens them (``limits``: a
+    profile's ``profile["limits"]``; the shipped ``rules/limits.json`` when omitted)."""
     from jixiao.processor.files.guard import inspect
 
     return inspect(path, limits)
 
 
-def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
+def load_workbook(path: str | Path, limits: Mapping[str, Any] | None = None) -> Workbook:
     """Read every worksheet's values into grids; raises InputError with a Chinese line."""
+    from jixiao.processor.core.rules import default_limits
+
     path = os.fspath(path)
+    limits = {**default_limits(), **(limits or {})}
     report = guard_file(path, limits)
     from python_calamine import CalamineWorkbook
 
     try:
         wb = CalamineWorkbook.from_path(path)
-    except Exception:  # calamine raises its own error types for broken files
+    except BaseException as exc:  # calamine raises its own error types for broken files
+        _reraise_unless_reader_error(exc)
         raise InputError.of("J509", file=path) from None
     grids: list[Grid] = []
     try:
@@ -49,8 +56,8 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
             if "VeryHidden" in str(meta.visible):
                 continue  # our template keeps its metadata there
             sheet = wb.get_sheet_by_name(meta.name)
-            if sheet.height * sheet.width > limits["max_cells"]:
-                raise InputError.of("J510", file=path, sheet=meta.name, rows=sheet.height,
+            if sheet.height * sheet.width > limits["max_cells"]:  # the guard refuses this first (J538)
+                raise InputError.of("J510", file=path, sheet=one_line(meta.name), rows=sheet.height,
                                     cols=sheet.width, limit=limits["max_cells"])
             rows = sheet.to_python(skip_empty_area=True)
             start = sheet.start or (0, 0)
@@ -58,7 +65,8 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
             grids.append(Grid(meta.name, rows, start[0] + 1, start[1] + 1, merged))
     except InputError:
         raise
-    except Exception:
+    except BaseException as exc:
+        _reraise_unless_reader_error(exc)
         raise InputError.of("J509", file=path) from None
     finally:
         try:
@@ -68,6 +76,15 @@ def load_workbook(path: str | Path, limits: dict[str, Any]) -> Workbook:
     if report.kind == "xlsx":
         _mark_uncached_formulas(path, grids, limits["max_cells"])
     return Workbook(path, grids, report.active_content)
+
+
+def _reraise_unless_reader_error(exc: BaseException) -> None:
+    """Let Ctrl+C and exits through; anything else is the reader failing on this file —
+    including a Rust panic, which pyo3 raises as ``PanicException`` (a BaseException)."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
+    if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+        raise exc
 
 
 def _mark_uncached_formulas(path: str, grids: list[Grid], max_cells: int) -> None:

@@ -2,27 +2,23 @@
 
 python-calamine reads cached values only, so such a cell looks empty and the engine
 would report it missing. This module finds them in the sheet XML (after the guard has
-refused DOCTYPEs and bombs) so the grid can hold :class:`~jixiao.processor.core.grid.Formula`
-there: filled by the form itself, neither missing nor written over.
+refused DTDs, bombs and oversized parts) so the grid can hold
+:class:`~jixiao.processor.core.grid.Formula` there: filled by the form itself, neither
+missing nor written over.
+
+The XML is read with expat, the guard's own parser (C, one pass, linear in the size of
+the part whatever it holds: tens of thousands of nested or unclosed ``<c`` tags cost
+what their bytes cost); no regular expression looks at submitted XML here.
 """
 
 from __future__ import annotations
 
-import posixpath
-import re
 import zipfile
-from html import unescape
+from xml.parsers import expat
 
-_SHEET = re.compile(rb"<sheet\b([^>]*)/?>")
-_REL = re.compile(rb"<Relationship\b([^>]*)/?>")
-_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
-_VALUE = re.compile(rb"<v\b[^>]*>(.+?)</v>", re.S)
+from jixiao.processor.files.guard.xlsx_parts import local, new_parser, sheet_parts
 
-
-def _attrs(raw: bytes) -> dict[str, str]:
-    return {k.decode().split(":")[-1]: unescape(v.decode("utf-8", "replace")) for k, v in _ATTR.findall(raw)}
+_WORKBOOK, _WORKBOOK_RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
 
 
 def uncached_formulas(path: str) -> dict[str, dict[str, str]]:
@@ -31,37 +27,68 @@ def uncached_formulas(path: str) -> dict[str, dict[str, str]]:
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
-            if "xl/workbook.xml" not in names:
+            if _WORKBOOK not in names:
                 return out
-            workbook = z.read("xl/workbook.xml")
-            rels = z.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
-            targets = {a.get("Id"): a.get("Target", "") for a in map(_attrs, _REL.findall(rels))}
-            for sheet in map(_attrs, _SHEET.findall(workbook)):
-                target = targets.get(sheet.get("id"), "")
-                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            rels = z.read(_WORKBOOK_RELS) if _WORKBOOK_RELS in names else b""
+            for sheet, part in sheet_parts(z.read(_WORKBOOK), rels):
                 if part not in names:
                     continue
-                cells = _scan(z.read(part))
+                cells = scan_sheet(z.read(part))
                 if cells:
-                    out[sheet.get("name", "")] = cells
-    except (zipfile.BadZipFile, KeyError, OSError):
+                    out[sheet] = cells
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         return {}
     return out
 
 
-def _scan(xml: bytes) -> dict[str, str]:
-    if b"<f" not in xml:
+class _Cells:
+    """expat handlers: the current cell's reference, formula text and value text."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, str] = {}
+        self.ref: str | None = None
+        self.formula: list[str] | None = None  # None: the cell has no <f>
+        self.value: list[str] = []
+        self.into: list[str] | None = None  # where character data goes now
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = local(name)
+        if tag == "c":
+            self.ref, self.formula, self.value, self.into = attrs.get("r"), None, [], None
+        elif tag == "f":
+            self.formula = []
+            self.into = self.formula
+        elif tag == "v":
+            self.into = self.value
+
+    def end(self, name: str) -> None:
+        tag = local(name)
+        if tag in ("f", "v"):
+            self.into = None
+        elif tag == "c":
+            if self.ref and self.formula is not None and not "".join(self.value).strip():
+                text = "".join(self.formula)
+                self.found[self.ref] = "=" + text if text else "=（共享公式）"
+            self.ref, self.formula, self.into = None, None, None
+
+    def chars(self, data: str) -> None:
+        if self.into is not None:
+            self.into.append(data)
+
+
+def scan_sheet(xml: bytes) -> dict[str, str]:
+    """{A1: formula} of the formula cells without a cached value in one worksheet part."""
+    if b"<f" not in xml and b":f" not in xml:
         return {}
-    found: dict[str, str] = {}
-    for attrs, inner in _CELL.findall(xml):
-        if not inner or b"<f" not in inner:
-            continue
-        value = _VALUE.search(inner)
-        if value and value.group(1).strip():
-            continue  # cached: calamine reads it
-        ref = _attrs(attrs).get("r")
-        formula = _FORMULA.search(inner)
-        if ref and formula:
-            text = unescape((formula.group(1) or b"").decode("utf-8", "replace"))
-            found[ref] = "=" + text if text else "=（共享公式）"
-    return found
+    cells = _Cells()
+    parser = new_parser()
+    parser.StartElementHandler = cells.start
+    parser.EndElementHandler = cells.end
+    parser.CharacterDataHandler = cells.chars
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError:
+        return {}
+    except Exception:  # noqa: BLE001 - a DTD stops the parser; the guard refused such files anyway
+        return {}
+    return cells.found

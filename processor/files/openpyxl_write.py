@@ -293,6 +293,9 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
         raise InputError(xls_message, file=str(src), code="J505")
     wb, values_wb, notices = _load(src)
     notices = _package_notices(src) + notices
+    # hostile inputs (issue 11): the copy keeps no external link, unsafe hyperlink or macro
+    from jixiao.processor.files.sanitize import sanitize_workbook
+    notices += sanitize_workbook(wb, values_wb)
     extra = active_content_findings(str(src), report.active_content, profile)
     result, plan, cached = fill_workbook(wb, values_wb, str(src), profile, extra)
     data = workbook_bytes(wb, cached)

@@ -162,7 +162,10 @@ def _read_csv(path: Path) -> list[tuple[Any, Any, str | None]]:
         raise InputError.of("D411", file=str(path))
     sample = text[:2048]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:  # a NUL byte, a cell over 128 KB
+        raise InputError.of("D412", file=str(path), reason=f"不是有效的 CSV：{exc}") from None
     return _pairs_from_rows(rows, lambda r, c: f"{col_letter(1 + c)}{r + 1}")
 
 
@@ -170,7 +173,7 @@ def _read_workbook(path: Path) -> tuple[list[tuple[Any, Any, str | None]], str]:
     from jixiao.processor.files.calamine_read import guard_file
     from python_calamine import CalamineWorkbook
 
-    guard_file(path, {})
+    guard_file(path)  # the shipped limits (rules/limits.json)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         name = wb.sheet_names[0]

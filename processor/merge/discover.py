@@ -56,8 +56,9 @@ class InputFile:
     def mtime_text(self) -> str:
         return datetime.fromtimestamp(self.mtime).strftime("%Y-%m-%d %H:%M:%S") if self.mtime else ""
 
-    def fail(self, code: str, reason: str, **params: Any) -> None:
-        self.status, self.code, self.reason, self.params = "failed", code, reason, params
+    def fail(self, code: str, reason: str, params: dict[str, Any] | None = None) -> None:
+        # params is a dict, not keywords: a refusal's own values may be named "reason" or "code"
+        self.status, self.code, self.reason, self.params = "failed", code, reason, dict(params or {})
 
     def as_json(self) -> dict[str, Any]:
         return {

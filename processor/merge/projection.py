@@ -83,8 +83,9 @@ class FormResult:
         return (FormResult, (self.ok, self.sheets, self.findings, self.code, self.reason, self.params))
 
     @classmethod
-    def failed(cls, code: str, reason: str, **params: Any) -> FormResult:
-        return cls(False, code=code, reason=reason, params=params)
+    def failed(cls, code: str, reason: str, params: dict[str, Any] | None = None) -> FormResult:
+        # params is a dict, not keywords: a refusal's own values may be named "reason" or "code"
+        return cls(False, code=code, reason=reason, params=dict(params or {}))
 
 
 
@@ -160,7 +161,7 @@ def read_form(path: str, name: str, profile: Profile, extras: Sequence[str] = ()
 def failure(exc: BaseException) -> FormResult:
     """Why a file could not be read, from what reading it raised."""
     if isinstance(exc, InputError):
-        return FormResult.failed(exc.code, exc.detail, **exc.params)
+        return FormResult.failed(exc.code, exc.detail, exc.params)
     if isinstance(exc, MemoryError):
         return FormResult.failed("J504", "文件过大，读取时内存不足")
     if isinstance(exc, RecursionError):

@@ -182,7 +182,7 @@ def _read(files: list[InputFile], profile: Profile, workers: int | None, extras:
                 f.status, f.forms, f.findings = "merged", result.sheets, result.findings
                 f.sheets = [row.sheet for row in result.sheets]
             else:
-                f.fail(result.code or "J501", result.reason, **result.params)
+                f.fail(result.code or "J501", result.reason, result.params)
             if progress:
                 progress(f)
             if n % FREEZE_EVERY == 0:

@@ -279,11 +279,11 @@ class _Pool:
             if timed_out or code == -getattr(signal, "SIGXCPU", -1000):
                 yield current, FormResult.failed(
                     "J504", f"读取超过 {self.budget.seconds:g} 秒仍未完成，已停止读取该文件（可能是结构异常的文件）",
-                    limit=self.budget.seconds)
+                    {"limit": self.budget.seconds})
             elif current.index in self.retried:
                 yield current, FormResult.failed(
                     "J501", f"读取该文件时读取程序异常终止（{_describe_exit(code, self.budget)}），单独重试一次仍然如此；"
-                            "文件可能已损坏或结构异常", exit=code)
+                            "文件可能已损坏或结构异常", {"exit": code})
             else:
                 self.retried.add(current.index)
                 retry = current

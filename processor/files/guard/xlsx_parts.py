@@ -1,0 +1,418 @@
+"""What the parts of an .xlsx package will cost the readers, measured before they run.
+
+Every member that looks like XML is read once by expat (C, linear time, no DTD: a
+declaration stops the parse) and classified by its **root element**, never by its name —
+readers find parts through relationships and content types, so a worksheet called
+``xl/x.bin`` is still a worksheet:
+
+- a worksheet (``worksheet``, ``dialogsheet``, ``macrosheet``, any prefix): the real
+  position of every cell — its ``r`` attribute, else its place in the row (as both
+  python-calamine and openpyxl count) — bounds the used rectangle each reader allocates
+  (J538); cells and rows (J537), characters of text (J540), merged ranges (J541) and
+  hyperlinks (J542) are added up, and the shared strings each cell refers to are tallied;
+- shared strings (``sst``): the entries and the ``uniqueCount`` calamine allocates for
+  (J539), and each entry's length, so that text expanded by references is known (J540);
+- styles (``styleSheet``): format records (J543) and the part's size (J544);
+- anything else (drawings, charts, comments, external links …): only its size (J544),
+  since openpyxl parses these whole.
+
+Binary members (images, embeddings, ``vbaProject.bin``) are added up as media (J545).
+Cells must sit inside rows and may not nest: neither Excel nor any library writes that,
+and the nested form is what makes naive parsers slow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from xml.parsers import expat
+
+from jixiao.processor.files.guard.cellrefs import column_number, parse_cell, range_cells
+from jixiao.processor.files.guard.limits import (
+    Limits,
+    Refusal,
+    damaged,
+    part_name,
+    too_big,
+    too_many,
+)
+from jixiao.processor.files.guard.prolog import Prolog, attack
+
+SHEET_ROOTS = frozenset({"worksheet", "dialogsheet", "macrosheet"})
+# the usual reference (Excel's grid: up to 3 letters, 7 digits); anything else goes through
+# parse_cell. Bounded repetitions on a short attribute: no backtracking to speak of.
+_PLAIN_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+STYLE_RECORDS = frozenset({"xf", "font", "fill", "border", "numFmt", "dxf", "cellStyle"})
+RISKY_FUNCTIONS = (b"WEBSERVICE(", b"FILTERXML(")
+_RISKY_KEEP = 16  # bytes kept across chunk borders for the risky-function search
+
+
+class _Stop(Exception):
+    """Raised from a handler once a part has told us all we need."""
+
+
+def looks_like_xml(head: bytes) -> bool:
+    """True when a member starts like an XML document (any BOM, UTF-8/16)."""
+    h = head.lstrip(b" \t\r\n")
+    return h.startswith((b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or h[1:2] == b"\x00" and h[:1] == b"<"
+
+
+def new_parser() -> expat.XMLParserType:
+    """An expat parser that stops at any DTD, entity or external reference."""
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def no_dtd(*_args: object) -> None:
+        raise _Stop("dtd")
+
+    parser.StartDoctypeDeclHandler = no_dtd
+    parser.EntityDeclHandler = no_dtd
+    parser.ExternalEntityRefHandler = no_dtd
+    return parser
+
+
+def local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+class Package:
+    """Totals over the whole package, checked as they grow."""
+
+    def __init__(self, lim: Limits, sheet_names: dict[str, str] | None = None):
+        self.lim = lim
+        self.sheet_names = sheet_names or {}
+        self.cells = 0
+        self.area = 0
+        self.text = 0  # characters met directly in worksheets (inline text, formulas, values)
+        self.merged = 0
+        self.links = 0
+        self.styles = 0
+        self.media = 0
+        self.refs: Counter[int] = Counter()  # shared-string index → cells referring to it
+        self.string_tables: list[list[int]] = []  # each sst part: the length of every entry
+        self.risky: set[str] = set()
+
+    def sheet_label(self, part: str) -> str:
+        return part_name(self.sheet_names.get(part.lower(), part))
+
+    def add_media(self, name: str, size: int) -> None:
+        self.media += size
+        if self.media > self.lim.max_media_bytes:
+            raise too_big("J545", self.media, self.lim.max_media_bytes)
+
+    def expanded_text(self) -> int:
+        """Characters the readers materialise: direct text plus every shared-string reference
+        at the referenced entry's length (the largest if several string tables exist)."""
+        best = 0
+        for lengths in self.string_tables:
+            n = len(lengths)
+            best = max(best, sum(count * lengths[i] for i, count in self.refs.items() if i < n))
+        return self.text + best
+
+    def finish(self) -> None:
+        total = self.expanded_text()
+        if total > self.lim.max_text_chars:
+            raise too_many("J540", total, self.lim.max_text_chars)
+
+
+class XmlPart:
+    """One XML member, fed in chunks: the prolog check, then expat on the content."""
+
+    def __init__(self, pkg: Package, name: str, declared: int):
+        self.pkg = pkg
+        self.name = name
+        self.declared = declared
+        self.prolog = Prolog(name)
+        self.parser = new_parser()
+        self.parser.StartElementHandler = self._root
+        self.stopped = False
+        self.sheet: _Sheet | None = None
+        self.carry = b""
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        self.prolog.feed(chunk)
+        if final:
+            self.prolog.finish()
+        if self.stopped:
+            return
+        try:
+            self.parser.Parse(chunk, final)
+        except _Stop as stop:
+            if str(stop) == "dtd":
+                raise attack(self.name, "文档类型声明（DOCTYPE）") from None
+            self.stopped = True
+        except expat.ExpatError as exc:
+            raise damaged(f"工作簿内的“{part_name(self.name)}”不是有效的 XML"
+                          f"（第 {exc.lineno} 行第 {exc.offset + 1} 列：{expat.ErrorString(exc.code)}）") from None
+        except ValueError:  # an encoding expat does not know (the prolog check names most)
+            raise damaged(f"工作簿内的“{part_name(self.name)}”使用了无法识别的编码") from None
+        if self.sheet is not None:
+            self._risky(chunk)
+            if final:
+                self.sheet.finish()
+
+    def _risky(self, chunk: bytes) -> None:
+        window = self.carry + chunk[:_RISKY_KEEP] if self.carry else b""
+        for fn in RISKY_FUNCTIONS:
+            label = fn[:-1].decode()
+            if label not in self.pkg.risky and (fn in chunk or fn in window):
+                self.pkg.risky.add(label)
+        self.carry = chunk[-_RISKY_KEEP:]
+
+    def _root(self, name: str, attrs: dict[str, str]) -> None:
+        root = local(name)
+        lim = self.pkg.lim
+        if root in SHEET_ROOTS:
+            self.sheet = _Sheet(self.pkg, self.name, self.parser)
+            return
+        if root == "sst":
+            _SharedStrings(self.pkg, self.parser, attrs)
+            return
+        if self.declared > lim.max_xml_part_bytes:
+            raise too_big("J544", self.declared, lim.max_xml_part_bytes, part=part_name(self.name))
+        if root == "styleSheet":
+            _Styles(self.pkg, self.parser)
+            return
+        raise _Stop("done")
+
+
+class _Sheet:
+    """Cells, rows, merged ranges and hyperlinks of one worksheet.
+
+    Positions follow both readers: a row's ``r`` sets the row (python-calamine ignores an
+    empty ``<row r=…/>``, openpyxl does not, so a row without ``r`` is bounded by 1 below
+    and by one past the highest row seen above); a cell's ``r`` sets its place exactly,
+    otherwise it is the next column of its row (bounded by 1 below, by its count above).
+
+    The handlers run once per element of sheets with hundreds of thousands of cells, so
+    the common case (a plain ``<c r="B7">``) takes a short path.
+    """
+
+    def __init__(self, pkg: Package, name: str, parser: expat.XMLParserType):
+        self.pkg = pkg
+        self.name = name
+        self.max_cells = pkg.lim.max_cell_elements - pkg.cells  # what this sheet may add
+        self.max_text = pkg.lim.max_text_chars - pkg.text
+        self.cells = 0
+        self.text = 0
+        self.rows_hi = 0  # the highest row number any reader can be on
+        self.row_exact: int | None = None  # the current row's own r
+        self.col_hi = 1  # the highest column the next cell without r can take
+        self.box = [0, 0, -1, -1]  # min row, min col, max row, max col (empty: max < min)
+        self.in_row = False
+        self.in_cell = False
+        self.shared = False  # the current cell is t="s"
+        self.index: list[str] | None = None  # text of its <v>, being collected
+        self.merged = 0
+        self.links = 0
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.chars
+
+    def _see(self, r1: int, c1: int, r2: int, c2: int) -> None:
+        b = self.box
+        if b[2] < b[0]:
+            b[:] = [r1, c1, r2, c2]
+            return
+        if r1 < b[0]:
+            b[0] = r1
+        if c1 < b[1]:
+            b[1] = c1
+        if r2 > b[2]:
+            b[2] = r2
+        if c2 > b[3]:
+            b[3] = c2
+
+    def _enter(self, misplaced: bool, what: str) -> None:
+        """One more cell or row element: where it may stand, and the count (J537)."""
+        if misplaced:
+            raise damaged(f"工作表“{self.pkg.sheet_label(self.name)}”的结构无效（{what}）")
+        self.cells += 1
+        if self.cells > self.max_cells:
+            raise too_many("J537", self.pkg.cells + self.cells, self.pkg.lim.max_cell_elements)
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if name == "c" or name.endswith(":c"):
+            self._enter(self.in_cell or not self.in_row, "单元格不在行内或相互嵌套")
+            self.in_cell = True
+            ref = attrs.get("r")
+            m = _PLAIN_REF.fullmatch(ref) if ref is not None else None
+            if m is not None:
+                row, col = int(m[2]), column_number(m[1])
+            else:
+                pos = parse_cell(ref)
+                row, col = pos if pos is not None else (0, 0)
+            b = self.box
+            if row:
+                if not (b[0] <= row <= b[2] and b[1] <= col <= b[3]):
+                    self._see(row, col, row, col)
+                if col >= self.col_hi:
+                    self.col_hi = col + 1
+            elif self.row_exact is not None:
+                self._see(self.row_exact, 1, self.row_exact, self.col_hi)
+                self.col_hi += 1
+            else:
+                self._see(1, 1, max(self.rows_hi, 1), self.col_hi)
+                self.col_hi += 1
+            self.shared = attrs.get("t") == "s"
+            return
+        tag = name if ":" not in name else name.rpartition(":")[2]
+        if tag == "v":
+            if self.shared:
+                self.index = []
+        elif tag == "row":
+            self._row(attrs)
+        elif tag == "mergeCell":
+            self.merged += self._covered("merged", "J541", self.pkg.lim.max_merged_cells, self.merged, attrs)
+        elif tag == "hyperlink":
+            self.links += self._covered("links", "J542", self.pkg.lim.max_hyperlink_cells, self.links, attrs)
+
+    def _covered(self, total: str, code: str, limit: int, own: int, attrs: dict[str, str]) -> int:
+        """Cells a merged range or a hyperlink covers, added to the package's ``total``."""
+        n = range_cells(attrs.get("ref"))
+        now = getattr(self.pkg, total) + n
+        setattr(self.pkg, total, now)
+        if now > limit:
+            raise too_many(code, now, limit, sheet=self.pkg.sheet_label(self.name),
+                           scope="" if own + n == now else "（连同此前各工作表）")
+        return n
+
+    def _row(self, attrs: dict[str, str]) -> None:
+        self._enter(self.in_row or self.in_cell, "行相互嵌套")
+        self.in_row = True
+        r = attrs.get("r")
+        row = int(r) if r is not None and r.isdigit() and r.isascii() and len(r) <= 12 else 0
+        if row:
+            self.row_exact = row
+            if row > self.rows_hi:
+                self.rows_hi = row
+        else:
+            self.row_exact = None
+            self.rows_hi += 1
+        self.col_hi = 1
+
+    def end(self, name: str) -> None:
+        if self.index is not None and (name == "v" or name.endswith(":v")):
+            self._index()
+        if name == "c" or name.endswith(":c"):
+            self.in_cell = False
+            self.shared = False
+        elif name == "row" or name.endswith(":row"):
+            self.in_row = False
+            self.row_exact = None
+
+    def _index(self) -> None:
+        text = "".join(self.index or ()).strip()
+        if text.isdigit() and text.isascii() and len(text) < 12:
+            self.pkg.refs[int(text)] += 1
+        self.index = None
+
+    def chars(self, data: str) -> None:
+        if self.in_cell:
+            self.text += len(data)
+            if self.text > self.max_text:
+                raise too_many("J540", self.pkg.text + self.text, self.pkg.lim.max_text_chars)
+            if self.index is not None:
+                self.index.append(data)
+
+    def finish(self) -> None:
+        pkg = self.pkg
+        pkg.cells += self.cells
+        pkg.text += self.text
+        r1, c1, r2, c2 = self.box
+        if r2 < r1:
+            return
+        rows, cols = r2 - r1 + 1, c2 - c1 + 1
+        area = rows * cols
+        lim = pkg.lim
+        pkg.area += area
+        if area > lim.max_cells or pkg.area > lim.max_cells:
+            raise Refusal("J538", sheet=pkg.sheet_label(self.name), rows=rows, cols=cols, found=area,
+                          limit=lim.max_cells, scope="" if area > lim.max_cells else "连同此前各工作表")
+
+
+class _SharedStrings:
+    """Entries of a shared-string table, their lengths, and the count it declares."""
+
+    def __init__(self, pkg: Package, parser: expat.XMLParserType, attrs: dict[str, str]):
+        self.pkg = pkg
+        self.lengths: list[int] = []
+        pkg.string_tables.append(self.lengths)
+        lim = pkg.lim.max_shared_strings
+        for key, value in attrs.items():
+            if local(key) == "uniqueCount":
+                text = value.strip().lstrip("+")
+                if text.isdigit() and text.isascii() and int(text[:20]) > lim:
+                    raise too_many("J539", int(text[:20]), lim, what="表声明的条数（uniqueCount）为")
+        parser.StartElementHandler = self.start
+        parser.CharacterDataHandler = self.chars
+
+    def start(self, name: str, _attrs: dict[str, str]) -> None:
+        if local(name) == "si":
+            self.lengths.append(0)
+            if len(self.lengths) > self.pkg.lim.max_shared_strings:
+                raise too_many("J539", len(self.lengths), self.pkg.lim.max_shared_strings, what="共有")
+
+    def chars(self, data: str) -> None:
+        if self.lengths:
+            self.lengths[-1] += len(data)
+
+
+class _Styles:
+    def __init__(self, pkg: Package, parser: expat.XMLParserType):
+        self.pkg = pkg
+        parser.StartElementHandler = self.start
+
+    def start(self, name: str, _attrs: dict[str, str]) -> None:
+        if local(name) in STYLE_RECORDS:
+            self.pkg.styles += 1
+            if self.pkg.styles > self.pkg.lim.max_styles:
+                raise too_many("J543", self.pkg.styles, self.pkg.lim.max_styles)
+
+
+def sheet_parts(workbook: bytes, rels: bytes) -> list[tuple[str, str]]:
+    """(sheet name, part name) of every sheet the workbook lists, in its order, found through
+    ``xl/workbook.xml`` and its relationships; [] when either cannot be read."""
+    targets: dict[str, str] = {}
+    names: list[tuple[str, str]] = []
+
+    def on_rel(name: str, attrs: dict[str, str]) -> None:
+        if local(name) == "Relationship" and "Id" in attrs:
+            targets[attrs["Id"]] = attrs.get("Target", "")
+
+    def on_book(name: str, attrs: dict[str, str]) -> None:
+        if local(name) == "sheet":
+            rid = next((v for k, v in attrs.items() if ":" in k and local(k) == "id"), "")
+            names.append((rid, attrs.get("name", "")))
+
+    for data, handler in ((rels, on_rel), (workbook, on_book)):
+        parser = new_parser()
+        parser.StartElementHandler = handler
+        try:
+            parser.Parse(data, True)
+        except (_Stop, expat.ExpatError, ValueError):
+            return []
+    out = []
+    for rid, name in names:
+        target = targets.get(rid, "")
+        if target:
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            out.append((name, _normpath(part)))
+    return out
+
+
+def sheet_names(workbook: bytes, rels: bytes) -> dict[str, str]:
+    """Worksheet part (lower case) → the sheet's name, for messages; {} when unreadable."""
+    return {part.lower(): name for name, part in sheet_parts(workbook, rels)}
+
+
+def _normpath(path: str) -> str:
+    parts: list[str] = []
+    for piece in path.replace("\\", "/").split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
