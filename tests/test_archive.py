@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -25,7 +26,7 @@ from builders import make_grid, write_xlsx
 from jixiao.processor.archive import open_archive, schema
 from jixiao.processor.archive.compare import compare_years, review
 from jixiao.processor.archive.entry import FileEntry, FileInfo, form_entry
-from jixiao.processor.archive.match import project_key, read_overrides
+from jixiao.processor.archive.match import match_years, project_key, read_overrides
 from jixiao.processor.cli.main import main
 from jixiao.processor.core.engine import check_grid
 from jixiao.processor.core.errors import InputError
@@ -229,8 +230,9 @@ def test_failed_add_leaves_the_archive_as_it_was(url, corpus, monkeypatch):
 
 
 def test_migration_runs_on_open_in_one_transaction(url, monkeypatch):
-    open_archive(url).close()  # version 1
-    from sqlalchemy import Column, Text, inspect, text
+    open_archive(url).close()  # the current version
+    v = schema.SCHEMA_VERSION
+    from sqlalchemy import inspect, text
 
     def add_column(conn):
         conn.execute(text("ALTER TABLE forms ADD COLUMN reviewer TEXT"))
@@ -239,27 +241,26 @@ def test_migration_runs_on_open_in_one_transaction(url, monkeypatch):
         add_column(conn)
         raise InputError("迁移失败（模拟）")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, add_column_then_fail)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", v + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, v, add_column_then_fail)
     with pytest.raises(InputError):
         open_archive(url)
     from jixiao.processor.archive.db import open_database
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", v)
     db = open_database(url)
     with db.reading() as conn:
         assert "reviewer" not in {c["name"] for c in inspect(conn).get_columns("forms")}  # DDL rolled back
     db.dispose()
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, add_column)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", v + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, v, add_column)
     with open_archive(url) as archive:
-        assert archive.info()["schema_version"] == "2"
+        assert archive.info()["schema_version"] == str(v + 1)
         with archive.db.reading() as conn:
             assert "reviewer" in {c["name"] for c in inspect(conn).get_columns("forms")}
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
-    with pytest.raises(InputError, match="档案结构版本为 2，本程序支持到版本 1"):
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", v)
+    with pytest.raises(InputError, match=f"档案结构版本为 {v + 1}，本程序支持到版本 {v}"):
         open_archive(url)
-    assert Column and Text  # imported for readers of this test: the column added is plain TEXT
 
 
 def test_a_foreign_or_broken_database_is_refused_untouched(tmp_path, capsys):
@@ -363,6 +364,23 @@ def test_project_key_ignores_years_and_variations(a, b):
 ])
 def test_project_key_keeps_real_differences(a, b):
     assert project_key(a) != project_key(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [("2030年远景规划编制", "2035年远景规划编制"), ("2020年人口普查", "2025年人口普查")])
+def test_only_the_budget_year_is_dropped_from_a_name(a, b):
+    """A year far from the form's own is part of the name; the budget year (±1) is not."""
+    assert project_key(a, 2024) != project_key(b, 2024)
+    assert project_key("2024年度" + a, 2024) == project_key("2023年" + a, 2023) == project_key(a, 2024)
+
+
+def test_a_later_phase_is_never_taken_for_a_rename():
+    def form(name, year):
+        return SimpleNamespace(project=name, year=year, unit="某中心", department="", indicators=[
+            SimpleNamespace(name=n) for n in ("培训人次", "培训合格率", "满意度")])
+    m = match_years([form("社区培训（二期）", 2024)], [form("社区培训（一期）", 2023)], a=2024, b=2023)
+    assert not m.matches and len(m.new) == 1 and len(m.ended) == 1
+    m = match_years([form("社区技能培训", 2024)], [form("社区培训", 2023)], a=2024, b=2023)
+    assert [x.kind for x in m.matches] == ["更名"]  # the same without phase markers is a rename
 
 
 def test_override_file_decides_what_the_rule_cannot(url, corpus, tmp_path, capsys):

@@ -6,15 +6,19 @@ The rule, applied in this order to the projects of year B (earlier) and year A (
    不同项目 are never matched, units it names as 同一单位 count as one unit.
 1. **Same unit, same normalised name.** The unit is the 实施单位 (the 主管部门 when it is
    empty); names are compared after :func:`project_key`: full-width → half-width, spaces,
-   punctuation and brackets removed, year expressions (“2024年度”, “（2023年）”,
-   “2023-2024年”, “二〇二四年”) removed, a leading “关于” and a trailing “项目” dropped.
+   punctuation and brackets removed, year expressions of the form's own budget year or the
+   next or previous one (“2024年度”, “（2023年）”, “2023-2024年”, “二〇二四年”) removed —
+   any other year is part of the name (“2035年远景规划” is not “2030年远景规划”) —, a leading
+   “关于” and a trailing “项目” dropped.
    When two projects of one year in one unit share a key, none of them is matched by this
    step (reported as undecided).
 2. **Rename, only when confident.** Among what is left in one unit, a project of A and one of
    B are the same renamed project when their third-level indicators overlap by at least
    ``rename_indicator_overlap`` (share of the larger set, default 60%) *and* their names are
    at least ``rename_name_similarity`` alike (default 0.5) — and each is the other's only such
-   candidate. More than one candidate: undecided, reported, never guessed.
+   candidate. Names that carry different phase or batch markers (“一期”/“二期”,
+   “第一批”/“第二批”) are different projects, never a rename. More than one candidate:
+   undecided, reported, never guessed.
 3. Everything else is **new** (only in A) or **ended** (only in B); an undecided project is
    listed apart with its candidates, which are then neither new nor ended.
 """
@@ -39,25 +43,55 @@ OVERRIDE_COLUMNS = ("上年年度", "上年单位", "上年项目", "本年年�
 
 KIND_SAME_NAME, KIND_RENAMED, KIND_OVERRIDE = "同名", "更名", "人工指定"
 
-_YEAR = re.compile(r"(?:19|20)\d{2}(?:[-~至到](?:(?:19|20)?\d{2}))?(?:年度|年)")
-_YEAR_BRACKETED = re.compile(r"[(\[【](?:19|20)\d{2}[)\]】]")
-_CN_YEAR = re.compile(r"[〇零○一二三四五六七八九]{4}(?:年度|年)")
+_YEAR = re.compile(r"((?:19|20)\d{2})(?:[-~至到]((?:19|20)?\d{2}))?(?:年度|年)")
+_YEAR_BRACKETED = re.compile(r"[(\[【]((?:19|20)\d{2})[)\]】]")
+_CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})(?:年度|年)")
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+# 一期/二期, 第一批/第二批: a later phase is another project, not a renamed one
+_PHASE = re.compile(r"第?([一二三四五六七八九十\d]+)(期|批|阶段)")
 _PUNCT = re.compile(r"[\s:,.;!?'\"()\[\]{}<>|/\\_\-~·・“”‘’。，、；：！？（）【】《》〈〉「」『』—–…]")
 
 
 @lru_cache(maxsize=65536)
-def text_key(text: str) -> str:
-    """Text reduced for comparison across years: no width, space, punctuation or year expression."""
+def text_key(text: str, year: int | None = None) -> str:
+    """Text reduced for comparison across years: no width, space, punctuation, and no year
+    expression naming ``year`` or a year next to it (every year expression when ``year`` is None)."""
+
+    def budget_year(m: re.Match) -> str:
+        years = [_year_number(g) for g in m.groups() if g]
+        if year is None or any(y is not None and abs(y - year) <= 1 for y in years):
+            return ""
+        return m.group(0)
+
     t = norm(text).lower()
-    t = _YEAR_BRACKETED.sub("", _YEAR.sub("", _CN_YEAR.sub("", t)))
+    t = _YEAR_BRACKETED.sub(budget_year, _YEAR.sub(budget_year, _CN_YEAR.sub(budget_year, t)))
     return _PUNCT.sub("", t)
 
 
+def _year_number(text: str) -> int | None:
+    digits = text.translate(_CN_DIGITS)
+    if not digits.isdigit():
+        return None
+    n = int(digits)
+    return n + 2000 if n < 100 else n  # “2023-24年”: the second year's century is the first's
+
+
 @lru_cache(maxsize=65536)
-def project_key(name: str) -> str:
-    t = text_key(name)
+def project_key(name: str, year: int | None = None) -> str:
+    t = text_key(name, year)
     t = t[2:] if t.startswith("关于") and len(t) > 4 else t
     return t[:-2] if t.endswith("项目") and len(t) > 2 else t
+
+
+def phase(name: str) -> str | None:
+    """The phase or batch a name states (“二期” → “2期”), None when it states none."""
+    m = _PHASE.search(norm(name))
+    if not m:
+        return None
+    number = m.group(1)
+    for i, cn in enumerate("一二三四五六七八九十", 1):
+        number = number.replace(cn, str(i))
+    return number + m.group(2)
 
 
 @lru_cache(maxsize=65536)
@@ -172,8 +206,11 @@ def match_years(year_a: list[FormEntry], year_b: list[FormEntry], *, a: int, b: 
         for fb in units_b.get(ukey(fa), []):
             if (id(fa), id(fb)) in forbidden:
                 continue
+            if phase(fa.project) != phase(fb.project):
+                continue  # 一期 → 二期 is a new project, not a renamed one
             overlap = indicator_overlap(fa, fb)
-            similarity = SequenceMatcher(None, project_key(fa.project), project_key(fb.project)).ratio()
+            similarity = SequenceMatcher(None, project_key(fa.project, fa.year),
+                                         project_key(fb.project, fb.year)).ratio()
             if overlap >= overlap_min and similarity >= similarity_min:
                 found.append((fb, f"指标重合 {overlap:.0%}，名称相似度 {similarity:.2f}"))
                 back[id(fb)].append(fa)
@@ -209,7 +246,7 @@ def indicator_overlap(fa: FormEntry, fb: FormEntry) -> float:
 def _group(forms: list[FormEntry], ukey) -> dict[tuple[str, str], list[FormEntry]]:
     out: dict[tuple[str, str], list[FormEntry]] = defaultdict(list)
     for f in forms:
-        key = project_key(f.project)
+        key = project_key(f.project, f.year)
         if key:
             out[(ukey(f), key)].append(f)
     return out
@@ -217,7 +254,7 @@ def _group(forms: list[FormEntry], ukey) -> dict[tuple[str, str], list[FormEntry
 
 def _named(f: FormEntry, unit: str, project: str, ukey) -> bool:
     unit_ok = not unit or ukey(f) == text_key(unit) or unit_key(f.unit, f.department) == text_key(unit)
-    return unit_ok and project_key(f.project) == project_key(project)
+    return unit_ok and project_key(f.project, f.year) == project_key(project, f.year)
 
 
 def _unit_aliases(overrides: list[Override]) -> dict[str, str]:

@@ -29,7 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INFO_TABLE = "jixiao_archive"  # marks a database as a jixiao archive
 
 metadata = MetaData()
@@ -177,3 +177,17 @@ overrides = Table(
 # MIGRATIONS[v](connection) brings an archive of version v to v + 1 (inside the open transaction)
 Migration = Callable[[Connection], None]
 MIGRATIONS: dict[int, Migration] = {}
+
+
+def _project_keys_by_budget_year(conn: Connection) -> None:
+    """1 → 2: project names keep years other than the form's budget year (and its
+    neighbours), so “2035年远景规划” no longer shares a key with “2030年远景规划”."""
+    from jixiao.processor.archive.match import project_key
+    from sqlalchemy import select, update
+
+    rows = conn.execute(select(forms.c.id, forms.c.project, forms.c.year)).all()
+    for form_id, name, year in rows:
+        conn.execute(update(forms).where(forms.c.id == form_id).values(project_key=project_key(name, year)))
+
+
+MIGRATIONS[1] = _project_keys_by_budget_year

@@ -208,7 +208,7 @@ class Archive:
 
 def _form_row(f: FormEntry, file_id: int, batch: int) -> dict:
     row = {k: getattr(f, k) for k in _FORM_COLUMNS}
-    row.update(file_id=file_id, batch_id=batch, project_key=project_key(f.project),
+    row.update(file_id=file_id, batch_id=batch, project_key=project_key(f.project, f.year),
                unit_key=unit_key(f.unit, f.department))
     return row
 
