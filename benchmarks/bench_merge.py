@@ -22,6 +22,7 @@ Usage::
     python benchmarks/bench_merge.py --files 4000 --corpus realistic --repeat 5
     python benchmarks/bench_merge.py --scaling              # 1,000 / 4,000 / 10,000 forms
     python benchmarks/bench_merge.py --keep /tmp/corpora    # generate once, reuse next time
+    python benchmarks/bench_merge.py --corpus realistic --also-workers 1   # default workers vs one
     python benchmarks/bench_merge.py --read calamine DIR    # (used by the script itself)
 """
 
@@ -134,12 +135,14 @@ def run(cmd: list[str]) -> Run:
 
 
 def side_by_side(folder: Path, n: int, repeat: int, out: Path, with_pandas: bool,
-                 workers: int | None) -> tuple[float, float, float]:
+                 workers: int | None, also_workers: int | None = None) -> tuple[float, float, float]:
     """Print the figures; return merge's median wall time, its peak memory and its ratio to calamine."""
     merge = [PY, "-m", "jixiao.processor.cli.main", "merge", str(folder), "-o", str(out)]
     if workers:
         merge += ["--workers", str(workers)]
     commands = {"merge": merge, "calamine": [PY, __file__, "--read", "calamine", str(folder)]}
+    if also_workers:  # the same merge with another worker count, in the same rounds
+        commands[f"merge-w{also_workers}"] = merge[:7] + ["--workers", str(also_workers)]
     if with_pandas:
         commands["pandas"] = [PY, __file__, "--read", "pandas", str(folder)]
     runs: dict[str, list[Run]] = {k: [] for k in commands}
@@ -161,6 +164,10 @@ def side_by_side(folder: Path, n: int, repeat: int, out: Path, with_pandas: bool
         cpu_ratios = [m.cpu / r.cpu for m, r in zip(runs["merge"], runs[key])]
         print(f"  merge ÷ {key:<8} 墙钟 {statistics.median(ratios):5.2f}×（{min(ratios):.2f}–{max(ratios):.2f}），"
               f"CPU {statistics.median(cpu_ratios):5.2f}×")
+    if also_workers:
+        key = f"merge-w{also_workers}"
+        ratios = [m.wall / r.wall for m, r in zip(runs[key], runs["calamine"])]
+        print(f"  {key} ÷ calamine 墙钟 {statistics.median(ratios):5.2f}×（{min(ratios):.2f}–{max(ratios):.2f}）")
     return med["merge"], max(r.peak_all_mb for r in runs["merge"]), med["merge"] / med["calamine"]
 
 
@@ -190,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scaling", action="store_true", help="realistic corpus at 1,000 / 4,000 / 10,000 forms")
     ap.add_argument("--sizes", default="1000,4000,10000", help="corpus sizes of --scaling")
     ap.add_argument("--workers", type=int, help="pass --workers to merge (default: merge decides)")
+    ap.add_argument("--also-workers", type=int, metavar="N",
+                    help="also time merge --workers N in the same rounds (e.g. 1: does the default pay off?)")
     ap.add_argument("--no-pandas", action="store_true", help="skip the pandas.read_excel yardstick")
     ap.add_argument("--keep", type=Path, help="generate corpora into this folder and keep them")
     ap.add_argument("--read", nargs=2, metavar=("READER", "DIR"), help=argparse.SUPPRESS)
@@ -226,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
             for kind in kinds:
                 folder = corpus(base, kind, args.files)
                 print(f"{kind} × {args.files}：")
-                side_by_side(folder, args.files, args.repeat, out_dir / "汇总.xlsx", with_pandas, args.workers)
+                side_by_side(folder, args.files, args.repeat, out_dir / "汇总.xlsx", with_pandas, args.workers,
+                             args.also_workers)
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
         if not args.keep:
