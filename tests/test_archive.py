@@ -486,3 +486,16 @@ def test_a_form_without_year_is_stored_but_not_compared(url, tmp_path, capsys):
     assert [(r[0], r[1]) for r in y607] == [("无年度.xlsx", "自评表")]
     with open_archive(url) as archive:
         assert [(y.year, y.forms) for y in archive.years()] == [(None, 1)]
+
+
+def test_compare_text_shows_submitted_names_escaped_and_keeps_its_lines():
+    from jixiao.processor.cli.archive import render_text
+
+    form = SimpleNamespace(unit="某\x1b]0;pwned\x07单位", project="项目\x1b[2J甲")
+    review = SimpleNamespace(summary_lines=lambda: ["2024 年对比 2023 年"], pairs=[], undecided=[],
+                             new=[form], ended=[], units=[])
+    text = render_text(review)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\u001b]0;pwned\\u0007" in text and "\\u001b[2J" in text
+    assert text.splitlines() == ["2024 年对比 2023 年", "", "新增（1 个）：",
+                                 "  - 某\\u001b]0;pwned\\u0007单位　项目\\u001b[2J甲"]

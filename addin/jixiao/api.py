@@ -152,8 +152,8 @@ def _inputs(paths: Paths, skip: Callable[[str], bool] | None = None) -> list[tup
     """(file, name) of every input: files as given, folders expanded in order (``skip``
     leaves files out of folders), ``name`` relative to its folder; an empty folder is a
     refusal (J511)."""
-    from jixiao.processor.cli.common import workbook_inputs
     from jixiao.processor.core.errors import InputError
+    from jixiao.processor.files.inputs import workbook_inputs
 
     given = [os.fspath(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else list(paths))]
     prefix = len(given) > 1

@@ -195,9 +195,11 @@ def replay(src: Path, target: Path, actions: list[dict[str, Any]]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jixiao.processor.cli.main import _Parser  # jixiao's Chinese usage errors and headings
+    from jixiao.processor.cli.parser import (
+        ChineseParser,  # jixiao's Chinese usage errors and headings
+    )
 
-    parser = _Parser(
+    parser = ChineseParser(
         prog="python -m jixiao",
         description="不用 Excel，对一个自评表模拟点一次“校验/计算”：列出加载项会做的每个改动，"
                     "并写到副本里（默认“<原文件名>_点击结果.xlsx”）。用于排查加载项的问题。")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
+
+from jixiao.processor.core.visible import visible
 
 DEFAULT_ARCHIVE = "绩效档案.sqlite"
 ARCHIVE_HELP = "绩效档案：SQLite 文件路径，或 postgresql://用户@主机/数据库（默认：绩效档案.sqlite）"
@@ -115,7 +116,7 @@ def run_add(args: argparse.Namespace) -> int:
     print(f"读取 {len(result.files)} 个文件：{len(result.projects)} 张自评表可存入，未能读取 {len(failed)} 个。"
           + report.line())
     for f in failed:
-        print(f"  未存入 {printable(f.name)}：{printable(f.reason)}")
+        print(f"  未存入 {visible(f.name)}：{visible(f.reason)}")
     return 0
 
 
@@ -136,7 +137,7 @@ def run_info(args: argparse.Namespace) -> int:
         when = f"{y.year} 年度" if y.year else "年度不明"
         print(f"  {when}：{y.forms} 个项目，{y.units} 个单位，全年预算数合计 {fmt_num(y.budget)} 万元")
     if overrides:
-        print(f"  对照：{len(overrides)} 条（来自 {printable(overrides[0].source.rsplit(' 第 ', 1)[0])}）")
+        print(f"  对照：{len(overrides)} 条（来自 {visible(overrides[0].source.rsplit(' 第 ', 1)[0])}）")
     return 0
 
 
@@ -194,14 +195,6 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """Submission text for the terminal: no control characters (no escape sequences)."""
-    return _CONTROL.sub("", text)
-
-
 def render_text(review) -> str:
     from jixiao.processor.core.values import fmt_num
 
@@ -233,4 +226,4 @@ def render_text(review) -> str:
     if falling:
         lines += ["", f"平均得分下降的单位（{len(falling)} 个）："]
         lines += [f"  - {u.unit}　{fmt_num(u.change)} 分" for u in falling]
-    return printable("\n".join(lines))
+    return visible("\n".join(lines), keep="\n")  # submitted names: no escape sequence

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
 def expand_paths(paths: list[str]) -> list[str]:
     """Files as given; a folder becomes the workbooks in it (sorted, Excel lock files skipped)."""
-    from jixiao.processor.cli.common import workbook_inputs
+    from jixiao.processor.files.inputs import workbook_inputs
 
     return [path for path, _name in workbook_inputs(paths)]
 

@@ -160,8 +160,7 @@ def _load(path: Path) -> tuple[Workbook, Workbook, list[str]]:
         except InputError:
             raise
         except Exception:  # openpyxl raises many types for damaged packages
-            raise InputError("文件已损坏，表格内容无法解析；请在 Excel 或 WPS 中打开并另存为 .xlsx 后重试",
-                             file=str(path), code="J501") from None
+            raise InputError.of("J509", file=str(path)) from None
     for w in caught:
         line = _translate_warning(str(w.message))
         if line and line not in notices:
@@ -274,23 +273,20 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
     src = Path(src)
     profile = profile or load_profile()
     if in_place and out is not None:
-        raise InputError("--in-place 与 -o 不能同时使用", code="J505")
+        raise InputError.of("J550")
     suffix = src.suffix.lower()
     if in_place and suffix != ".xlsx":
-        raise InputError(f"--in-place 只适用于 .xlsx 文件；{suffix or '此'} 文件请用 -o 另存为 .xlsx",
-                         file=str(src), code="J505")
+        raise InputError.of("J551", file=str(src), suffix=suffix or "此")
     target = src if in_place else Path(out) if out is not None else default_output(src)
     if target.suffix.lower() != ".xlsx":
-        raise InputError(f"输出文件须为 .xlsx：{target}", code="J505")
+        raise InputError.of("J552", target=str(target))
     if not in_place and _same_file(src, target):
-        raise InputError("输出文件与输入文件相同；要覆盖原文件请用 --in-place", file=str(src), code="J505")
-    xls_message = ("fill 不能改写 .xls（旧版 Excel 格式）：请在 Excel 或 WPS 中“另存为” .xlsx 后再运行"
-                   "（jixiao check 可直接读取 .xls）")
+        raise InputError.of("J553", file=str(src))
     if suffix == ".xls":
-        raise InputError(xls_message, file=str(src), code="J505")
+        raise InputError.of("J554", file=str(src))
     report = guard_file(src, profile["limits"])
     if getattr(report, "kind", "xlsx") == "xls":
-        raise InputError(xls_message, file=str(src), code="J505")
+        raise InputError.of("J554", file=str(src))
     wb, values_wb, notices = _load(src)
     notices = _package_notices(src) + notices
     # hostile inputs (issue 11): the copy keeps no external link, unsafe hyperlink or macro
@@ -306,7 +302,7 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
             atomic_copy(src, backup)
         atomic_write(target, lambda tmp: tmp.write_bytes(data))
     except OSError as exc:
-        raise InputError(f"无法写入 {target}（{exc.strerror or exc}）", file=str(src), code="J501") from None
+        raise InputError.of("J555", file=str(src), target=str(target), reason=exc.strerror or str(exc)) from None
     return FillOutcome(src, target, backup, result, plan, notices)
 
 
