@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from jixiao.processor.files.fileio import os_reason
+
 LICENSE_ENV = "XLWINGS_LICENSE_KEY"
 IGNORED = {"activateSheet", "setScreenUpdating", "setAutofit", "alert", "setSelection"}
 
@@ -249,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         skipped = replay(src, target, actions)
     except OSError as exc:
-        print(f"jixiao：无法写入“{target}”（{exc.strerror or exc}），如该文件正在 Excel/WPS 中打开，请关闭后重试",
+        print(f"jixiao：无法写入“{target}”（{os_reason(exc)}），如该文件正在 Excel/WPS 中打开，请关闭后重试",
               file=sys.stderr)
         return 2
     if skipped:
