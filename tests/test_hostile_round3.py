@@ -31,3 +31,81 @@ def test_check_and_fill_read_error_cells_alike(tmp_path):
     calamine = load_workbook(path).grids[0]
     for row, col in ((6, 5), (6, 9)):
         assert calamine.get(row, col) == grid.get(row, col) != ""
+
+
+def test_an_output_name_too_long_for_the_file_system_is_explained_in_chinese(tmp_path, capsys):
+    """A submitted name of 83 汉字 is a legal file; its copy "…_已校验.xlsx" is over 255 bytes:
+    fill printed the operating system's English "File name too long"."""
+    import shutil
+
+    from jixiao.processor.cli.main import main
+
+    src = tmp_path / ("长" * 83 + ".xlsx")
+    shutil.copy(gen.BASE, src)
+    out = tmp_path / "out"
+    code = main(["fill", str(tmp_path), "-o", str(out)])
+    said = capsys.readouterr()
+    assert code == 2
+    assert not list(out.glob("*.xlsx"))
+    assert "文件名过长" in said.out + said.err
+    assert "too long" not in said.out + said.err
+
+
+def test_os_reason_never_passes_english_through():
+    import errno
+
+    from jixiao.processor.files.atomic import UnsafeOutput
+    from jixiao.processor.files.fileio import os_reason
+
+    for num in (errno.ENAMETOOLONG, errno.EACCES, errno.ENOSPC, errno.EROFS, errno.EXDEV, 9999):
+        reason = os_reason(OSError(num, "English text"))
+        assert reason and not reason.isascii() and "English" not in reason
+    assert os_reason(UnsafeOutput("“x”不在输出文件夹之内", "x")) == "“x”不在输出文件夹之内"
+    assert not os_reason(TimeoutError("timed out")).isascii()
+
+
+def test_fill_refuses_copies_whose_names_differ_only_in_case_or_normalisation(tmp_path):
+    """Case.xlsx and case.xlsx (or é composed and decomposed), legal side by side on Linux,
+    gave two copies that are one file on Windows and macOS: the second silently replaced
+    the first there. Now the second is refused with J556, naming the first."""
+    import shutil
+    import unicodedata
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("Case.xlsx", "case.xlsx", unicodedata.normalize("NFC", "é.xlsx"),
+                 unicodedata.normalize("NFD", "é.xlsx")):
+        shutil.copy(gen.BASE, src / name)
+    report = jixiao.fill(src, tmp_path / "out")
+    refused = [f for f in report.findings if f.code == "J556"]
+    assert len(refused) == 2
+    assert len(list((tmp_path / "out").glob("*.xlsx"))) == 2
+
+
+CONTROLS = ("\x1b", "\x07", "\x00", "\u202e")
+
+
+def test_merge_csv_never_carries_an_escape_sequence_from_a_submitted_name(tmp_path):
+    """A project name written with OOXML's _x001B_ escape reached projects.csv raw:
+    ``type projects.csv`` retitled the terminal and cleared the screen."""
+    p = gen.parts()
+    gen.cell(p, "B3", '<c r="B3" s="4" t="inlineStr"><is><t>项目_x001B_]0;pwned_x0007__x001B_[2J_x0000_'
+                      '\u202e尾</t></is></c>')
+    gen.write(tmp_path / "in" / "x.xlsx", p)
+    jixiao.merge(tmp_path / "in").write_csv(tmp_path / "csv")
+    text = (tmp_path / "csv" / "projects.csv").read_text(encoding="utf-8-sig")
+    assert "项目" in text and "\\u001b]0;pwned" in text
+    assert not any(c in text for c in CONTROLS)
+
+
+def test_the_collect_register_csv_shows_controls_in_attachment_names_escaped(tmp_path):
+    """An attachment named "项目\\x1b[2J.xlsx" or "name\\x00.xlsx" was written raw into
+    收件登记.csv — a NUL the register's own reader then refuses as damaged."""
+    from jixiao.processor.collect.manifest import ManifestEntry, _read_csv, render_csv
+
+    names = ["项目\x1b[2J.xlsx", "name\x00.xlsx", "\u202egnp.xlsx", "\t=1+2.xlsx"]
+    text = render_csv([ManifestEntry("saved", sender="a@b.cn", attachment=name) for name in names])
+    assert not any(c in text for c in CONTROLS)
+    path = tmp_path / "收件登记.csv"
+    path.write_text(text, encoding="utf-8-sig")
+    assert len(_read_csv(path)) == len(names)

@@ -20,8 +20,9 @@ def parts(path: Path = BASE) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist()}
 
 
-def write(path: Path, p: dict[str, bytes]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write(path, p: dict[str, bytes]):
+    if isinstance(path, Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for n, b in p.items():
             z.writestr(n, b)
