@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jixiao
 import openpyxl
+import pytest
 from hostile_round3 import gen
 from jixiao.processor.files.calamine_read import load_workbook
 from jixiao.processor.files.openpyxl_read import grids_from_openpyxl
@@ -109,3 +110,20 @@ def test_the_collect_register_csv_shows_controls_in_attachment_names_escaped(tmp
     path = tmp_path / "收件登记.csv"
     path.write_text(text, encoding="utf-8-sig")
     assert len(_read_csv(path)) == len(names)
+
+
+@pytest.mark.parametrize("text", ["50²", "47.5¹", "④7.5", "5⓪"])
+def test_a_footnote_mark_or_circled_digit_is_not_read_into_the_number(text):
+    """NFKC made "50²" (a footnote mark) 502 万元: confident F101/F103/F104 errors and a
+    grade computed from a budget ten times too large."""
+    from jixiao.processor.core.values import parse_money, parse_number
+
+    assert parse_number(text).ok is False and parse_number(text).value is None
+    assert parse_money(text)[0].value is None
+
+
+def test_full_width_digits_are_still_numbers():
+    from jixiao.processor.core.values import parse_number
+
+    assert parse_number("４７．５").value == 47.5
+    assert parse_number("５０万元").value == 50
