@@ -127,3 +127,20 @@ def test_full_width_digits_are_still_numbers():
 
     assert parse_number("４７．５").value == 47.5
     assert parse_number("５０万元").value == 50
+
+
+def test_the_dry_run_names_the_sheet_an_action_really_touches_after_a_new_sheet():
+    """With two sheets, python -m jixiao listed the 校验结果 rows as written into the
+    second form ("写入 自评表(2)!A1:H17") though the add-in wrote them into 校验结果."""
+    from jixiao.dry_run import _follow_sheets, describe
+
+    sheets = ["自评表", "自评表(2)"]
+    actions = [{"func": "addSheet", "args": [1, "校验结果"]},
+               {"func": "setValues", "values": [["x"]], "sheet_position": 1, "start_row": 0,
+                "start_column": 0, "row_count": 1, "column_count": 1}]
+    shown = []
+    for action in actions:
+        shown.append(describe(action, sheets))
+        _follow_sheets(action, sheets)
+    assert shown[1] == "写入 校验结果!A1 = x"
+    assert sheets == ["自评表", "校验结果", "自评表(2)"]

@@ -124,6 +124,16 @@ def describe(action: dict[str, Any], sheets: list[str]) -> str:
     return f"{func} {where} {args}".rstrip()
 
 
+def _follow_sheets(action: dict[str, Any], sheets: list[str]) -> None:
+    """Keep ``sheets`` (names by position) as the action leaves the workbook: a new sheet
+    goes where the add-in puts it, so later actions name the sheet they really touch."""
+    args = action.get("args") or []
+    if action["func"] == "addSheet":
+        sheets.insert(min(int(args[0]), len(sheets)), str(args[1]))
+    elif action["func"] == "deleteSheet" and action.get("sheet_position") is not None:
+        del sheets[action["sheet_position"]]
+
+
 def replay(src: Path, target: Path, actions: list[dict[str, Any]]) -> list[str]:
     """Carry the actions out on a copy of ``src`` saved as ``target``; return those skipped."""
     from openpyxl.comments import Comment
@@ -231,11 +241,11 @@ def main(argv: list[str] | None = None) -> int:
               "否则请用 jixiao fill 文件，它做同样的校验并写出结果副本。", file=sys.stderr)
         return 2
     actions = click(src, args.sheet)
-    sheets = [s["name"] for s in payload(src, "")["sheets"]] + \
-        [a["args"][1] for a in actions if a["func"] == "addSheet"]
+    sheets = [s["name"] for s in payload(src, "")["sheets"]]
     for action in actions:
         if action["func"] not in IGNORED - {"alert"}:
             print("  " + describe(action, sheets))
+        _follow_sheets(action, sheets)
     if args.no_write:
         return 0
     if all(a["func"] in IGNORED for a in actions):  # e.g. a protected sheet: Excel would change nothing
