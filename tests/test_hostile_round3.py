@@ -144,3 +144,26 @@ def test_the_dry_run_names_the_sheet_an_action_really_touches_after_a_new_sheet(
         _follow_sheets(action, sheets)
     assert shown[1] == "写入 校验结果!A1 = x"
     assert sheets == ["自评表", "校验结果", "自评表(2)"]
+
+
+@pytest.mark.parametrize("attack", ["sheet_name", "strict"])
+def test_the_dry_run_refuses_a_workbook_openpyxl_cannot_read_in_one_chinese_line(tmp_path, attack, capsys, monkeypatch):
+    """A sheet named "自评'表]=A1!#" gave an openpyxl traceback; a Strict Open XML file gave
+    an empty workbook and the alert "意外错误（list index out of range）"."""
+    from jixiao import dry_run
+
+    p = gen.parts()
+    if attack == "sheet_name":
+        p["xl/workbook.xml"] = p["xl/workbook.xml"].replace("自评表".encode(), "自评&apos;表]=A1!#".encode())
+    else:
+        for k in list(p):
+            if k.endswith((".xml", ".rels")):
+                p[k] = p[k].replace(gen.NS_T.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main").replace(
+                    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                    b"http://purl.oclc.org/ooxml/officeDocument/relationships")
+    path = gen.write(tmp_path / "x.xlsx", p)
+    monkeypatch.setenv(dry_run.LICENSE_ENV, "noncommercial")
+    assert dry_run.main([str(path), "--no-write"]) == 2
+    said = capsys.readouterr()
+    assert "Traceback" not in said.err and "index out of range" not in said.out + said.err
+    assert said.err.count("\n") == 1 and "文件已损坏" in said.err

@@ -30,6 +30,10 @@ IGNORED = {"activateSheet", "setScreenUpdating", "setAutofit", "alert", "setSele
 def payload(path: Path, xlwings_version: str) -> dict[str, Any]:
     """The workbook's shown values as the remote engine's JSON (an Office.js client's)."""
     wb = _load(path, data_only=True)
+    if not wb.worksheets:  # e.g. a Strict Open XML file: openpyxl finds no sheet in it
+        from jixiao.processor.core.errors import InputError
+
+        raise InputError.of("J509", file=str(path))
     sheets = []
     for ws in wb.worksheets:
         rows = [[_json_value(v) for v in row] for row in ws.iter_rows(values_only=True)]
@@ -50,10 +54,21 @@ def payload(path: Path, xlwings_version: str) -> dict[str, Any]:
 def _load(path: Path, **options: Any) -> Any:
     """openpyxl's workbook from the file's bytes: the guard has said what the file is, so a
     workbook saved under another extension (自评表.pdf) is read, not refused by its name."""
+    import warnings
+
     import openpyxl
 
-    with open(path, "rb") as fh:
-        return openpyxl.load_workbook(fh, **options)
+    from jixiao.processor.core.errors import InputError
+
+    with warnings.catch_warnings():  # openpyxl's English warnings about parts it drops
+        warnings.simplefilter("ignore")
+        try:
+            with open(path, "rb") as fh:
+                return openpyxl.load_workbook(fh, **options)
+        except OSError:
+            raise
+        except Exception:  # openpyxl raises many types for damaged packages (a sheet named "a]b")
+            raise InputError.of("J509", file=str(path)) from None
 
 
 def _has_macros(path: Path) -> bool:
@@ -240,8 +255,12 @@ def main(argv: list[str] | None = None) -> int:
               f"非商业用途可设为 noncommercial（例如 set {LICENSE_ENV}=noncommercial）；"
               "否则请用 jixiao fill 文件，它做同样的校验并写出结果副本。", file=sys.stderr)
         return 2
-    actions = click(src, args.sheet)
-    sheets = [s["name"] for s in payload(src, "")["sheets"]]
+    try:
+        actions = click(src, args.sheet)
+        sheets = [s["name"] for s in payload(src, "")["sheets"]]
+    except InputError as exc:
+        print(f"jixiao：{exc}", file=sys.stderr)
+        return 2
     for action in actions:
         if action["func"] not in IGNORED - {"alert"}:
             print("  " + describe(action, sheets))
