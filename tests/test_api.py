@@ -94,7 +94,7 @@ def test_an_unreadable_input_is_a_finding_not_an_exception(tmp_path, monkeypatch
 
     monkeypatch.setattr(engine, "check_file", vanished)
     gone = jixiao.check(CORRECT).refused[0]
-    assert gone.code == "J512" and gone.params == {"reason": "No such file or directory"}
+    assert gone.code == "J512" and gone.params == {"reason": "找不到该文件或文件夹"}
 
 
 def test_a_bad_rule_profile_raises_before_anything_is_read(tmp_path):

@@ -123,7 +123,7 @@ def test_department_file_refusals(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(Path, "read_bytes", locked)
-    assert_refusal(refused(load_department, ok), "D412", str(ok), reason="Permission denied")
+    assert_refusal(refused(load_department, ok), "D412", str(ok), reason="没有权限，或该文件正在 Excel/WPS 中打开")
 
 
 # ------------------------------------------------------------------ the catalogue itself

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jixiao.processor.files.fileio import os_reason
 from jixiao.report import CheckedFile, FillReport, Report
 from jixiao.summary import Summary
 
@@ -92,7 +93,7 @@ def fill(paths: Paths, output: PathLike | None = None, *, in_place: bool = False
     several = len(items) > 1 or _has_folder(paths) or (out_dir is not None and out_dir.is_dir())
     if out_dir is not None:  # the folder for the copies (several) or for the one copy
         (out_dir if several else out_dir.parent).mkdir(parents=True, exist_ok=True)
-    targets: dict[Path, str] = {}
+    targets: dict[str, str] = {}
 
     for index, (item, name) in enumerate(items, start=1):
         done: dict[str, Any] = {}
@@ -102,9 +103,9 @@ def fill(paths: Paths, output: PathLike | None = None, *, in_place: bool = False
             if several and out_dir is not None:
                 target = out_dir / Path(name).parent / default_output(path).name
             if target is not None:
-                key = Path(os.path.abspath(target))
+                key = _same_file_key(target)
                 if key in targets:
-                    raise InputError.of("J505", file=path, reason=f"副本与“{targets[key]}”的副本重名：{target}")
+                    raise InputError.of("J556", file=path, target=str(target), other=targets[key])
                 targets[key] = name
                 target.parent.mkdir(parents=True, exist_ok=True)
             outcome = fill_file(path, target, in_place=in_place, profile=profile)
@@ -120,6 +121,13 @@ def fill(paths: Paths, output: PathLike | None = None, *, in_place: bool = False
         if progress is not None:
             progress(FillStep(index, len(items), name, checked, done.get("written"), done.get("notices", ())))
     return report
+
+
+def _same_file_key(path: Path) -> str:
+    """Names Windows (case-insensitive) and macOS (normalising) take for one file."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", os.path.abspath(path)).casefold()
 
 
 def merge(paths: Paths, rules: Any = None, *, dept_evaluated: Sequence[str] = (),
@@ -200,5 +208,5 @@ def _read(path: str | CheckedFile, read: Callable[[str], Any]) -> CheckedFile:
     except InputError as exc:
         return CheckedFile(path, refusal=exc.as_finding(path))
     except OSError as exc:  # a path that vanished between listing and reading
-        refusal = InputError.of("J512", file=path, reason=exc.strerror or type(exc).__name__)
+        refusal = InputError.of("J512", file=path, reason=os_reason(exc))
         return CheckedFile(path, refusal=refusal.as_finding())

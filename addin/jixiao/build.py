@@ -30,6 +30,7 @@ from xml.sax.saxutils import escape, unescape
 
 from jixiao import addin_vba
 from jixiao.addin_vba import PROJECT_NAME, RIBBON_MODULE
+from jixiao.processor.files.fileio import os_reason
 from jixiao.vba_project import VbaFormatError, VbaProject
 
 ADDIN_NAME = "jixiao"
@@ -205,7 +206,7 @@ def build_addin(out_dir: Path, *, interpreter: str | None = None,
     except (FileExistsError, NotADirectoryError):
         raise AddinBuildError(f"输出位置 {out_dir} 不是文件夹（同名的文件已存在），请用 -o 指定一个文件夹。") from None
     except OSError as exc:
-        raise AddinBuildError(f"无法建立输出文件夹 {out_dir}（{exc.strerror or exc}）。") from None
+        raise AddinBuildError(f"无法建立输出文件夹 {out_dir}（{os_reason(exc)}）。") from None
     target = out_dir / ADDIN_FILE
 
     with zipfile.ZipFile(src) as zin:
@@ -242,7 +243,7 @@ def build_addin(out_dir: Path, *, interpreter: str | None = None,
         raise AddinBuildError(f"无法写入 {target}：没有写入权限，或该文件正在 Excel 中打开（请关闭 Excel）。") from None
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise AddinBuildError(f"无法写入 {target}（{exc.strerror or exc}）。") from None
+        raise AddinBuildError(f"无法写入 {target}（{os_reason(exc)}）。") from None
     return target
 
 

@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from jixiao.processor.files.fileio import os_reason
+
 LICENSE_ENV = "XLWINGS_LICENSE_KEY"
 IGNORED = {"activateSheet", "setScreenUpdating", "setAutofit", "alert", "setSelection"}
 
@@ -28,6 +30,10 @@ IGNORED = {"activateSheet", "setScreenUpdating", "setAutofit", "alert", "setSele
 def payload(path: Path, xlwings_version: str) -> dict[str, Any]:
     """The workbook's shown values as the remote engine's JSON (an Office.js client's)."""
     wb = _load(path, data_only=True)
+    if not wb.worksheets:  # e.g. a Strict Open XML file: openpyxl finds no sheet in it
+        from jixiao.processor.core.errors import InputError
+
+        raise InputError.of("J509", file=str(path))
     sheets = []
     for ws in wb.worksheets:
         rows = [[_json_value(v) for v in row] for row in ws.iter_rows(values_only=True)]
@@ -48,10 +54,21 @@ def payload(path: Path, xlwings_version: str) -> dict[str, Any]:
 def _load(path: Path, **options: Any) -> Any:
     """openpyxl's workbook from the file's bytes: the guard has said what the file is, so a
     workbook saved under another extension (自评表.pdf) is read, not refused by its name."""
+    import warnings
+
     import openpyxl
 
-    with open(path, "rb") as fh:
-        return openpyxl.load_workbook(fh, **options)
+    from jixiao.processor.core.errors import InputError
+
+    with warnings.catch_warnings():  # openpyxl's English warnings about parts it drops
+        warnings.simplefilter("ignore")
+        try:
+            with open(path, "rb") as fh:
+                return openpyxl.load_workbook(fh, **options)
+        except OSError:
+            raise
+        except Exception:  # openpyxl raises many types for damaged packages (a sheet named "a]b")
+            raise InputError.of("J509", file=str(path)) from None
 
 
 def _has_macros(path: Path) -> bool:
@@ -120,6 +137,16 @@ def describe(action: dict[str, Any], sheets: list[str]) -> str:
     if func == "alert":
         return f"弹出提示：{args[0]}"
     return f"{func} {where} {args}".rstrip()
+
+
+def _follow_sheets(action: dict[str, Any], sheets: list[str]) -> None:
+    """Keep ``sheets`` (names by position) as the action leaves the workbook: a new sheet
+    goes where the add-in puts it, so later actions name the sheet they really touch."""
+    args = action.get("args") or []
+    if action["func"] == "addSheet":
+        sheets.insert(min(int(args[0]), len(sheets)), str(args[1]))
+    elif action["func"] == "deleteSheet" and action.get("sheet_position") is not None:
+        del sheets[action["sheet_position"]]
 
 
 def replay(src: Path, target: Path, actions: list[dict[str, Any]]) -> list[str]:
@@ -228,12 +255,16 @@ def main(argv: list[str] | None = None) -> int:
               f"非商业用途可设为 noncommercial（例如 set {LICENSE_ENV}=noncommercial）；"
               "否则请用 jixiao fill 文件，它做同样的校验并写出结果副本。", file=sys.stderr)
         return 2
-    actions = click(src, args.sheet)
-    sheets = [s["name"] for s in payload(src, "")["sheets"]] + \
-        [a["args"][1] for a in actions if a["func"] == "addSheet"]
+    try:
+        actions = click(src, args.sheet)
+        sheets = [s["name"] for s in payload(src, "")["sheets"]]
+    except InputError as exc:
+        print(f"jixiao：{exc}", file=sys.stderr)
+        return 2
     for action in actions:
         if action["func"] not in IGNORED - {"alert"}:
             print("  " + describe(action, sheets))
+        _follow_sheets(action, sheets)
     if args.no_write:
         return 0
     if all(a["func"] in IGNORED for a in actions):  # e.g. a protected sheet: Excel would change nothing
@@ -249,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         skipped = replay(src, target, actions)
     except OSError as exc:
-        print(f"jixiao：无法写入“{target}”（{exc.strerror or exc}），如该文件正在 Excel/WPS 中打开，请关闭后重试",
+        print(f"jixiao：无法写入“{target}”（{os_reason(exc)}），如该文件正在 Excel/WPS 中打开，请关闭后重试",
               file=sys.stderr)
         return 2
     if skipped:

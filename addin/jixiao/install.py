@@ -30,6 +30,7 @@ from jixiao.build import (
     read_config_sheet,
     recorded_xlwings,
 )
+from jixiao.processor.files.fileio import os_reason
 
 XLSTART_ENV = "JIXIAO_XLSTART"
 MAC_GROUP = Path("Library/Group Containers/UBF8T346G9.Office")
@@ -93,7 +94,7 @@ def install_addin(path: Path, *, xlstart: str | None = None, platform: str | Non
               file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"无法把加载项复制到 {folder}：{exc.strerror or exc}", file=sys.stderr)
+        print(f"无法把加载项复制到 {folder}：{os_reason(exc)}", file=sys.stderr)
         return 1
     print(f"已安装加载项：{target}\n重新打开 Excel 后，功能区上会出现“绩效自评”选项卡。")
     if platform == "darwin" and xlstart is None:
@@ -133,7 +134,7 @@ def remove_addin(*, xlstart: str | None = None, platform: str | None = None) -> 
               "或在关闭 Excel 后手动删除该文件。", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"无法删除 {target}（{exc.strerror or exc}）。", file=sys.stderr)
+        print(f"无法删除 {target}（{os_reason(exc)}）。", file=sys.stderr)
         return 1
     print(f"已卸载加载项：删除了 {target}。重新打开 Excel 后“绩效自评”选项卡不再出现。")
     return 0

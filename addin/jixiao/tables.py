@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jixiao.processor.core.visible import visible
+
 TABLES = ("projects", "indicators", "findings", "files")
 
 # column → (Chinese label, kind); kinds: text, int, number, bool
@@ -267,6 +269,8 @@ def _finding_row(project_no: int | None, f: Any) -> dict[str, Any]:
 
 # text a spreadsheet would run as a formula (OWASP's list: the formula signs, tab and CR)
 _CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: the only control characters a CSV cell keeps (line breaks and tabs inside a text)
+_CSV_KEEP = "\n\t"
 
 
 def csv_value(value: Any) -> str:
@@ -279,7 +283,7 @@ def csv_value(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         return repr(value) if value == value else ""  # shortest exact form; NaN as empty
-    text = str(value)
+    text = visible(value, keep=_CSV_KEEP)  # submitted text: no escape sequence, NUL or bidi control
     return "'" + text if text.startswith(_CSV_FORMULA_START) else text
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from jixiao.processor.archive.entry import FormEntry
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.values import norm
+from jixiao.processor.files.fileio import os_reason
 
 SAME, DIFFERENT, SAME_UNIT = "same", "different", "same_unit"
 ACTIONS_CN = {"同一项目": SAME, "不同项目": DIFFERENT, "同一单位": SAME_UNIT}
@@ -279,7 +280,7 @@ def read_overrides(path: str | Path) -> list[Override]:
     except PermissionError:
         raise InputError.of("Y693", file=str(p), reason="没有读取权限，或文件正在其他程序中打开") from None
     except OSError as exc:
-        raise InputError.of("Y693", file=str(p), reason=f"无法读取（{exc.strerror or exc}）") from None
+        raise InputError.of("Y693", file=str(p), reason=f"无法读取（{os_reason(exc)}）") from None
     text = decode_text(raw)
     if text is None:
         raise InputError.of("Y693", file=str(p), reason="文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV")

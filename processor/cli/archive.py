@@ -12,6 +12,7 @@ import os
 import sys
 
 from jixiao.processor.core.visible import visible
+from jixiao.processor.files.fileio import os_reason
 
 DEFAULT_ARCHIVE = "绩效档案.sqlite"
 ARCHIVE_HELP = "绩效档案：SQLite 文件路径，或 postgresql://用户@主机/数据库（默认：绩效档案.sqlite）"
@@ -185,7 +186,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
             write_workbook(review, args.output)
         except OSError as exc:
-            return _fail(f"无法写入“{args.output}”（{exc.strerror or exc}），如该文件正在 Excel/WPS 中打开，请关闭后重试")
+            return _fail(f"无法写入“{args.output}”（{os_reason(exc)}），如该文件正在 Excel/WPS 中打开，请关闭后重试")
     if args.format == "json":
         print(json.dumps(review.as_json(), ensure_ascii=False, indent=1))
     else:

@@ -17,6 +17,8 @@ import os
 import sys
 from pathlib import Path
 
+from jixiao.processor.files.fileio import os_reason
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -64,7 +66,7 @@ def _one(path: str, output: str | None, in_place: bool, profile) -> int:
         print(f"jixiao：{exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the input vanished or cannot be opened
-        print(f"jixiao：{path}：无法读取（{exc.strerror or exc}）", file=sys.stderr)
+        print(f"jixiao：{path}：无法读取（{os_reason(exc)}）", file=sys.stderr)
         return 2
     for line in outcome.notices:
         print(f"jixiao：注意：{line}", file=sys.stderr)

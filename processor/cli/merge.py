@@ -13,6 +13,8 @@ import os
 import sys
 import time
 
+from jixiao.processor.files.fileio import os_reason
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             names += read_name_list(args.dept_eval_list)
         except OSError as exc:
-            return fail(f"{args.dept_eval_list}：无法读取部门评价名单（{exc.strerror or exc}）")
+            return fail(f"{args.dept_eval_list}：无法读取部门评价名单（{os_reason(exc)}）")
     exclude = [os.path.abspath(args.output)] + ([os.path.abspath(args.json)] if args.json else [])
     extras = ["json"] if args.json else []  # what the workers send beyond the summary's needs
     if args.csv:  # our own tables are never read back as submissions
@@ -119,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     except PermissionError:
         return fail(f"无法写入“{args.output}”：没有权限，或该文件正在 Excel/WPS 中打开，请关闭后重试")
     except OSError as exc:
-        return fail(f"无法写入“{args.output}”（{exc.strerror or exc}）")
+        return fail(f"无法写入“{args.output}”（{os_reason(exc)}）")
     print(f"{result.summary_line()}汇总表：{args.output}")
     if result.archive_line:
         print(result.archive_line)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.processor.collect.manifest import Manifest, ManifestEntry
+from jixiao.processor.files.fileio import os_reason
 
 
 @dataclass
@@ -77,7 +78,7 @@ def check_entries(root: Path, entries: Iterable[ManifestEntry], profile: Any = N
             fc.unreadable_code = exc.code
             continue
         except OSError as exc:
-            fc.unreadable = f"无法读取文件（{exc.strerror or exc}）"
+            fc.unreadable = f"无法读取文件（{os_reason(exc)}）"
             continue
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the report
             fc.unreadable = f"检查时出错（{type(exc).__name__}）"

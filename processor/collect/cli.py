@@ -16,6 +16,8 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from jixiao.processor.files.fileio import os_reason
+
 DEFAULT_PASSWORD_ENV = "JIXIAO_IMAP_PASSWORD"
 
 
@@ -148,7 +150,7 @@ def run_collect(args: argparse.Namespace) -> int:
             out.mkdir(parents=True, exist_ok=True)
             manifest = Manifest.load(out, repair=True)  # a damaged register is set aside, not fatal
         except OSError as exc:
-            _err(f"{out}：无法使用输出文件夹（{exc.strerror or exc}）")
+            _err(f"{out}：无法使用输出文件夹（{os_reason(exc)}）")
             return 2
         for line in manifest.problems:
             _err(line)
@@ -167,7 +169,7 @@ def run_collect(args: argparse.Namespace) -> int:
             _err(f"{exc}；收件已停止，已处理的邮件已登记")
             return 2
         except OSError as exc:
-            _err(f"读取或写入失败：{exc.strerror or exc}")
+            _err(f"读取或写入失败：{os_reason(exc)}")
             return 2
         _summary(collector, out / MANIFEST_CSV, quiet=args.quiet)
     if args.roster:
@@ -220,7 +222,7 @@ def _roster(args: argparse.Namespace, out: Path) -> int:
         try:
             _atomic_write(path, report_csv(report).encode("utf-8-sig"))
         except OSError as exc:
-            _err(f"无法写入 {path}：{exc.strerror or exc}")
+            _err(f"无法写入 {path}：{os_reason(exc)}")
             return 2
         print(f"\n收件情况已写入 {path}")
     return 0
@@ -262,7 +264,7 @@ def run_reply(args: argparse.Namespace) -> int:
         _err(f"--out：{exc}")
         return 2
     except OSError as exc:
-        _err(f"--out：无法创建文件夹“{args.out}”（{exc.strerror or exc}）")
+        _err(f"--out：无法创建文件夹“{args.out}”（{os_reason(exc)}）")
         return 2
     manifest = Manifest.load(root)
     for line in manifest.problems:

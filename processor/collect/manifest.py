@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from jixiao.processor.core.visible import visible
 from jixiao.processor.files.atomic import atomic_write_bytes
 from jixiao.processor.files.fileio import decode_text, sha256_file
 
@@ -303,7 +304,9 @@ def render_csv(entries: Iterable[ManifestEntry]) -> str:
 
 
 def _csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formulas in sender-controlled text (CSV injection)."""
+    """Neutralise spreadsheet formulas (CSV injection) and control characters (escape
+    sequences, NUL, bidi overrides: shown as ``\\u001b``) in sender-controlled text."""
+    text = visible(text, keep="\t")
     if text and text[0] in "=+-@\t\r":
         return "'" + text
     return text

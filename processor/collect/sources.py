@@ -30,6 +30,7 @@ from pathlib import Path
 
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import render
+from jixiao.processor.files.fileio import os_reason
 from jixiao.processor.files.guard.limits import human_size
 
 FILE_EXTS = (".eml", ".mbox", ".mbx", ".mbs")
@@ -70,7 +71,7 @@ def _open_message_file(path: Path, max_bytes: int, *, follow: bool = True) -> tu
     try:
         st = os.stat(path) if follow else os.lstat(path)
     except OSError as exc:
-        raise _NotRead("C116", detail=f"无法访问：{exc.strerror or exc}") from None
+        raise _NotRead("C116", detail=f"无法访问：{os_reason(exc)}") from None
     if stat.S_ISLNK(st.st_mode):
         raise _NotRead("C116", detail="是符号链接，为安全起见未读取")
     if not stat.S_ISREG(st.st_mode):
@@ -83,7 +84,7 @@ def _open_message_file(path: Path, max_bytes: int, *, follow: bool = True) -> tu
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise _NotRead("C116", detail=f"无法打开：{exc.strerror or exc}") from None
+        raise _NotRead("C116", detail=f"无法打开：{os_reason(exc)}") from None
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):  # swapped between the check and the open
         os.close(fd)
@@ -367,7 +368,7 @@ def connect(opts: ImapOptions) -> imaplib.IMAP4:
     except (ssl.SSLError, imaplib.IMAP4.error) as exc:
         raise _imap_fail(opts, f"加密连接失败：{exc}") from None
     except (TimeoutError, OSError) as exc:
-        raise _imap_fail(opts, f"无法连接：{exc.strerror or exc}") from None
+        raise _imap_fail(opts, f"无法连接：{os_reason(exc)}") from None
     try:
         if opts.password.isascii() and opts.user.isascii():
             conn.login(opts.user, opts.password)

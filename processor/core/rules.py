@@ -22,6 +22,7 @@ from typing import Any
 
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.rules_compose import TYPE_CN, compose, json_kind, origin_of
+from jixiao.processor.files.fileio import os_reason
 
 DEFAULT_PROFILE = "default"
 LIMITS_FILE = "limits"
@@ -35,7 +36,7 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError.of("P601", file=str(path), reason=exc.strerror or str(exc)) from None
+        raise InputError.of("P601", file=str(path), reason=os_reason(exc)) from None
     except json.JSONDecodeError as exc:
         raise InputError.of("P602", file=str(path), line=exc.lineno, column=exc.colno) from None
     except UnicodeDecodeError:

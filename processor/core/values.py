@@ -87,6 +87,13 @@ class Number:
 NO_NUMBER = Number(None)
 
 
+def _has_digit_lookalike(raw: str) -> bool:
+    """Superscripts, circled or Roman numerals, fractions ("50²", "47.5¹" with a footnote
+    mark, "④"): NFKC turns them into plain digits (50² → 502), so a cell holding one is
+    not read as a number. Full-width digits ("５０") are real digits (category Nd)."""
+    return not raw.isascii() and any(unicodedata.category(c) in ("No", "Nl") for c in raw)
+
+
 def parse_number(raw: Any) -> Number:
     """A cell that should hold a number: 12, "12", "１２", "20.9万元", "100%"."""
     if raw is None or isinstance(raw, bool):
@@ -100,6 +107,8 @@ def parse_number(raw: Any) -> Number:
     text = norm(raw)
     if text in EMPTY_MARKERS:
         return NO_NUMBER
+    if _has_digit_lookalike(raw):
+        return Number(None, ok=False)
     m = _NUMBER_ONLY.match(text)
     if not m:
         return Number(None, ok=False)

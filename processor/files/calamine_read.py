@@ -89,7 +89,10 @@ def _reraise_unless_reader_error(exc: BaseException) -> None:
 
 def _mark_uncached_formulas(path: str, formulas: Mapping[str, Mapping[str, str]] | None,
                             grids: list[Grid], max_cells: int) -> None:
-    """Formula cells without a cached value become Formula in the grid (see formula_cells).
+    """Formula cells without a cached value become Formula in the grid (see formula_cells);
+    cells holding an Excel error (``#DIV/0!``, which calamine reads as empty) get the error's
+    text, as openpyxl and Excel show it, so the engine reports "not a number" rather than
+    "not filled in".
 
     ``formulas`` are what the guard found in its pass; None: it could not name the sheets,
     and formula_cells reads them.
@@ -116,4 +119,4 @@ def _mark_uncached_formulas(path: str, formulas: Mapping[str, Mapping[str, str]]
                     (bottom - top + 1) * (right - left + 1) > max_cells:
                 continue
             if grid.get(row, col) in (None, ""):
-                grid.put(row, col, Formula(text))
+                grid.put(row, col, text if text.startswith("#") else Formula(text))

@@ -7,6 +7,7 @@ landscape, one page wide, the findings header repeated on every page.
 
 from __future__ import annotations
 
+from copy import copy
 from typing import Any
 
 from jixiao.processor.core.grid import addr, col_letter
@@ -63,17 +64,33 @@ def write_result_page(wb: Workbook, page: Page, after: str | None = None) -> Wor
     elif after in wb.sheetnames:
         index = wb.sheetnames.index(after) + 1
     ws = wb.create_sheet(RESULT_SHEET, index)
+    # each look is built once and copied: openpyxl hashes a Font/Fill on every assignment,
+    # which made a page of 10,000 findings take minutes
+    looks: dict[tuple[str, bool], Any] = {}
     for (r, c), pc in sorted(page.cells.items()):
         cell = ws.cell(r, c)
         set_text(cell, pc.value)
-        _style(cell, pc.style, in_table=r >= page.header_row)
+        key = (pc.style, r >= page.header_row)
+        if key in looks:
+            cell._style = copy(looks[key])
+        else:
+            _style(cell, *key)
+            looks[key] = copy(cell._style)
         if pc.link is not None and pc.link[0] in wb.sheetnames:
             quoted = pc.link[0].replace("'", "''")
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{quoted}'!{pc.link[1]}",
                                        display=str(pc.value))
+    blank = None
     for r in range(page.header_row + 1, page.last_row + 1):  # table borders on blank cells too
         for c in range(1, LAST_COL + 1):
-            ws.cell(r, c).border = _GRID
+            if (r, c) in page.cells:
+                continue  # styled above, with the border
+            cell = ws.cell(r, c)
+            if blank is None:
+                cell.border = _GRID
+                blank = copy(cell._style)
+            else:
+                cell._style = copy(blank)
     for r1, c1, r2, c2 in page.merges:
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     for col, width in enumerate(page.widths, start=1):

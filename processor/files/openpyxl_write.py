@@ -33,6 +33,7 @@ from jixiao.processor.core.ledger import restore_grid
 from jixiao.processor.core.marks import OWN_SHEETS, RESULT_SHEET
 from jixiao.processor.core.plan import Look, Plan, build_plan, computed_cells, summary_text
 from jixiao.processor.files.cell_marks import apply_change, legacy_ledger, look_of
+from jixiao.processor.files.fileio import os_reason
 from jixiao.processor.files.openpyxl_page import read_ledger, write_ledger, write_result_page
 from jixiao.processor.files.openpyxl_read import form_sheets, grid_from_sheets, is_formula_cell
 from openpyxl import load_workbook as _openpyxl_load
@@ -302,7 +303,7 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
             atomic_copy(src, backup)
         atomic_write(target, lambda tmp: tmp.write_bytes(data))
     except OSError as exc:
-        raise InputError.of("J555", file=str(src), target=str(target), reason=exc.strerror or str(exc)) from None
+        raise InputError.of("J555", file=str(src), target=str(target), reason=os_reason(exc)) from None
     return FillOutcome(src, target, backup, result, plan, notices)
 
 

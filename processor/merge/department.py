@@ -33,7 +33,7 @@ from jixiao.processor.core.grid import col_letter
 from jixiao.processor.core.rules_compose import json_kind
 from jixiao.processor.core.values import fmt_num, fmt_pct, norm, parse_number
 from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
-from jixiao.processor.files.fileio import decode_text
+from jixiao.processor.files.fileio import decode_text, os_reason
 
 SHEET = "部门数据"
 
@@ -213,7 +213,7 @@ def load_department(path: str | Path) -> DepartmentTotals:
             pairs = _read_csv(p)
             sheet = None
     except OSError as exc:  # vanished, locked or not readable between the check and the read
-        raise InputError.of("D412", file=str(p), reason=exc.strerror or type(exc).__name__) from None
+        raise InputError.of("D412", file=str(p), reason=os_reason(exc)) from None
     return parse_pairs(pairs, file=str(p), sheet=sheet)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
-from jixiao.processor.files.fileio import sha256_file
+from jixiao.processor.files.fileio import os_reason, sha256_file
 
 OTHER_SPREADSHEETS = (".xlsb", ".ods", ".et", ".ett", ".csv", ".xltx", ".xltm", ".xlt", ".numbers", ".wps")
 ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz")
@@ -115,7 +115,7 @@ def examine(f: InputFile) -> None:
     try:
         st = os.stat(f.path)
     except OSError as exc:
-        f.fail("J501", f"找不到文件或无法访问（{exc.strerror or exc}）")
+        f.fail("J501", f"找不到文件或无法访问（{os_reason(exc)}）")
         return
     f.size, f.mtime = st.st_size, st.st_mtime
     if not os.path.isfile(f.path):
@@ -143,7 +143,7 @@ def examine(f: InputFile) -> None:
     try:
         f.sha256 = sha256_file(f.path)
     except OSError as exc:
-        f.fail("J501", f"无法读取（{exc.strerror or exc}）")
+        f.fail("J501", f"无法读取（{os_reason(exc)}）")
 
 
 def _has_workbook_signature(path: str) -> bool:

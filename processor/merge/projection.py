@@ -38,6 +38,7 @@ from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import Finding
 from jixiao.processor.core.identity import ProjectId, identity_of
 from jixiao.processor.core.rules import Profile
+from jixiao.processor.files.fileio import os_reason
 
 # (code, severity, sheet, cell, message, fix, params or None): a Finding without its file
 FindingRow = tuple[str, str, "str | None", "str | None", str, str, "dict[str, Any] | None"]
@@ -167,7 +168,7 @@ def failure(exc: BaseException) -> FormResult:
     if isinstance(exc, RecursionError):
         return FormResult.failed("J504", "文件结构嵌套过深，无法读取")
     if isinstance(exc, OSError):
-        return FormResult.failed("J501", f"无法读取（{exc.strerror or exc}）")
+        return FormResult.failed("J501", f"无法读取（{os_reason(exc)}）")
     return FormResult.failed("J501", "读取时发生内部错误，该文件未能汇总，请联系维护人员")  # an engine bug
 
 

@@ -12,6 +12,7 @@ import stat
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from jixiao.processor.files.fileio import os_reason
 from jixiao.processor.files.guard.limits import Refusal, damaged
 
 #: The whole file is read into memory at once below this size (one read, no seeks).
@@ -34,7 +35,7 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:
     except PermissionError:
         raise _unreadable("没有访问该文件的权限，请检查文件或所在文件夹的权限") from None
     except OSError as exc:
-        raise _unreadable(f"无法读取文件（{exc.strerror or exc}）") from None
+        raise _unreadable(f"无法读取文件（{os_reason(exc)}）") from None
     if stat.S_ISDIR(st.st_mode):
         raise _unreadable("这是一个文件夹，不是文件")
     if not stat.S_ISREG(st.st_mode):
@@ -45,7 +46,7 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:
     except PermissionError:
         raise _unreadable("没有读取该文件的权限，请检查文件权限或是否被其他程序独占") from None
     except OSError as exc:
-        raise _unreadable(f"无法读取文件（{exc.strerror or exc}）") from None
+        raise _unreadable(f"无法读取文件（{os_reason(exc)}）") from None
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):  # swapped between stat and open
         os.close(fd)
@@ -69,7 +70,7 @@ class Source:
                 return cls(fh, len(data), data)
             return cls(fh, size, None)
         except OSError as exc:
-            raise _unreadable(f"读取文件时出错（{exc.strerror or exc}）") from None
+            raise _unreadable(f"读取文件时出错（{os_reason(exc)}）") from None
 
     def read_at(self, offset: int, n: int) -> bytes:
         if offset < 0:

@@ -235,12 +235,15 @@ class _Sheet:
         self.in_cell = False
         self.ref: str | None = None  # the current cell's r
         self.shared = False  # the current cell is t="s"
+        self.error = False  # the current cell is t="e" (an Excel error such as #DIV/0!)
         self.formula: list[str] | None = None  # text of its <f>; None: the cell has none
         self.cached = False  # its <v> holds a value
         self.into: list[str] | None = None  # where character data is kept now (<v> or <f> text)
         self.merged = 0
         self.links = 0
-        self.formulas: dict[str, str] = {}  # A1 → "=…" for formula cells without a cached value
+        #: A1 → "=…" for formula cells without a cached value, or the error literal
+        #: ("#DIV/0!") of a cell holding an error: calamine reads both as empty
+        self.formulas: dict[str, str] = {}
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.chars
@@ -291,11 +294,13 @@ class _Sheet:
             else:
                 self._see(1, 1, max(self.rows_hi, 1), self.col_hi)
                 self.col_hi += 1
-            self.shared = attrs.get("t") == "s"
+            kind = attrs.get("t")
+            self.shared = kind == "s"
+            self.error = kind == "e"
             return
         tag = name if ":" not in name else name.rpartition(":")[2]
         if tag == "v":
-            if self.shared or self.formula is not None:
+            if self.shared or self.error or self.formula is not None:
                 self.into = []
         elif tag == "f":
             if self.in_cell:
@@ -337,7 +342,7 @@ class _Sheet:
         if name == "c" or name.endswith(":c"):
             if self.formula is not None:
                 self._formula_end()
-            self.in_cell = self.shared = False
+            self.in_cell = self.shared = self.error = False
             return
         if self.into is not None:
             tag = name if ":" not in name else name.rpartition(":")[2]
@@ -356,6 +361,8 @@ class _Sheet:
             self.cached = True
         if self.shared and value.isdigit() and value.isascii() and len(value) < 12:
             self.pkg.refs[int(value)] += 1
+        elif self.error and self.ref and value.startswith("#") and len(value) <= 16:
+            self.formulas[self.ref] = value
 
     def _formula_end(self) -> None:
         if self.ref and not self.cached:
