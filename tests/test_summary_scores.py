@@ -142,7 +142,7 @@ def test_file_list_states_the_rule_and_the_verdicts(examples):
     got = {r["文件"]: r["结论"] for r in table(ws)}
     assert got["06_正确示例_某项目.xlsx"] == "合格"  # warnings only
     assert got["01_信访宣传项目经费.xlsx"] == "不合格"  # 110 points
-    assert got["README.md"] == "不合格"  # not a workbook: could not be read
+    assert got["README.md"] is None  # no spreadsheet: skipped, not judged
 
 
 def _opts(**kw):
