@@ -278,7 +278,7 @@ def money_sheet(wb, f: Formats, result) -> Body:
                 "name": helper[k][0],
                 "categories": [SHEET_MONEY, hr + 1 + k, hc, hr + 2 + k, hc],
                 "values": [SHEET_MONEY, hr + 1 + k, hc + 1, hr + 2 + k, hc + 1],
-                "line": {"color": "#7F7F7F", "dash_type": "dash", "width": 1.25},
+                "line": {"color": "#7F7F7F" if k == 0 else "#C00000", "dash_type": "dash", "width": 1.5},
                 "marker": {"type": "none"},
             })
         chart.set_title({"name": "全年执行数与计算总分"})

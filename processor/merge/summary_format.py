@@ -94,16 +94,20 @@ def header(ws, f: Formats, row: int, columns: list[tuple[str, float]]) -> None:
     ws.repeat_rows(row)
 
 
-def display_width(value: str) -> int:
-    """Width in Excel's character units: a CJK (wide) character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
+WIDE = 1.9  # a 10-pt CJK character in Excel's width units (13.3 px against a 7-px digit)
+
+
+def display_width(value: str) -> float:
+    """Width in Excel's character units: a CJK (wide) character takes some two."""
+    return sum(WIDE if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
 
 
 def lines_needed(value: str, width: float) -> int:
-    """Lines a wrapped cell of ``width`` characters needs for ``value``."""
+    """Lines a wrapped cell of ``width`` characters needs for ``value`` (Excel wraps a little
+    early, at the cell's padding: half a unit is kept free)."""
     if not value:
         return 1
-    usable = max(width - 1, 1)
+    usable = max(width - 0.5, 1)
     return sum(max(1, math.ceil(display_width(part) / usable)) for part in value.split("\n"))
 
 
