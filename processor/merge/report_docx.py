@@ -21,6 +21,7 @@ from jixiao.processor.merge.report_text import (
     DEPT_EVAL,
     TOTAL,
     UNIT_EVAL,
+    decimal_sum,
     money_text,
     paste_ready,
     rounded,
@@ -114,20 +115,12 @@ def budget_sentences(result) -> list[str]:
         out.append(PLACEHOLDER.format("部门全年预算数、资金总体支出和预算执行率（汇总时用 --department 给出部门数据即可自动填写）"))
     projects = result.projects
     if projects:
-        budget = sum(rounded_dec(p.row.budget) for p in projects)
-        executed = sum(rounded_dec(p.row.executed) for p in projects)
+        budget = decimal_sum(p.row.budget for p in projects)
+        executed = decimal_sum(p.row.executed for p in projects)
         rate = f"，执行率为{fmt_pct(float(executed / budget))}" if budget else ""
         out.append(f"纳入本次评价的{len(projects)}个项目全年预算数{money_text(budget)}万元，"
                    f"全年执行数{money_text(executed)}万元{rate}（各项目自评表年度资金总额合计）。")
     return out
-
-
-def rounded_dec(x: float | None):
-    from decimal import Decimal
-
-    from jixiao.processor.merge.report_text import to_decimal
-
-    return Decimal(0) if x is None else to_decimal(x)
 
 
 def _department_lines(result) -> tuple[str, str]:
@@ -204,7 +197,7 @@ def _annex_projects(doc, w, result) -> None:
 
 
 def _money(x: float | None) -> str:
-    return "" if x is None else f"{float(rounded(rounded_dec(x))):,.2f}"
+    return "" if x is None else f"{float(rounded(decimal_sum([x]))):,.2f}"
 
 
 def _annex_bands(doc, w, result) -> None:

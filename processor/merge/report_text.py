@@ -136,6 +136,15 @@ def to_decimal(x: float) -> Decimal:
     return Decimal(repr(float(x)))
 
 
+def decimal_sum(values: Iterable[float | None]) -> Decimal:
+    """Amounts summed as the decimals they were typed as (None counts as nothing)."""
+    total = Decimal(0)
+    for v in values:
+        if v is not None:
+            total += to_decimal(v)
+    return total
+
+
 def rounded(x: Decimal) -> Decimal:
     return x.quantize(_CENT, rounding=ROUND_HALF_UP)
 

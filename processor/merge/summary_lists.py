@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jixiao.processor.core.findings import SEVERITY_CN
-from jixiao.processor.merge.report_text import rounded
+from jixiao.processor.merge.report_text import decimal_sum, rounded
 from jixiao.processor.merge.sheet_xml import Body, Cells, style
 from jixiao.processor.merge.standing import FILE_RULE, INVALID, file_verdict
 from jixiao.processor.merge.summary_format import (
@@ -80,7 +80,7 @@ def projects_sheet(wb, f: Formats, result) -> Body:
     tr = last + 2
     ws.write_string(tr, 2, f"合计（{n}个项目）", f.total_text)
     for col, attr in ((4, "budget"), (5, "executed"), (14, "initial")):
-        total = float(rounded(_dec_sum(getattr(p.row, attr) for p in result.projects)))
+        total = float(rounded(decimal_sum(getattr(p.row, attr) for p in result.projects)))
         if n:
             letter = chr(ord("A") + col)
             ws.write_formula(tr, col, f"=SUBTOTAL(109,{letter}{first + 1}:{letter}{last + 1})", f.total_money, total)
@@ -127,18 +127,6 @@ def projects_sheet(wb, f: Formats, result) -> Body:
             yield c.xml(row_height(_lines((row.unit, 11), (row.project, 22), (st.note, 13))))
 
     return Body(ws.index, rows, last + 1, len(PROJECT_COLUMNS), header_row=2)
-
-
-def _dec_sum(values):
-    from decimal import Decimal
-
-    from jixiao.processor.merge.report_text import to_decimal
-
-    total = Decimal(0)
-    for v in values:
-        if v is not None:
-            total += to_decimal(v)
-    return total
 
 
 # ---------------------------------------------------------------------- 问题清单
