@@ -131,6 +131,9 @@ def test_money_and_score_quadrants(district):
                               (False, True): QUADRANTS[2], (False, False): QUADRANTS[3]}[(high, low)]
     rows = table(wb["金额与得分"])
     assert len(rows) == len(result.projects)
+    heads = list(rows[0])
+    assert heads.index("填报总分") == heads.index("计算总分") + 1 and heads.index("核定") == heads.index("填报总分") + 1
+    assert sum(r["核定"] == INVALID for r in rows) == len(result.invalid_projects)
     hi_lo = [r for r in rows if r["象限"] == QUADRANTS[0]]
     assert hi_lo and rows[: len(hi_lo)] == hi_lo  # listed first
     amounts = [r["全年执行数（万元）"] for r in hi_lo]
@@ -164,7 +167,7 @@ def test_file_verdicts_cover_every_file(district):
 # ---------------------------------------------------------------------- page setup
 
 
-PRINTED = {"项目汇总": "M", "问题清单": "H", "文件清单": "I", "金额与得分": "G"}
+PRINTED = {"项目汇总": "M", "问题清单": "H", "文件清单": "I", "金额与得分": "H"}
 
 
 def test_print_setup_of_every_sheet(district):

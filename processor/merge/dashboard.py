@@ -226,8 +226,8 @@ def place(result) -> tuple[list[Placed], float | None]:
 
 
 MONEY_COLUMNS: list[tuple[str, float]] = [
-    ("序号", 5), ("象限", 13), ("实施单位", 20), ("项目名称", 34), ("全年执行数（万元）", 12), ("计算总分", 12),
-    ("核定", 7),
+    ("序号", 5), ("象限", 13), ("实施单位", 20), ("项目名称", 30), ("全年执行数（万元）", 12), ("计算总分", 12),
+    ("填报总分", 8), ("核定", 7),
 ]
 CHART_ROWS = 20  # rows the chart takes above the list
 
@@ -303,8 +303,10 @@ def money_sheet(wb, f: Formats, result) -> Body:
             c.text(3, p.row.project, w)
             c.number(4, p.amount, m)
             c.number(5, p.total_score, bad_sc if p.standing.invalid else sc)
-            c.text(6, p.standing.status, bad if p.standing.invalid else t)
-            yield c.xml(row_height(max(lines_needed(p.row.unit, 20), lines_needed(p.row.project, 34))))
+            stated = p.row.stated_total
+            c.number(6, stated, bad_sc if stated is not None and p.standing.invalid and stated > 100 else sc)
+            c.text(7, p.standing.status, bad if p.standing.invalid else t)
+            yield c.xml(row_height(max(lines_needed(p.row.unit, 20), lines_needed(p.row.project, 30))))
 
     return Body(ws.index, rows, first + len(placed), len(MONEY_COLUMNS), header_row=head + 1)
 
