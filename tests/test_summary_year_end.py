@@ -195,10 +195,19 @@ def test_print_setup_of_every_sheet(district):
 
 @needs_lo
 def test_every_sheet_prints_on_a4_at_80_percent_or_more(district, tmp_path):
+    """Every sheet there is: with the department's totals (部门指标) and a roster (报送情况)."""
     from print_check import render
 
-    sheets = district["wb"].sheetnames
-    prints, pdf = render(district["out"], tmp_path, ON, sheets)
+    dept, roster = tmp_path / "部门.csv", tmp_path / "名单.csv"
+    dept.write_text("预算数,80000\n执行数,70000\n结转结余,10000\n部门名称,某区\n年度,2024\n", encoding="utf-8")
+    roster.write_text("单位,联系人,邮箱\n" + "".join(f"{u},某某,u{i}@a.cn\n" for i, u in enumerate(UNITS))
+                      + "某某街道办事处,某某,x@a.cn\n", encoding="utf-8")
+    out = tmp_path / "全部.xlsx"
+    assert main(["merge", str(district["inbox"]), "-o", str(out), "--summary-date", ON.isoformat(),
+                 "--department", str(dept), "--roster", str(roster)]) == 0
+    sheets = load_workbook(out, read_only=True).sheetnames
+    assert {"部门指标", "报送情况"} <= set(sheets)
+    prints, pdf = render(out, tmp_path, ON, sheets)
     assert set(prints) == set(sheets), prints.keys()
     for name, sp in prints.items():
         assert sp.scales and sp.scale >= 0.80, (name, sp.scales)
@@ -209,7 +218,7 @@ def test_every_sheet_prints_on_a4_at_80_percent_or_more(district, tmp_path):
     words = lo_render.words(pdf)
     # the 问题 column is not cut off: every finding's text word found on the pages
     text = "".join(w.text for w in words)
-    for r in table(district["wb"]["问题清单"])[:30]:
+    for r in table(load_workbook(out, read_only=True)["问题清单"])[:30]:
         assert r["问题"].replace(" ", "")[:12] in text, r["问题"]
 
 
