@@ -207,7 +207,7 @@ def test_no_readable_form_exits_2_unless_allowed(tmp_path: Path, capsys):
     assert out.read_bytes() == b"previous summary"
     assert main(["merge", str(empty), "-o", str(out), "--allow-empty"]) == 0
     rows = table(load_workbook(out)["文件清单"])
-    assert [(r["文件"], r["状态"]) for r in rows] == [("说明.pdf", "未汇总")]
+    assert [(r["文件"], r["状态"]) for r in rows] == [("说明.pdf", "已跳过")]
 
 
 def test_limits_on_the_command_line(tmp_path: Path, monkeypatch, capsys):
