@@ -26,6 +26,7 @@ import pytest
 from hostile_corpus import build_corpus, write_minimal_form
 from hostile_run import MEMORY_LIMIT, TERMINAL_CONTROLS, jixiao, tree
 from hostile_workbooks import TERMINAL_ATTACK
+from summary_table import table as sheet_table
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -229,7 +230,7 @@ def test_merge_accounts_for_every_file_writes_no_submitted_formula_and_stays_sma
     assert run.peak_mb is not None and run.peak_mb < MEMORY_CEILING_MB
 
     wb = openpyxl.load_workbook(out)
-    listing = {row[1]: row[2] for row in wb["文件清单"].iter_rows(min_row=2, values_only=True) if row[1]}
+    listing = {r["文件"]: r["状态"] for r in sheet_table(wb["文件清单"]) if r["文件"]}
     assert sorted(listing) == names  # every file met is listed once, nothing silently dropped
     for name, outcome in expect.items():
         if name in listing:
@@ -239,7 +240,7 @@ def test_merge_accounts_for_every_file_writes_no_submitted_formula_and_stays_sma
             for c in row:
                 if c.data_type == "f":
                     assert OUR_FORMULA.match(str(c.value)), f"{ws.title}!{c.coordinate}: {c.value}"
-    names_in_summary = [r[1] for r in wb["项目汇总"].iter_rows(min_row=2, values_only=True)]
+    names_in_summary = [r["项目名称"] for r in sheet_table(wb["项目汇总"])]
     assert '=HYPERLINK("http://x","y")' in names_in_summary  # visible text, not a live link
     data = json.loads((tmp_path / "all.json").read_text(encoding="utf-8"))
     assert data

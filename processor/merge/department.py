@@ -363,18 +363,22 @@ def _row(name: str, found: float | None, computed: float | None, formula: str, k
 
 
 def sentences(report: DepartmentReport) -> list[str]:
-    """The report's 4. 结转结余率 / 5. 预决算差异率 sentences with the computed figures."""
+    """The report's 预算执行率, 4. 结转结余率 and 5. 预决算差异率 sentences with the computed
+    figures, ready to paste (no spaces around numbers; amounts written as the paragraph writes them)."""
+    from jixiao.processor.merge.report_text import money_text
+
     t = report.totals
     budget, executed = t.get("budget"), t.get("executed")
     by_name = {r.name: r for r in report.rows}
     out = []
     if budget is not None and executed is not None:
         rate = by_name["预算执行率"].computed
-        out.append(f"全年预算数 {fmt_num(budget)} 万元，资金总体支出 {fmt_num(executed)} 万元，"
-                   f"预算执行率为 {fmt_pct(rate)}。")
+        out.append(f"全年预算数{money_text(budget)}万元，资金总体支出{money_text(executed)}万元，"
+                   f"预算执行率为{fmt_pct(rate)}。")
         carry, crate = by_name["结转结余"].computed, by_name["结转结余率"].computed
-        out.append(f"年末，结转结余 {fmt_num(carry)} 万元，结转率为 {fmt_pct(crate)}。")
-        out.append(f"{'' if t.year is None else f'{t.year} 年'}全年预算数 {fmt_num(budget)} 万元，"
-                   f"资金总体支出 {fmt_num(executed)} 万元，预决算差异率为 "
+        carry_text = "空" if carry is None else money_text(carry)
+        out.append(f"年末，结转结余{carry_text}万元，结转结余率为{fmt_pct(crate)}。")
+        out.append(f"{'' if t.year is None else f'{t.year}年'}全年预算数{money_text(budget)}万元，"
+                   f"资金总体支出{money_text(executed)}万元，预决算差异率为"
                    f"{fmt_pct(by_name['预决算差异率'].computed)}。")
     return out
