@@ -139,7 +139,11 @@ def _merge_args(args: dict[str, dict[str, bytes]], replace: dict[str, bytes]) ->
 
 
 def _whole_sheet_hyperlink(base: Path, parts: dict[str, bytes], dst: Path) -> Path:
-    sheet = parts[SHEET].replace(b"<worksheet ", b'<worksheet xmlns:r="' + REL_NS + b'" ', 1).replace(
+    sheet = parts[SHEET]
+    root = sheet[sheet.index(b"<worksheet"):]
+    if b"xmlns:r=" not in root[:root.index(b">")]:  # openpyxl with lxml declares it already
+        sheet = sheet.replace(b"<worksheet ", b'<worksheet xmlns:r="' + REL_NS + b'" ', 1)
+    sheet = sheet.replace(
         b"</mergeCells>", b'</mergeCells><hyperlinks><hyperlink ref="A1:XFD1048576" r:id="rIdL1"/></hyperlinks>')
     rels = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             b'<Relationship Id="rIdL1" Type="' + REL_NS + b'/hyperlink" Target="https://example.invalid/" '
@@ -180,7 +184,8 @@ def _links_and_macros(base: Path, parts: dict[str, bytes], dst: Path) -> Path:
     value 42), hyperlinks to javascript:, file:, ms-msdt: and UNC targets (removed), one to
     https: and one inside the workbook (kept), a HYPERLINK("file:…") formula, a VBA project."""
     book = parts["xl/workbook.xml"].replace(
-        b"</sheets>", b'</sheets><externalReferences><externalReference r:id="rIdExt1"/></externalReferences>')
+        b"</sheets>", b'</sheets><externalReferences><externalReference xmlns:r="' + REL_NS + b'" r:id="rIdExt1"/>'
+        b"</externalReferences>")  # r declared here: openpyxl with lxml does not declare it on the root
     book_rels = parts["xl/_rels/workbook.xml.rels"].replace(
         b"</Relationships>", b'<Relationship Id="rIdExt1" Type="' + REL_NS + b'/externalLink" '
         b'Target="externalLinks/externalLink1.xml"/></Relationships>')
@@ -196,7 +201,11 @@ def _links_and_macros(base: Path, parts: dict[str, bytes], dst: Path) -> Path:
               b'<c r="L2" t="str"><f>HYPERLINK("file:///C:/x.exe","\xe7\x82\xb9\xe6\xad\xa4")</f><v>\xe7\x82\xb9\xe6\xad\xa4</v></c>')
     hyperlinks = b"".join(b'<hyperlink ref="%s" r:id="rIdH%d"/>' % (ref.encode(), i) for i, (ref, _) in enumerate(links))
     hyperlinks += b'<hyperlink ref="K6" location="\'\xe8\x87\xaa\xe8\xaf\x84\xe8\xa1\xa8\'!A1"/>'
-    sheet = parts[SHEET].replace(b"<worksheet ", b'<worksheet xmlns:r="' + REL_NS + b'" ', 1).replace(
+    sheet = parts[SHEET]
+    root = sheet[sheet.index(b"<worksheet"):]
+    if b"xmlns:r=" not in root[:root.index(b">")]:  # openpyxl with lxml declares it already
+        sheet = sheet.replace(b"<worksheet ", b'<worksheet xmlns:r="' + REL_NS + b'" ', 1)
+    sheet = sheet.replace(
         b"</sheetData>", b'<row r="30">' + cells + b"</row></sheetData>").replace(
         b"</mergeCells>", b"</mergeCells><hyperlinks>" + hyperlinks + b"</hyperlinks>")
     sheet_rels = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
