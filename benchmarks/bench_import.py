@@ -42,7 +42,7 @@ import time
 t0 = time.perf_counter()
 import jixiao
 jixiao.import_xlwings()
-import jixiao.processor.core.engine, jixiao.processor.core.patch, jixiao.processor.core.rules
+import jixiao.processor.core.engine, jixiao.processor.core.plan, jixiao.processor.core.rules
 jixiao.processor.core.rules.load_profile()
 print(time.perf_counter() - t0)
 """
