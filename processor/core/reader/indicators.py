@@ -365,7 +365,7 @@ def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> N
         if not t.quantitative:
             continue  # a text: “有效推进”, a deadline
         text = f.text
-        if unit in ("%", "百分比") and isinstance(f.raw, float) and abs(f.raw) <= 1.5 and t.unit is None:
+        if unit in ("%", "百分比") and isinstance(f.raw, (int, float)) and not isinstance(f.raw, bool) and abs(f.raw) <= 1.5 and t.unit is None:
             text = f"{f.raw * 100:g}"  # a percent-formatted cell holds 0.95 for 95%
         prefix = OP_SYMBOL[op] if key == "target" and op and not t.explicit else ""
         suffix = unit if unit and t.unit is None else ""
