@@ -80,7 +80,7 @@ class _Groups:
 
 def _name_field(f: Field) -> Field:
     """A level label without its weight: “产出指标(50分)” → 产出指标; “（50分）” → no name (cell kept)."""
-    if f.raw is None or "分" not in f.text:
+    if f.raw is None:
         return f
     name, weight = split_weight(f.text, bare=True)
     if weight is None:
