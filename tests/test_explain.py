@@ -73,3 +73,29 @@ def test_a_department_table_in_yuan_is_explained_as_such(capsys, tmp_path):
 def test_submission_text_is_printed_as_one_plain_line():
     assert plain("分值\n（10分）\x1b[31m") == "分值 （10分）\\u001b[31m"
     assert plain("长" * 60, 10) == "长" * 9 + "…"
+
+
+def test_the_reading_rules_page_documents_every_read_map_key_and_vocabulary_section():
+    """docs/计算口径.md is the user's account of the read map and the vocabulary: a key the JSON
+    carries, a field the reader may mark unknown or a vocabulary section it reads with, that the
+    page does not name, is a gap in the documentation."""
+    from pathlib import Path
+
+    from jixiao.processor.core.model import READ_KEYS, ReadMap
+
+    root = Path(__file__).resolve().parent.parent
+    page = (root / "docs" / "计算口径.md").read_text(encoding="utf-8")
+    vocabulary = json.loads((root / "rules" / "vocabulary.json").read_text(encoding="utf-8"))
+    blocks = {"header_rows", "columns", "unmatched", "ignored", "cell", "label", "matched"}
+    keys = set(ReadMap().as_json()) | blocks | set(READ_KEYS) | (set(vocabulary) - {"version", "description"})
+    assert [k for k in sorted(keys) if f"`{k}`" not in page and f"`{k}." not in page] == []
+
+
+def test_rows_skipped_in_the_funding_table_are_told_under_it(capsys, tmp_path):
+    """当年财政拨款 / 其中：中央补助: the breakdown row is skipped, and said so under 项目资金表."""
+    g = replace_cells(make_grid(Form(carryover=(30, 30, 28, "—", None, "—"))), {"上年结转资金": "其中：中央补助"})
+    path = write_xlsx(tmp_path / "breakdown.xlsx", g)
+    _, out = run(capsys, "check", "--explain", str(path))
+    funding, indicators = out.split("绩效指标表：", 1)
+    assert "跳过第 8 行：上一行的明细“其中：中央补助”（不参与合计核对）" in funding
+    assert "跳过第 8 行" not in indicators

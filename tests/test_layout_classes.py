@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from jixiao.processor.core.engine import check_grids
+from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.grid import Grid, parse_addr
 from jixiao.processor.core.values import parse_actual, parse_target
 
@@ -123,10 +124,29 @@ def test_weights_only_in_labels_are_read_from_there_and_rows_are_not_scored():
     assert not {c for c, _ in codes(s) if c in ("T301", "T304", "I201", "I204")}
 
 
+def test_weights_in_each_rows_own_label_are_that_rows_weight_and_it_is_scored():
+    """衡山/南县 style: no 分值 column, every 三级 label carries its points (“培训人次（50分）”).
+    Those are the rows' weights: 380 of ≥400 → 380/400 × 50 = 47.5; 知晓率 met → 40; with
+    预算执行率 9.5 the total is 97 and the weights add up to 10 + 50 + 40 = 100."""
+    cells: dict = {}
+    head(cells)
+    funding(cells)
+    put(cells, 9, "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "得分")
+    put(cells, 10, None, "产出指标", "数量指标", "培训人次（50分）", "≥400人次", "380人次", 47.5)
+    put(cells, 11, None, "效益指标", "社会效益指标", "知晓率（40分）", "≥90%", "93%", 40)
+    put(cells, 12, "总分", None, None, None, None, None, 97)
+    s = check(cells)
+    assert [(i.level3.value, i.weight.value) for i in s.record.indicators] == [("培训人次", 50), ("知晓率", 40)]
+    assert s.scores.as_json() == {"execution_rate": 0.95, "execution_score": 9.5, "indicator_score": 87.5,
+                                  "total_score": 97.0, "weights_total": 100.0, "grade": "优"}
+    assert not {c for c, _ in codes(s) if c[0] == "R"}
+
+
 # ====================================================================== total in the title area
 
 
-@pytest.mark.parametrize("label,value,cell", [("自评得分：98", None, "H2"), ("总分", 98, "I2")])
+@pytest.mark.parametrize("label,value,cell", [("自评得分：98", None, "H2"), ("总分", 98, "I2"),
+                                              ("项目总得分98分", None, "H2")])
 def test_total_written_in_the_title_area_is_read_and_compared(label, value, cell):
     cells: dict = {}
     head(cells)
@@ -208,6 +228,38 @@ def test_department_table_without_project_fields_and_with_basic_and_project_rows
     assert ("F106", "D7") in found and ("F106", "D5") in found
     # 基本支出 + 项目支出 = 300 / 310: the use split adds up
     assert not {c for c, _ in found if c == "F101"}
+
+
+# ====================================================================== a scored criteria list
+
+
+def test_a_criteria_list_whose_score_column_has_no_header_is_read_and_said_not_understood():
+    """八塘 2018 (广西): a 评分细则 list — criterion, rule, 分值 and the score given — whose header
+    names only 目标名称 and 分值. The table is found (not refused as “no form”), the weights are
+    read, and the unheaded score column is said to be unknown (R017): no score, total or grade."""
+    cells: dict = {}
+    put(cells, 1, "某街道2018年耕地地力保护补贴项目专项支出绩效评分细则")
+    put(cells, 3, "目标名称", None, "分值")
+    put(cells, 4, "充分性", "制定有实施方案，得3分，否则不得分。", 3, 3)
+    put(cells, 5, "合理性", "按程序报批，得3分。", 3, 2)
+    s = check(cells)
+    assert [i.weight.value for i in s.record.indicators] == [3, 3]
+    assert ("R017", "A3:C3") in codes(s)
+    assert (s.scores.indicator_score, s.scores.total_score, s.scores.grade) == (None, None, None)
+    assert not {c for c, _ in codes(s) if c[0] in "TF" or c in ("I203", "I204")}
+
+
+def test_a_scoring_guide_with_names_and_points_only_is_not_taken_for_a_table():
+    """A second sheet listing each criterion, its 分值 and its rule, with no score given: a
+    scoring guide, not a filled table — skipped, not read into errors."""
+    cells: dict = {}
+    put(cells, 1, "评分标准")
+    put(cells, 3, "指标名称", "分值", "评分标准")
+    put(cells, 4, "充分性", 3, "制定有实施方案，得3分，否则不得分。")
+    put(cells, 5, "合理性", 3, "按程序报批，得3分。")
+    with pytest.raises(InputError) as err:
+        check(cells)
+    assert err.value.code == "J503"
 
 
 # ====================================================================== placeholder and blank first levels

@@ -76,11 +76,20 @@ def explain_lines(record: Record, scores: Scores) -> list[str]:
              + (f"；标题 {rm.title_cell}" if rm.title_cell else "")]
     if record.money_unit != "万元":
         lines.append(f"  金额单位：{record.money_unit}（已换算为万元计算）")
+    ignored = [r for r in rm.rows if r.role == "ignored"]
+    if rm.funding is not None and rm.indicators is not None and rm.funding.header_rows[0] < rm.indicators.header_rows[0]:
+        # rows skipped in the funding table (a 其中 breakdown, an unnamed money row) are told there
+        below = rm.indicators.header_rows[0]
+        in_funding = [r for r in ignored if rm.funding.header_rows[1] < r.row < below]
+    else:
+        in_funding = [r for r in ignored if rm.indicators is None]
     if rm.funding is not None:
         lines += _block("项目资金表", rm.funding)
         funding = [r for r in rm.rows if r.role == "funding"]
         if funding:
             lines.append("    资金行：" + "；".join(f"第 {r.row} 行 {r.what}" for r in funding))
+        for r in in_funding:
+            lines.append(f"    跳过第 {r.row} 行：{plain(r.what, 60)}")
         if record.rate_denominator:
             lines.append(f"    执行率分母：{FIELD_CN[record.rate_denominator]}（按表头的字母）")
     else:
@@ -89,9 +98,9 @@ def explain_lines(record: Record, scores: Scores) -> list[str]:
         lines += _block("绩效指标表", rm.indicators)
         inds = [r.row for r in rm.rows if r.role == "indicator"]
         lines.append(f"    指标行：{_rows_text(inds)}，共 {len(inds)} 行")
-        ignored = [r for r in rm.rows if r.role == "ignored"]
         for r in ignored:
-            lines.append(f"    跳过第 {r.row} 行：{plain(r.what, 60)}")
+            if r not in in_funding:
+                lines.append(f"    跳过第 {r.row} 行：{plain(r.what, 60)}")
     else:
         lines.append("  绩效指标表：未找到")
     totals = [f"第 {r.row} 行“{plain(r.what, 12)}”" for r in rm.rows if r.role == "total"]

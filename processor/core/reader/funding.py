@@ -74,6 +74,7 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
         rec.notes.append(("R013", addr(h.last, first_value_col), {}))
     seen: set[str] = set()
     used: set[tuple[int, int]] = set()
+    last_part: str | None = None
     for r in range(h.last + 1, stop):
         keys = s.row_keys(r)
         if any(s.v.funding_stops.word(k) for _, k in keys):
@@ -92,7 +93,12 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
         if label in used or (kind == "total" and kind in seen):
             continue
         used.add(label)
+        if kind == last_part and s.v.sub_items.prefix(s.key(*label)):
+            # “当年财政拨款 / 其中：中央补助”: a breakdown of the row above, not another part of the total
+            rec.read.rows.append(RowRead(r, "ignored", f"上一行的明细“{s.text(*label)[:20]}”（不参与合计核对）"))
+            continue
         seen.add(kind)
+        last_part = kind if kind != "total" else None
         _add_row(s, rec, h, cols, kind, s.text_field(*label), r, scale)
     _headless_columns(s, h, cols, first_value_col)
     if not rec.funding:
@@ -118,7 +124,8 @@ def _unnamed_money(s: Sheet, rec: Record, cols: dict[str, int], r: int, first_va
     money = [c for k, c in cols.items() if k in ("initial", "budget", "executed")]
     if not any(parse_number(s.get(r, c)).value for c in money):
         return
-    label = next((s.text(*s.owner(r, c)) for c in range(s.c0, first_value_col) if s.key(*s.owner(r, c))), "")
+    label = next((s.text(*s.owner(r, c)) for c in range(s.c0, first_value_col)
+                  if (k := s.key(*s.owner(r, c))) and not s.v.block_labels.word(k)), "")
     rec.read.rows.append(RowRead(r, "ignored", f"资金行“{label}”不是可识别的资金来源" if label
                                  else "资金行没有名称"))
     rec.notes.append(("R022", addr(r, s.c0), {"row": r, "label": " ".join(label.split()) or "（空白）"}))

@@ -39,13 +39,30 @@ _VALUE_KEYS = ("target", "actual", "weight", "score", "deviation")
 
 
 def find_indicator_header(s: Sheet, start: int | None = None) -> Header | None:
-    """一级/二级/三级 headers; or a flat list (部门整体 tables): 指标名称 with 权重 and 得分."""
-    return find_header(
-        s, s.v.indicator_columns,
-        lambda f: "level3" in f or ("level1" in f and "level2" in f),
-        lambda cols: "level3" in cols and bool(_VALUES & cols.keys()) and (
-            "level1" in cols or "level2" in cols or {"weight", "score"} <= cols.keys()),
-        start)
+    """一级/二级/三级 headers; or a flat list (部门整体 tables): 指标名称 with 权重 and 得分 — or
+    with 分值 and a column of figures whose header is blank (a 评分细则 list: its scores)."""
+    while True:
+        h = find_header(
+            s, s.v.indicator_columns,
+            lambda f: "level3" in f or ("level1" in f and "level2" in f),
+            lambda cols: "level3" in cols and bool(_VALUES & cols.keys()) and (
+                "level1" in cols or "level2" in cols or "weight" in cols),
+            start)
+        if h is None or h.cols.keys() & {"level1", "level2", "score"} or _unheaded_figures(s, h):
+            return h
+        start = h.last + 1  # names and 分值 alone: a scoring guide, not a filled table
+
+
+def _unheaded_figures(s: Sheet, h: Header) -> bool:
+    """A column without any header label that holds figures on the rows below the header."""
+    known = set(h.cols.values())
+    rows = range(h.last + 1, min(h.last + 10, s.max_row) + 1)
+    for c in range(s.c0, s.max_col + 1):
+        if c in known or any(s.key(*s.owner(r, c)) for r in range(h.first, h.last + 1)):
+            continue
+        if sum(parse_number(s.get(r, c)).value is not None for r in rows) >= 2:
+            return True
+    return False
 
 
 def is_total_row(s: Sheet, r: int) -> bool:
