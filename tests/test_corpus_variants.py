@@ -11,7 +11,9 @@ and older Excel versions vary it:
 * **merges dropped** — values kept in the top-left cell only (a CSV → xlsx round trip, a
   filler who never merges): same figures;
 * **merges filled** — WPS “拆分并填充内容”: every cell of a former merge repeats its value:
-  same figures.
+  same figures;
+* **a blank spacer column** — an empty column inserted at any position (HTML tables pasted
+  into Excel, a filler's narrow layout column): same figures.
 
 Tables a variant still trips are listed below with the reason (xfail, not strict), as
 tests/corpus/known_failures.json does for the plain corpus.
@@ -37,6 +39,12 @@ KNOWN = {
                                               "weights 40, T301",
     ("filled", "yn_changning_pig_farm_2022"): "the repeated “预算执行情况（20分）” is taken as the indicator label: "
                                               "weights 40, T301",
+    ("spacer", "yn_yongde_mingliang_2022"): "a blank column between 指标性质 and 指标值 under the merged "
+                                            "“年度指标值”: the group header becomes the target column (on the "
+                                            "operators), 指标值 is ignored, the filler's scores are kept: 96 instead "
+                                            "of 99.8",
+    ("spacer", "nx_yuanzhou_potato_2022"): "a blank column inside the funding block: execution weight and total "
+                                           "become unknown",
     ("filled", "js_yixing_public_health_2016"): "section rows' text in 分值/得分 (R005) drop out: total 19.5, 差, "
                                                 "with weights unknown",
 }
@@ -118,3 +126,29 @@ def test_merges_dropped_or_filled_keep_the_figures(table, mode, tmp_path, reques
     plain = _read(build(table, tmp_path))
     varied = _read(build(_variant(table, mode), tmp_path / mode))
     assert _figures(varied) == _figures(plain)
+
+
+def _with_blank_column(grid: Grid, col: int) -> Grid:
+    """``grid`` with an empty worksheet column inserted before column ``col``."""
+    at = col - grid.origin_col
+    rows = [row[:at] + [None] + row[at:] if len(row) > at else list(row) for row in grid.rows]
+    merged = [(r1, c1 + (c1 >= col), r2, c2 + (c2 >= col)) for r1, c1, r2, c2 in grid.merged]
+    return Grid(grid.sheet, rows, grid.origin_row, grid.origin_col, merged)
+
+
+@pytest.mark.parametrize("table", [_param("spacer", t) for t in TABLES])
+def test_a_blank_spacer_column_anywhere_keeps_the_figures(table, tmp_path):
+    path = build(table, tmp_path)
+    grids = load_workbook(path).grids
+
+    def figures(gs: list[Grid]):
+        try:
+            return check_grids(gs, str(path)).sheets[0].scores.as_json()
+        except InputError as err:
+            return err.code
+
+    plain = figures(grids)
+    first = grids[0]
+    changed = {f"column {c}": got for c in range(first.origin_col + 1, first.max_col + 1)
+               if (got := figures([_with_blank_column(first, c), *grids[1:]])) != plain}
+    assert changed == {}
