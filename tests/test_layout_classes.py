@@ -142,6 +142,24 @@ def test_weights_in_each_rows_own_label_are_that_rows_weight_and_it_is_scored():
     assert not {c for c, _ in codes(s) if c[0] == "R"}
 
 
+def test_a_money_column_the_vocabulary_does_not_name_is_never_taken_for_the_weights():
+    """广水 2019 (湖北) splits the budget by source in columns (中央 / 省、地 / 本级（万元）). Such a
+    column states its unit: it is money, not the missing 分值 column; nor is a column no row fills
+    (“资金性质”). So the execution weight is still inferred from the whole: indicators 90 + the
+    rule's 10 = the 总分 row's 100."""
+    cells: dict = {}
+    head(cells)
+    put(cells, 5, "项目资金", None, "中央（万元）", "全年预算数", "全年执行数", "执行率", "资金性质")
+    put(cells, 6, None, "年度资金总额", 50, 50, 47.5, "95%")
+    put(cells, 9, "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分")
+    put(cells, 10, None, "产出指标", "数量指标", "培训人次", "≥400人次", "400人次", 90, 90)
+    put(cells, 11, "总分", None, None, None, None, None, None, 100, 99.5)
+    s = check(cells)
+    assert s.scores.execution_weight == 10 and s.scores.total_score == 99.5  # 10 × 95% + 90
+    assert "R018" not in {c for c, _ in codes(s)}
+    assert {("C5", "中央（万元）"), ("G5", "资金性质")} <= set(s.record.read.funding.unmatched)  # still said
+
+
 # ====================================================================== total in the title area
 
 
@@ -202,6 +220,24 @@ def test_project_evaluation_framework_with_execution_as_an_indicator_row():
     assert ("I204", "G8") in found and ("T304", "G11") in found
     # “—” targets of the 决策 / 管理 rows, the framework's own first levels: nothing to say
     assert not {c for c, _ in found if c in ("I221", "I213", "I212", "I218", "F104", "F105", "F109")}
+
+
+def test_department_evaluation_framework_without_target_or_actual_columns():
+    """大英 2020 (四川) 部门整体 framework: 部门预算管理 → 预算编制 → 目标制定 / 编制准确, with
+    指标分值, 指标解释, 计分标准 and 自评得分 — no 指标值 or 完成值 column, by design. The rows are
+    read and summed as scored (9 + 9.8 = 18.8 of 20); nothing asks for a target, and the first
+    level is not measured against 产出/效益/满意度."""
+    cells: dict = {}
+    put(cells, 1, "绩效指标", None, None, "指标分值", "指标解释", "计分标准", "自评得分")
+    put(cells, 2, "一级指标", "二级指标", "三级指标")
+    put(cells, 3, "部门预算管理（80分）", "预算编制（20分）", "目标制定", 10, "评价部门绩效目标是否完整。",
+        "要素完整的，得5分，否则酌情扣分。", 9)
+    put(cells, 4, None, None, "编制准确", 10, "评价年初预算编制是否准确。", "按调剂金额扣分。", 9.8)
+    s = check(cells, ("A1:C1", "D1:D2", "E1:E2", "F1:F2", "G1:G2", "A3:A4", "B3:B4"))
+    assert s.record.read.framework == "evaluation"
+    assert [(i.weight.value, i.score.value) for i in s.record.indicators] == [(10, 9), (10, 9.8)]
+    found = {c for c, _ in codes(s)}
+    assert not found & {"R017", "I213", "I212", "I221", "I220", "I204", "I203"}
 
 
 # ====================================================================== department-level table

@@ -322,9 +322,10 @@ def execution_weight(record: Record, profile: Profile, ind_weights: float | None
         return None, "项目资金表未能识别，无法推定"  # its R finding says why; nothing is inferred from it
     cols = record.funding_columns
     block = record.read.funding
-    if "weight" not in cols and block is not None and block.unmatched:
-        cells = "、".join(c for c, _ in block.unmatched)
-        return None, f"资金表有未认出的列（{cells}），可能就是分值列，不作推定"
+    unread = [c for c, label in block.unmatched if c in block.figures and not _money_header(label, profile)] \
+        if block is not None else []
+    if "weight" not in cols and unread:
+        return None, f"资金表有未认出的列（{'、'.join(unread)}），可能就是分值列，不作推定"
     if "weight" in cols or "score" in cols:
         return profile.execution_weight, f"资金表分值格未填，按规则“{profile.name}”取 {profile.execution_weight:g}"
     if ind_weights is None:
@@ -340,6 +341,14 @@ def execution_weight(record: Record, profile: Profile, ind_weights: float | None
         if not differs(ind_weights + default, whole, tol):
             return default, f"资金表没有分值：指标分值合计 {ind_weights:g}，与{where} {whole:g} 相差规则默认的 {default:g}"
     return None, f"资金表没有分值，指标分值合计 {ind_weights:g} 推不出预算执行率分值"
+
+
+def _money_header(label: str, profile: Profile) -> bool:
+    """A header that states a money unit (“中央（万元）”): a column of money, never the 分值."""
+    from jixiao.processor.core.reader.vocabulary import vocabulary_for
+
+    v, t = vocabulary_for(profile), norm(label)
+    return any(w in t for w in v.wan_marks) or any(p.search(t) for p in v.yuan_marks)
 
 
 def _indicator_total(record: Record, scores: list[IndicatorScore]) -> float | None:
