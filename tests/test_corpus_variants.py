@@ -43,8 +43,6 @@ KNOWN = {
                                             "“年度指标值”: the group header becomes the target column (on the "
                                             "operators), 指标值 is ignored, the filler's scores are kept: 96 instead "
                                             "of 99.8",
-    ("spacer", "nx_yuanzhou_potato_2022"): "a blank column inside the funding block: execution weight and total "
-                                           "become unknown",
     ("filled", "js_yixing_public_health_2016"): "section rows' text in 分值/得分 (R005) drop out: total 19.5, 差, "
                                                 "with weights unknown",
 }
