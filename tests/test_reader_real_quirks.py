@@ -18,25 +18,31 @@ import pytest
 from jixiao.processor.core.engine import check_grids
 from jixiao.processor.core.grid import Grid
 
+HEAD = [
+    ["项目支出绩效自评表"],
+    ["（2022年度）"],
+    ["项目名称", "某某项目"],
+    ["主管部门", "某局", None, "实施单位", "某中心"],
+    ["项目资金（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    [None, "年度资金总额", 50, 50, 50, 10, 1, 10],
+]
+
+
+def _grid(rows: list[list[object]], merged: list[tuple[int, int, int, int]] = ()) -> Grid:
+    """The form's head (rows 1–6) followed by ``rows``, padded to one width."""
+    rows = [*HEAD, *rows]
+    width = max(len(r) for r in rows)
+    return Grid("自评表", [r + [None] * (width - len(r)) for r in rows], 1, 1, list(merged))
+
 
 def _form(actual: object) -> Grid:
-    rows: list[list[object]] = [
-        ["项目支出绩效自评表"],
-        ["（2022年度）"],
-        ["项目名称", "某某项目"],
-        ["主管部门", "某局", None, "实施单位", "某中心"],
-        ["项目资金（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
-        [None, "年度资金总额", 50, 50, 50, 10, 1, 10],
+    return _grid([
         ["绩效指标", None, None, "年度指标值", None, None, "实际完成值", "分值", "得分"],
         ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位"],
         ["产出指标", "质量指标", "覆盖率", "≧", 100, "%", actual, 50, 50],
         ["满意度指标", "服务对象满意度指标", "满意度", "≧", 95, "%", actual, 40, 40],
         ["总分", None, None, None, None, None, None, 100, 100],
-    ]
-    width = max(len(r) for r in rows)
-    rows = [r + [None] * (width - len(r)) for r in rows]
-    merged = [(7, 1, 7, 3), (7, 4, 7, 6), (7, 7, 8, 7), (7, 8, 8, 8), (7, 9, 8, 9)]
-    return Grid("自评表", rows, 1, 1, merged)
+    ], [(7, 1, 7, 3), (7, 4, 7, 6), (7, 7, 8, 7), (7, 8, 8, 8), (7, 9, 8, 9)])
 
 
 @pytest.mark.parametrize("actual", [1, 1.0, "100%"], ids=["xls-int", "xlsx-float", "text"])
@@ -50,13 +56,7 @@ def test_a_percent_formatted_actual_reads_the_same_from_xls_and_xlsx(actual):
 def _levels_form(level1: str) -> Grid:
     """产出 written once, its other rows' first-level cells left blank and not merged
     (零陵 2021 has “产出指标\\n(50)”; fillers often type the first level once)."""
-    rows: list[list[object]] = [
-        ["项目支出绩效自评表"],
-        ["（2021年度）"],
-        ["项目名称", "某某项目"],
-        ["主管部门", "某局", None, "实施单位", "某中心"],
-        ["项目资金（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
-        [None, "年度资金总额", 50, 50, 50, 10, 1, 10],
+    return _grid([
         ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
         [None, level1, "数量\n指标", "造林面积", "1.2万亩", "1.2万亩", 20, 20],
         [None, None, None, "病虫害防治面积", "3.45万亩", "3.45万亩", 10, 10],
@@ -64,9 +64,7 @@ def _levels_form(level1: str) -> Grid:
         [None, "效益指标（30分）", "社会效益指标", "提高就业率", "≥90%", "95%", 30, 30],
         [None, "满意度指标（10分）", "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10],
         ["总分", None, None, None, None, None, 100, 100],
-    ]
-    width = max(len(r) for r in rows)
-    return Grid("自评表", [r + [None] * (width - len(r)) for r in rows], 1, 1, [])
+    ])
 
 
 @pytest.mark.parametrize("level1", ["产出指标（50分）", "产出指标\n(50)", "产出指标(50)", "产出指标50分）"])
