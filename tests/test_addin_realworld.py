@@ -381,11 +381,13 @@ def test_sichuan_anke_blank_engine_cells_are_filled_at_the_right_cells(xw) -> No
 
 
 def test_sichuan_qingshen_blank_scores(xw) -> None:
-    """Scores, 完成值 and the 合计 得分 left blank: only 资金得分 and 合计 can be computed."""
+    """Scores, 完成值 and the 合计 得分 left blank: only 资金得分 can be computed; the total is not
+    known (the indicators' scores are not), so 合计 stays blank rather than “10”."""
     values = values_of_layout(RL.sichuan_qingshen_wages_2023())
     _, results, _, written = run_and_verify(xw, values)
     assert results[0].scores.execution_score == 10.0  # 251.89 / 251.89 × 10
-    assert {a1(p): v for p, v in written.items()} == {"H9": 10.0, "J17": 10.0}
+    assert results[0].scores.total_score is None
+    assert {a1(p): v for p, v in written.items()} == {"H9": 10.0}
 
 
 def test_sichuan_wages_lower_is_better(xw) -> None:

@@ -51,6 +51,21 @@ def insert_before_total(row):
     return mod
 
 
+def in_header(word, old, new):
+    """Replace a label in the one header row holding ``word`` (三级指标: the indicator table's)."""
+    def mod(g):
+        row = next(r for r in g.rows if word in r)
+        row[row.index(old)] = new
+    return mod
+
+
+def funding_without_weight_columns(g):
+    row = next(r for r in g.rows if "全年执行数" in r)
+    for i, v in enumerate(row):
+        if v in ("分值", "得分"):
+            row[i] = None
+
+
 # code -> (form, grid modifier or None, expected cell, profile)
 CASES = {
     "R002": (Form(), blank_row(lambda r: "全年执行数" in r), None),
@@ -61,8 +76,27 @@ CASES = {
     "R007": (Form(unit=None), None, "E4"),
     "R008": (Form(placeholder_rows=2), None, None),
     "R009": (Form(total=(50, 50, "475000元", 10, 0.95, 9.5)), None, "E6"),
-    "R010": (Form(), replace_text("年度资金总额", "资金情况"), "C5"),
+    "R010": (Form(), replace_text("年度资金总额", "资金情况"), "C5:H5"),  # the funding header looked at
     "R013": (Form(), replace_text("项目资金（万元）", "项目资金（元）"), "C5"),
+    "R014": (Form(), in_header("三级指标", "分值", "标准"), "B12:I12"),
+    "R015": (Form(indicators=[dataclasses.replace(i, weight=None) for i in default_indicators()]), None, "G13:G18"),
+    "R016": (Form(indicators=[]), None, "B12:I12"),
+    "R017": (Form(), in_header("三级指标", "得分", "评语"), "B12:I12"),
+    "R018": (Form(indicators=inds(i0={"weight": 25, "score": 25}), total_row=(None, 99.5)),
+             funding_without_weight_columns, "C5:G5"),
+    "R020": (Form(indicators=[dataclasses.replace(i, weight=None) for i in default_indicators()]),
+             lambda g: (in_header("三级指标", "分值", None)(g), in_header("三级指标", "绩效指标", "绩效指标（90分）")(g)),
+             "A12"),
+    "R021": (Form(indicators=[dataclasses.replace(i, weight=None, score=None) for i in default_indicators()]),
+             lambda g: (in_header("三级指标", "分值", None)(g), in_header("三级指标", "得分", None)(g),
+                        blank_row(lambda r: r[0] == "总分")(g)), "B12:I12"),
+    "R022": (Form(total=(55, 55, 52.5, 10, 0.9545, 9.55), carryover=(5, 5, 5, "—", 1, "—")),
+             replace_text("上年结转资金", "甲乙"), "A8"),
+    "R023": (Form(indicators=[dataclasses.replace(i, target=None, actual=None, weight=None, score=None)
+                              for i in default_indicators()], total_row=(None, None)), None, "B12:I12"),
+    "R024": (Form(indicators=default_indicators()[:1], total_row=(30, 29.5)), None, "B12:I12"),
+    "R019": (Form(), lambda g: (in_header("全年执行数", "年初预算数", "数额")(g),
+                                in_header("全年执行数", "全年预算数", "数额二")(g)), "C5:H5"),
     "R012": (Form(year_text="（    年度）", project="测试项目"), None, "A1"),
     "F101": (Form(current=(50, 40, 47.5, "—", 0.95, "—")), None, "D6"),
     "F102": (Form(total=(50, 0, 47.5, 10, None, 9.5)), None, "D6"),
@@ -100,6 +134,9 @@ CASES = {
     "I220": (Form(indicators=inds(i0={"actual": None})), None, "F13"),
     "I221": (Form(indicators=inds(i0={"target": None})), None, "E13"),
     "I222": (Form(indicators=inds(i0={"l3": None})), None, "D13"),
+    "I224": (Form(level_once=True), replace_text("产出指标", None), "B13"),
+    "I225": (Form(indicators=inds(i0={"score": 18}), total_row=(100, 97.5)), None, "H13"),
+    "I226": (Form(indicators=inds(i3={"target": "≤40万元", "actual": "40万元"})), None, "H16"),
     "T301": (Form(indicators=inds(i0={"weight": 30, "score": 30})), None, "G19"),
     "T302": (Form(total_row=(90, 99.5)), None, "G19"),
     "T303": (Form(total_row=(100, None)), None, "H19"),

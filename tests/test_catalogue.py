@@ -12,6 +12,7 @@ from jixiao.processor.core.findings import FAMILY_ORDER, SEVERITIES, catalogue, 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted((ROOT / "rules" / "findings").glob("*.json"))
 KEYS = {"code", "severity", "title", "message", "fix", "description"}
+OPTIONAL = {"reads"}  # the fields a finding is derived from (core/model.py READ_KEYS)
 
 
 def entries() -> list[tuple[str, dict]]:
@@ -36,7 +37,7 @@ def test_every_family_file_is_known_and_its_codes_are_its_own():
 
 def test_every_entry_is_complete():
     for _family, e in entries():
-        assert set(e) == KEYS, e["code"]
+        assert KEYS <= set(e) <= KEYS | OPTIONAL, e["code"]
         assert e["severity"] in SEVERITIES, e["code"]
         for key in ("title", "message", "fix"):
             assert e[key].strip(), f"{e['code']}: empty {key}"
@@ -56,3 +57,18 @@ def test_the_codes_page_shows_every_description():
     for _family, e in entries():
         assert f"### {e['code']} {e['title']}" in page
         assert e["description"] in page, e["code"]
+
+
+def test_every_arithmetic_finding_says_what_it_is_derived_from():
+    """The structural guard of issue 10: a T or F finding (and any I finding derived from
+    weights, scores or money) lists the fields it reads, so the audit can withhold it when the
+    reader could not identify one of them. An F or T code without ``reads`` could slip through."""
+    from jixiao.processor.core.model import READ_KEYS
+
+    for _family, e in entries():
+        reads = e.get("reads", [])
+        assert set(reads) <= set(READ_KEYS), e["code"]
+        if e["code"][0] in "FT" or e["code"][0] == "I":
+            assert reads, f"{e['code']} must list what it reads"
+        if e["code"][0] == "R":
+            assert not reads, f"{e['code']}: reading findings are never withheld"

@@ -134,11 +134,24 @@ def test_funding_table_without_weight_and_score_columns_scores_no_execution():
     from builders import default_indicators
 
     g = make_grid(Form(indicators=default_indicators(), total_row=(90, 90)))
-    for row in g.rows:  # drop the 分值/执行率/得分 headers and values of the funding table
-        if "全年执行数" in row:
-            hdr = row
-            for i, v in enumerate(hdr):
-                if v in ("分值", "得分"):
-                    hdr[i] = None
+    hdr = next(i for i, row in enumerate(g.rows) if "全年执行数" in row)
+    # the funding table has no 分值 and 得分 columns: its header and rows end at 执行率
+    for i in range(hdr, hdr + 5):
+        row = g.rows[i]
+        g.rows[i] = [v for j, v in enumerate(row) if j not in (5, 7)] + [None, None]
     s = compute(read_grid(g, "t"), P)
     assert s.execution_weight == 0 and s.execution_score == 0 and s.weights_total == 90
+
+
+def test_a_funding_column_whose_header_is_blank_is_not_guessed_away():
+    """The same table with the 分值/得分 header cells blanked but their figures (10, 9.5) left:
+    that column may be the execution weight, so none is inferred (R018), and no total is given."""
+    from builders import default_indicators
+
+    g = make_grid(Form(indicators=default_indicators(), total_row=(90, 90)))
+    row = next(r for r in g.rows if "全年执行数" in r)
+    for i, v in enumerate(row):
+        if v in ("分值", "得分"):
+            row[i] = None
+    s = compute(read_grid(g, "t"), P)
+    assert s.execution_weight is None and s.total_score is None and s.unknown == {"execution.weight": "R018"}

@@ -47,7 +47,8 @@ def run_all(grid: Grid) -> None:
         scores = compute(rec, P)
         findings = audit(rec, scores, P)
         assert all(f.severity in ("error", "warning", "info") and f.message for f in findings)
-        assert 0 <= scores.execution_score <= max(scores.execution_weight, 0) + 1e-9 or scores.execution_weight < 0
+        if scores.execution_score is not None:
+            assert 0 <= scores.execution_score <= max(scores.execution_weight, 0) + 1e-9 or scores.execution_weight < 0
     try:
         result = check_grids([grid], "fuzz.xlsx", P)
     except InputError:

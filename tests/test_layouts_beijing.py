@@ -90,12 +90,13 @@ def test_putuo_yuandian_2022_sources_all_zero(tmp_path):
     # total 4.52 + 85.02 = 89.54 (stated 89.54) → 良
     assert scores(res) == {"execution_rate": 0.4517, "execution_score": 4.52, "indicator_score": 85.02,
                            "total_score": 89.54, "weights_total": 100.0, "grade": "良"}
-    # real defect: 年度资金总额 20000.00 / 20000.00 while every 其中 row prints 0 / 0
-    assert errors(res) == {("F101", "D6"), ("F101", "E6")}
+    # real defect: 年度资金总额 20000.00 / 20000.00 / 9,034 while every 其中 row prints 0 / 0 and
+    # nothing under 全年执行数: none of the 9,034 executed belongs to a source (as the corpus has it)
+    assert errors(res) == {("F101", "D6"), ("F101", "E6"), ("F101", "F6")}
 
 
 def test_putuo_yuandian_2022_exact_errors(tmp_path):
-    assert errors(run(L.putuo_yuandian_2022(), tmp_path)) == {("F101", "D6"), ("F101", "E6")}
+    assert errors(run(L.putuo_yuandian_2022(), tmp_path)) == {("F101", "D6"), ("F101", "E6"), ("F101", "F6")}
 
 
 # ====================================================================== 河北 廊坊 2019 (template placeholders)

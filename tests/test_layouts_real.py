@@ -124,18 +124,19 @@ def test_sichuan_daying_anke_2023_with_labels_worked_around(tmp_path):
 
 def test_sichuan_qingshen_wages_2023_as_published(tmp_path):
     res = run(L.sichuan_qingshen_wages_2023(), tmp_path)
-    # 251.89 ÷ 251.89 = 100% → 10 (stated 得分 H9 blank → F105); no 完成值 → indicators 0;
-    # weights 10 + 60 + 30 = 100; total 10 → 差
-    assert scores(res) == {"execution_rate": 1.0, "execution_score": 10.0, "indicator_score": 0.0,
-                           "total_score": 10.0, "weights_total": 100.0, "grade": "差"}
+    # 251.89 ÷ 251.89 = 100% → 10 (stated 得分 H9 blank → F105); no 完成值 and no 得分 on either
+    # indicator: their scores are not known (I220, I202), so neither is the total — not “10, 差”;
+    # weights 10 + 60 + 30 = 100
+    assert scores(res) == {"execution_rate": 1.0, "execution_score": 10.0, "indicator_score": None,
+                           "total_score": None, "weights_total": 100.0, "grade": None}
     assert errors(res) == {("F105", "H9"), ("I220", "H15"), ("I202", "J15"), ("I220", "H16"),
                            ("I202", "J16"), ("T303", "J17")}
 
 
 def test_sichuan_qingshen_wages_2023_with_labels_worked_around(tmp_path):
     res = run(_sichuan_workaround(L.sichuan_qingshen_wages_2023()), tmp_path)
-    assert scores(res) == {"execution_rate": 1.0, "execution_score": 10.0, "indicator_score": 0.0,
-                           "total_score": 10.0, "weights_total": 100.0, "grade": "差"}
+    assert scores(res) == {"execution_rate": 1.0, "execution_score": 10.0, "indicator_score": None,
+                           "total_score": None, "weights_total": 100.0, "grade": None}
     assert errors(res) == {("F105", "H9"), ("I220", "H15"), ("I202", "J15"), ("I220", "H16"),
                            ("I202", "J16"), ("T303", "J17")}
 
@@ -254,10 +255,11 @@ def test_two_sichuan_tables_stacked_in_one_sheet(tmp_path):
 
 def test_template_execution_as_indicator_row(tmp_path):
     res = run(L.template_execution_indicator(), tmp_path)
-    # funding table has no 分值/得分 columns → execution weight 0; 38 ÷ 40 = 95% still computed
-    # indicators: 380/400 × 20 = 19; 15; 10/11 × 10 = 9.09; 10 (项目预算执行率 ≥90%, 95%); 20; 15; 10
-    #   = 98.09; weights 20+15+10+10+20+15+10 = 100
-    assert scores(res) == {"execution_rate": 0.95, "execution_score": 0.0, "indicator_score": 98.09,
+    # funding table has no 分值/得分 columns: 预算执行率 is scored by its indicator row, which is
+    # the execution score (10: ≥90%, 95%); 38 ÷ 40 = 95% still computed.
+    # the other indicators: 380/400 × 20 = 19; 15; 10/11 × 10 = 9.09; 20; 15; 10 = 88.09;
+    # total 10 + 88.09 = 98.09; weights 20+15+10+10+20+15+10 = 100
+    assert scores(res) == {"execution_rate": 0.95, "execution_score": 10.0, "indicator_score": 88.09,
                            "total_score": 98.09, "weights_total": 100.0, "grade": "优"}
     # the 得分计算方法 column (I9) is not mistaken for 得分; 全年实际值 is the actual column
     assert res.record.indicator_columns["score"] == "H9"

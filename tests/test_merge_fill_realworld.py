@@ -74,7 +74,8 @@ def save_xls(sheet: L.Sheet, path: Path) -> Path:
 #  大英县司法局/工程款.xlsx (SC cost only)     2023  10 + 90 = 100                          90-100  30      部门评价 (file name)
 #  大英县某局/工资福利_v2.xlsx (SC 4×22.5,    2023  科目调整次数 ≤10 actual 20 → 10/20×22.5   80-90  126      单位自评
 #      newer; v1 older is replaced)             = 11.25; 22.5+11.25+22.5+22.5 = 78.75; +10 = 88.75
-#  青神县发展和改革局/工资性支出.xlsx          2023  10 + 0 (no 完成值) = 10                   <60   251.89  单位自评
+#  青神县发展和改革局/工资性支出.xlsx          2023  none: scores and 完成值 blank (I202)     <60   251.89  单位自评
+#      (merge counts a project with no known total in the lowest band)
 #  棠溪镇/委托业务项目.xls (安徽, as .xls)      2022  10 + 90 = 100                          90-100  89.974  单位自评
 #  农技中心/农技推广.xlsx (template variant)   2021  98.09 − (19 − 200/400×20) − (20 − 100/200×20)
 #                                                  = 98.09 − 9 − 10 = 79.09                60-80   38      部门评价 (name)
@@ -94,7 +95,7 @@ PROJECTS = {  # file → (project year, total score, method, method source, exec
     "大英县司法局/安可.xlsx": (2023, 97.0, "单位自评", "默认", 3.36),
     "大英县司法局/工程款.xlsx": (2023, 100.0, "部门评价", "名单", 30.0),
     "大英县某局/工资福利_v2.xlsx": (2023, 88.75, "单位自评", "默认", 126.0),
-    "青神县发展和改革局/工资性支出.xlsx": (2023, 10.0, "单位自评", "默认", 251.89),
+    "青神县发展和改革局/工资性支出.xlsx": (2023, None, "单位自评", "默认", 251.89),
     "棠溪镇/委托业务项目.xls": (2022, 100.0, "单位自评", "默认", 89.974),
     "农技中心/农技推广.xlsx": (2021, 79.09, "部门评价", "名单", 38.0),
     "北京信访办/01_信访宣传项目经费.xlsx": (2024, 110.0, "单位自评", "默认", 4.0),
@@ -223,7 +224,7 @@ def test_merge_projects_scores_methods_amounts(merged):
     for name, (year, score, method, source, executed) in PROJECTS.items():
         p = got[name]
         assert p["year"] == year, name
-        assert p["scores"]["total_score"] == pytest.approx(score), name
+        assert p["scores"]["total_score"] == (pytest.approx(score) if score is not None else None), name
         assert (p["method"], p["method_source"]) == (method, source), name
         assert p["executed"] == pytest.approx(executed), name
     ws = merged["wb"]["项目汇总"]
@@ -233,7 +234,7 @@ def test_merge_projects_scores_methods_amounts(merged):
     assert len(rows) == 8
     for r in rows:
         _, score, method, _, executed = PROJECTS[r[col["来源文件"]]]
-        assert r[col["得分（计算）"]] == pytest.approx(score)
+        assert r[col["得分（计算）"]] == (pytest.approx(score) if score is not None else None)
         assert r[col["评价方式"]] == method
         assert r[col["全年执行数（万元）"]] == pytest.approx(executed)
 
@@ -349,8 +350,8 @@ FILL_CASES: dict[str, tuple[Any, dict[str, Any], set[tuple[str, str]]]] = {
                             {("I204", "J16"), ("I205", "K16"), ("T304", "J19")}),
     # stated 执行率 90% while 3.36/3.36 = 100%
     "sichuan_wrong_rate": (L.sichuan_daying_anke_2023().set(F9="90.00%"), {"F9": 1}, {("F103", "F9")}),
-    # 青神 as published: H9 blank → 10; no 完成值 → indicators 0; 合计 得分 blank → 10
-    "sichuan_qingshen": (L.sichuan_qingshen_wages_2023(), {"H9": 10, "J17": 10},
+    # 青神 as published: H9 blank → 10; no 完成值 and no 得分 → the total cannot be known, J17 stays blank
+    "sichuan_qingshen": (L.sichuan_qingshen_wages_2023(), {"H9": 10},
                          {("F105", "H9"), ("I220", "H15"), ("I202", "J15"), ("I220", "H16"), ("I202", "J16"),
                           ("T303", "J17")}),
     # 4×22.5: 科目调整次数 ≤10 actual 12 → 10/12 × 22.5 = 18.75 (stated right), total 96.25

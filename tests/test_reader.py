@@ -1,7 +1,8 @@
 import pytest
-from builders import Form, Ind, default_indicators, make_grid
+from builders import Form, Ind, default_indicators, make_grid, replace_cells
 from jixiao.processor.core.engine import check_grids
 from jixiao.processor.core.grid import Grid
+from jixiao.processor.core.model import FUNDING_PARTS
 from jixiao.processor.core.reader import read_grid
 
 VARIANTS = {
@@ -83,6 +84,48 @@ def test_this_year_appropriation_label_variants():
     assert rec.funding_row("current").budget.value == 50 and rec.funding_row("total").budget.value == 50
 
 
+@pytest.mark.parametrize("label", ["上级补助资金", "中央资金", "省级资金"])
+def test_transfer_fund_rows_are_this_years_appropriation(label):
+    rec = read_grid(replace_cells(make_grid(Form()), {"其中：当年财政拨款": f"其中：{label}"}), "f")
+    assert rec.funding_row("current").budget.value == 50
+    assert not [n for n in rec.notes if n[0] == "R022"]
+
+
+def test_a_carried_over_subsidy_is_carryover_not_this_year():
+    g = replace_cells(make_grid(Form(carryover=(5, 5, 5, "—", 1, "—"), total=(55, 55, 52.5, 10, 0.9545, 9.55))),
+                      {"上年结转资金": "上年结转补助资金"})
+    rec = read_grid(g, "f")
+    assert rec.funding_row("carryover").budget.value == 5
+
+
+def test_a_breakdown_of_the_appropriation_is_not_another_part_of_the_total():
+    """当年财政拨款 50 / 其中：中央补助 30: the 30 is inside the 50, so Σ parts stays 50 (no F101)."""
+    form = Form(carryover=(30, 30, 28, "—", None, "—"))
+    g = replace_cells(make_grid(form), {"上年结转资金": "其中：中央补助"})
+    sheet = check_grids([g], "f.xlsx").sheets[0]
+    assert "F101" not in {f.code for f in sheet.findings}
+    assert [f.kind for f in sheet.record.funding] == ["total", "current", "other"]
+    assert any(r.role == "ignored" and "明细" in r.what for r in sheet.record.read.rows)
+    # the same label as a sibling of the total's parts (right below 年度资金总额) is a part
+    g = replace_cells(make_grid(Form(current=(None, None, None, "—", None, "—"),
+                                     carryover=(50, 50, 47.5, "—", 0.95, "—"))), {"上年结转资金": "省级补助"})
+    g = replace_cells(g, {"其中：当年财政拨款": "其中：中央补助"})
+    sheet = check_grids([g], "f.xlsx").sheets[0]
+    assert [f.kind for f in sheet.record.funding] == ["total", "current", "current", "other"]
+    assert "F101" not in {f.code for f in sheet.findings}
+
+
+def test_an_unnamed_money_row_is_not_named_after_the_block_label_beside_it():
+    """“项目资金（万元）” merged down beside the rows labels the block: a row without a label of
+    its own is said to have no name (R022), not to be called “项目资金”."""
+    g = replace_cells(make_grid(Form(carryover=(5, 5, 5, "—", 1, "—"), total=(55, 55, 52.5, 10, 0.9545, 9.55))),
+                      {"上年结转资金": None})
+    rec = read_grid(g, "f")
+    notes = [p for code, _cell, p in rec.notes if code == "R022"]
+    assert [p["label"] for p in notes] == ["（空白）"]
+    assert not rec.read.knows(FUNDING_PARTS)
+
+
 def test_project_name_inline_with_colon():
     g = make_grid(Form())
     g.rows[2] = ["项目名称：某某专项", None] + [None] * (len(g.rows[2]) - 2)
@@ -128,7 +171,6 @@ def test_grade_written_inline_after_the_total():
 
 
 def test_money_table_in_yuan_is_converted_to_wan_yuan():
-    from builders import replace_cells
 
     g = make_grid(Form(total=(500000, 500000, 475000, 10, 0.95, 9.5), current=(500000, 500000, 475000, "—", 0.95, "—")))
     replace_cells(g, {"项目资金（万元）": "项目资金（元）"})
@@ -139,7 +181,6 @@ def test_money_table_in_yuan_is_converted_to_wan_yuan():
 
 
 def test_only_an_initial_budget_column_is_the_denominator():
-    from builders import replace_cells
     from jixiao.processor.core.compute import compute
     from jixiao.processor.core.rules import load_profile
 
@@ -174,7 +215,6 @@ def test_separate_direction_and_unit_columns_make_the_target():
 
 
 def test_other_header_words():
-    from builders import replace_cells
 
     g = make_grid(Form())
     replace_cells(g, {"分值": "满分", "实际完成值": "全年完成值", "得分": "自评得分", "三级指标": "指标名称"})

@@ -21,6 +21,9 @@ def register(sub) -> None:
     p.add_argument("files", nargs="+", metavar="文件", help="自评表文件（.xlsx/.xlsm/.xls），或文件夹（逐层查找其中的表格）")
     p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
     p.add_argument("--rules", metavar="规则文件", help="规则名称或 JSON 文件（默认 default）")
+    p.add_argument("--explain", action="store_true",
+                   help="同时列出每张表是怎样读的：表头在哪几行、哪一列是什么字段、哪些行被跳过及原因、"
+                        "哪些内容未能识别（JSON 输出总是带有 read_map）")
     p.set_defaults(func=run)
 
 
@@ -53,9 +56,9 @@ def run(args: argparse.Namespace) -> int:
     elif sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
         from jixiao.processor.cli.terminal import write_trusted
 
-        write_trusted(render_text(results, colour=True))  # our colours; submitted text is shown()
+        write_trusted(render_text(results, colour=True, explain=args.explain))  # our colours; submitted text is shown()
     else:
-        print(render_text(results))
+        print(render_text(results, explain=args.explain))
     if failed:
         return 2
     return 1 if any(f.severity == "error" for r in results for f in r.all_findings) else 0
@@ -79,7 +82,11 @@ def to_json(results) -> list[dict]:
     return out
 
 
-def render_text(results, colour: bool = False) -> str:
+def _figure(x: float | None) -> str:
+    return "无法确定" if x is None else f"{x:g}"
+
+
+def render_text(results, colour: bool = False, explain: bool = False) -> str:
     from jixiao.processor.cli.terminal import shown  # submitted text: shown, never obeyed
 
     def c(sev: str, text: str) -> str:
@@ -95,9 +102,15 @@ def render_text(results, colour: bool = False) -> str:
             title = s.record.project.text or "（未填项目名称）"
             head = shown(f"{s.file} — 工作表“{s.sheet}”：{title}")
             lines.append(f"{_BOLD}{head}{_RESET}" if colour else head)
+            if explain:
+                from jixiao.processor.cli.explain import explain_lines
+
+                lines += explain_lines(s.record, sc)
             rate = "无法计算" if sc.execution_rate is None else f"{sc.execution_rate * 100:.2f}%"
-            lines.append(f"  计算结果：执行率 {rate}，预算执行率得分 {sc.execution_score:g}，指标得分 "
-                         f"{sc.indicator_score:g}，总分 {sc.total_score:g}（{sc.grade}），权重合计 {sc.weights_total:g}")
+            grade = f"（{sc.grade}）" if sc.grade else ""
+            lines.append(f"  计算结果：执行率 {rate}，预算执行率得分 {_figure(sc.execution_score)}，指标得分 "
+                         f"{_figure(sc.indicator_score)}，总分 {_figure(sc.total_score)}{grade}，"
+                         f"权重合计 {_figure(sc.weights_total)}")
             n = counts(s.findings)
             for k in total:
                 total[k] += n[k]

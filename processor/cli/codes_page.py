@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from jixiao.processor.core.findings import SEVERITY_CN, catalogue, families
+from jixiao.processor.core.model import READ_KEY_CN
 
 
 def render_codes() -> str:
@@ -20,6 +21,8 @@ def render_codes() -> str:
         "每条校验结果都有一个固定的代码（永不复用）、级别（错误 / 提示 / 信息）、所在单元格、",
         "说明（写明应为多少、实为多少）和修改建议。规则文件可用 `severity` 调整级别或关闭某条检查。",
         "说明模板中 `{…}` 处填入实际的数值和名称；JSON 输出的 `params` 保留这些值。",
+        "“依据”列出一条问题由哪些内容推出：其中任何一项没能从表中认出时（见 R014–R019），",
+        "这条问题不会报告，免得把读错的表当成填错的表。",
         "",
     ]
     cat = catalogue()
@@ -41,7 +44,10 @@ def render_codes() -> str:
                       f"级别：{SEVERITY_CN[e['severity']]}", "",
                       e["description"], "",
                       f"- 说明：{e['message']}",
-                      f"- 修改建议：{e['fix']}", ""]
+                      f"- 修改建议：{e['fix']}"]
+            if e.get("reads"):
+                lines.append(f"- 依据：{'、'.join(READ_KEY_CN[k] for k in e['reads'])}")
+            lines.append("")
     return "\n".join(lines)
 
 

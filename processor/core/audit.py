@@ -14,17 +14,24 @@ from typing import Any
 from jixiao.processor.core.compute import (
     denominator_key,
     differs,
-    is_cost,
-    is_satisfaction,
     rate_differs,
     score_differs,
-    target_of,
 )
-from jixiao.processor.core.findings import Finding, make
+from jixiao.processor.core.findings import Finding, catalogue, make
 from jixiao.processor.core.grid import Formula
 from jixiao.processor.core.model import FUNDING_LABELS, FundingRow, IndicatorScore, Record, Scores
+from jixiao.processor.core.reader.vocabulary import vocabulary_for
 from jixiao.processor.core.rules import Profile
-from jixiao.processor.core.values import fmt_num, fmt_pct, is_deadline, norm, parse_number
+from jixiao.processor.core.values import (
+    LOWER,
+    convert,
+    fmt_num,
+    fmt_pct,
+    is_deadline,
+    norm,
+    parse_actual,
+    parse_number,
+)
 
 DEN_CN = {"budget": "全年预算数", "initial": "年初预算数"}
 MONEY_COLS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
@@ -58,11 +65,23 @@ def check(fn: Check) -> Check:
 
 
 def audit(record: Record, scores: Scores, profile: Profile) -> list[Finding]:
+    """Every check's findings, except those derived from a field not known (the catalogue
+    lists what each code ``reads``; ``scores.unknown`` lists what the reader and the
+    computation could not identify — the R finding that says so stands in their place)."""
     ctx = _Ctx(record, scores, profile)
+    unknown = scores.unknown
     out: list[Finding] = []
     for fn in CHECKS:
         out.extend(fn(ctx))
+    if unknown:
+        out = [f for f in out if not derived_from(f.code) & unknown.keys()]
     return sorted(profile.apply_severity(out), key=Finding.sort_key)
+
+
+@lru_cache(maxsize=256)
+def derived_from(code: str) -> frozenset[str]:
+    """The fields a finding is derived from (the catalogue's ``reads``)."""
+    return frozenset(catalogue()[code].get("reads", ()))
 
 
 # ------------------------------------------------------------------ reading notes
@@ -70,13 +89,16 @@ def audit(record: Record, scores: Scores, profile: Profile) -> list[Finding]:
 
 @check
 def reading_notes(c: _Ctx) -> Iterator[Finding]:
-    for code, cell, params in c.r.notes:
+    for code, cell, params in (*c.r.notes, *c.s.notes):  # the reader's, then what computing found
         yield c.f(code, cell, **params)
-    if c.r.funding_columns and c.r.funding_row("total") is None:
-        yield c.f("R010", next(iter(c.r.funding_columns.values())))
 
 
 # ------------------------------------------------------------------ funding
+
+
+def _has_figures(row: FundingRow) -> bool:
+    """A part row with any money figure typed in, zeros included."""
+    return any(getattr(row, k).value is not None for k, _ in MONEY_COLS)
 
 
 def _has_money(row: FundingRow) -> bool:
@@ -119,18 +141,26 @@ def funding_rates(c: _Ctx) -> Iterator[Finding]:
 
 @check
 def funding_sums(c: _Ctx) -> Iterator[Finding]:
+    """年度资金总额 = Σ its parts, per partition: by source (财政拨款 / 结转 / 其他) and, on a
+    department table, by use (基本支出 / 项目支出) — two ways of splitting the same money."""
     total = c.r.funding_row("total")
-    parts = [f for f in c.r.funding if f.kind != "total"]
-    if total is None or not parts:
+    if total is None:
         return
-    for key, label in MONEY_COLS:
-        values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
-        tv = getattr(total, key).value
-        if not values or tv is None:
+    for kinds in vocabulary_for(c.p).partitions.values():
+        parts = [f for f in c.r.funding if f.kind in kinds]
+        if not parts:
             continue
-        expected = sum(values)
-        if differs(tv, expected, c.tol["money"]):
-            yield c.f("F101", getattr(total, key).cell, column=label, expected=c.money(expected), found=c.money(tv))
+        names = "、".join(p.label.text or FUNDING_LABELS[p.kind] for p in parts)
+        filled = [p for p in parts if _has_figures(p)]
+        for key, label in MONEY_COLS:
+            values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
+            tv = getattr(total, key).value
+            if tv is None or not (values or (filled and key in total.cells and tv)):
+                continue  # (parts filled with 0 0 but 执行数 left blank hold none of the total's 执行数)
+            expected = sum(values)
+            if differs(tv, expected, c.tol["money"]):
+                yield c.f("F101", getattr(total, key).cell, column=label, parts=names, expected=c.money(expected),
+                          found=c.money(tv))
 
 
 _EXPLAINED = ("调整", "调减", "调增", "追加", "追减", "调剂", "收回", "压减")
@@ -138,17 +168,21 @@ _EXPLAINED = ("调整", "调减", "调增", "追加", "追减", "调剂", "收�
 
 @check
 def budget_change(c: _Ctx) -> Iterator[Finding]:
-    total = c.r.funding_row("total")
-    if total is None or not total.initial.value or total.budget.value is None:
+    """年初 → 全年 budget changed by more than the threshold with no word of why: on the
+    年度资金总额 row, or — when that row is left empty — on the first part row that has both."""
+    rows = [f for f in c.r.funding if f.initial.value and f.budget.value is not None]
+    rows.sort(key=lambda f: f.kind != "total")
+    if not rows:
         return
-    change = (total.budget.value - total.initial.value) / total.initial.value
+    row = rows[0]
+    change = (row.budget.value - row.initial.value) / row.initial.value
     if abs(change) <= c.p["thresholds"]["budget_change"] + 1e-9:
         return
     texts = [i.deviation.text for i in c.r.indicators] + [c.r.goal_actual.text]
     if any(w in t for t in texts for w in _EXPLAINED):
         return
-    yield c.f("F107", total.budget.cell, label=total.label.text, initial=c.money(total.initial.value),
-              budget=c.money(total.budget.value), change=fmt_pct(change, 1),
+    yield c.f("F107", row.budget.cell, label=row.label.text or FUNDING_LABELS[row.kind],
+              initial=c.money(row.initial.value), budget=c.money(row.budget.value), change=fmt_pct(change, 1),
               threshold=fmt_pct(c.p["thresholds"]["budget_change"], 0))
 
 
@@ -158,10 +192,12 @@ def execution_score(c: _Ctx) -> Iterator[Finding]:
     if total is None:
         return
     weight = c.s.execution_weight
+    if c.s.execution_row is not None:
+        return  # 预算执行率 is scored in the indicator table (I204 there); the funding row hands out nothing
     if total.weight.value is not None and differs(total.weight.value, c.p.execution_weight, 0):
         yield c.f("F109", total.weight.cell, expected=fmt_num(c.p.execution_weight),
                   found=fmt_num(total.weight.value), profile=c.p.name)
-    if c.s.execution_rate is None or "score" not in total.cells:
+    if c.s.execution_rate is None or c.s.execution_score is None or weight is None or "score" not in total.cells:
         return
     expected, stated = c.s.execution_score, total.score.value
     if total.score.raw is None:
@@ -182,6 +218,8 @@ def execution_score(c: _Ctx) -> Iterator[Finding]:
 def _basis(s: IndicatorScore, c: _Ctx) -> str:
     ind = s.indicator
     t, a = ind.target.text, ind.actual.text
+    if s.kind == "execution":
+        return f"预算执行率 {fmt_pct(s.ratio)} × 分值 {fmt_num(ind.weight.value)}"
     if s.met:
         return f"实际“{a}”达到指标值“{t}”，得满分"
     if s.kind == "higher":
@@ -199,7 +237,7 @@ def indicator_values(c: _Ctx) -> Iterator[Finding]:
         cells = ind.cells
         if not ind.level3.text:
             yield c.f("I222", ind.level3.cell, row=ind.row)
-        if "target" in cells and ind.target.empty:
+        if "target" in cells and ind.target.empty and ind.needs_target and not ind.execution:
             yield c.f("I221", cells["target"], name=name)
         if "actual" in cells and ind.actual.empty:
             yield c.f("I220", cells["actual"], name=name)
@@ -215,7 +253,7 @@ def indicator_values(c: _Ctx) -> Iterator[Finding]:
             continue
         if weight is not None and (stated < -1e-9 or stated > weight + 1e-9):
             yield c.f("I203", ind.score.cell, name=name, found=fmt_num(stated), weight=fmt_num(weight))
-        elif s.computed is not None and score_differs(stated, s.computed, c.tol["score"]):
+        elif s.computed is not None and score_differs(stated, s.computed, c.tol["score"], s.exact):
             yield c.f("I204", ind.score.cell, name=name, expected=fmt_num(s.computed), found=fmt_num(stated),
                       basis=_basis(s, c))
 
@@ -237,6 +275,9 @@ def indicator_judgement(c: _Ctx) -> Iterator[Finding]:
         missed = s.met is False or (s.level is not None and s.level != top)
         if missed and ind.deviation.empty and "deviation" in ind.cells:
             yield c.f("I205", ind.cells["deviation"], name=ind.name, target=ind.target.text, actual=ind.actual.text)
+        if s.note == "deducted" and ind.deviation.empty:
+            yield c.f("I225", ind.score.cell, name=ind.name, target=ind.target.text, actual=ind.actual.text,
+                      weight=fmt_num(weight), found=fmt_num(stated))
         if s.level is not None and weight is not None and stated is not None:
             lvl = next(lv for lv in levels if lv["name"] == s.level)
             low, high = lvl["low"] * weight, lvl["high"] * weight
@@ -250,14 +291,11 @@ def indicator_judgement(c: _Ctx) -> Iterator[Finding]:
         if s.kind == "higher" and s.ratio is not None and s.ratio >= over - 1e-9:
             yield c.f("I207", ind.actual.cell, name=ind.name, ratio=fmt_pct(s.ratio, 0))
         if s.note == "unit":
-            yield c.f("I219", ind.actual.cell, name=ind.name, target_unit=target_of(ind, c.p).unit or "无",
-                      actual_unit=_unit_of(ind.actual.raw) or "无")
+            yield c.f("I219", ind.actual.cell, name=ind.name, target_unit=s.target.unit or "无",
+                      actual_unit=parse_actual(ind.actual.raw).unit or "无")
 
 
-def _unit_of(raw: Any) -> str | None:
-    from jixiao.processor.core.values import parse_actual
-
-    return parse_actual(raw).unit
+_MONEY_UNITS = ("万元", "元", "千元", "亿元")
 
 
 @check
@@ -268,27 +306,52 @@ def indicator_quality(c: _Ctx) -> Iterator[Finding]:
     budget_value = budget.budget.value if budget else None
     for s in c.s.indicators:
         ind = s.indicator
-        target = target_of(ind, c.p)
+        target = s.target
         actual_is_vague = norm(ind.actual.text) in vague
         if actual_is_vague:
             yield c.f("I209", ind.actual.cell, name=ind.name, found=ind.actual.text)
         if not ind.target.empty and not target.quantitative and not is_deadline(ind.target.text):
             yield c.f("I210", ind.target.cell, name=ind.name, found=ind.target.text)
-        if is_cost(ind, c.p) and target.quantitative and target.unit in ("万元", "元", "千元", "亿元"):
-            from jixiao.processor.core.values import convert
-
+        if s.cost and target.quantitative and target.unit in _MONEY_UNITS:
             t = convert(target.value, target.unit, "万元")
             if budget_value is not None and t is not None and differs(t, budget_value, c.tol["money"]) and t > budget_value:
                 yield c.f("I214", ind.target.cell, name=ind.name, target=c.money(t), budget=c.money(budget_value))
-        if is_satisfaction(ind, c.p):
+        if s.satisfaction:
             if target.quantitative and target.unit in ("%", "百分比") and target.value < sat_min * 100 - 1e-9:
                 yield c.f("I215", ind.target.cell, name=ind.name, target=ind.target.text,
                           threshold=fmt_pct(sat_min, 0))
             actual = s.indicator.actual
-            from jixiao.processor.core.values import parse_actual
-
             if not actual.empty and not parse_actual(actual.raw).quantitative:
                 yield c.f("I216", actual.cell, name=ind.name, found=actual.text)
+
+
+@check
+def cost_ceiling(c: _Ctx) -> Iterator[Finding]:
+    """成本指标 ceilings in money (“≤90万元”) that together fall short of the form's own 全年执行数,
+    while every one of them keeps full marks. Ceilings are added up (维修 35 + 绿化 14.8 + 办公 15
+    may together be the budget); unit costs far below the budget (“单项成本 ≤5万元”) are not
+    project ceilings and are left out."""
+    total = c.r.funding_row("total")
+    executed = total.executed.value if total else None
+    if executed is None:
+        return
+    scale = max(executed, total.budget.value or 0.0, total.initial.value or 0.0)
+    ceilings = []
+    for s in c.s.indicators:
+        ind = s.indicator
+        target = s.target
+        if s.cost and target.quantitative and target.op == LOWER and target.unit in _MONEY_UNITS:
+            t = convert(target.value, target.unit, "万元")
+            if t is not None:
+                ceilings.append((t, ind))
+    whole = sum(t for t, _ in ceilings)
+    if not ceilings or whole < 0.5 * scale or executed <= whole + c.tol["money"]:
+        return
+    if all(i.weight.value is not None and i.score.value is not None and i.score.value >= i.weight.value - 1e-9
+           for _, i in ceilings):
+        t, ind = max(ceilings, key=lambda x: x[0])
+        yield c.f("I226", ind.score.cell, name=ind.name, target=ind.target.text, executed=c.money(executed),
+                  found=fmt_num(ind.score.value))
 
 
 @lru_cache(maxsize=4096)
@@ -302,13 +365,24 @@ def _core(name: str) -> str:
     return t
 
 
+def _level1_of(level2: str, fw: dict[str, list[str]]) -> str | None:
+    """The framework's first level a second-level label belongs to (社会效益指标 → 效益指标)."""
+    core2 = _core(level2)
+    for l1, l2s in fw.items():
+        if any(core2 == _core(x) for x in l2s):
+            return l1
+    return None
+
+
 @check
 def framework(c: _Ctx) -> Iterator[Finding]:
+    if c.r.read.framework != "self":
+        return  # a 项目评价 framework (决策 / 过程 / 产出 / 效益) has first levels of its own
     fw: dict[str, list[str]] = c.p["framework"]["level1"]
     known1 = {_core(k): k for k in fw}
     seen: set[tuple[str, str | None]] = set()
     for g in c.r.level1_groups:
-        if _core(g.name) not in known1:
+        if g.name and _core(g.name) not in known1:
             yield c.f("I213", g.cell, found=g.name, allowed="、".join(fw))
     for ind in c.r.indicators:
         l1 = known1.get(_core(ind.level1.text or ""))
@@ -320,31 +394,92 @@ def framework(c: _Ctx) -> Iterator[Finding]:
         seen.add(key)
         allowed = [_core(x) for x in fw[l1]]
         core2 = _core(ind.level2.text)
+        if ind.level1_blank and (other := _level1_of(ind.level2.text, fw)) and _core(other) != _core(l1):
+            continue  # a blank first level carried from above: I224 says so on the blank cell
         if not any(core2 == a or core2.startswith(a) or a.startswith(core2) and len(core2) >= 4 for a in allowed):
             yield c.f("I212", ind.level2.cell, found=ind.level2.text, level1=l1, allowed="、".join(fw[l1]))
 
 
 @check
-def level1_weights(c: _Ctx) -> Iterator[Finding]:
+def level1_blank(c: _Ctx) -> Iterator[Finding]:
+    """A first-level cell left blank where the second and third levels are filled: nothing
+    above to carry, or the carried first level does not own the row's second level."""
+    fw: dict[str, list[str]] = c.p["framework"]["level1"]
+    previous_blank = False
+    seen_groups: set[int] = set()
+    for ind in c.r.indicators:
+        if ind.level1_blank is None:
+            previous_blank = False
+            continue
+        if ind.level1.raw is None:
+            if not previous_blank and (ind.level2.text or ind.level3.text):
+                yield c.f("I224", ind.level1_blank, row=ind.row, problem="空白，上方也没有可沿用的一级指标")
+            previous_blank = True
+            continue
+        previous_blank = False
+        if c.r.read.framework != "self" or ind.group2 in seen_groups or not ind.level2.text:
+            continue
+        if _misplaced(ind, fw):
+            seen_groups.add(ind.group2)
+            owner = _level1_of(ind.level2.text, fw)
+            yield c.f("I224", ind.level1_blank, row=ind.row,
+                      problem=f"空白，沿用上方的“{ind.level1.text}”，但二级指标“{ind.level2.text}”属于“{owner}”")
+
+
+def _misplaced(ind, fw: dict[str, list[str]]) -> bool:
+    """A first level carried down over a blank cell onto a second level it does not own."""
+    if not ind.level1_blank or ind.level1.raw is None or not ind.level2.text:
+        return False
+    owner = _level1_of(ind.level2.text, fw)
+    return bool(owner) and _core(owner) != _core(ind.level1.text)
+
+
+@check
+def level_weights(c: _Ctx) -> Iterator[Finding]:
+    """Group labels “产出指标（50分）” / “数量指标（10分）” against what their rows hold; first-level
+    sums against the profile's default weights (pooled by name: 效益 written twice is one 效益)."""
+    from jixiao.processor.core.compute import weight_from_labels
+
+    labels_only = weight_from_labels(c.r)
+    cost_l1 = _core(c.p["framework"]["cost_level1"])
+    has_cost = any(s.cost for s in c.s.indicators)
+    fw = c.p["framework"]["level1"]
+    placed = [i for i in c.r.indicators if c.r.read.framework != "self" or not _misplaced(i, fw)]
+    for level, groups in ((1, c.r.level1_groups), (2, c.r.level2_groups)):
+        members: dict[int, list] = {}
+        for ind in placed if level == 1 else c.r.indicators:
+            members.setdefault(ind.group1 if level == 1 else ind.group2, []).append(ind)
+        for gi, g in enumerate(groups):
+            inds = members.get(gi, [])
+            if not inds:
+                if level == 1 and g.name and not (_core(g.name) == cost_l1 and has_cost):
+                    yield c.f("I211", g.cell, level1=g.name)  # 成本 as a second level (2020 form) is fine
+                continue
+            if g.stated_weight is None:
+                continue
+            name = g.name or f"（{fmt_num(g.stated_weight)}分）"
+            if not labels_only:
+                found = sum(i.weight.value or 0.0 for i in inds)
+                if differs(g.stated_weight, found, c.tol["score"]):
+                    yield c.f("I217", g.cell, level=("一级指标", "二级指标")[level - 1], level1=name,
+                              expected=fmt_num(g.stated_weight), found=fmt_num(found))
+            else:
+                scored = sum(i.score.value or 0.0 for i in inds)
+                if scored > g.stated_weight + c.tol["score"]:
+                    yield c.f("I203", g.cell, name=name, found=fmt_num(scored), weight=fmt_num(g.stated_weight))
+    if c.r.read.framework != "self" or labels_only:
+        return
+    profile_weights = {_core(k): (k, v) for k, v in c.p["weights"]["level1"].items()}
     sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
+    first_cell: dict[str, str | None] = {}
     for ind in c.r.indicators:
         name = ind.level1.text or ""
         sums[name] = sums.get(name, 0.0) + (ind.weight.value or 0.0)
-        counts[name] = counts.get(name, 0) + 1
-    profile_weights = {_core(k): (k, v) for k, v in c.p["weights"]["level1"].items()}
-    cost_l1 = _core(c.p["framework"]["cost_level1"])
-    has_cost = any(is_cost(i, c.p) for i in c.r.indicators)
-    for g in c.r.level1_groups:
-        if counts.get(g.name, 0) == 0:
-            if not (_core(g.name) == cost_l1 and has_cost):  # 成本 filled as a second level (2020 form)
-                yield c.f("I211", g.cell, level1=g.name)
-            continue
-        if g.stated_weight is not None and differs(g.stated_weight, sums[g.name], c.tol["score"]):
-            yield c.f("I217", g.cell, level1=g.name, expected=fmt_num(g.stated_weight), found=fmt_num(sums[g.name]))
-        pw = profile_weights.get(_core(g.name))
-        if pw is not None and differs(sums[g.name], pw[1], c.tol["score"]):
-            yield c.f("I218", g.cell, level1=g.name, expected=fmt_num(pw[1]), found=fmt_num(sums[g.name]),
+        first_cell.setdefault(name, ind.level1.cell)
+    for name, total in sums.items():
+        pw = profile_weights.get(_core(name))
+        if name and pw is not None and differs(total, pw[1], c.tol["score"]):
+            yield c.f("I218", first_cell[name], level1=name, expected=fmt_num(pw[1]), found=fmt_num(total),
                       profile=c.p.name)
 
 
@@ -371,32 +506,38 @@ def all_full_marks(c: _Ctx) -> Iterator[Finding]:
 @check
 def totals(c: _Ctx) -> Iterator[Finding]:
     expected_total = float(c.p["weights"]["total"])
-    t = c.r.total
+    t, sc = c.r.total, c.s
     if not c.r.indicators and not c.r.funding:
         return
-    if differs(c.s.weights_total, expected_total, c.tol["score"]):
+    if sc.weights_total is not None and differs(sc.weights_total, expected_total, c.tol["score"]):
         cell = t.weight.cell if t and t.weight.cell else (t.label.cell if t else None)
-        yield c.f("T301", cell, expected=fmt_num(expected_total), found=fmt_num(c.s.weights_total),
-                  execution=fmt_num(c.s.execution_weight),
-                  indicators=fmt_num(c.s.weights_total - c.s.execution_weight))
-    if t is None:
-        return
-    if t.weight.value is not None and differs(t.weight.value, c.s.weights_total, c.tol["score"]):
-        yield c.f("T302", t.weight.cell, expected=fmt_num(c.s.weights_total), found=fmt_num(t.weight.value))
-    if "score" in t.cells:
-        if t.score.raw is None:
-            yield c.f("T303", t.cells["score"], expected=fmt_num(c.s.total_score))
-        elif t.score.value is not None and score_differs(t.score.value, c.s.total_score, c.tol["score"]):
-            yield c.f("T304", t.score.cell, expected=fmt_num(c.s.total_score), found=fmt_num(t.score.value),
-                      execution=fmt_num(c.s.execution_score), indicators=fmt_num(c.s.indicator_score))
-    if c.s.uncapped_total is not None:
-        cap = min(x["max_total"] for x in c.p["execution"]["score_caps"] if c.s.execution_rate < x["below"])
+        ew = sc.execution_weight or 0.0
+        yield c.f("T301", cell, expected=fmt_num(expected_total), found=fmt_num(sc.weights_total),
+                  execution=fmt_num(ew), indicators=fmt_num(sc.weights_total - ew))
+    if t is not None and sc.weights_total is not None and t.weight.value is not None \
+            and differs(t.weight.value, sc.weights_total, c.tol["score"]):
+        yield c.f("T302", t.weight.cell, expected=fmt_num(sc.weights_total), found=fmt_num(t.weight.value))
+    stated = [(t.score, t.cells.get("score"))] if t is not None and "score" in t.cells else []
+    if c.r.stated_total.raw is not None:
+        stated.append((c.r.stated_total, c.r.stated_total.cell))  # “自评得分：98” in the title area
+    for f, cell in stated:
+        if f.raw is None:  # blank whatever the figure: said, with the figure only when it is known
+            known = sc.total_score is not None
+            yield c.f("T303", cell, expected=f"应为 {fmt_num(sc.total_score)}" if known else "且总分无法计算")
+    if sc.total_score is None:
+        return  # not known (an R finding or I202 says why): nothing is compared with it
+    for f, _cell in stated:
+        if f.raw is not None and f.value is not None and score_differs(f.value, sc.total_score, c.tol["score"]):
+            yield c.f("T304", f.cell, expected=fmt_num(sc.total_score), found=fmt_num(f.value),
+                      execution=fmt_num(sc.execution_score), indicators=fmt_num(sc.indicator_score))
+    if sc.uncapped_total is not None:
+        cap = min(x["max_total"] for x in c.p["execution"]["score_caps"] if sc.execution_rate < x["below"])
         below = min(x["below"] for x in c.p["execution"]["score_caps"] if x["max_total"] == cap)
-        yield c.f("T305", t.cells.get("score"), rate=fmt_pct(c.s.execution_rate), below=fmt_pct(below, 0),
-                  cap=fmt_num(cap), uncapped=fmt_num(c.s.uncapped_total), profile=c.p.name)
+        yield c.f("T305", t.cells.get("score") if t else c.r.stated_total.cell, rate=fmt_pct(sc.execution_rate),
+                  below=fmt_pct(below, 0), cap=fmt_num(cap), uncapped=fmt_num(sc.uncapped_total), profile=c.p.name)
     g = c.r.grade
-    if g.raw is not None and not isinstance(g.raw, Formula) and norm(g.text)[:1] != c.s.grade[:1]:
-        yield c.f("T306", g.cell, expected=c.s.grade, found=g.text, bands=c.p.grade_bands_text())
+    if g.raw is not None and not isinstance(g.raw, Formula) and sc.grade and norm(g.text)[:1] != sc.grade[:1]:
+        yield c.f("T306", g.cell, expected=sc.grade, found=g.text, bands=c.p.grade_bands_text())
 
 
 # ------------------------------------------------------------------ across projects

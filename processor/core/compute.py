@@ -10,7 +10,21 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from jixiao.processor.core.model import FundingScore, Indicator, IndicatorScore, Record, Scores
+from jixiao.processor.core.grid import Formula
+from jixiao.processor.core.model import (
+    EXECUTION_WEIGHT,
+    FUNDING_MONEY,
+    FUNDING_ROWS,
+    INDICATOR_ROWS,
+    INDICATOR_SCORE,
+    INDICATOR_WEIGHT,
+    INDICATOR_WEIGHTS_TOTAL,
+    FundingScore,
+    Indicator,
+    IndicatorScore,
+    Record,
+    Scores,
+)
 from jixiao.processor.core.rules import Profile
 from jixiao.processor.core.values import (
     EQUAL,
@@ -20,6 +34,7 @@ from jixiao.processor.core.values import (
     convert,
     norm,
     parse_actual,
+    parse_number,
     parse_target,
 )
 
@@ -39,9 +54,11 @@ def differs(a: float, b: float, tol: float) -> bool:
     return abs(a - b) > tol + 1e-9
 
 
-def score_differs(stated: float, computed: float, tol: float) -> bool:
-    """A stated score is right when it is the computed one, also rounded to one decimal."""
-    return differs(stated, computed, tol) and differs(stated, excel_round(computed, 1), 1e-9)
+def score_differs(stated: float, computed: float, tol: float, exact: float | None = None) -> bool:
+    """A stated score is right when it is the computed one, also rounded to one decimal —
+    rounded from the exact value (1.946 → 1.9), not from the two-decimal one (1.95 → 2.0)."""
+    one = excel_round(exact if exact is not None else computed, 1)
+    return differs(stated, computed, tol) and differs(stated, one, 1e-9)
 
 
 def rate_differs(stated: float, computed: float, tol: float) -> bool:
@@ -69,6 +86,19 @@ def denominator_key(record: Record, profile: Profile) -> str:
         if other in cols:
             return other
     return wanted
+
+
+def denominator_doubt(record: Record, profile: Profile) -> str | None:
+    """The profile's denominator column is not among the identified ones while a header column
+    of the funding table was not understood: it may be that one, so the rate is not known."""
+    wanted = profile["execution"]["denominator"]
+    block = record.read.funding
+    if record.rate_denominator or block is None or wanted in record.funding_columns or not block.unmatched:
+        return None
+    return DEN_NAMES[wanted]
+
+
+DEN_NAMES = {"budget": "全年预算数", "initial": "年初预算数"}
 
 
 def funding_rate(row, den_key: str) -> float | None:
@@ -115,29 +145,86 @@ def _level_names(profile: Profile) -> list[tuple[str, dict]]:
 
 
 def target_of(ind: Indicator, profile: Profile) -> Target:
-    return parse_target(ind.target.raw, lower_is_better=is_cost(ind, profile))
+    """The parsed 年度指标值. Without a written operator the direction comes from the name
+    (控制率, 结余率 … lower is better; 完成率, 达标率 … higher, even under 成本指标), else from
+    the category (成本 lower, the rest higher)."""
+    hint = _direction_hint(ind.level3.text, profile)
+    target = parse_target(ind.target.raw, lower_is_better=hint == LOWER or (hint is None and is_cost(ind, profile)))
+    if hint == LOWER and target.quantitative and not target.explicit and target.op != LOWER:
+        return Target(target.text, LOWER, target.value, target.unit)  # “100%” ceiling of a 控制率
+    return target
 
 
-def score_indicator(ind: Indicator, profile: Profile) -> IndicatorScore:
+@lru_cache(maxsize=4096)
+def _direction_hint(name: str, profile: Profile) -> str | None:
+    fw = profile["framework"]
+    n = norm(name)
+    if any(norm(w) in n for w in fw.get("lower_is_better", ())):
+        return LOWER
+    if any(norm(w) in n for w in fw.get("higher_is_better", ())):
+        return HIGHER
+    return None
+
+
+def score_indicator(ind: Indicator, profile: Profile, execution_rate: float | None = None,
+                    cap: float | None = None) -> IndicatorScore:
+    """One indicator's score, with its parsed target and category for the audit."""
+    s = _score_indicator(ind, profile, execution_rate, cap)
+    s.target = target_of(ind, profile)
+    s.cost, s.satisfaction = _category(ind.level1.text, ind.level2.text, profile)
+    return s
+
+
+def _score_indicator(ind: Indicator, profile: Profile, execution_rate: float | None = None,
+                     cap: float | None = None) -> IndicatorScore:
+    """One indicator's score. ``execution_rate`` is the form's own rate (for a 预算执行率 row
+    without a numeric target); ``cap`` bounds a stated score when the weight stands only in a
+    group label (“产出指标（50分）”)."""
     weight = ind.weight.value
     stated = ind.score.value
+    bound = weight if weight is not None else cap
     target = target_of(ind, profile)
     actual = parse_actual(ind.actual.raw)
-    usable_stated = stated if (stated is not None and weight is not None and 0 <= stated <= weight) else None
+    usable_stated = stated if (stated is not None and stated >= 0 and (bound is None or stated <= bound + 1e-9)) else None
     level = qualitative_level(ind.actual.text, profile) if not actual.quantitative else None
 
-    if target.quantitative and actual.quantitative and weight is not None:
+    if target.quantitative and actual.quantitative and (target.explicit or ind.level3.text):
+        # (a bare number's direction comes from the name or the category: with no name, none is read)
         a = _actual_in_target_unit(actual, target)
         if a is None:
             return IndicatorScore(ind, "unknown", None, usable_stated or 0.0, note="unit")
         t = target.value
-        kind, met, raw_score, ratio = _quantitative(target.op or HIGHER, t, a, weight, profile)
+        kind, met, raw_score, ratio = _quantitative(target.op or HIGHER, t, a, weight or 0.0, profile)
+        if weight is None:  # no weight (weights only in block labels): direction and ratio still known
+            return IndicatorScore(ind, kind, None, usable_stated or 0.0, met=met, ratio=ratio)
         computed = min(weight, max(0.0, excel_round(raw_score, 2)))
-        return IndicatorScore(ind, kind, computed, computed, met=met, ratio=ratio)
+        note = None
+        if met and usable_stated is not None and usable_stated < computed - float(profile.tol["score"]) - 1e-9:
+            note = "deducted"  # met, yet the filler took points off: I204, and I225 when nothing explains it
+        return IndicatorScore(ind, kind, computed, computed, met=met, ratio=ratio, note=note,
+                              exact=min(weight, max(0.0, raw_score)))
+    if ind.execution and weight is not None and not target.quantitative:
+        rate = execution_rate if execution_rate is not None else _stated_rate(ind)
+        if rate is not None:  # 预算执行率 scored in the indicator table: min(执行率, 1) × 分值
+            computed = execution_score(rate, weight, profile)
+            return IndicatorScore(ind, "execution", computed, computed, met=rate >= 1 - 1e-9, ratio=rate,
+                                  exact=max(0.0, min(rate, float(profile["execution"]["cap"]))) * weight)
     if level is not None:
         return IndicatorScore(ind, "qualitative", None, usable_stated or 0.0, level=level["name"])
     kind = "unknown" if target.quantitative else "qualitative"
-    return IndicatorScore(ind, kind, None, usable_stated or 0.0)
+    note = None
+    if kind == "qualitative" and not ind.target.empty and norm(ind.target.text) == norm(ind.actual.text) \
+            and usable_stated is not None and weight is not None and usable_stated < weight - 1e-9:
+        note = "deducted"  # the actual repeats the target (met), yet points were taken off
+    return IndicatorScore(ind, kind, None, usable_stated or 0.0, note=note)
+
+
+def _stated_rate(ind: Indicator) -> float | None:
+    """The rate a 预算执行率 row states as its actual value: “95%”, 0.95 (a % cell), 95."""
+    actual = parse_actual(ind.actual.raw)
+    if not actual.quantitative or actual.unit not in ("%", "百分比", None):
+        return None
+    return actual.value / 100 if actual.unit or actual.value > 1.5 else actual.value
 
 
 def _actual_in_target_unit(actual: Target, target: Target) -> float | None:
@@ -169,26 +256,168 @@ def _quantitative(op: str, t: float, a: float, weight: float, profile: Profile):
     return "equal", met, score, ratio
 
 
+def _owner_weights(record: Record) -> list[tuple[object, float | None]]:
+    """Each indicator's weight *owner*: the highest level that states a weight (the first-level
+    label “产出指标（50分）”, else the second level, else the indicator itself)."""
+    g1, g2 = record.level1_groups, record.level2_groups
+    out = []
+    for ind in record.indicators:
+        if ind.group1 >= 0 and g1[ind.group1].stated_weight is not None:
+            out.append((("g1", ind.group1), g1[ind.group1].stated_weight))
+        elif ind.group2 >= 0 and g2[ind.group2].stated_weight is not None:
+            out.append((("g2", ind.group2), g2[ind.group2].stated_weight))
+        else:
+            out.append((("ind", ind.row), ind.weight.value))
+    return out
+
+
+def weight_from_labels(record: Record) -> bool:
+    """True when the form has no usable 分值 column: the weights stand in the labels."""
+    return not any(i.weight.raw is not None and i.weight.cell != i.level3.cell for i in record.indicators)
+
+
+def indicator_weights(record: Record) -> float | None:
+    """Σ indicator weights; None when not known (unidentified column, an unreadable cell)."""
+    if not record.read.knows(INDICATOR_ROWS, INDICATOR_WEIGHTS_TOTAL):
+        return None
+    labels = weight_from_labels(record)
+    if labels and record.indicator_label.value is not None:
+        return record.indicator_label.value  # “绩效指标（90分）”: the block states its whole
+    if labels:  # the weights of the first (or second) level labels, each owner counted once
+        owners = dict(_owner_weights(record))
+        return None if any(w is None for w in owners.values()) else excel_round(sum(owners.values()), 2)
+    if not record.read.knows(INDICATOR_WEIGHT):
+        return None
+    if any(i.weight.raw is not None and not parse_number(i.weight.raw).ok for i in record.indicators):
+        return None  # an unreadable 分值 cell (R005): the sum is not known
+    return excel_round(sum(i.weight.value or 0.0 for i in record.indicators), 2)
+
+
+def execution_row(record: Record, profile: Profile, ind_weights: float | None) -> Indicator | None:
+    """预算执行率 scored as an indicator row (项目评价 frameworks, some templates) is the execution
+    score — unless the funding row states an execution weight of its own that, with the indicator
+    weights, makes the whole (then that row is an ordinary indicator)."""
+    row = next((i for i in record.indicators if i.execution), None)
+    if row is None:
+        return None
+    total_row = record.funding_row("total")
+    own = total_row.weight.value if total_row is not None else None
+    full = float(profile["weights"]["total"])
+    if own is not None and ind_weights is not None and not differs(own + ind_weights, full, float(profile.tol["score"])):
+        return None
+    return row
+
+
+def execution_weight(record: Record, profile: Profile, ind_weights: float | None,
+                     row: Indicator | None = None) -> tuple[float | None, str]:
+    """The 预算执行率 weight and where it came from; None when it cannot be determined."""
+    if row is not None:
+        return row.weight.value, f"预算执行率作为绩效指标计分（第 {row.row} 行）"
+    total_row = record.funding_row("total")
+    if total_row is not None and total_row.weight.value is not None:
+        return total_row.weight.value, f"资金表分值格 {total_row.weight.cell}"
+    if record.execution_label.value is not None:
+        return record.execution_label.value, f"资金表标签“{record.execution_label.text}”（{record.execution_label.cell}）"
+    if not record.read.knows(FUNDING_ROWS, FUNDING_MONEY):
+        return None, "项目资金表未能识别，无法推定"  # its R finding says why; nothing is inferred from it
+    cols = record.funding_columns
+    block = record.read.funding
+    unread = [c for c, label in block.unmatched if c in block.figures and not _money_header(label, profile)] \
+        if block is not None else []
+    if "weight" not in cols and unread:
+        return None, f"资金表有未认出的列（{'、'.join(unread)}），可能就是分值列，不作推定"
+    if "weight" in cols or "score" in cols:
+        return profile.execution_weight, f"资金表分值格未填，按规则“{profile.name}”取 {profile.execution_weight:g}"
+    if ind_weights is None:
+        return None, "指标分值未知，无法推定"
+    tol = float(profile.tol["score"])
+    default = profile.execution_weight
+    stated = record.total.weight.value if record.total is not None else None
+    for whole, where in ((stated, "总分行的分值"), (float(profile["weights"]["total"]), "规则的总分")):
+        if whole is None:
+            continue
+        if not differs(ind_weights, whole, tol):
+            return 0.0, f"资金表不计分：指标分值合计 {ind_weights:g} 已等于{where} {whole:g}"
+        if not differs(ind_weights + default, whole, tol):
+            return default, f"资金表没有分值：指标分值合计 {ind_weights:g}，与{where} {whole:g} 相差规则默认的 {default:g}"
+    return None, f"资金表没有分值，指标分值合计 {ind_weights:g} 推不出预算执行率分值"
+
+
+def _money_header(label: str, profile: Profile) -> bool:
+    """A header that states a money unit (“中央（万元）”): a column of money, never the 分值."""
+    from jixiao.processor.core.reader.vocabulary import vocabulary_for
+
+    v, t = vocabulary_for(profile), norm(label)
+    return any(w in t for w in v.wan_marks) or any(p.search(t) for p in v.yuan_marks)
+
+
+def _indicator_total(record: Record, scores: list[IndicatorScore]) -> float | None:
+    """Σ indicator scores; None when a row's score is not known: it can neither be computed
+    (qualitative, no actual value) nor was it stated (I202 says so) — never counted as 0."""
+    if not record.read.knows(INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE):
+        return None
+    for s in scores:
+        if s.computed is not None or isinstance(s.indicator.score.raw, Formula):
+            continue
+        if s.indicator.score.value is None and "score" in s.indicator.cells and s.indicator.weight.value:
+            return None  # a weighted row whose score is blank (I202) or unreadable (R005): sum unknown
+    return excel_round(sum(s.score for s in scores), 2)
+
+
 def compute(record: Record, profile: Profile) -> Scores:
+    rm = record.read
+    unknown = dict(rm.unknown)
+    notes: list[tuple[str, str | None, dict]] = []
+    doubt = denominator_doubt(record, profile)
+    if doubt and FUNDING_MONEY not in unknown:
+        unknown[FUNDING_MONEY] = "R019"
+        notes.append(("R019", rm.funding.band, {"column": doubt, "headers": _headers(rm.funding)}))
     den_key = denominator_key(record, profile)
     funding = [FundingScore(row, funding_rate(row, den_key)) for row in record.funding]
     total_row = record.funding_row("total")
-    rate = funding_rate(total_row, den_key) if total_row else None
-    weight = profile.execution_weight
-    if total_row is not None and total_row.weight.value is not None:
-        weight = total_row.weight.value  # the form hands out what its 分值 cell says
-    elif record.funding_columns and not {"weight", "score"} & set(record.funding_columns):
-        weight = 0.0  # a funding table without 分值/得分 columns does not score execution
-    exec_score = execution_score(rate, weight, profile)
-    indicators = [score_indicator(ind, profile) for ind in record.indicators]
-    ind_score = excel_round(sum(s.score for s in indicators), 2)
-    weights_total = excel_round(weight + sum(ind.weight.value or 0.0 for ind in record.indicators), 2)
-    total = excel_round(exec_score + ind_score, 2)
+    funding_known = FUNDING_ROWS not in unknown and FUNDING_MONEY not in unknown
+    rate = funding_rate(total_row, den_key) if total_row is not None and funding_known else None
+    caps = {("g1", i): g.stated_weight for i, g in enumerate(record.level1_groups)}
+    indicators = [score_indicator(ind, profile, rate, caps.get(("g1", ind.group1))) for ind in record.indicators]
+    ind_weights = indicator_weights(record)
+    row = execution_row(record, profile, ind_weights)
+    weight, source = execution_weight(record, profile, ind_weights, row)
+    if not rm.knows(INDICATOR_ROWS):  # a 预算执行率 row there would take the funding row's place
+        weight, source = None, "绩效指标表未能识别，不知预算执行率在哪里计分"
+    if weight is None and row is None and ind_weights is not None and funding_known:
+        unknown.setdefault(EXECUTION_WEIGHT, "R018")  # (an execution row's weight may stand in its group's label)
+        block = rm.funding or rm.indicators
+        notes.append(("R018", block.band if block else None,
+                      {"reason": source, "total": f"{float(profile['weights']['total']):g}"}))
+    if row is not None:  # the execution score is that row's; the indicator figures are the rest
+        own = next(s for s in indicators if s.indicator is row)
+        if rate is None and own.kind != "execution":  # no funding table: the row states the rate
+            rate = _stated_rate(row)
+        exec_score = own.score if rm.knows(INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE) else None
+        ind_score = _indicator_total(record, [s for s in indicators if s is not own])
+        weights_total = ind_weights
+    else:
+        if weight is None:
+            exec_score = None
+        elif weight == 0:
+            exec_score = 0.0
+        else:
+            exec_score = execution_score(rate, weight, profile) if funding_known else None
+        ind_score = _indicator_total(record, indicators)
+        weights_total = excel_round(weight + ind_weights, 2) if weight is not None and ind_weights is not None else None
+    total = excel_round(exec_score + ind_score, 2) if exec_score is not None and ind_score is not None else None
+    full = float(profile["weights"]["total"])
+    if total is not None and weights_total is not None and weights_total < full / 2 - 1e-9:
+        # points handed out for less than half the whole: a table cut short or not read in full —
+        # a grade from it would be nonsense (T301 says what the weights add up to)
+        total = None
+        notes.append(("R024", rm.indicators.band if rm.indicators else None,
+                      {"found": f"{weights_total:g}", "total": f"{full:g}"}))
     uncapped = None
-    if rate is not None:
-        caps = [c["max_total"] for c in profile["execution"]["score_caps"] if rate < c["below"]]
-        if caps and total > min(caps):
-            uncapped, total = total, float(min(caps))
+    if rate is not None and total is not None:
+        caps_ = [c["max_total"] for c in profile["execution"]["score_caps"] if rate < c["below"]]
+        if caps_ and total > min(caps_):
+            uncapped, total = total, float(min(caps_))
     return Scores(
         execution_rate=rate,
         execution_weight=weight,
@@ -196,8 +425,17 @@ def compute(record: Record, profile: Profile) -> Scores:
         indicator_score=ind_score,
         total_score=total,
         weights_total=weights_total,
-        grade=profile.grade(total),
+        grade=profile.grade(total) if total is not None else None,
         uncapped_total=uncapped,
         funding=funding,
         indicators=indicators,
+        unknown=unknown,
+        execution_weight_source=source,
+        execution_row=row.row if row is not None else None,
+        notes=notes,
     )
+
+
+def _headers(block) -> str:
+    labels = [c.label for c in block.columns.values()] + [t for _, t in block.unmatched]
+    return "、".join(f"“{' '.join(t.split())}”" for t in labels[:12])

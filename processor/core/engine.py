@@ -12,7 +12,7 @@ from jixiao.processor.core.findings import Finding, make
 from jixiao.processor.core.grid import Grid
 from jixiao.processor.core.marks import OWN_SHEETS
 from jixiao.processor.core.model import Record, Scores
-from jixiao.processor.core.reader import read_forms, read_grid
+from jixiao.processor.core.reader import read_forms, read_grid, vocabulary_for
 from jixiao.processor.core.rules import Profile, load_profile
 from jixiao.processor.files.calamine_read import load_workbook
 
@@ -34,7 +34,18 @@ class SheetResult:
             "year": self.record.year,
             "scores": self.scores.as_json(),
             "findings": [f.as_json() for f in self.findings],
+            "read_map": read_map_json(self.record, self.scores),
         }
+
+
+def read_map_json(record: Record, scores: Scores) -> dict:
+    """How the table was read (versioned): the reader's map plus what computing decided."""
+    out = record.read.as_json()
+    out["unknown"] = dict(scores.unknown)
+    out["sources"] = dict(out["sources"])
+    if scores.execution_weight_source:
+        out["sources"]["execution.weight"] = scores.execution_weight_source
+    return out
 
 
 @dataclass
@@ -51,14 +62,14 @@ class FileResult:
 def check_grid(grid: Grid, file: str, profile: Profile | None = None) -> SheetResult | None:
     """Read, score and audit one worksheet; None when it is not a 自评表."""
     profile = profile or load_profile()
-    record = read_grid(grid, file)
+    record = read_grid(grid, file, vocabulary_for(profile))
     return None if record is None else _checked(record, profile)
 
 
 def check_sheet(grid: Grid, file: str, profile: Profile | None = None) -> list[SheetResult]:
     """Every 自评表 on one worksheet (usually one; reports sometimes stack several)."""
     profile = profile or load_profile()
-    return [_checked(record, profile) for record in read_forms(grid, file)]
+    return [_checked(record, profile) for record in read_forms(grid, file, vocabulary_for(profile))]
 
 
 def _checked(record: Record, profile: Profile) -> SheetResult:

@@ -1,7 +1,9 @@
 """Plain data types shared by every part of the engine.
 
 A :class:`Record` is what the reader found on one worksheet: every value keeps the
-cell it came from, so findings and the write plan can point at it.
+cell it came from, so findings and the write plan can point at it. Beside it the reader leaves a
+:class:`ReadMap`: how the table was read (header rows, which column is which field and
+which label made it so, the role of every row) and which fields it could *not* identify.
 """
 
 from __future__ import annotations
@@ -21,14 +23,20 @@ class Field:
     @property
     def text(self) -> str:
         """The raw content as text ('' when empty)."""
+        cached = self.__dict__.get("_text")  # read many times by the checks: made once
+        if cached is not None:
+            return cached
         raw = self.raw
         if raw is None:
-            return ""
-        if isinstance(raw, str):
-            return raw.strip()
-        if isinstance(raw, float) and raw.is_integer():
-            return str(int(raw))
-        return str(raw).strip()
+            text = ""
+        elif isinstance(raw, str):
+            text = raw.strip()
+        elif isinstance(raw, float) and raw.is_integer():
+            text = str(int(raw))
+        else:
+            text = str(raw).strip()
+        self.__dict__["_text"] = text  # (a frozen dataclass still has its __dict__)
+        return text
 
     @property
     def empty(self) -> bool:
@@ -37,14 +45,120 @@ class Field:
 
 EMPTY = Field()
 
-# funding row kinds, in the order of the paper form
-FUNDING_KINDS = ("total", "current", "carryover", "other")
+# funding row kinds, in the order of the paper form; 基本支出 / 项目支出 split the total by use
+FUNDING_KINDS = ("total", "current", "carryover", "other", "basic", "project")
 FUNDING_LABELS = {
     "total": "年度资金总额",
     "current": "当年财政拨款",
     "carryover": "上年结转资金",
     "other": "其他资金",
+    "basic": "基本支出",
+    "project": "项目支出",
 }
+
+# ------------------------------------------------------------------ what the reader knows
+# The fields a figure or a finding can be derived from. When the reader cannot identify one
+# (no 分值 column, no 年度资金总额 row …) it is *unknown*: one R finding says so, and nothing
+# derived from it is computed or reported (catalogue entries list what they read, ``reads``).
+FUNDING_ROWS = "funding.rows"  # the 年度资金总额 row and its parts
+FUNDING_MONEY = "funding.money"  # the budget (denominator) and 执行数 columns
+FUNDING_PARTS = "funding.parts"  # every 其中 row of the total (a row of money without a known name: not)
+EXECUTION_WEIGHT = "execution.weight"  # 预算执行率 分值
+INDICATOR_ROWS = "indicator.rows"  # the indicator rows themselves
+INDICATOR_WEIGHT = "indicator.weight"  # 分值 of each indicator
+INDICATOR_WEIGHTS_TOTAL = "indicator.weights_total"  # Σ 分值 (known alone when a block label states it)
+INDICATOR_SCORE = "indicator.score"  # 得分 stated on the indicator rows
+READ_KEYS = (FUNDING_ROWS, FUNDING_MONEY, FUNDING_PARTS, EXECUTION_WEIGHT, INDICATOR_ROWS, INDICATOR_WEIGHT,
+             INDICATOR_WEIGHTS_TOTAL, INDICATOR_SCORE)
+READ_KEY_CN = {
+    FUNDING_ROWS: "年度资金总额行", FUNDING_MONEY: "预算数、执行数列", FUNDING_PARTS: "资金分项行",
+    EXECUTION_WEIGHT: "预算执行率分值",
+    INDICATOR_ROWS: "绩效指标行", INDICATOR_WEIGHT: "各指标分值", INDICATOR_WEIGHTS_TOTAL: "指标分值合计",
+    INDICATOR_SCORE: "指标得分",
+}
+# what each computed figure is derived from
+TOTAL_READS = frozenset(READ_KEYS) - {FUNDING_PARTS}
+WEIGHTS_READS = frozenset({EXECUTION_WEIGHT, INDICATOR_ROWS, INDICATOR_WEIGHTS_TOTAL})
+# (whether the funding row or an indicator row scores 预算执行率 is known only once both are read)
+EXECUTION_READS = frozenset({FUNDING_ROWS, FUNDING_MONEY, EXECUTION_WEIGHT, INDICATOR_ROWS})
+INDICATOR_SCORE_READS = frozenset({INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE})
+
+
+@dataclass(frozen=True)
+class ColumnRead:
+    """One header column the reader identified: its field, the header text, the word that matched."""
+
+    field: str
+    cell: str  # the header cell (the lowest header row holding a label for this column)
+    label: str  # the header text as written; two header rows joined by " / "
+    word: str  # the vocabulary word that matched
+
+
+@dataclass
+class BlockRead:
+    """A header the reader found: the funding table's or the indicator table's."""
+
+    header_rows: tuple[int, int]  # first and last header row (two-row headers span two)
+    columns: dict[str, ColumnRead] = field(default_factory=dict)
+    unmatched: list[tuple[str, str]] = field(default_factory=list)  # (cell, text) header cells not read
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (cell, text) known columns not used
+    # header cells (among ``unmatched``) whose column holds figures on the data rows: it may be a
+    # field the reader needs (a 分值 column under a word it does not know, or under no word at all)
+    figures: list[str] = field(default_factory=list)
+
+    @property
+    def band(self) -> str:
+        """The header as an A1 range: where a finding about the header points."""
+        from jixiao.processor.core.grid import addr, parse_addr
+
+        cells = [c.cell for c in self.columns.values()] + [c for c, _ in self.unmatched]
+        cols = sorted(parse_addr(c)[1] for c in cells) or [1]
+        return f"{addr(self.header_rows[0], cols[0])}:{addr(self.header_rows[1], cols[-1])}"
+
+
+@dataclass(frozen=True)
+class RowRead:
+    row: int
+    role: str  # funding | indicator | total | ignored
+    what: str  # the funding kind or indicator name; for ignored rows the reason
+
+
+@dataclass
+class ReadMap:
+    """How one table was read — for ``check --explain``, the JSON and the trust rules."""
+
+    VERSION = 1
+    form: str = "project"  # project | department (部门整体支出绩效自评表)
+    framework: str = "self"  # self (产出/效益/满意度) | evaluation (决策/过程/产出/效益)
+    title_cell: str | None = None
+    funding: BlockRead | None = None
+    indicators: BlockRead | None = None
+    rows: list[RowRead] = field(default_factory=list)
+    # how a field was obtained when not from a header column (e.g. weights from labels)
+    sources: dict[str, str] = field(default_factory=dict)
+    # fields the reader could not identify: key -> the R code that says so
+    unknown: dict[str, str] = field(default_factory=dict)
+
+    def knows(self, *keys: str) -> bool:
+        return not any(k in self.unknown for k in keys)
+
+    def mark_unknown(self, code: str, *keys: str) -> None:
+        for k in keys:
+            self.unknown.setdefault(k, code)
+
+    def as_json(self) -> dict[str, Any]:
+        def block(b: BlockRead | None) -> dict[str, Any] | None:
+            if b is None:
+                return None
+            return {"header_rows": list(b.header_rows),
+                    "columns": {k: {"cell": c.cell, "label": c.label, "matched": c.word} for k, c in b.columns.items()},
+                    "unmatched": [{"cell": c, "label": t} for c, t in b.unmatched],
+                    "ignored": [{"cell": c, "label": t} for c, t in b.ignored]}
+
+        return {"version": self.VERSION, "form": self.form, "framework": self.framework,
+                "funding": block(self.funding), "indicators": block(self.indicators),
+                "rows": [{"row": r.row, "role": r.role, "what": r.what} for r in self.rows],
+                "sources": dict(self.sources), "unknown": dict(self.unknown)}
 
 
 @dataclass
@@ -70,10 +184,15 @@ class Indicator:
     level3: Field
     target: Field = EMPTY  # 年度指标值
     actual: Field = EMPTY  # 实际完成值
-    weight: Field = EMPTY  # 分值
+    weight: Field = EMPTY  # 分值 (from the 分值 column, or from “（5分）” in its own label)
     score: Field = EMPTY  # 得分
     deviation: Field = EMPTY  # 偏差原因分析及改进措施
     cells: dict[str, str] = field(default_factory=dict)  # column key -> cell on this row
+    execution: bool = False  # 预算执行率 scored as an indicator row (项目评价 frameworks, some templates)
+    needs_target: bool = True  # False for 决策/过程 rows of a 项目评价 framework (年度指标值 “—” by design)
+    group1: int = -1  # index into Record.level1_groups (-1: no first level)
+    group2: int = -1  # index into Record.level2_groups
+    level1_blank: str | None = None  # this row's own first-level cell when it was blank (value carried or none)
 
     @property
     def name(self) -> str:
@@ -81,12 +200,20 @@ class Indicator:
 
 
 @dataclass
-class Level1Group:
-    """A first-level indicator label, possibly carrying its weight: “产出指标(50分)”."""
+class LevelGroup:
+    """A first- or second-level label cell, possibly carrying its weight: “产出指标(50分)”.
+
+    A group is one label *cell* (a merged range counts once): two cells both reading
+    “（50分）” are two groups, never pooled.
+    """
 
     name: str
     cell: str | None
     stated_weight: float | None = None
+    level: int = 1
+
+
+Level1Group = LevelGroup
 
 
 @dataclass
@@ -116,16 +243,21 @@ class Record:
     # which column the form's own 执行率 header divides by: "budget" or "initial"
     rate_denominator: str | None = None
     money_unit: str = "万元"  # the unit the form's money is written in ("元" tables are converted)
+    execution_label: Field = EMPTY  # the funding block's label stating its weight: “预算执行情况（10分）”
+    indicator_label: Field = EMPTY  # the indicator block's stated total: “绩效指标（90分）”
     goal_expected: Field = EMPTY
     goal_actual: Field = EMPTY
     indicators: list[Indicator] = field(default_factory=list)
     indicator_columns: dict[str, str] = field(default_factory=dict)
-    level1_groups: list[Level1Group] = field(default_factory=list)
+    level1_groups: list[LevelGroup] = field(default_factory=list)
+    level2_groups: list[LevelGroup] = field(default_factory=list)
     total: TotalRow | None = None
+    stated_total: Field = EMPTY  # a total written in the title area: “自评得分：98”, “总分 98”
     grade: Field = EMPTY  # a stated 等级 / 自评等级 outside the total row
     ignored_rows: list[int] = field(default_factory=list)  # placeholder rows skipped
     # problems met while reading: (code, cell, params) turned into findings by audit
     notes: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
+    read: ReadMap = field(default_factory=ReadMap)
 
     def funding_row(self, kind: str) -> FundingRow | None:
         return next((f for f in self.funding if f.kind == kind), None)
@@ -138,7 +270,8 @@ class Record:
             return False
         if any(not (r.initial.empty and r.budget.empty and r.executed.empty) for r in self.funding):
             return False
-        return all(i.target.empty and i.actual.empty for i in self.indicators)
+        return all(i.target.empty and i.actual.empty and i.score.empty and i.weight.raw is None
+                   for i in self.indicators)
 
 
 @dataclass
@@ -150,7 +283,11 @@ class IndicatorScore:
     met: bool | None = None
     ratio: float | None = None  # actual / target for quantitative indicators
     level: str | None = None  # qualitative level name when one was recognised
-    note: str | None = None
+    note: str | None = None  # "unit" (units cannot be compared), "deducted" (met, points taken off)
+    exact: float | None = None  # the computed score before rounding (1.946 when computed is 1.95)
+    target: Any = None  # the parsed 年度指标值 (values.Target), as scored
+    cost: bool = False  # a 成本 indicator (first or second level)
+    satisfaction: bool = False  # a 满意度 indicator
 
 
 @dataclass
@@ -161,16 +298,26 @@ class FundingScore:
 
 @dataclass
 class Scores:
+    """The computed figures. A figure is None when it cannot be known: it would be derived
+    from a field the reader could not identify (``record.read.unknown``)."""
+
     execution_rate: float | None
-    execution_weight: float
-    execution_score: float
-    indicator_score: float
-    total_score: float
-    weights_total: float
-    grade: str
+    execution_weight: float | None
+    execution_score: float | None
+    indicator_score: float | None
+    total_score: float | None
+    weights_total: float | None
+    grade: str | None
     uncapped_total: float | None = None  # total before a low-execution cap, if one applied
     funding: list[FundingScore] = field(default_factory=list)
     indicators: list[IndicatorScore] = field(default_factory=list)
+    # fields not known: the reader's (record.read.unknown) plus what computing found (R018, R019)
+    unknown: dict[str, str] = field(default_factory=dict)
+    # how the execution weight was found (for check --explain): “资金表分值格 F6”, “规则默认” …
+    execution_weight_source: str | None = None
+    execution_row: int | None = None  # the indicator row that scores 预算执行率, when one does
+    # what computing could not determine, as the reader's notes are: (code, cell, params)
+    notes: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -105,6 +105,7 @@ class Owned:
     kind: str  # rate | score | grade
     stated: Any  # the form's Field there
     grade: str | None = None  # on 总分 when the form has no 等级 cell: the grade it gives
+    exact: float | None = None  # an indicator score before rounding (1.946 is right written as 1.9)
 
 
 def owned_cells(result) -> list[Owned]:
@@ -114,11 +115,14 @@ def owned_cells(result) -> list[Owned]:
         if fs.rate is not None and "rate" in fs.row.cells:
             out.append(Owned(fs.row.cells["rate"], round(fs.rate, 6), "rate", fs.row.rate))
     total_row = rec.funding_row("total")
-    if total_row is not None and sc.execution_rate is not None and "score" in total_row.cells:
+    if total_row is not None and sc.execution_rate is not None and sc.execution_score is not None \
+            and sc.execution_row is None and "score" in total_row.cells:
         out.append(Owned(total_row.cells["score"], sc.execution_score, "score", total_row.score))
     for s in sc.indicators:
         if s.computed is not None and "score" in s.indicator.cells:
-            out.append(Owned(s.indicator.cells["score"], s.computed, "score", s.indicator.score))
+            out.append(Owned(s.indicator.cells["score"], s.computed, "score", s.indicator.score, exact=s.exact))
+    if sc.total_score is None:
+        return out  # not known (an R finding or I202 says why): 总分 and 等级 are left as they are
     if rec.total is not None and "score" in rec.total.cells:
         grade = None if rec.grade.cell or rec.total.grade.cell else sc.grade
         out.append(Owned(rec.total.cells["score"], sc.total_score, "score", rec.total.score, grade))
@@ -142,8 +146,11 @@ def values_to_write(result, tolerances: dict) -> dict[str, Owned]:
         if isinstance(stated.raw, Formula):
             continue
         if stated.raw is not None and isinstance(o.value, float) and isinstance(stated.value, float):
-            differs = rate_differs if o.kind == "rate" else score_differs
-            if not differs(stated.value, o.value, tolerances[o.kind]):
+            if o.kind == "rate":
+                agrees = not rate_differs(stated.value, o.value, tolerances["rate"])
+            else:
+                agrees = not score_differs(stated.value, o.value, tolerances["score"], o.exact)
+            if agrees:
                 continue  # e.g. a score rounded to 0.1: the audit accepts it, so it stays
         if stated.raw is not None and isinstance(o.value, str) and str(stated.raw).strip()[:1] == o.value[:1]:
             continue  # the same grade
@@ -213,9 +220,11 @@ def _row(f: Finding, ledger: Ledger) -> list[Any]:
 def form_line(result) -> FormLine:
     sc, rec = result.scores, result.record
     rate = "无法计算" if sc.execution_rate is None else fmt_pct(sc.execution_rate)
-    total = f"{fmt_num(sc.total_score)} 分"
+    total = "无法确定" if sc.total_score is None else f"{fmt_num(sc.total_score)} 分"
     stated = rec.total.score if rec.total is not None else None
-    if stated is not None and isinstance(stated.value, float) and not same_value(stated.value, sc.total_score):
+    if sc.total_score is None:
+        pass  # the R finding or I202 on the page says why
+    elif stated is not None and isinstance(stated.value, float) and not same_value(stated.value, sc.total_score):
         total += f"（表上为 {fmt_num(stated.value)} 分）"
     elif stated is not None and stated.raw is None:
         total += "（表上未填）"

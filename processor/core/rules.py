@@ -49,8 +49,9 @@ def _resolve(path: Path, origins: dict, seen: tuple[Path, ...] = ()) -> dict[str
     """The profile at ``path`` with its ``extends`` chain composed; ``origins`` filled."""
     data = _read_json(path)
     parent = data.get("extends")
-    if parent is None:
-        return compose({}, data, str(path), origins)
+    if parent is None:  # the root of a chain starts from the reader's vocabulary (rules/vocabulary.json)
+        base = compose({}, {"vocabulary": _default_vocabulary()}, str(_profiles_dir() / "vocabulary.json"), origins)
+        return compose(base, data, str(path), origins)
     if not isinstance(parent, str):
         raise InputError.of("P605", file=str(path), found=_shown(parent))
     parent_path = _locate(parent, relative_to=path.parent, by=str(path))
@@ -74,15 +75,16 @@ def _locate(name: str, relative_to: Path | None = None, by: str | None = None) -
 
 
 def available_profiles() -> list[str]:
-    skip = {"profile.schema", "findings", "findings.schema", LIMITS_FILE, f"{LIMITS_FILE}.schema"}
+    skip = {"profile.schema", "findings", "findings.schema", LIMITS_FILE, f"{LIMITS_FILE}.schema", "vocabulary",
+            "vocabulary.schema"}
     return sorted(p.stem for p in _profiles_dir().glob("*.json") if p.stem not in skip)
 
 
-@lru_cache(maxsize=1)
-def _schema_validator():  # jsonschema is imported only when a profile is loaded
+@lru_cache(maxsize=2)
+def _schema_validator(name: str = "profile"):  # jsonschema is imported only when a profile is loaded
     import jsonschema
 
-    schema = json.loads((_profiles_dir() / "profile.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((_profiles_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
 
@@ -108,6 +110,37 @@ def validate_profile(data: dict[str, Any], source: str, origins: dict | None = N
         if lvl["low"] > lvl["high"]:
             raise refuse("P611", ("qualitative", "levels", i), name=lvl["name"],
                          low=lvl["low"], high=lvl["high"])
+    if "vocabulary" in data:
+        _vocabulary(data["vocabulary"], refuse)
+
+
+@lru_cache(maxsize=1)
+def _default_vocabulary() -> dict[str, Any]:
+    return json.loads((_profiles_dir() / "vocabulary.json").read_text(encoding="utf-8"))
+
+
+def _vocabulary(data: dict[str, Any], refuse) -> dict[str, Any]:
+    """A profile's ``vocabulary`` (rules/vocabulary.json with the profile's additions composed onto
+    it by the ``extends`` rule: ``键+`` appends words), validated against ``vocabulary.schema.json``."""
+    import re
+
+    errors = sorted(_schema_validator("vocabulary").iter_errors(data), key=lambda e: list(map(str, e.path)))
+    if errors:
+        code, at, params = _schema_refusal(errors[0])
+        raise refuse(code, ("vocabulary", *at), **params)
+    for i, pattern in enumerate(data["placeholders"]):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise refuse("P619", ("vocabulary", "placeholders", i), reason=str(exc)) from None
+    return data
+
+
+def vocabulary_data(profile: Profile | None = None) -> dict[str, Any]:
+    """The reader's words for ``profile`` (validated when the profile was loaded)."""
+    if profile is None or "vocabulary" not in profile.data:
+        return _default_vocabulary()
+    return profile.data["vocabulary"]
 
 
 def _key_text(at: tuple) -> str:

@@ -32,13 +32,15 @@ UNITS = sorted(
         "吨", "亩", "册", "条", "座", "张", "本", "课时", "学时", "名", "位", "处", "种", "类",
         "部", "间", "栋", "块", "株", "只", "头", "起", "例", "元/人", "元/次", "分", "公顷", "台次",
         "架次", "单", "笔", "宗", "卷", "盒", "箱", "瓶", "袋", "支", "片", "组", "队", "村", "个村",
+        # “150万” in a money cell is 万元; 万 before a count is part of that count's unit
+        "万", "万人次", "万人", "万户", "万册", "万亩", "万吨", "万份", "万次", "万件", "万株", "万只", "万头",
     ],
     key=len,
     reverse=True,
 )
 # conversion into a base unit per group; other units only compare with themselves
 UNIT_SCALE = {
-    "万元": ("money", 1.0), "元": ("money", 1e-4), "千元": ("money", 0.1), "亿元": ("money", 1e4),
+    "万元": ("money", 1.0), "万": ("money", 1.0), "元": ("money", 1e-4), "千元": ("money", 0.1), "亿元": ("money", 1e4),
     "%": ("pct", 1.0), "百分比": ("pct", 1.0), "个百分点": ("pct", 1.0),
     "小时": ("time", 1.0), "分钟": ("time", 1 / 60), "秒": ("time", 1 / 3600), "天": ("time", 24.0),
     "日": ("time", 24.0), "周": ("time", 168.0),
@@ -125,7 +127,7 @@ def parse_money(raw: Any) -> tuple[Number, bool]:
     if n.value is None or n.unit in (None, "万元"):
         return (Number(n.value, "万元" if n.value is not None else None, n.ok), False)
     if n.unit in UNIT_SCALE and UNIT_SCALE[n.unit][0] == "money":
-        return (Number(n.value * UNIT_SCALE[n.unit][1], "万元"), n.unit != "万元")
+        return (Number(n.value * UNIT_SCALE[n.unit][1], "万元"), UNIT_SCALE[n.unit][1] != 1.0)
     return (Number(None, ok=False), False)
 
 
@@ -144,6 +146,10 @@ _PREFIX_OPS = [
     ("=", EQUAL), ("等于", EQUAL),
 ]
 _PREFIX_OPS_LONGEST_FIRST = sorted(_PREFIX_OPS, key=lambda x: len(x[0]), reverse=True)
+# glyphs real forms use that NFKC leaves alone (＝ ﹦ ＞ ＜ become = > < under NFKC already)
+_GLYPHS = str.maketrans({"≧": "≥", "⩾": "≥", "≦": "≤", "⩽": "≤", "═": "=", "＝": "=", "﹦": "=", "％": "%"})
+# words a 指标方向 / 指标性质 column uses instead of a glyph
+_DIRECTION_WORDS = [("越大越好", HIGHER), ("正向", HIGHER), ("越小越好", LOWER), ("反向", LOWER)]
 _SUFFIX_OPS = [
     ("以上", HIGHER), ("及以上", HIGHER), ("以内", LOWER), ("之内", LOWER), ("以下", LOWER),
     ("及以下", LOWER), ("内", LOWER), ("前", LOWER),
@@ -166,6 +172,7 @@ class Target:
     op: str | None = None
     value: float | None = None
     unit: str | None = None
+    explicit: bool = False  # the operator was written (≥, 不低于, 以内 …), not defaulted
 
     @property
     def quantitative(self) -> bool:
@@ -179,9 +186,28 @@ def _find_unit(rest: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def operator_of(text: str) -> str | None:
+    """The operator a text states, if any: “≧” → >=, “不超过” → <=, “正向” → >=, “定量” → None."""
+    t = norm(text).translate(_GLYPHS)
+    for word, o in _PREFIX_OPS_LONGEST_FIRST:
+        if word in t:
+            return o
+    for word, o in _SUFFIX_OPS:
+        if word in t:
+            return o
+    for word, o in _DIRECTION_WORDS:
+        if word in t:
+            return o
+    return None
+
+
+OP_SYMBOL = {HIGHER: "≥", LOWER: "≤", EQUAL: "＝"}
+
+
 @lru_cache(maxsize=4096)
 def _parse_text(text: str, default_op: str) -> Target:
-    t = norm(text).replace("％", "%")
+    t = norm(text).translate(_GLYPHS)
     if t in EMPTY_MARKERS:
         return Target(text)
     if _DATE_LIKE.search(t):
@@ -205,6 +231,8 @@ def _parse_text(text: str, default_op: str) -> Target:
             if tail.startswith(word):
                 op = o
                 break
+    if op is not None:
+        return Target(text, op, value, unit, explicit=True)
     if op is None:
         if unit == "%" and value == 100:
             op = EQUAL

@@ -1,0 +1,223 @@
+"""The funding table: 年度资金总额 and its parts, read by the labels of its rows."""
+
+from __future__ import annotations
+
+import re
+
+from jixiao.processor.core.grid import addr, parse_addr
+from jixiao.processor.core.model import FUNDING_PARTS, Field, FundingRow, Record, RowRead
+from jixiao.processor.core.reader.header import Header, find_header
+from jixiao.processor.core.reader.labels import stated_weight
+from jixiao.processor.core.reader.sheet import Sheet
+from jixiao.processor.core.values import (
+    Number,
+    is_blank,
+    norm,
+    parse_money,
+    parse_number,
+    parse_rate,
+)
+
+_LETTER = re.compile(r"[（(]\s*([A-Za-z])\s*[)）]")
+_RATIO = re.compile(r"([A-Za-z])\s*[/÷]\s*([A-Za-z])")
+_OTHERS = {"rate", "budget", "initial", "weight", "score"}
+
+
+def find_funding_header(s: Sheet, start: int | None = None) -> Header | None:
+    return find_header(s, s.v.funding_columns, lambda f: "executed" in f,
+                       lambda cols: "executed" in cols and bool(_OTHERS & cols.keys()), start)
+
+
+def funding_headers(s: Sheet) -> list[Header]:
+    """Every funding header of the sheet (reports sometimes stack several forms)."""
+    out: list[Header] = []
+    h = find_funding_header(s)
+    while h is not None:
+        out.append(h)
+        h = find_funding_header(s, h.last + 1)
+    return out
+
+
+def _row_kind(s: Sheet, k: str) -> tuple[str, str] | None:
+    if not k or s.v.block_labels.word(k):
+        return None  # “项目资金（万元）” merged down beside the rows labels the block, not a row
+    k = k[2:] if k.startswith("其中") else k
+    return s.v.funding_rows.match(k)
+
+
+def _label_column(s: Sheet, h: Header, stop: int) -> int | None:
+    """The column holding the row labels (年度资金总额 …) below the header."""
+    for r in range(h.last + 1, stop):
+        for c, k in s.row_keys(r):
+            if _row_kind(s, k):
+                return c
+    return None
+
+
+def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
+    label_col = _label_column(s, h, stop)
+    cols = dict(h.cols)
+    if label_col is not None:  # a header over the row labels (“年度预算数（万元）”) is not a value column
+        for key in [k for k, c in cols.items() if c <= label_col]:
+            cols.pop(key)
+            h.block.unmatched.append((h.block.columns.pop(key).cell, s.text(h.first, label_col)))
+    if not cols:
+        return
+    rec.read.funding = h.block
+    rec.funding_columns = {k: h.block.columns[k].cell for k in cols}
+    rec.rate_denominator = _rate_denominator(s, h, cols)
+    first_value_col = min(cols.values())
+    _block_weight(s, rec, h, first_value_col, stop)
+    scale = _money_scale(s, h)
+    if scale != 1.0:
+        rec.money_unit = "元"
+        rec.notes.append(("R013", addr(h.last, first_value_col), {}))
+    seen: set[str] = set()
+    used: set[tuple[int, int]] = set()
+    last_part: str | None = None
+    for r in range(h.last + 1, stop):
+        keys = s.row_keys(r)
+        if any(s.v.funding_stops.word(k) for _, k in keys):
+            stop = r
+            break
+        label, kind = None, None
+        for c in range(s.c0, first_value_col):  # a label merged down over its row counts (B4:B5)
+            o = s.owner(r, c)
+            m = _row_kind(s, s.key(*o))
+            if m:
+                label, kind = o, m[0]
+                break
+        if kind is None:
+            _unnamed_money(s, rec, cols, r, first_value_col)
+            continue
+        if label in used or (kind == "total" and kind in seen):
+            continue
+        used.add(label)
+        if kind == last_part and s.v.sub_items.prefix(s.key(*label)):
+            # “当年财政拨款 / 其中：中央补助”: a breakdown of the row above, not another part of the total
+            rec.read.rows.append(RowRead(r, "ignored", f"上一行的明细“{s.text(*label)[:20]}”（不参与合计核对）"))
+            continue
+        seen.add(kind)
+        last_part = kind if kind != "total" else None
+        _add_row(s, rec, h, cols, kind, s.text_field(*label), r, scale)
+    _headless_columns(s, h, cols, first_value_col)
+    if not rec.funding:
+        rec.notes = [n for n in rec.notes if n[0] != "R022"]
+        rec.read.unknown.pop(FUNDING_PARTS, None)
+        rec.read.rows = [x for x in rec.read.rows if x.role != "ignored"]
+        _unlabelled_total(s, rec, h, cols, first_value_col, stop, scale)
+    # an unread header over figures may be the 分值 the execution score needs; one over none is not
+    h.block.figures = [cell for cell, _ in h.block.unmatched
+                       if any(parse_number(s.get(f.row, parse_addr(cell)[1])).value is not None for f in rec.funding)]
+
+
+def _headless_columns(s: Sheet, h: Header, cols: dict[str, int], first: int) -> None:
+    """A column between the funding table's value columns whose header is blank: not read, and
+    said so (it may be the very budget column the rate needs)."""
+    labelled = {c for r in range(h.first, h.last + 1) for c, _ in s.row_keys(r)} | set(cols.values())
+    for c in range(first, max(cols.values()) + 1):
+        if c in labelled or any(s.owner(r, c) != (r, c) for r in range(h.first, h.last + 1)):
+            continue
+        h.block.unmatched.append((addr(h.last, c), "（表头空白）"))
+
+
+def _unnamed_money(s: Sheet, rec: Record, cols: dict[str, int], r: int, first_value_col: int) -> None:
+    """A row of money in the funding table whose name is not one the vocabulary knows: it is not
+    added anywhere, so the total cannot be checked against its parts (F101 is withheld)."""
+    money = [c for k, c in cols.items() if k in ("initial", "budget", "executed")]
+    if not any(parse_number(s.get(r, c)).value for c in money):
+        return
+    label = next((s.text(*s.owner(r, c)) for c in range(s.c0, first_value_col)
+                  if (k := s.key(*s.owner(r, c))) and not s.v.block_labels.word(k)), "")
+    rec.read.rows.append(RowRead(r, "ignored", f"资金行“{label}”不是可识别的资金来源" if label
+                                 else "资金行没有名称"))
+    rec.notes.append(("R022", addr(r, s.c0), {"row": r, "label": " ".join(label.split()) or "（空白）"}))
+    rec.read.mark_unknown("R022", FUNDING_PARTS)
+
+
+def _add_row(s: Sheet, rec: Record, h: Header, cols: dict[str, int], kind: str, label: Field, r: int,
+             scale: float) -> None:
+    row = FundingRow(kind=kind, label=label, row=r)
+    for key, c in cols.items():
+        _read_cell(s, rec, h, row, key, r, c, scale)
+    rec.funding.append(row)
+    rec.read.rows.append(RowRead(r, "funding", s.v.funding_rows.name(kind)))
+
+
+def _unlabelled_total(s: Sheet, rec: Record, h: Header, cols: dict[str, int], first_value_col: int, stop: int,
+                      scale: float) -> None:
+    """A funding block with one row of figures and no row label (the block label “部门预算执行情况”
+    or “项目资金” stands beside it): that row is the 年度资金总额."""
+    for r in range(h.last + 1, stop):
+        if any(parse_number(s.get(r, c)).value is not None for c in cols.values()):
+            label = next((s.text_field(*s.owner(r, c)) for c in range(s.c0, first_value_col) if s.key(*s.owner(r, c))),
+                         Field(None, None, addr(r, s.c0)))
+            _add_row(s, rec, h, cols, "total", label, r, scale)
+            return
+
+
+def _read_cell(s: Sheet, rec: Record, h: Header, row: FundingRow, key: str, r: int, c: int, scale: float) -> None:
+    row.cells[key] = addr(r, c)
+    raw = s.get(r, c)
+    if isinstance(raw, str) and _row_kind(s, s.key(r, c)):
+        raw = None  # “其中：基本支出：1768.16万元” beside the row: a second split's label, not this cell's figure
+    if key == "rate":
+        n = parse_rate(raw)
+    elif key in ("weight", "score"):
+        n = parse_number(raw)
+    else:
+        n, from_yuan = parse_money(raw)
+        if scale != 1.0 and n.value is not None and not from_yuan and parse_number(raw).unit is None:
+            n = Number(n.value * scale, "万元")
+        if from_yuan:
+            rec.notes.append(("R009", addr(r, c), {"label": _col_label(h, key), "found": str(raw),
+                                                   "value": f"{n.value:g}"}))
+    if not n.ok:
+        rec.notes.append(("R005", addr(r, c), {"label": f"{row.label.text}的{_col_label(h, key)}", "found": str(raw)}))
+    setattr(row, key, Field(None if is_blank(raw) else raw, n.value, addr(r, c)))
+
+
+def _col_label(h: Header, key: str) -> str:
+    c = h.block.columns.get(key)
+    return norm(c.label.split(" / ")[-1]) if c else ""
+
+
+def _block_weight(s: Sheet, rec: Record, h: Header, first_value_col: int, stop: int) -> None:
+    """“预算执行情况（10分）”, “预算执行率（20分）”: the funding block's label states its weight."""
+    for r in range(h.first, stop):
+        for c, _ in s.row_keys(r):
+            if c >= first_value_col:
+                break
+            text = s.text(r, c)
+            w = stated_weight(text)
+            if w is not None:
+                rec.execution_label = Field(text, w, addr(r, c))
+                return
+
+
+def _money_scale(s: Sheet, h: Header) -> float:
+    """1.0 for a table in 万元 (the norm); 1e-4 when its header says the money is in 元."""
+    texts = [norm(v) for r in range(max(s.r0, h.first - 2), h.last + 1) for c, v in s.row_values(r)
+             if isinstance(v, str)]
+    if any(w in t for t in texts for w in s.v.wan_marks):
+        return 1.0
+    if any(p.search(t) for t in texts for p in s.v.yuan_marks):
+        return 1e-4
+    return 1.0
+
+
+def _rate_denominator(s: Sheet, h: Header, cols: dict[str, int]) -> str | None:
+    """执行率（C/B）: the header's letters name the columns; return 'budget' or 'initial'."""
+    rate = h.block.columns.get("rate")
+    if rate is None:
+        return None
+    m = _RATIO.search(norm(rate.label))
+    if not m:
+        return None
+    letters: dict[str, str] = {}
+    for key in cols:
+        lm = _LETTER.search(norm(h.block.columns[key].label))
+        if lm:
+            letters[lm.group(1).upper()] = key
+    den = letters.get(m.group(2).upper())
+    return den if den in ("budget", "initial") else None

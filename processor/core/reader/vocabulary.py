@@ -1,0 +1,171 @@
+"""The reader's vocabulary: the words that identify headers, row labels and layout marks.
+
+The words are data (``rules/vocabulary.json``, validated by ``rules/vocabulary.schema.json``);
+a rule profile may add words under its ``vocabulary`` key, composed by the same rule as
+``extends`` (mappings merge, ``"键+"`` appends to a list, ``"键="`` replaces). Each matcher names a field and the words that make a label that field, so the
+read map can say *which* word matched.
+
+A label is matched after :func:`~jixiao.processor.core.values.label_key`: full width to half
+width, no white space, punctuation or brackets — “年度资金总额：” and “年度资金总额” are one key.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from jixiao.processor.core.values import label_key, norm
+
+_WORD_KINDS = ("equals", "contains", "starts", "ends")
+# a header label is short: a long text (a goal, a note) that happens to contain “执行数” is not one
+MAX_LABEL = 30
+
+
+class Matcher:
+    """One vocabulary entry: a label matches when it equals, contains, starts or ends with one
+    of the words and contains none of ``none``. ``prefer`` / ``avoid`` rank two matching labels."""
+
+    __slots__ = ("name", "equals", "contains", "starts", "ends", "none", "prefer", "avoid", "_cache", "_prefixes")
+
+    def __init__(self, data: dict[str, Any], name: str = ""):
+        self.name: str = data.get("name", name)
+        for kind in (*_WORD_KINDS, "none", "prefer", "avoid"):
+            words = tuple(dict.fromkeys(k for w in data.get(kind, ()) if (k := label_key(w))))
+            setattr(self, kind, words)
+        self._cache: dict[str, str | None] = {}
+        self._prefixes: dict[str, str | None] = {}
+
+    def word(self, key: str) -> str | None:
+        """The word that makes ``key`` match, or None."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        hit = self._word(key)
+        if len(self._cache) < 20000:
+            self._cache[key] = hit
+        return hit
+
+    def _word(self, key: str) -> str | None:
+        if not key:
+            return None
+        hit = key if key in self.equals else (
+            next((w for w in self.contains if w in key), None)
+            or next((w for w in self.starts if key.startswith(w)), None)
+            or next((w for w in self.ends if key.endswith(w)), None))
+        if hit is None or any(w in key for w in self.none):
+            return None
+        return hit
+
+    def rank(self, key: str) -> int:
+        return (2 if any(w in key for w in self.prefer) else 0) - (2 if any(w in key for w in self.avoid) else 0)
+
+    def prefix(self, key: str) -> str | None:
+        """The ``starts`` word ``key`` begins with (for “自评得分：98” in one cell)."""
+        try:
+            return self._prefixes[key]
+        except KeyError:
+            hit = next((w for w in self.starts if key.startswith(w)), None)
+            if len(self._prefixes) < 20000:
+                self._prefixes[key] = hit
+            return hit
+
+
+class Fields:
+    """An ordered set of matchers (field → matcher): the first field whose matcher hits wins."""
+
+    def __init__(self, data: dict[str, dict[str, Any]]):
+        self.matchers = {name: Matcher(m, name) for name, m in data.items()}
+        self._cache: dict[str, tuple[str, str] | None] = {}
+
+    def match(self, key: str) -> tuple[str, str] | None:
+        """(field, word) for a label key, or None."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        out = None
+        if len(key) > MAX_LABEL:
+            return None
+        for name, m in self.matchers.items():
+            w = m.word(key)
+            if w is not None:
+                out = (name, w)
+                break
+        if len(self._cache) < 20000:
+            self._cache[key] = out
+        return out
+
+    def name(self, field: str) -> str:
+        m = self.matchers.get(field)
+        return m.name if m else field
+
+
+class Vocabulary:
+    """The loaded, validated vocabulary the reader works with."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self.funding_columns = Fields(data["funding_columns"])
+        self.indicator_columns = Fields(data["indicator_columns"])
+        self.ignored_columns = Matcher(data["ignored_columns"])
+        self.block_labels = Matcher(data["block_labels"])
+        self.funding_rows = Fields(data["funding_rows"])
+        self.partitions: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in data["funding_partitions"].items()}
+        self.funding_stops = Matcher(data["funding_stops"])
+        self.top_fields = Fields(data["top_fields"])
+        self.department_labels = Matcher(data["department_form"]["labels"])
+        self.department_titles = Matcher(data["department_form"]["titles"])
+        self.titles = Matcher(data["titles"])
+        self.total_rows = Matcher(data["total_rows"])
+        self.stated_totals = Matcher(data["stated_totals"])
+        self.grade_labels = Matcher(data["grade_labels"])
+        self.grade_names = frozenset(norm(n) for n in data["grade_names"])
+        goals = data["goals"]
+        self.goal_expected, self.goal_actual, self.goal_row = (Matcher(goals[k]) for k in ("expected", "actual", "row"))
+        self.placeholders = [re.compile(p) for p in data["placeholders"]]
+        self.sub_items = Matcher(data["sub_items"])
+        self.remark_rows = Matcher(data["remark_rows"])
+        self.execution_indicators = Matcher(data["execution_indicators"])
+        ev = data["frameworks"]["evaluation"]
+        self.evaluation_name: str = ev["name"]
+        self.no_target_level1 = Matcher(ev["level1_without_targets"])
+        self.wan_marks = tuple(norm(w) for w in data["money_units"]["wan"])
+        self.yuan_marks = [re.compile(p) for p in data["money_units"]["yuan"]]
+        self._placeholder_cache: dict[str, bool] = {}
+
+    def is_placeholder(self, text: str) -> bool:
+        """A template's not-applicable indicator label: “指标2”, “指标1：/”, “……”."""
+        t = norm(text)
+        hit = self._placeholder_cache.get(t)
+        if hit is None:
+            hit = any(p.match(t) for p in self.placeholders)
+            if len(self._placeholder_cache) < 20000:
+                self._placeholder_cache[t] = hit
+        return hit
+
+    def header_word(self, key: str) -> bool:
+        """A label that belongs in a header: a column of either table, a known unused
+        column or a block label (“绩效指标”, “项目资金”)."""
+        return bool(self.indicator_columns.match(key) or self.funding_columns.match(key)
+                    or self.ignored_columns.word(key) or self.block_labels.word(key))
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    from jixiao.processor.core.rules import vocabulary_data
+
+    return Vocabulary(vocabulary_data())
+
+
+@lru_cache(maxsize=16)
+def vocabulary_for(profile: Any) -> Vocabulary:
+    """The vocabulary a profile reads with: the default one, plus the profile's additions
+    (``"vocabulary": {"indicator_columns": {"weight": {"equals+": ["标准分"]}}}``)."""
+    from jixiao.processor.core.rules import vocabulary_data
+
+    data = vocabulary_data(profile)
+    if profile is None or data == vocabulary_data(None):
+        return default_vocabulary()
+    return Vocabulary(data)
