@@ -174,6 +174,9 @@ class FundingRow:
     score: Field = EMPTY  # 得分 as stated on the form
     # cells of columns that exist in the table but were empty on this row
     cells: dict[str, str] = field(default_factory=dict)
+    # fields whose cell holds something the reader could not read as a number (R005 says so):
+    # not blank, not known — nothing is derived from them
+    unread: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -193,6 +196,9 @@ class Indicator:
     group1: int = -1  # index into Record.level1_groups (-1: no first level)
     group2: int = -1  # index into Record.level2_groups
     level1_blank: str | None = None  # this row's own first-level cell when it was blank (value carried or none)
+    # 分值 / 得分 whose cell holds something the reader could not read as a number (R005 says so):
+    # the row's weight or score is not known, so neither is any sum it is part of
+    unread: set[str] = field(default_factory=set)
 
     @property
     def name(self) -> str:

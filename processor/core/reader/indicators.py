@@ -12,6 +12,7 @@ import re
 from jixiao.processor.core.grid import addr, parse_addr
 from jixiao.processor.core.model import (
     EMPTY,
+    INDICATOR_WEIGHTS_TOTAL,
     ColumnRead,
     Field,
     Indicator,
@@ -221,6 +222,9 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
                     and not parse_number(f.raw).ok:
                 rec.notes.append(("R005", f.cell, {"label": f"“{ind.name}”的{'分值' if key == 'weight' else '得分'}",
                                                    "found": f.text}))
+                ind.unread.add(key)
+                if key == "weight":  # one weight not read: their sum is not known (nor the total)
+                    rec.read.mark_unknown("R005", INDICATOR_WEIGHTS_TOTAL)
             setattr(ind, key, f)
         if "weight" not in cols and w3 is not None:
             ind.weight = Field(l3.raw, w3, l3.cell)  # “预算执行率（20分）”: the weight is in its own label
