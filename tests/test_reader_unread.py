@@ -82,3 +82,21 @@ def test_an_unreadable_part_row_leaves_the_total_but_not_the_parts_sum():
     found = {(f.code, f.cell) for f in sheet.findings}
     assert ("R005", "E7") in found and not [c for c, _ in found if c == "F101"]
     assert sheet.scores.as_json()["total_score"] == 100
+
+
+def test_no_weights_finding_from_a_reading_the_reader_doubts():
+    """Weights adding up to less than half the whole: the table was cut or partly not read (R024
+    “可能有的部分没有读到”). The same result once also said T301 “权重合计应为 100，实为 20” — an
+    error built on the very sum R024 doubts (宜兴 2016). The sum is now unknown like any field the
+    reader could not identify: R024 alone states it; no T301/T302, no weights total, no total."""
+    from builders import Form, default_indicators, make_grid
+
+    (sheet,) = check_grids([make_grid(Form(indicators=default_indicators()[:1], total_row=(30, 29.5)))],
+                           "t.xlsx").sheets
+    codes = [f.code for f in sheet.findings]
+    r024 = next(f for f in sheet.findings if f.code == "R024")
+    assert "只有 30" in r024.message
+    assert not {"T301", "T302", "T304"} & set(codes)
+    figures = sheet.scores.as_json()
+    assert figures["weights_total"] is None and figures["total_score"] is None and figures["grade"] is None
+    assert sheet.scores.unknown.get("indicator.weights_total") == "R024"

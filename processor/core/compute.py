@@ -436,6 +436,15 @@ def compute(record: Record, profile: Profile) -> Scores:
         ind_score = _indicator_total(record, indicators)
         weights_total = excel_round(weight + ind_weights, 2) if weight is not None and ind_weights is not None else None
     total = excel_round(exec_score + ind_score, 2) if exec_score is not None and ind_score is not None else None
+    full = float(profile["weights"]["total"])
+    if weights_total is not None and weights_total < full / 2 - 1e-9:
+        # points handed out for less than half the whole: a table cut short or not read in full.
+        # The reader doubts its own reading, so nothing is derived from the sum — no T301 “权重合计
+        # 应为 100”, no total, no grade: R024 says what was found and why
+        notes.append(("R024", rm.indicators.band if rm.indicators else None,
+                      {"found": f"{weights_total:g}", "total": f"{full:g}"}))
+        unknown.setdefault(INDICATOR_WEIGHTS_TOTAL, "R024")
+        weights_total = None
     reads = TOTAL_READS - ({FUNDING_ROWS, FUNDING_MONEY} if row is not None else set())
     if reads & unknown.keys():
         total = None  # derived from a field not known (the weights' sum, the money …): no total, no grade
@@ -445,13 +454,6 @@ def compute(record: Record, profile: Profile) -> Scores:
         # the cells R005 names are why there is no total: say so once (other R findings say their own)
         notes.append(("R025", unread[0], {"cells": "、".join(unread[:6]) + ("等" if len(unread) > 6 else ""),
                                           "count": len(unread)}))
-    full = float(profile["weights"]["total"])
-    if total is not None and weights_total is not None and weights_total < full / 2 - 1e-9:
-        # points handed out for less than half the whole: a table cut short or not read in full —
-        # a grade from it would be nonsense (T301 says what the weights add up to)
-        total = None
-        notes.append(("R024", rm.indicators.band if rm.indicators else None,
-                      {"found": f"{weights_total:g}", "total": f"{full:g}"}))
     uncapped = None
     if rate is not None and total is not None:
         caps_ = [c["max_total"] for c in profile["execution"]["score_caps"] if rate < c["below"]]
