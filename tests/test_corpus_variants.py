@@ -35,16 +35,10 @@ TABLES = tables()
 
 KNOWN = {
     ("dropped", "sc_daying_union_dept_2020"): "two-row framework header without its merges: refused (J503)",
-    ("filled", "hb_xiangyang_hospital_2021"): "the repeated “预算执行情况（20分）” is taken as the indicator label: "
-                                              "weights 40, T301",
-    ("filled", "yn_changning_pig_farm_2022"): "the repeated “预算执行情况（20分）” is taken as the indicator label: "
-                                              "weights 40, T301",
     ("spacer", "yn_yongde_mingliang_2022"): "a blank column between 指标性质 and 指标值 under the merged "
                                             "“年度指标值”: the group header becomes the target column (on the "
                                             "operators), 指标值 is ignored, the filler's scores are kept: 96 instead "
                                             "of 99.8",
-    ("filled", "js_yixing_public_health_2016"): "section rows' text in 分值/得分 (R005) drop out: total 19.5, 差, "
-                                                "with weights unknown",
 }
 
 
@@ -150,3 +144,18 @@ def test_a_blank_spacer_column_anywhere_keeps_the_figures(table, tmp_path):
     changed = {f"column {c}": got for c in range(first.origin_col + 1, first.max_col + 1)
                if (got := figures([_with_blank_column(first, c), *grids[1:]])) != plain}
     assert changed == {}
+
+
+@pytest.mark.parametrize("table_id, codes", [
+    ("ah_tianchang_slj_2022", {"I217"}),  # the nameless “（50分）” in every row of its block: one block
+    ("hb_xiangyang_hospital_2021", {"T301", "R020"}),  # “预算执行情况（20分）” repeated: counted once
+    ("js_yixing_public_health_2016", {"R005", "R025", "I210"}),  # section rows filled across: not indicators
+])
+def test_merges_filled_add_no_findings_of_a_misreading(table_id, codes, tmp_path):
+    """WPS “拆分并填充内容”: a label repeated down a column is the same label (not a new block, not
+    the next block's label), a label repeated across a row is that row's one label."""
+    table = next(t for t in TABLES if t.id == table_id)
+    plain = _read(build(table, tmp_path))
+    filled = _read(build(_variant(table, "filled"), tmp_path / "filled"))
+    new = set(filled[1]) - set(plain[1])
+    assert not {f for f in new if f[0] in codes}, sorted(new)

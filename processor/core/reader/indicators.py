@@ -83,11 +83,12 @@ class _Groups:
         self.cell: str | None = None
         self.parent = -1
 
-    def see(self, f: Field, parent: int = -1) -> int:
+    def see(self, f: Field, parent: int = -1, repeated: bool = False) -> int:
+        """``repeated``: the label's cell repeats the one right above it (a filled merge)."""
         if f.raw is None:
             return len(self.out) - 1 if self.text is not None and parent == self.parent else -1
         text = norm(f.text)
-        if text == self.text and parent == self.parent and (f.cell == self.cell or self.out[-1].name):
+        if text == self.text and parent == self.parent and (f.cell == self.cell or self.out[-1].name or repeated):
             return len(self.out) - 1  # the same label carried down or repeated
         name, weight = split_weight(f.text, bare=True)
         if text != self.text or (not name and f.cell != self.cell) or parent != self.parent:
@@ -187,8 +188,8 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
             levels[key] = f
         if "level1" not in cols and section_group >= 0:
             levels["level1"] = section
-        gi1 = g1.see(levels["level1"])
-        gi2 = g2.see(levels["level2"], gi1)
+        gi1 = g1.see(levels["level1"], repeated="level1" in cols and s.repeats_above(r, cols["level1"]))
+        gi2 = g2.see(levels["level2"], gi1, repeated="level2" in cols and s.repeats_above(r, cols["level2"]))
         l3 = s.text_field(r, cols["level3"]) if "level3" in cols else EMPTY
         values = _values(s, r, cols, value_keys)
         has_values = any(f.value is not None for f in values.values())
@@ -245,6 +246,8 @@ def _spans_levels(s: Sheet, r: int, c: int, cols: dict[str, int]) -> bool:
     """The row's first label is merged across into the 三级指标 column, or from it over the value
     columns: a section or remark label, not an indicator."""
     r1, c1, r2, c2 = s.span(r, c)
+    if (r1, c1) == (r2, c2) and (u := s.uniform_row(r)) is not None and u[0] == c:
+        r1, c1, r2, c2 = r, u[0], r, u[1]  # a label merged across, its merge filled into each cell
     if r1 != r2 or c2 == c1:
         return False
     if "level3" in cols and c < cols["level3"] <= c2:
@@ -313,8 +316,8 @@ def _block_weight(s: Sheet, rec: Record, h: Header) -> None:
     for r in range(max(s.r0, h.first - 1), h.last + 1):
         for c, k in s.row_keys(r):
             m = fields.match(k)
-            if m and m[0] != "weight":
-                continue
+            if (m and m[0] != "weight") or s.repeats_above(r, c):
+                continue  # (a label repeated from above is the block above's: “预算执行情况（20分）”)
             text = s.text(r, c)
             w = split_weight(text)[1]
             if w is not None:
