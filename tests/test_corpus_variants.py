@@ -35,10 +35,6 @@ TABLES = tables()
 
 KNOWN = {
     ("dropped", "sc_daying_union_dept_2020"): "two-row framework header without its merges: refused (J503)",
-    ("spacer", "yn_yongde_mingliang_2022"): "a blank column between 指标性质 and 指标值 under the merged "
-                                            "“年度指标值”: the group header becomes the target column (on the "
-                                            "operators), 指标值 is ignored, the filler's scores are kept: 96 instead "
-                                            "of 99.8",
 }
 
 
