@@ -39,3 +39,28 @@ def test_a_group_header_is_never_a_field_column(spacer):
     # 90% against ≥100%: 45 of 50, not the filler's 50
     assert sheet.scores.as_json()["total_score"] == 95
     assert ("I204", "J9" if spacer else "I9") in {(f.code, f.cell) for f in sheet.findings}
+
+
+@pytest.mark.parametrize("target, actual, shown, met", [
+    (1, 2, ("≤1%", "2%"), False),  # 事故率 ≤ 1 %, actual 2 %: missed — not “≤100%”, met
+    (100, 1, ("≤100%", "100%"), True),  # a typed 100 beside a percent-formatted 1 (100 %)
+    (1, 0.5, ("≤100%", "50%"), True),  # both percent-formatted: one scale either way
+])
+def test_a_small_percentage_typed_as_a_number_is_read_on_the_scale_of_its_pair(target, actual, shown, met):
+    (sheet,) = check_grids([_split_form(False, target, actual, operator="≦")], "t.xlsx").sheets
+    ind = sheet.record.indicators[0]
+    assert (ind.target.text, ind.actual.text) == shown
+    assert sheet.scores.indicators[0].met is met
+    guesses = dict(sheet.record.read.guesses)
+    if target == 1 and actual == 2:  # the reading is a guess: the read map says which
+        assert "按 1% 读" in guesses["E9"]
+    if actual == 1:
+        assert "100%" in guesses["G9"]
+    assert sheet.record.read.as_json()["guesses"] == [{"cell": c, "what": w} for c, w in guesses.items()]
+
+
+def test_explain_prints_the_guess():
+    from jixiao.processor.cli.explain import explain_lines
+
+    (sheet,) = check_grids([_split_form(False, 1, 2, operator="≦")], "t.xlsx").sheets
+    assert any(line.startswith("  推定：E9 指标值 1 按 1% 读") for line in explain_lines(sheet.record, sheet.scores))

@@ -38,6 +38,7 @@ from jixiao.processor.core.values import (
     parse_actual,
     parse_number,
     parse_target,
+    percent_formatted,
 )
 
 
@@ -231,8 +232,9 @@ def _stated_rate(ind: Indicator) -> float | None:
 
 def _actual_in_target_unit(actual: Target, target: Target) -> float | None:
     a = actual.value
-    if actual.unit is None and target.unit in ("%", "百分比") and abs(a) <= 1.5 < abs(target.value):
-        return a * 100  # a percent-formatted cell holds 0.95 for 95%
+    if actual.unit is None and target.unit in ("%", "百分比") and abs(a) <= 1.5 < abs(target.value) \
+            and percent_formatted(a, target.value):
+        return a * 100  # a percent-formatted cell holds 0.95 for 95% (but 1 beside “≤2%” is 1%)
     return convert(a, actual.unit, target.unit)
 
 

@@ -136,6 +136,9 @@ class ReadMap:
     rows: list[RowRead] = field(default_factory=list)
     # how a field was obtained when not from a header column (e.g. weights from labels)
     sources: dict[str, str] = field(default_factory=dict)
+    # readings the reader had to guess, (cell, what it assumed): a bare 1 under “%” read as 1 %
+    # rather than a percent-formatted 100 % — said so that a reviewer can check
+    guesses: list[tuple[str, str]] = field(default_factory=list)
     # fields the reader could not identify: key -> the R code that says so
     unknown: dict[str, str] = field(default_factory=dict)
 
@@ -158,7 +161,8 @@ class ReadMap:
         return {"version": self.VERSION, "form": self.form, "framework": self.framework,
                 "funding": block(self.funding), "indicators": block(self.indicators),
                 "rows": [{"row": r.row, "role": r.role, "what": r.what} for r in self.rows],
-                "sources": dict(self.sources), "unknown": dict(self.unknown)}
+                "sources": dict(self.sources), "unknown": dict(self.unknown),
+                "guesses": [{"cell": c, "what": w} for c, w in self.guesses]}
 
 
 @dataclass

@@ -33,6 +33,7 @@ from jixiao.processor.core.values import (
     operator_of,
     parse_number,
     parse_target,
+    percent_formatted,
 )
 
 _VALUES = {"target", "actual", "weight", "score"}
@@ -230,7 +231,7 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
         if "weight" not in cols and w3 is not None:
             ind.weight = Field(l3.raw, w3, l3.cell)  # “预算执行率（20分）”: the weight is in its own label
         if "unit" in cols or "direction" in cols:
-            _combine_target(s, r, cols, ind)
+            _combine_target(s, r, cols, ind, rec)
         # a 分值/得分 merged down over several rows belongs to the first of them (one score per group)
         ind.cells = {k: addr(r, c) for k, c in cols.items() if not (k in ("weight", "score") and _shared(s, r, c))}
         ind.execution = bool(v.execution_indicators.word(label_key(ind.level3.text)))
@@ -372,7 +373,39 @@ def _framework(s: Sheet, rec: Record) -> None:
             ind.needs_target = False
 
 
-def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> None:
+def _bare(raw: object) -> bool:
+    return isinstance(raw, (int, float)) and not isinstance(raw, bool)
+
+
+def _percent_cells(rec: Record, ind: Indicator) -> set[str]:
+    """Which of target / actual, bare numbers under a “%” unit, are percent-formatted cells
+    (0.95 for 95 %: the cell's format is not in the file's values). A small number (≤ 1.5) is
+    read ×100 when the other side is small too (both formatted) or is not a number — and, when
+    the other side is a larger percentage, only if ×100 brings the two to one scale: target 100
+    beside actual 1 is 100 % and 100 %; “≤ 1” beside 2 is 1 % and 2 % (an 事故率), not 100 %.
+    A guess either way is said in the read map."""
+    small, large = {}, {}
+    for key in ("target", "actual"):
+        f = getattr(ind, key)
+        if _bare(f.raw) and abs(f.raw) <= 1.5:
+            small[key] = float(f.raw)
+        elif (v := parse_target(f.raw).value) is not None and abs(v) > 1.5:
+            large[key] = abs(v)
+    if len(small) != 1 or not large:
+        return set(small)
+    (key, x), y = next(iter(small.items())), next(iter(large.values()))
+    if x == 0:
+        return {key}
+    name = "指标值" if key == "target" else "实际完成值"
+    f = getattr(ind, key)
+    if percent_formatted(x, y):
+        rec.read.guesses.append((f.cell, f"{name} {x:g} 按百分比格式的 {x * 100:g}% 读（与另一项 {y:g}% 同一量级）"))
+        return {key}
+    rec.read.guesses.append((f.cell, f"{name} {x:g} 按 {x:g}% 读，不按百分比格式的 {x * 100:g}%（另一项为 {y:g}%）"))
+    return set()
+
+
+def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator, rec: Record) -> None:
     """Targets split over 指标性质 / 指标值 / 度量单位: “≥” + “50” + “个” → “≥50个”."""
     unit = s.get(r, cols["unit"]) if "unit" in cols else None
     unit = "" if is_blank(unit) else norm(str(unit))
@@ -381,6 +414,7 @@ def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> N
     if "定性" in d:
         return  # judged by the filler whatever number the cell holds
     op = operator_of(d) if d else None
+    scaled = _percent_cells(rec, ind) if unit in ("%", "百分比") else set()
     for key in ("target", "actual"):
         f = getattr(ind, key)
         if f.raw is None:
@@ -389,7 +423,7 @@ def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> N
         if not t.quantitative:
             continue  # a text: “有效推进”, a deadline
         text = f.text
-        if unit in ("%", "百分比") and isinstance(f.raw, (int, float)) and not isinstance(f.raw, bool) and abs(f.raw) <= 1.5 and t.unit is None:
+        if key in scaled:
             text = f"{f.raw * 100:g}"  # a percent-formatted cell holds 0.95 for 95%
         prefix = OP_SYMBOL[op] if key == "target" and op and not t.explicit else ""
         suffix = unit if unit and t.unit is None else ""
