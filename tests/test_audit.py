@@ -95,6 +95,7 @@ CASES = {
     "R023": (Form(indicators=[dataclasses.replace(i, target=None, actual=None, weight=None, score=None)
                               for i in default_indicators()], total_row=(None, None)), None, "B12:I12"),
     "R024": (Form(indicators=default_indicators()[:1], total_row=(30, 29.5)), None, "B12:I12"),
+    "R025": (Form(total=(50, 50, "四十七", 10, 0.95, 9.5)), None, "E6"),  # no rate, so no total
     "R019": (Form(), lambda g: (in_header("全年执行数", "年初预算数", "数额")(g),
                                 in_header("全年执行数", "全年预算数", "数额二")(g)), "C5:H5"),
     "R012": (Form(year_text="（    年度）", project="测试项目"), None, "A1"),

@@ -114,6 +114,8 @@ def explain_lines(record: Record, scores: Scores) -> list[str]:
     for key in ("indicator.weight", "execution.weight"):
         if key in sources:
             lines.append(f"  {READ_KEY_CN[key]}：{plain(sources[key], 80)}")
+    for cell, what in rm.guesses:
+        lines.append(f"  推定：{cell} {plain(what, 80)}")
     if scores.unknown:
         missing = "、".join(f"{READ_KEY_CN[k]}（{code}）" for k, code in scores.unknown.items())
         figures = "、".join(FIGURES_CN[k] for k, v in scores.as_json().items() if v is None and k != "execution_rate")

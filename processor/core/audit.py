@@ -461,6 +461,8 @@ def level_weights(c: _Ctx) -> Iterator[Finding]:
                 continue
             name = g.name or f"（{fmt_num(g.stated_weight)}分）"
             if not labels_only:
+                if any("weight" in i.unread for i in inds):
+                    continue  # a 分值 of the group not read (R005): its sum is not known
                 found = sum(i.weight.value or 0.0 for i in inds)
                 if differs(g.stated_weight, found, c.tol["score"]):
                     yield c.f("I217", g.cell, level=("一级指标", "二级指标")[level - 1], level1=name,
@@ -474,13 +476,16 @@ def level_weights(c: _Ctx) -> Iterator[Finding]:
     profile_weights = {_core(k): (k, v) for k, v in c.p["weights"]["level1"].items()}
     sums: dict[str, float] = {}
     first_cell: dict[str, str | None] = {}
+    unread: set[str] = set()
     for ind in c.r.indicators:
         name = ind.level1.text or ""
         sums[name] = sums.get(name, 0.0) + (ind.weight.value or 0.0)
         first_cell.setdefault(name, ind.level1.cell)
+        if "weight" in ind.unread:
+            unread.add(name)  # a 分值 not read (R005): this first level's sum is not known
     for name, total in sums.items():
         pw = profile_weights.get(_core(name))
-        if name and pw is not None and differs(total, pw[1], c.tol["score"]):
+        if name and name not in unread and pw is not None and differs(total, pw[1], c.tol["score"]):
             yield c.f("I218", first_cell[name], level1=name, expected=fmt_num(pw[1]), found=fmt_num(total),
                       profile=c.p.name)
 

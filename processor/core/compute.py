@@ -14,11 +14,13 @@ from jixiao.processor.core.grid import Formula
 from jixiao.processor.core.model import (
     EXECUTION_WEIGHT,
     FUNDING_MONEY,
+    FUNDING_PARTS,
     FUNDING_ROWS,
     INDICATOR_ROWS,
     INDICATOR_SCORE,
     INDICATOR_WEIGHT,
     INDICATOR_WEIGHTS_TOTAL,
+    TOTAL_READS,
     FundingScore,
     Indicator,
     IndicatorScore,
@@ -36,6 +38,7 @@ from jixiao.processor.core.values import (
     parse_actual,
     parse_number,
     parse_target,
+    percent_formatted,
 )
 
 
@@ -229,8 +232,9 @@ def _stated_rate(ind: Indicator) -> float | None:
 
 def _actual_in_target_unit(actual: Target, target: Target) -> float | None:
     a = actual.value
-    if actual.unit is None and target.unit in ("%", "百分比") and abs(a) <= 1.5 < abs(target.value):
-        return a * 100  # a percent-formatted cell holds 0.95 for 95%
+    if actual.unit is None and target.unit in ("%", "百分比") and abs(a) <= 1.5 < abs(target.value) \
+            and percent_formatted(a, target.value):
+        return a * 100  # a percent-formatted cell holds 0.95 for 95% (but 1 beside “≤2%” is 1%)
     return convert(a, actual.unit, target.unit)
 
 
@@ -359,9 +363,34 @@ def _indicator_total(record: Record, scores: list[IndicatorScore]) -> float | No
     for s in scores:
         if s.computed is not None or isinstance(s.indicator.score.raw, Formula):
             continue
+        if s.indicator.unread:
+            return None  # its 分值 or 得分 could not be read (R005): neither computed nor stated
         if s.indicator.score.value is None and "score" in s.indicator.cells and s.indicator.weight.value:
-            return None  # a weighted row whose score is blank (I202) or unreadable (R005): sum unknown
+            return None  # a weighted row whose score is blank (I202): sum unknown
     return excel_round(sum(s.score for s in scores), 2)
+
+
+def _unread_funding(record: Record, den_key: str, unknown: dict[str, str]) -> None:
+    """Funding cells the reader could not read (R005): a figure derived from them is not known —
+    the 年度资金总额's 执行数 or denominator (its rate), its 分值 (the execution weight), a part's
+    money (the parts' sum)."""
+    for row in record.funding:
+        if row.kind == "total":
+            if {"executed", den_key} & row.unread:
+                unknown.setdefault(FUNDING_MONEY, "R005")
+            if "weight" in row.unread:
+                unknown.setdefault(EXECUTION_WEIGHT, "R005")
+        elif {"initial", "budget", "executed"} & row.unread:
+            unknown.setdefault(FUNDING_PARTS, "R005")
+
+
+def _unread_cells(record: Record) -> list[str]:
+    """The cells of 分值 / 得分 / money the reader could not read, in reading order."""
+    return [c for row in (*record.funding, *record.indicators) for k in _NUMBER_KEYS
+            if k in row.unread and (c := getattr(row, k).cell)]
+
+
+_NUMBER_KEYS = ("initial", "budget", "executed", "weight", "rate", "score")
 
 
 def compute(record: Record, profile: Profile) -> Scores:
@@ -373,6 +402,7 @@ def compute(record: Record, profile: Profile) -> Scores:
         unknown[FUNDING_MONEY] = "R019"
         notes.append(("R019", rm.funding.band, {"column": doubt, "headers": _headers(rm.funding)}))
     den_key = denominator_key(record, profile)
+    _unread_funding(record, den_key, unknown)
     funding = [FundingScore(row, funding_rate(row, den_key)) for row in record.funding]
     total_row = record.funding_row("total")
     funding_known = FUNDING_ROWS not in unknown and FUNDING_MONEY not in unknown
@@ -382,9 +412,11 @@ def compute(record: Record, profile: Profile) -> Scores:
     ind_weights = indicator_weights(record)
     row = execution_row(record, profile, ind_weights)
     weight, source = execution_weight(record, profile, ind_weights, row)
+    if row is None and EXECUTION_WEIGHT in unknown:  # the funding row's 分值 cell was not read
+        weight, source = None, "资金表分值格读不出，无法确定"
     if not rm.knows(INDICATOR_ROWS):  # a 预算执行率 row there would take the funding row's place
         weight, source = None, "绩效指标表未能识别，不知预算执行率在哪里计分"
-    if weight is None and row is None and ind_weights is not None and funding_known:
+    if weight is None and row is None and ind_weights is not None and funding_known and EXECUTION_WEIGHT not in unknown:
         unknown.setdefault(EXECUTION_WEIGHT, "R018")  # (an execution row's weight may stand in its group's label)
         block = rm.funding or rm.indicators
         notes.append(("R018", block.band if block else None,
@@ -407,12 +439,23 @@ def compute(record: Record, profile: Profile) -> Scores:
         weights_total = excel_round(weight + ind_weights, 2) if weight is not None and ind_weights is not None else None
     total = excel_round(exec_score + ind_score, 2) if exec_score is not None and ind_score is not None else None
     full = float(profile["weights"]["total"])
-    if total is not None and weights_total is not None and weights_total < full / 2 - 1e-9:
-        # points handed out for less than half the whole: a table cut short or not read in full —
-        # a grade from it would be nonsense (T301 says what the weights add up to)
-        total = None
+    if weights_total is not None and weights_total < full / 2 - 1e-9:
+        # points handed out for less than half the whole: a table cut short or not read in full.
+        # The reader doubts its own reading, so nothing is derived from the sum — no T301 “权重合计
+        # 应为 100”, no total, no grade: R024 says what was found and why
         notes.append(("R024", rm.indicators.band if rm.indicators else None,
                       {"found": f"{weights_total:g}", "total": f"{full:g}"}))
+        unknown.setdefault(INDICATOR_WEIGHTS_TOTAL, "R024")
+        weights_total = None
+    reads = TOTAL_READS - ({FUNDING_ROWS, FUNDING_MONEY} if row is not None else set())
+    if reads & unknown.keys():
+        total = None  # derived from a field not known (the weights' sum, the money …): no total, no grade
+    unread = _unread_cells(record)
+    if total is None and unread and not any(c != "R005" for k, c in unknown.items() if k in reads) and (
+            "R005" in unknown.values() or any(s.computed is None and s.indicator.unread for s in indicators)):
+        # the cells R005 names are why there is no total: say so once (other R findings say their own)
+        notes.append(("R025", unread[0], {"cells": "、".join(unread[:6]) + ("等" if len(unread) > 6 else ""),
+                                          "count": len(unread)}))
     uncapped = None
     if rate is not None and total is not None:
         caps_ = [c["max_total"] for c in profile["execution"]["score_caps"] if rate < c["below"]]

@@ -8,6 +8,7 @@ from the same file (``python -m jixiao.processor.cli.codes_page``).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -74,6 +75,11 @@ def _family_files() -> list[tuple[str, dict[str, Any]]]:
 FAMILY_ORDER = ("R", "F", "I", "T", "D", "J", "C", "P", "Y")
 
 
+# a message is one line: a line break inside a label (“到位率⏎(3分)”) is shown as a space,
+# not as a control character the terminal layer would print escaped (“\u000a”)
+_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\x85\u2028\u2029]+[ \t]*")
+
+
 class _Params(dict):
     def __missing__(self, key: str) -> str:  # a template never fails on a missing value
         return "—"
@@ -99,7 +105,7 @@ def make(code: str, *, sheet: str | None = None, cell: str | None = None, file: 
 def render(code: str, *, sheet: str | None = None, **params: Any) -> tuple[str, str]:
     """The catalogue's message and fix for ``code``, filled with ``params``."""
     entry = catalogue()[code]
-    values = _Params(params)
+    values = _Params({k: _BREAKS.sub(" ", v) if isinstance(v, str) else v for k, v in params.items()})
     values.setdefault("sheet", sheet or "")
     return entry["message"].format_map(values), entry["fix"].format_map(values)
 

@@ -136,6 +136,9 @@ class ReadMap:
     rows: list[RowRead] = field(default_factory=list)
     # how a field was obtained when not from a header column (e.g. weights from labels)
     sources: dict[str, str] = field(default_factory=dict)
+    # readings the reader had to guess, (cell, what it assumed): a bare 1 under “%” read as 1 %
+    # rather than a percent-formatted 100 % — said so that a reviewer can check
+    guesses: list[tuple[str, str]] = field(default_factory=list)
     # fields the reader could not identify: key -> the R code that says so
     unknown: dict[str, str] = field(default_factory=dict)
 
@@ -158,7 +161,8 @@ class ReadMap:
         return {"version": self.VERSION, "form": self.form, "framework": self.framework,
                 "funding": block(self.funding), "indicators": block(self.indicators),
                 "rows": [{"row": r.row, "role": r.role, "what": r.what} for r in self.rows],
-                "sources": dict(self.sources), "unknown": dict(self.unknown)}
+                "sources": dict(self.sources), "unknown": dict(self.unknown),
+                "guesses": [{"cell": c, "what": w} for c, w in self.guesses]}
 
 
 @dataclass
@@ -174,6 +178,9 @@ class FundingRow:
     score: Field = EMPTY  # 得分 as stated on the form
     # cells of columns that exist in the table but were empty on this row
     cells: dict[str, str] = field(default_factory=dict)
+    # fields whose cell holds something the reader could not read as a number (R005 says so):
+    # not blank, not known — nothing is derived from them
+    unread: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -193,6 +200,9 @@ class Indicator:
     group1: int = -1  # index into Record.level1_groups (-1: no first level)
     group2: int = -1  # index into Record.level2_groups
     level1_blank: str | None = None  # this row's own first-level cell when it was blank (value carried or none)
+    # 分值 / 得分 whose cell holds something the reader could not read as a number (R005 says so):
+    # the row's weight or score is not known, so neither is any sum it is part of
+    unread: set[str] = field(default_factory=set)
 
     @property
     def name(self) -> str:

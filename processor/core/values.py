@@ -271,6 +271,15 @@ def parse_actual(raw: Any) -> Target:
     return parse_target(raw)
 
 
+def percent_formatted(x: float, other: float) -> bool:
+    """A bare number ``x`` (≤ 1.5) beside a percentage ``other`` (> 1.5): is ``x`` a percent-
+    formatted cell (1 for 100 %) rather than a small percentage (1 %)? Yes when ×100 brings it
+    to the other's scale: 1 beside 100 is 100 %; 1 beside 2 (事故率 ≤ 1 %, actual 2 %) is 1 %."""
+    if x == 0:
+        return True
+    return abs(math.log(abs(other) / abs(x * 100))) < abs(math.log(abs(other) / abs(x)))
+
+
 def convert(value: float, unit: str | None, to_unit: str | None) -> float | None:
     """Convert between units of one group; None when they cannot be compared."""
     if unit == to_unit or unit is None or to_unit is None:

@@ -17,6 +17,8 @@ from jixiao.processor.core.grid import Grid
 from jixiao.processor.core.visible import one_line
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # what check and merge read
+# the names calamine parses as the format the guard found in the content
+_SUFFIXES = {"xlsx": (".xlsx", ".xlsm"), "xls": (".xls",)}
 
 
 @dataclass
@@ -44,7 +46,11 @@ def load_workbook(path: str | Path, limits: Mapping[str, Any] | None = None) -> 
     from python_calamine import CalamineWorkbook
 
     try:
-        wb = CalamineWorkbook.from_path(path)
+        if Path(path).suffix.lower() in _SUFFIXES[report.kind]:
+            wb = CalamineWorkbook.from_path(path)
+        else:  # an .xlsx saved under an .xls name (or the reverse): calamine picks its parser by
+            with open(path, "rb") as fh:  # the name, so it is given the content it can sniff
+                wb = CalamineWorkbook.from_filelike(fh)
     except BaseException as exc:  # calamine raises its own error types for broken files
         _reraise_unless_reader_error(exc)
         raise InputError.of("J509", file=path) from None

@@ -174,6 +174,7 @@ def _read_cell(s: Sheet, rec: Record, h: Header, row: FundingRow, key: str, r: i
                                                    "value": f"{n.value:g}"}))
     if not n.ok:
         rec.notes.append(("R005", addr(r, c), {"label": f"{row.label.text}的{_col_label(h, key)}", "found": str(raw)}))
+        row.unread.add(key)
     setattr(row, key, Field(None if is_blank(raw) else raw, n.value, addr(r, c)))
 
 

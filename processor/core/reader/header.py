@@ -104,6 +104,9 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
         if not labels:
             continue
         texts = " / ".join(s.text(*o) for o in labels)
+        labels = [o for o in labels if not _group_label(s, o, last)]
+        if not labels:
+            continue  # only a group label stands over this column (a blank spacer under 年度指标值)
         hit = None
         for o in reversed(labels):  # the lowest label names the column; a group label above it only helps
             m = fields.match(s.key(*o))
@@ -139,3 +142,11 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
             cols[name] = best[name][1]
             block.columns[name] = best[name][2]
     return Header(first, last, cols, block)
+
+
+def _group_label(s: Sheet, o: tuple[int, int], last: int) -> bool:
+    """A label merged across columns that have labels of their own below it (年度指标值 over
+    指标性质 / 指标值 / 度量单位): it groups them and is never a column itself."""
+    r1, c1, r2, c2 = s.span(*o)
+    return c2 > c1 and any(s.key(*(p := s.owner(r, c))) and p[0] > r2
+                           for r in range(r2 + 1, last + 1) for c in range(c1, c2 + 1))

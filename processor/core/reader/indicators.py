@@ -12,6 +12,7 @@ import re
 from jixiao.processor.core.grid import addr, parse_addr
 from jixiao.processor.core.model import (
     EMPTY,
+    INDICATOR_WEIGHTS_TOTAL,
     ColumnRead,
     Field,
     Indicator,
@@ -32,6 +33,7 @@ from jixiao.processor.core.values import (
     operator_of,
     parse_number,
     parse_target,
+    percent_formatted,
 )
 
 _VALUES = {"target", "actual", "weight", "score"}
@@ -82,11 +84,12 @@ class _Groups:
         self.cell: str | None = None
         self.parent = -1
 
-    def see(self, f: Field, parent: int = -1) -> int:
+    def see(self, f: Field, parent: int = -1, repeated: bool = False) -> int:
+        """``repeated``: the label's cell repeats the one right above it (a filled merge)."""
         if f.raw is None:
             return len(self.out) - 1 if self.text is not None and parent == self.parent else -1
         text = norm(f.text)
-        if text == self.text and parent == self.parent and (f.cell == self.cell or self.out[-1].name):
+        if text == self.text and parent == self.parent and (f.cell == self.cell or self.out[-1].name or repeated):
             return len(self.out) - 1  # the same label carried down or repeated
         name, weight = split_weight(f.text, bare=True)
         if text != self.text or (not name and f.cell != self.cell) or parent != self.parent:
@@ -97,7 +100,7 @@ class _Groups:
 
 def _name_field(f: Field) -> Field:
     """A level label without its weight: “产出指标(50分)” → 产出指标; “（50分）” → no name (cell kept)."""
-    if f.raw is None or "分" not in f.text:
+    if f.raw is None:
         return f
     name, weight = split_weight(f.text, bare=True)
     if weight is None:
@@ -186,8 +189,8 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
             levels[key] = f
         if "level1" not in cols and section_group >= 0:
             levels["level1"] = section
-        gi1 = g1.see(levels["level1"])
-        gi2 = g2.see(levels["level2"], gi1)
+        gi1 = g1.see(levels["level1"], repeated="level1" in cols and s.repeats_above(r, cols["level1"]))
+        gi2 = g2.see(levels["level2"], gi1, repeated="level2" in cols and s.repeats_above(r, cols["level2"]))
         l3 = s.text_field(r, cols["level3"]) if "level3" in cols else EMPTY
         values = _values(s, r, cols, value_keys)
         has_values = any(f.value is not None for f in values.values())
@@ -221,11 +224,14 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
                     and not parse_number(f.raw).ok:
                 rec.notes.append(("R005", f.cell, {"label": f"“{ind.name}”的{'分值' if key == 'weight' else '得分'}",
                                                    "found": f.text}))
+                ind.unread.add(key)
+                if key == "weight":  # one weight not read: their sum is not known (nor the total)
+                    rec.read.mark_unknown("R005", INDICATOR_WEIGHTS_TOTAL)
             setattr(ind, key, f)
         if "weight" not in cols and w3 is not None:
             ind.weight = Field(l3.raw, w3, l3.cell)  # “预算执行率（20分）”: the weight is in its own label
         if "unit" in cols or "direction" in cols:
-            _combine_target(s, r, cols, ind)
+            _combine_target(s, r, cols, ind, rec)
         # a 分值/得分 merged down over several rows belongs to the first of them (one score per group)
         ind.cells = {k: addr(r, c) for k, c in cols.items() if not (k in ("weight", "score") and _shared(s, r, c))}
         ind.execution = bool(v.execution_indicators.word(label_key(ind.level3.text)))
@@ -241,6 +247,8 @@ def _spans_levels(s: Sheet, r: int, c: int, cols: dict[str, int]) -> bool:
     """The row's first label is merged across into the 三级指标 column, or from it over the value
     columns: a section or remark label, not an indicator."""
     r1, c1, r2, c2 = s.span(r, c)
+    if (r1, c1) == (r2, c2) and (u := s.uniform_row(r)) is not None and u[0] == c:
+        r1, c1, r2, c2 = r, u[0], r, u[1]  # a label merged across, its merge filled into each cell
     if r1 != r2 or c2 == c1:
         return False
     if "level3" in cols and c < cols["level3"] <= c2:
@@ -309,8 +317,8 @@ def _block_weight(s: Sheet, rec: Record, h: Header) -> None:
     for r in range(max(s.r0, h.first - 1), h.last + 1):
         for c, k in s.row_keys(r):
             m = fields.match(k)
-            if m and m[0] != "weight":
-                continue
+            if (m and m[0] != "weight") or s.repeats_above(r, c):
+                continue  # (a label repeated from above is the block above's: “预算执行情况（20分）”)
             text = s.text(r, c)
             w = split_weight(text)[1]
             if w is not None:
@@ -365,7 +373,39 @@ def _framework(s: Sheet, rec: Record) -> None:
             ind.needs_target = False
 
 
-def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> None:
+def _bare(raw: object) -> bool:
+    return isinstance(raw, (int, float)) and not isinstance(raw, bool)
+
+
+def _percent_cells(rec: Record, ind: Indicator) -> set[str]:
+    """Which of target / actual, bare numbers under a “%” unit, are percent-formatted cells
+    (0.95 for 95 %: the cell's format is not in the file's values). A small number (≤ 1.5) is
+    read ×100 when the other side is small too (both formatted) or is not a number — and, when
+    the other side is a larger percentage, only if ×100 brings the two to one scale: target 100
+    beside actual 1 is 100 % and 100 %; “≤ 1” beside 2 is 1 % and 2 % (an 事故率), not 100 %.
+    A guess either way is said in the read map."""
+    small, large = {}, {}
+    for key in ("target", "actual"):
+        f = getattr(ind, key)
+        if _bare(f.raw) and abs(f.raw) <= 1.5:
+            small[key] = float(f.raw)
+        elif (v := parse_target(f.raw).value) is not None and abs(v) > 1.5:
+            large[key] = abs(v)
+    if len(small) != 1 or not large:
+        return set(small)
+    (key, x), y = next(iter(small.items())), next(iter(large.values()))
+    if x == 0:
+        return {key}
+    name = "指标值" if key == "target" else "实际完成值"
+    f = getattr(ind, key)
+    if percent_formatted(x, y):
+        rec.read.guesses.append((f.cell, f"{name} {x:g} 按百分比格式的 {x * 100:g}% 读（与另一项 {y:g}% 同一量级）"))
+        return {key}
+    rec.read.guesses.append((f.cell, f"{name} {x:g} 按 {x:g}% 读，不按百分比格式的 {x * 100:g}%（另一项为 {y:g}%）"))
+    return set()
+
+
+def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator, rec: Record) -> None:
     """Targets split over 指标性质 / 指标值 / 度量单位: “≥” + “50” + “个” → “≥50个”."""
     unit = s.get(r, cols["unit"]) if "unit" in cols else None
     unit = "" if is_blank(unit) else norm(str(unit))
@@ -374,6 +414,7 @@ def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> N
     if "定性" in d:
         return  # judged by the filler whatever number the cell holds
     op = operator_of(d) if d else None
+    scaled = _percent_cells(rec, ind) if unit in ("%", "百分比") else set()
     for key in ("target", "actual"):
         f = getattr(ind, key)
         if f.raw is None:
@@ -382,7 +423,7 @@ def _combine_target(s: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> N
         if not t.quantitative:
             continue  # a text: “有效推进”, a deadline
         text = f.text
-        if unit in ("%", "百分比") and isinstance(f.raw, float) and abs(f.raw) <= 1.5 and t.unit is None:
+        if key in scaled:
             text = f"{f.raw * 100:g}"  # a percent-formatted cell holds 0.95 for 95%
         prefix = OP_SYMBOL[op] if key == "target" and op and not t.explicit else ""
         suffix = unit if unit and t.unit is None else ""

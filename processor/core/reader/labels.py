@@ -8,7 +8,7 @@ from functools import lru_cache
 from jixiao.processor.core.values import norm
 
 _WEIGHT = re.compile(r"^(.*?)[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]\s*$")
-_BARE = re.compile(r"^(\D*?)(\d+(?:\.\d+)?)分$")  # “项目绩效85分”, “数量指标15分”: no brackets
+_BARE = re.compile(r"^(\D*?)(\d+(?:\.\d+)?)分[)）]?$")  # “项目绩效85分”, “部门预算管理80分）”: no (opening) bracket
 
 
 @lru_cache(maxsize=4096)

@@ -41,6 +41,25 @@ class Sheet:
     def rows(self) -> range:
         return range(self.r0, self.max_row + 1)
 
+    def repeats_above(self, r: int, c: int) -> bool:
+        """The label at (r, c) repeats the unmerged label right above it: the rest of a merged
+        label that WPS “拆分并填充内容” (or a copy without merges) wrote into every cell — the
+        same label, not a new one."""
+        k = self.key(r, c)
+        return bool(k) and k == self.key(r - 1, c) and (r, c) not in self.merge_tl \
+            and (r - 1, c) not in self.merge_tl and (r - 1, c) not in self.merge_br
+
+    def uniform_row(self, r: int) -> tuple[int, int] | None:
+        """(first, last) column when every filled cell of row ``r`` holds one and the same label
+        over two or more adjacent cells: a label merged across the row, filled into each cell."""
+        keys = self.row_keys(r)
+        if len(keys) < 2 or len({k for _, k in keys}) != 1:
+            return None
+        first, last = keys[0][0], keys[-1][0]
+        if last - first + 1 != len(keys) or len(self.row_values(r)) != len(keys):
+            return None
+        return first, last
+
     def cols(self) -> range:
         return range(self.c0, self.max_col + 1)
 
