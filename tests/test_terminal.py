@@ -75,9 +75,9 @@ def test_main_ends_quietly_when_the_reader_closes_the_pipe(monkeypatch, tmp_path
 def test_a_line_break_in_a_label_is_a_space_in_the_one_line_message():
     """“到位率⏎(3分)” typed with Alt+Enter (南县 2022): the message says “到位率 (3分)”, never
     “到位率\\u000a(3分)” — a message is one line; only control characters are escaped."""
-    from jixiao.processor.cli.check import render_text
     from jixiao.processor.core.engine import FileResult
     from jixiao.processor.core.findings import make
+    from jixiao.report import render_text
 
     f = make("R005", sheet="表", cell="D9", label="“到位率\n(3分)”的得分", found="见\r\n附表\x1b[2J")
     assert f.message == "“到位率 (3分)”的得分应为数字，实为“见 附表\x1b[2J”"
