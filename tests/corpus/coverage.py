@@ -10,6 +10,9 @@ from collections import Counter
 
 from .build import Table
 
+# the province of a table whose source names no place; it counts as no province
+UNKNOWN_PLACE = "未详"
+
 # ≥ 30 tables, ≥ 15 provinces or central ministries, ≥ 5 years, and the layout classes
 TARGETS = {"tables": 30, "provinces": 15, "years": 5, "framework": 5, "two_row_header": 3, "money_yuan": 3,
            "no_weight_column": 3, "county_or_township": 3}
@@ -27,7 +30,7 @@ def coverage(tabs: list[Table]) -> dict[str, int]:
     classes = Counter(c for t in tabs for c in t.data["classes"])
     return {
         "tables": len(tabs),
-        "provinces": len({t.data["province"] for t in tabs}),
+        "provinces": len({t.data["province"] for t in tabs} - {UNKNOWN_PLACE}),
         "years": len({t.data["year"] for t in tabs}),
         "framework": classes["framework"],
         "two_row_header": classes["two_row_header"],
