@@ -42,7 +42,7 @@ from jixiao.processor.core.rules import load_profile
 from jixiao.processor.core.values import label_key
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus.build import cell_values, tables  # noqa: E402
+from corpus.build import cell_values, known_failures, tables  # noqa: E402
 
 P = load_profile()
 # findings derived from weights, scores or money: the families the guard is about
@@ -89,7 +89,10 @@ def bases() -> list[tuple[str, Grid]]:
         ("安徽 六安", _sheet_grid(BL.luan_public_culture_2021())),
         ("北京 海淀", _sheet_grid(BL.haidian_xueyuanlu_2016())),
     ]
+    misread = known_failures()  # a table the engine is known to misread is no base to damage yet
     for t in tables():
+        if t.id in misread:
+            continue
         cells = {a1: v for a1, (v, _fmt) in cell_values(t).items()}
         out.append((t.id, _grid_of_cells(cells, t.data.get("merges", []), t.sheet)))
     return out
