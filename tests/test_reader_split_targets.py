@@ -60,7 +60,7 @@ def test_a_small_percentage_typed_as_a_number_is_read_on_the_scale_of_its_pair(t
 
 
 def test_explain_prints_the_guess():
-    from jixiao.processor.cli.explain import explain_lines
+    from jixiao.explain import explain_lines
 
     (sheet,) = check_grids([_split_form(False, 1, 2, operator="≦")], "t.xlsx").sheets
     assert any(line.startswith("  推定：E9 指标值 1 按 1% 读") for line in explain_lines(sheet.record, sheet.scores))
