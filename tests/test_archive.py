@@ -500,3 +500,61 @@ def test_compare_text_shows_submitted_names_escaped_and_keeps_its_lines():
     assert "\\u001b]0;pwned\\u0007" in text and "\\u001b[2J" in text
     assert text.splitlines() == ["2024 年对比 2023 年", "", "新增（1 个）：",
                                  "  - 某\\u001b]0;pwned\\u0007单位　项目\\u001b[2J甲"]
+
+
+def _unreadable_form(folder: Path) -> Path:
+    """A form whose 分值/得分 the reader cannot read: no indicator score, no total (R findings)."""
+    from builders import Form, Ind
+
+    inds = [Ind("产出指标", "数量指标", "完成数", "见附表", "见附表", 50, "见附表"),
+            Ind("效益指标", "社会效益指标", "受益面", "见附表", "见附表", 40, "见附表")]
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_xlsx(folder / "读不出.xlsx", make_grid(Form(project="读不出得分的项目", indicators=inds)))
+
+
+def test_a_form_without_a_total_is_stored_with_unknown_figures(url, tmp_path, capsys):
+    """One unreadable form once made the whole add fail on a NOT NULL constraint."""
+    folder = tmp_path / "表"
+    _unreadable_form(folder)
+    write_xlsx(folder / "正常.xlsx", make_grid())
+    assert main(["archive", "add", str(folder), "--archive", url]) == 0
+    with open_archive(url) as archive, archive.db.reading() as conn:
+        from sqlalchemy import select
+
+        rows = dict(conn.execute(select(schema.forms.c.project, schema.forms.c.total_score)).all())
+    assert rows["读不出得分的项目"] is None and rows["2024年度测试项目"] is not None
+
+
+def test_version_2_archive_is_migrated_to_unknown_figures(url, tmp_path, monkeypatch):
+    """An archive made before version 3 (figures NOT NULL) accepts forms without a total once opened."""
+    columns = [schema.forms.c[name] for name in schema._UNKNOWABLE]
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    for column in columns:
+        monkeypatch.setattr(column, "nullable", False)
+    open_archive(url).close()
+    monkeypatch.undo()
+    folder = tmp_path / "表"
+    _unreadable_form(folder)
+    assert main(["archive", "add", str(folder), "--archive", url]) == 0
+    with open_archive(url) as archive:
+        assert archive.info()["schema_version"] == "3"
+
+
+def test_compare_with_a_total_unknown_in_one_year(url, tmp_path, capsys):
+    """A matched pair where this year's total could not be read: no score change, no Y602/Y603, no crash."""
+    from builders import Form
+
+    last = tmp_path / "2023"
+    last.mkdir()
+    write_xlsx(last / "上年.xlsx", make_grid(Form(project="2023年度读不出得分的项目", year_text="（2023 年度）")))
+    _unreadable_form(tmp_path / "2024")
+    for folder in (last, tmp_path / "2024"):
+        assert main(["archive", "add", str(folder), "--archive", url]) == 0
+    capsys.readouterr()
+    with open_archive(url) as archive:
+        rev = compare_years(archive, 2024, 2023)
+    (pair,) = rev.pairs
+    assert pair.score_change is None
+    assert not {f.code for f in pair.findings} & {"Y602", "Y603"}
+    assert main(["compare", "--archive", url, "--year", "2024", "--against", "2023",
+                 "-o", str(tmp_path / "对比.xlsx")]) == 0

@@ -50,7 +50,7 @@ class PairReview:
     match: Match
     budget_change: float | None  # fraction: 0.25 = +25%
     rate_change: float | None  # difference of execution rates (fractions)
-    score_change: float
+    score_change: float | None  # None when either year's total could not be computed
     copied: list[IndicatorEntry] = field(default_factory=list)  # this year's copied indicators
     lowered: list[tuple[IndicatorEntry, IndicatorEntry]] = field(default_factory=list)  # (this, last)
     budget_up_score_down: bool = False
@@ -83,7 +83,7 @@ class PairReview:
 class UnitTrend:
     unit: str
     key: str
-    scores: dict[int, tuple[int, float]]  # year → (forms, mean computed score)
+    scores: dict[int, tuple[int, float | None]]  # year → (forms, mean computed score; None: no form had one)
     change: float | None  # mean score this year − last year
     rose: int = 0  # matched projects whose score rose / fell
     fell: int = 0
@@ -203,7 +203,9 @@ def _pair(m: Match, rules: dict, tol: float, year: int, against: int) -> PairRev
     budget_change = (a.budget / b.budget - 1) if a.budget is not None and b.budget else None
     rate_change = (a.execution_rate - b.execution_rate
                    if a.execution_rate is not None and b.execution_rate is not None else None)
-    p = PairReview(m, budget_change, rate_change, a.total_score - b.total_score)
+    score_change = (a.total_score - b.total_score
+                    if a.total_score is not None and b.total_score is not None else None)
+    p = PairReview(m, budget_change, rate_change, score_change)
     where = {"file": a.file_name, "sheet": a.sheet}
     common = {"old_year": against, "old_project": b.project, "old_file": b.file_name}
     if m.kind == KIND_RENAMED:
@@ -216,14 +218,14 @@ def _pair(m: Match, rules: dict, tol: float, year: int, against: int) -> PairRev
         p.copied = copied
         p.findings.append(make("Y601", cell=copied[0].actual_cell or copied[0].target_cell, **where,
                                copied=len(copied), total=len(named), **common))
-    if p.score_change > tol:
+    if score_change is not None and score_change > tol:
         p.lowered = _lowered(a, b)
         for n, o in p.lowered:
             p.findings.append(make("Y602", cell=n.target_cell, **where, name=n.name, old_target=o.target_text,
                                    new_target=n.target_text, old_score=fmt_num(b.total_score),
                                    new_score=fmt_num(a.total_score), **common))
     if (budget_change is not None and budget_change >= rules["budget_growth"] - 1e-9
-            and -p.score_change >= rules["score_drop"] - 1e-9):
+            and score_change is not None and -score_change >= rules["score_drop"] - 1e-9):
         p.budget_up_score_down = True
         p.findings.append(make("Y603", cell=a.budget_cell, **where, old_budget=fmt_num(b.budget),
                                new_budget=fmt_num(a.budget), growth=fmt_pct(budget_change, 1),
@@ -299,7 +301,8 @@ def _units(forms_a: list[FormEntry], forms_b: list[FormEntry], pairs: list[PairR
         for f in forms:
             groups[unit_key(f.unit, f.department)].append(f)
         for key, fs in groups.items():
-            scores[key][y] = (len(fs), sum(f.total_score for f in fs) / len(fs))
+            known = [f.total_score for f in fs if f.total_score is not None]
+            scores[key][y] = (len(fs), sum(known) / len(known) if known else None)
             if y == year or key not in names:
                 names[key] = fs[0].unit or fs[0].department
     out = []
@@ -310,12 +313,14 @@ def _units(forms_a: list[FormEntry], forms_b: list[FormEntry], pairs: list[PairR
         by_b[unit_key(f.unit, f.department)].append(f)
     moved: dict[str, list[float]] = defaultdict(list)
     for p in pairs:
-        moved[unit_key(p.new.unit, p.new.department)].append(p.score_change)
+        if p.score_change is not None:
+            moved[unit_key(p.new.unit, p.new.department)].append(p.score_change)
     for key in sorted(scores):
         if year not in scores[key] and against not in scores[key]:
             continue
         ys = scores[key]
-        change = ys[year][1] - ys[against][1] if against in ys and year in ys else None
+        now, before = ys.get(year, (0, None))[1], ys.get(against, (0, None))[1]
+        change = now - before if now is not None and before is not None else None
         t = UnitTrend(names.get(key, key), key, dict(sorted(ys.items())), change)
         t.rose = sum(1 for d in moved[key] if d > 0.005)
         t.fell = sum(1 for d in moved[key] if d < -0.005)

@@ -88,13 +88,13 @@ class FormEntry:
     executed: float | None
     execution_rate: float | None
     execution_rate_stated: float | None
-    execution_weight: float
-    execution_score: float
+    execution_weight: float | None
+    execution_score: float | None
     execution_score_stated: float | None
-    indicator_score: float
-    total_score: float
+    indicator_score: float | None  # None: the reader could not read every 分值/得分 (R findings)
+    total_score: float | None
     total_score_stated: float | None
-    weights_total: float
+    weights_total: float | None
     grade: str
     grade_stated: str
     goal_expected: str
@@ -140,7 +140,8 @@ def form_entry(sheet: SheetResult, profile: Profile, *, form_index: int = 0, met
         execution_score_stated=total.score.value if total else None,
         indicator_score=sc.indicator_score, total_score=sc.total_score,
         total_score_stated=rec.total.score.value if rec.total else None,
-        weights_total=sc.weights_total, grade=sc.grade, grade_stated=_stated_grade(rec),
+        weights_total=sc.weights_total, grade=sc.grade or "",  # "": no grade (the total is unknown)
+        grade_stated=_stated_grade(rec),
         goal_expected=rec.goal_expected.text, goal_actual=rec.goal_actual.text,
         project_cell=rec.project.cell, budget_cell=total.budget.cell if total else None,
         full_marks_no_deviation=all_full_without_deviation(rec),

@@ -29,7 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INFO_TABLE = "jixiao_archive"  # marks a database as a jixiao archive
 
 metadata = MetaData()
@@ -83,13 +83,14 @@ forms = Table(
     Column("executed", Double),
     Column("execution_rate", Double),
     Column("execution_rate_stated", Double),
-    Column("execution_weight", Double, nullable=False),
-    Column("execution_score", Double, nullable=False),
+    # the computed figures are NULL when the reader could not read what they rest on (R findings)
+    Column("execution_weight", Double),
+    Column("execution_score", Double),
     Column("execution_score_stated", Double),
-    Column("indicator_score", Double, nullable=False),
-    Column("total_score", Double, nullable=False),
+    Column("indicator_score", Double),
+    Column("total_score", Double),
     Column("total_score_stated", Double),
-    Column("weights_total", Double, nullable=False),
+    Column("weights_total", Double),
     Column("grade", String(8), nullable=False),
     Column("grade_stated", Text, nullable=False),
     Column("goal_expected", Text, nullable=False),
@@ -191,3 +192,32 @@ def _project_keys_by_budget_year(conn: Connection) -> None:
 
 
 MIGRATIONS[1] = _project_keys_by_budget_year
+
+# the computed figures that became nullable in version 3
+_UNKNOWABLE = ("execution_weight", "execution_score", "indicator_score", "total_score", "weights_total")
+
+
+def _unknown_figures_allowed(conn: Connection) -> None:
+    """2 → 3: a form whose figures the reader could not determine is stored with NULL figures
+    (before, one such form made the whole add fail on a NOT NULL constraint)."""
+    import re
+
+    from sqlalchemy import text
+
+    if conn.dialect.name == "postgresql":
+        for column in _UNKNOWABLE:
+            conn.execute(text(f"ALTER TABLE forms ALTER COLUMN {column} DROP NOT NULL"))
+        return
+    # SQLite cannot alter a column; dropping a NOT NULL constraint changes nothing on disk, so
+    # the table's stored definition is rewritten in place (sqlite.org/lang_altertable.html §7)
+    version = conn.exec_driver_sql("PRAGMA schema_version").scalar()
+    (sql,) = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'forms'").one()
+    for column in _UNKNOWABLE:
+        sql = re.sub(rf"(\b{column}\s+\w+) NOT NULL", r"\1", sql)
+    conn.exec_driver_sql("PRAGMA writable_schema = ON")
+    conn.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'forms'", (sql,))
+    conn.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+    conn.exec_driver_sql("PRAGMA writable_schema = OFF")
+
+
+MIGRATIONS[2] = _unknown_figures_allowed

@@ -117,7 +117,7 @@ def write_year_sheet(wb, review: YearReview, *, scope: str = "") -> Any:
              f.change)
         _put(ws, r, 11, old.total_score if old else None, f.score)
         _put(ws, r, 12, new.total_score if new else None, f.score)
-        _put(ws, r, 13, round(pair.score_change, 6) if pair else None, f.change)
+        _put(ws, r, 13, round(pair.score_change, 6) if pair and pair.score_change is not None else None, f.change)
         _put(ws, r, 14, old.grade if old else "", f.text)
         _put(ws, r, 15, new.grade if new else "", f.text)
         _put(ws, r, 16, note, f.bad if pair and pair.flags else f.wrap)

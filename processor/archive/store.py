@@ -187,14 +187,15 @@ class Archive:
                 out.update(dict(conn.execute(q).all()))
         return out
 
-    def unit_scores(self, years: Sequence[int]) -> list[tuple[int, str, str, int, float]]:
-        """(year, unit key, a unit name, forms, mean computed score) of the current forms."""
+    def unit_scores(self, years: Sequence[int]) -> list[tuple[int, str, str, int, float | None]]:
+        """(year, unit key, a unit name, forms, mean computed score) of the current forms (the mean
+        over the forms whose total could be computed; None when none could)."""
         f = s.forms
         q = (select(f.c.year, f.c.unit_key, func.max(f.c.unit), func.count(), func.avg(f.c.total_score))
              .where(f.c.year.in_(list(years)), f.c.superseded_by.is_(None))
              .group_by(f.c.year, f.c.unit_key).order_by(f.c.year, f.c.unit_key))
         with self.db.reading() as conn:
-            return [(y, k, u, n, float(a)) for y, k, u, n, a in conn.execute(q)]
+            return [(y, k, u, n, None if a is None else float(a)) for y, k, u, n, a in conn.execute(q)]
 
     def years_of_files(self, shas: Sequence[str]) -> set[int]:
         out: set[int] = set()
