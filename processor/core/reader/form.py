@@ -7,7 +7,7 @@ import re
 from jixiao.processor.core.grid import addr
 from jixiao.processor.core.model import Field, Record
 from jixiao.processor.core.reader.sheet import Sheet
-from jixiao.processor.core.values import is_blank, norm, parse_number
+from jixiao.processor.core.values import is_blank, norm, parse_money, parse_number, parse_rate
 
 _YEAR = re.compile(r"(\d{4})\s*年")
 _TITLE_ROWS = 15  # the title stands in the first rows
@@ -159,3 +159,21 @@ def read_grade(s: Sheet, rec: Record) -> None:
             if norm(k[len(p):])[:1] in {n[:1] for n in v.grade_names}:  # “自评等级：优” in one cell
                 rec.grade = Field(k[len(p):], k[len(p):], addr(r, c))
                 return
+
+
+def read_figures(s: Sheet, rec: Record, start: int, stop: int) -> None:
+    """A 部门整体 table's own figures under labels of their own, between its funding and indicator
+    tables: “年末结转结余（万元）| 24.68”, “结转结余率：3.42%”, “预决算差异率 | 2.36%”."""
+    figures = s.v.department_figures
+    for r in range(start, stop):
+        for c, k in s.row_keys(r):
+            m = figures.match(k)
+            if m is None or m[0] in rec.figures:
+                continue
+            text = s.text(r, c)
+            inline = _inline(text)
+            f = Field(inline, inline, addr(r, c)) if inline else value_right_of(s, r, c, lambda kk: bool(figures.match(kk)))
+            n = parse_money(f.raw)[0] if m[0] == "carryover" else parse_rate(f.raw)
+            if f.raw is not None and not n.ok:
+                rec.notes.append(("R005", f.cell, {"label": figures.name(m[0]), "found": str(f.raw)}))
+            rec.figures[m[0]] = Field(f.raw, n.value, f.cell)

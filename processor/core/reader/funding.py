@@ -24,8 +24,16 @@ _OTHERS = {"rate", "budget", "initial", "weight", "score"}
 
 
 def find_funding_header(s: Sheet, start: int | None = None) -> Header | None:
-    return find_header(s, s.v.funding_columns, lambda f: "executed" in f,
-                       lambda cols: "executed" in cols and bool(_OTHERS & cols.keys()), start)
+    """The funding header at or below ``start``. A row holding figures is never one: the
+    部门管理 framework's indicator row “过程 | 预算执行 | 预算执行率 | ≥95% | 97% | 20 | 20” has
+    the words of a funding header but is a row of the indicator table."""
+    while True:
+        h = find_header(s, s.v.funding_columns, lambda f: "executed" in f,
+                        lambda cols: "executed" in cols and bool(_OTHERS & cols.keys()), start)
+        if h is None or not any(not isinstance(v, str) for r in range(h.first, h.last + 1)
+                                for _c, v in s.row_values(r)):
+            return h
+        start = h.first + 1
 
 
 def funding_headers(s: Sheet) -> list[Header]:
