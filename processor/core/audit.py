@@ -163,6 +163,31 @@ def funding_sums(c: _Ctx) -> Iterator[Finding]:
                           found=c.money(tv))
 
 
+@check
+def funding_breakdowns(c: _Ctx) -> Iterator[Finding]:
+    """A row split again into its own 其中 rows (基本支出 = 人员经费 + 公用经费): F113 per column."""
+    for whole_kind, kinds in vocabulary_for(c.p).breakdowns.items():
+        whole = c.r.funding_row(whole_kind)
+        parts = [f for f in c.r.funding if f.kind in kinds and _has_figures(f)]
+        if whole is None or not parts:
+            continue
+        names = "、".join(p.label.text or FUNDING_LABELS[p.kind] for p in parts)
+        for key, label in MONEY_COLS:
+            values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
+            wv = getattr(whole, key).value
+            if wv is not None and values and differs(wv, sum(values), c.tol["money"]):
+                yield c.f("F113", getattr(whole, key).cell, label=whole.label.text or FUNDING_LABELS[whole_kind],
+                          column=label, parts=names, expected=c.money(sum(values)), found=c.money(wv))
+
+
+@check
+def department_figures(c: _Ctx) -> Iterator[Finding]:
+    """A 部门整体 form's 结转结余, 结转结余率, 预决算差异率 and 预算执行率 against its own money
+    (D401–D404, computed in core.department: the side file's figures are checked the same way)."""
+    if c.s.department is not None:
+        yield from c.s.department.findings
+
+
 _EXPLAINED = ("调整", "调减", "调增", "追加", "追减", "调剂", "收回", "压减")
 
 

@@ -10,6 +10,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from jixiao.processor.core.department import evaluate, totals_from_record
 from jixiao.processor.core.grid import Formula
 from jixiao.processor.core.model import (
     EXECUTION_WEIGHT,
@@ -432,6 +433,8 @@ def compute(record: Record, profile: Profile) -> Scores:
         execution_weight_source=source,
         execution_row=row.row if row is not None else None,
         notes=notes,
+        department=evaluate(totals_from_record(record, profile), profile)
+        if rm.form == "department" and funding_known else None,
     )
 
 

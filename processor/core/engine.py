@@ -73,6 +73,7 @@ def check_sheet(grid: Grid, file: str, profile: Profile | None = None) -> list[S
 
 
 def _checked(record: Record, profile: Profile) -> SheetResult:
+    profile = profile.for_form(record.read.form)  # a 部门整体 form is scored by its own rules
     scores = compute(record, profile)
     return SheetResult(record.file, record.sheet, record, scores, audit(record, scores, profile))
 
