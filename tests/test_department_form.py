@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from department_forms import management_grid, seed_grid
 from builders import Form, make_grid, write_xlsx
+from department_forms import management_grid, seed_grid
 from jixiao.processor.core.engine import check_file, check_sheet
 from jixiao.processor.core.findings import catalogue
 from jixiao.processor.core.rules import load_profile

@@ -270,6 +270,14 @@ class Record:
     notes: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
     read: ReadMap = field(default_factory=ReadMap)
 
+    @property
+    def name(self) -> str:
+        """What the form is about, as people name it: the 项目名称, or for a 部门整体 form the
+        department's name; '' when the form leaves it blank."""
+        if self.read.form == "department":
+            return f"{self.unit.text}（部门整体支出）" if self.unit.text else ""
+        return self.project.text
+
     def funding_row(self, kind: str) -> FundingRow | None:
         return next((f for f in self.funding if f.kind == kind), None)
 

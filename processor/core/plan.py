@@ -245,10 +245,7 @@ def form_line(result) -> FormLine:
         total += f"（表上为 {fmt_num(stated.value)} 分）"
     elif stated is not None and stated.raw is None:
         total += "（表上未填）"
-    name = rec.project.text
-    if rec.read.form == "department":
-        name = f"{rec.unit.text or '（未填部门名称）'}（部门整体支出）"
-    return FormLine(result.sheet, name, rate, total, sc.grade or "", counts(result.findings))
+    return FormLine(result.sheet, rec.name, rate, total, sc.grade or "", counts(result.findings))
 
 
 def _settle_sheet(sheet: str, forms: list, old: Ledger, looks: Looks, tol: dict):
