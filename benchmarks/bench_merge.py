@@ -1,18 +1,28 @@
-"""Throughput of ``jixiao merge`` — files per second — and the side-by-side ratio.
+"""``jixiao merge`` against merely reading the same files, side by side, on distinct forms.
 
-Generates N distinct workbooks in a temporary folder (sub-folders of 50) by varying the
-examples/*.xlsx: each copy gets its own project name (patched in the XML part that
-holds it, so every file is a different project and no duplicate is skipped). Then it
-times, on the same files:
+Generates corpora with ``merge_corpus.py`` (every form its own project; ``realistic``:
+a few findings each, about 2 % copied indicator sets; ``findings``: tens of findings
+each), then times whole processes, start-up included, in turn — merge, reader, merge,
+reader … — so that a machine shared with other work slows both alike:
 
-- ``merge`` with --workers 1 and --workers 2 (discovery, hashing, guard, calamine read,
-  scoring, audit, duplicates) plus writing the summary workbook;
-- a naive reader: ``openpyxl.load_workbook`` of every file and a walk over all values
-  (what a hand-written script would do — and it computes nothing).
+- ``jixiao merge DIR -o 汇总.xlsx`` with default settings (workers: one per core);
+- a bare python-calamine read of the same files (open each, every sheet ``to_python()``):
+  the yardstick of the targets (merge ≤ 4× this; moonshot ≤ 3×);
+- ``pandas.read_excel(engine="calamine", sheet_name=None)`` of the same files, when
+  pandas is installed (moonshot: merge faster than this).
+
+For each it prints the median wall time, ms per form, CPU time, the peak resident memory
+(the largest process, and all processes of the command together, sampled every 20 ms)
+and the median of the per-pair ratios merge ÷ reader. ``--scaling`` runs the realistic
+corpus at 1,000 / 4,000 / 10,000 forms and prints the growth of time and memory.
 
 Usage::
 
-    python benchmarks/bench_merge.py [--files 500] [--repeat 1] [--keep DIR]
+    python benchmarks/bench_merge.py                        # realistic + findings, 2,000 forms each
+    python benchmarks/bench_merge.py --files 4000 --corpus realistic --repeat 5
+    python benchmarks/bench_merge.py --scaling              # 1,000 / 4,000 / 10,000 forms
+    python benchmarks/bench_merge.py --keep /tmp/corpora    # generate once, reuse next time
+    python benchmarks/bench_merge.py --read calamine DIR    # (used by the script itself)
 """
 
 from __future__ import annotations
@@ -20,107 +30,207 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
-import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.xlsx"))
-
-
-def _project_name(path: Path) -> str:
-    from jixiao.processor.core.engine import check_file
-
-    return check_file(path).sheets[0].record.project.text
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
 
 
-def generate(folder: Path, n: int) -> list[Path]:
-    templates = []
-    for ex in EXAMPLES:
-        with zipfile.ZipFile(ex) as z:
-            members = [(info, z.read(info.filename)) for info in z.infolist()]
-        name = escape(_project_name(ex)).encode("utf-8")
-        templates.append((ex.stem, members, name))
+# ---------------------------------------------------------------------- the readers timed
+
+
+def _workbooks(folder: str) -> list[str]:
     out = []
-    for stem, members, name in templates:
-        assert any(name in data for _info, data in members), f"project name of {stem} not found"
-    for i in range(n):
-        stem, members, name = templates[i % len(templates)]
-        sub = folder / f"单位{i // 50:02d}"
-        sub.mkdir(parents=True, exist_ok=True)
-        path = sub / f"{i:04d}_{stem}.xlsx"
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-            for info, data in members:
-                if name in data:  # shared strings, or an inline string in the sheet
-                    data = data.replace(name, name + f"（第{i}号）".encode(), 1)
-                z.writestr(info, data)
-        out.append(path)
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        out += [os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith((".xlsx", ".xls"))]
     return out
 
 
-def naive_openpyxl(files: list[Path]) -> int:
-    import openpyxl
+def read_calamine(folder: str) -> int:
+    from python_calamine import CalamineWorkbook
 
     cells = 0
-    for f in files:
-        wb = openpyxl.load_workbook(f, data_only=True)
-        for ws in wb.worksheets:
-            for row in ws.iter_rows(values_only=True):
-                cells += sum(1 for v in row if v is not None)
-        wb.close()
+    for path in _workbooks(folder):
+        wb = CalamineWorkbook.from_path(path)
+        for name in wb.sheet_names:
+            cells += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
     return cells
 
 
-def run_merge(folder: Path, workers: int, out: Path) -> tuple[int, int]:
-    from jixiao.processor.core.rules import load_profile
-    from jixiao.processor.merge.run import MergeOptions, merge
-    from jixiao.processor.merge.summary_xlsx import write_summary
+def read_pandas(folder: str) -> int:
+    import pandas as pd
 
-    result = merge([folder], load_profile(), MergeOptions(workers=workers))
-    write_summary(result, out)
-    return len(result.projects), result.count("merged")
+    cells = 0
+    for path in _workbooks(folder):
+        for frame in pd.read_excel(path, sheet_name=None, header=None, engine="calamine").values():
+            cells += frame.size
+    return cells
 
 
-def timed(fn, repeat: int):
-    best, value = float("inf"), None
+# ---------------------------------------------------------------------- timing whole processes
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_one_mb: float  # the largest single process
+    peak_all_mb: float  # all processes of the command at once (sampled)
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """RSS of a process and its descendants (Linux /proc), in KB."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                todo += [int(c) for c in fh.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run(cmd: list[str]) -> Run:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    done.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"命令失败（{proc.returncode}）：{' '.join(cmd)}\n{err.decode(errors='replace')}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    one = after.ru_maxrss / 1024 if after.ru_maxrss > before.ru_maxrss else float("nan")
+    return Run(wall, cpu, one, peak / 1024)
+
+
+def side_by_side(folder: Path, n: int, repeat: int, out: Path, with_pandas: bool,
+                 workers: int | None) -> tuple[float, float, float]:
+    """Print the figures; return merge's median wall time, its peak memory and its ratio to calamine."""
+    merge = [PY, "-m", "jixiao.processor.cli.main", "merge", str(folder), "-o", str(out)]
+    if workers:
+        merge += ["--workers", str(workers)]
+    commands = {"merge": merge, "calamine": [PY, __file__, "--read", "calamine", str(folder)]}
+    if with_pandas:
+        commands["pandas"] = [PY, __file__, "--read", "pandas", str(folder)]
+    runs: dict[str, list[Run]] = {k: [] for k in commands}
+    run(commands["calamine"])  # warm the file cache, not counted
     for _ in range(repeat):
+        for key, cmd in commands.items():
+            runs[key].append(run(cmd))
+    med = {k: statistics.median(r.wall for r in v) for k, v in runs.items()}
+    for key, rs in runs.items():
+        wall = med[key]
+        cpu = statistics.median(r.cpu for r in rs)
+        peak_all = max(r.peak_all_mb for r in rs)
+        print(f"  {key:<9} {wall:8.2f} s  {wall / n * 1000:6.3f} ms/份  CPU {cpu:7.2f} s  "
+              f"峰值内存 {peak_all:6.0f} MB（全部进程）")
+    for key in commands:
+        if key == "merge":
+            continue
+        ratios = [m.wall / r.wall for m, r in zip(runs["merge"], runs[key])]
+        cpu_ratios = [m.cpu / r.cpu for m, r in zip(runs["merge"], runs[key])]
+        print(f"  merge ÷ {key:<8} 墙钟 {statistics.median(ratios):5.2f}×（{min(ratios):.2f}–{max(ratios):.2f}），"
+              f"CPU {statistics.median(cpu_ratios):5.2f}×")
+    return med["merge"], max(r.peak_all_mb for r in runs["merge"]), med["merge"] / med["calamine"]
+
+
+# ---------------------------------------------------------------------- corpora
+
+
+def corpus(base: Path, kind: str, n: int) -> Path:
+    sys.path.insert(0, str(HERE))
+    from merge_corpus import generate
+
+    folder = base / f"{kind}-{n}"
+    stamp = base / f"{kind}-{n}.complete"
+    if not stamp.exists():
+        shutil.rmtree(folder, ignore_errors=True)
         t0 = time.perf_counter()
-        value = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, value
+        generate(folder, n, kind)
+        stamp.write_text("ok")
+        print(f"生成 {kind} 语料 {n} 份：{time.perf_counter() - t0:.1f} s（{folder}）")
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--files", type=int, default=500)
-    ap.add_argument("--repeat", type=int, default=1, help="best of N runs")
-    ap.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    ap.add_argument("--files", type=int, default=2000)
+    ap.add_argument("--corpus", choices=("realistic", "findings", "copies", "all"), default="all")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each command (medians are printed)")
+    ap.add_argument("--scaling", action="store_true", help="realistic corpus at 1,000 / 4,000 / 10,000 forms")
+    ap.add_argument("--sizes", default="1000,4000,10000", help="corpus sizes of --scaling")
+    ap.add_argument("--workers", type=int, help="pass --workers to merge (default: merge decides)")
+    ap.add_argument("--no-pandas", action="store_true", help="skip the pandas.read_excel yardstick")
+    ap.add_argument("--keep", type=Path, help="generate corpora into this folder and keep them")
+    ap.add_argument("--read", nargs=2, metavar=("READER", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
-    folder = args.keep or tmp / "收件"
+    if args.read:
+        reader, folder = args.read
+        (read_calamine if reader == "calamine" else read_pandas)(folder)
+        return 0
+
     try:
-        t0 = time.perf_counter()
-        files = generate(folder, args.files)
-        print(f"生成 {len(files)} 个工作簿：{time.perf_counter() - t0:.1f} s（{folder}）")
-        print(f"Python {sys.version.split()[0]}，CPU {os.cpu_count()}")
-        rows = []
-        for workers in (1, 2):
-            sec, (projects, merged) = timed(lambda w=workers: run_merge(folder, w, tmp / f"汇总{w}.xlsx"),
-                                            args.repeat)
-            assert merged == len(files), f"only {merged} of {len(files)} merged"
-            rows.append((f"jixiao merge --workers {workers}（含写汇总表）", sec))
-        sec, _cells = timed(lambda: naive_openpyxl(files), args.repeat)
-        rows.append(("naive openpyxl 读取（不计算）", sec))
-        for label, sec in rows:
-            print(f"{label:<36} {sec:7.2f} s  {len(files) / sec:8.1f} 文件/秒")
-        naive = rows[-1][1]
-        for label, sec in rows[:-1]:
-            print(f"side by side：{label} 比 naive openpyxl 快 {naive / sec:.2f} 倍")
+        import pandas  # noqa: F401
+
+        with_pandas = not args.no_pandas
+    except ImportError:
+        with_pandas = False
+        print("（未安装 pandas：跳过 pandas.read_excel 的对照）")
+    base = args.keep or Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
+    out_dir = Path(tempfile.mkdtemp(prefix="jixiao-bench-out-"))
+    print(f"Python {sys.version.split()[0]}，CPU {os.cpu_count()} 核，负载 {os.getloadavg()[0]:.1f}")
+    try:
+        if args.scaling:
+            sizes = [int(x) for x in args.sizes.split(",")]
+            rows = []
+            for n in sizes:
+                folder = corpus(base, "realistic", n)
+                print(f"realistic × {n}：")
+                rows.append((n, *side_by_side(folder, n, args.repeat, out_dir / "汇总.xlsx", False, args.workers)))
+            print("规模            时间      ms/份   峰值内存   ÷ calamine   时间比（对最小规模）")
+            for n, wall, peak, ratio in rows:
+                print(f"  {n:>6} 份  {wall:8.2f} s  {wall / n * 1000:6.3f}  {peak:6.0f} MB   {ratio:5.2f}×"
+                      f"      {wall / rows[0][1]:5.2f}")
+        else:
+            kinds = ("realistic", "findings") if args.corpus == "all" else (args.corpus,)
+            for kind in kinds:
+                folder = corpus(base, kind, args.files)
+                print(f"{kind} × {args.files}：")
+                side_by_side(folder, args.files, args.repeat, out_dir / "汇总.xlsx", with_pandas, args.workers)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
     return 0
 
 

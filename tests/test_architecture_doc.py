@@ -20,7 +20,7 @@ LAYERS = {"core": 0, "files": 1, "template": 2, "merge": 2, "collect": 2, "addin
 # wrong-way imports that docs/架构.md names as still to mend; remove an entry once it is mended
 KNOWN = {
     ("core", "files"),  # core/engine.check_file opens the file
-    ("merge", "collect"),  # merge/run and merge/roster read collect's register and roster
+    ("merge", "collect"),  # merge/intake (the one adapter) reads collect's register and roster
     ("api", "cli"),  # jixiao.api / jixiao.report borrow cli/check's expand_paths and render_text
     ("merge", "archive"),  # merge --archive: run.py's after_merge, summary_xlsx's 年度对比 sheet
     ("collect", "archive"),  # reply --archive adds the Y findings of archived files

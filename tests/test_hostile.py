@@ -295,7 +295,6 @@ def _a_good_summary(tmp_path: Path) -> tuple[Path, bytes]:
     return out, out.read_bytes()
 
 
-@pytest.mark.xfail(strict=True, reason="等待 merge 隔离")
 def test_merge_of_a_missing_folder_keeps_the_previous_summary(tmp_path):
     out, previous = _a_good_summary(tmp_path)
     run = jixiao("merge", tmp_path / "收件箱_typo", "-o", out)
@@ -303,7 +302,6 @@ def test_merge_of_a_missing_folder_keeps_the_previous_summary(tmp_path):
     assert out.read_bytes() == previous
 
 
-@pytest.mark.xfail(strict=True, reason="等待 merge 隔离")
 def test_merge_that_finds_no_readable_form_keeps_the_previous_summary(corpus, tmp_path):
     d, _ = corpus
     out, previous = _a_good_summary(tmp_path)

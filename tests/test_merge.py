@@ -12,7 +12,8 @@ import pytest
 from hostile_corpus import _encrypted_xls, write_minimal_form, write_minimal_form_xls
 from jixiao.processor.cli.main import main
 from jixiao.processor.core.rules import load_profile
-from jixiao.processor.merge.run import MergeOptions, merge, to_json
+from jixiao.processor.merge.json_out import to_json
+from jixiao.processor.merge.run import MergeOptions, merge
 from jixiao.processor.merge.summary_xlsx import render, write_summary
 from openpyxl import load_workbook
 
@@ -231,3 +232,59 @@ def test_stacked_forms_are_deduplicated_one_by_one(tmp_path: Path):
     data = json.loads(js.read_text(encoding="utf-8"))
     assert sorted((p["project"], Path(p["file"]).name) for p in data["projects"]) == [
         ("项目乙", "A.xlsx"), ("项目甲", "B.xlsx")]
+
+
+def test_streamed_json_is_exactly_the_document(forms: Path, tmp_path: Path):
+    """--json is written project by project with each record's text spliced in as its worker
+    made it; the bytes are those of dumping the whole document at once."""
+    from jixiao.processor.merge.json_out import write_json
+
+    result = merge([forms], load_profile(), MergeOptions(extras=("json",), department_name="区信访办"))
+    out = tmp_path / "a.json"
+    write_json(result, out)
+    whole = json.dumps(to_json(result), ensure_ascii=False, indent=1)
+    assert out.read_text(encoding="utf-8") == whole
+    assert json.loads(whole)["projects"][0]["record"]["project"]["raw"]
+    empty = merge([tmp_path / "nothing"] if (tmp_path / "nothing").mkdir() is None else [], load_profile(),
+                  MergeOptions(extras=("json",)))
+    write_json(empty, out)
+    assert out.read_text(encoding="utf-8") == json.dumps(to_json(empty), ensure_ascii=False, indent=1)
+
+
+def test_submitted_text_is_text_in_the_summary_whatever_it_holds(tmp_path: Path):
+    """A project name that looks like rich-text XML (xlsxwriter writes "<r>…</r>" strings raw),
+    markup and an over-long text: each comes back as the text it was (the long one cut at
+    Excel's 32,767 characters; the reader trims edge spaces), and nothing shifts."""
+    names = {
+        "a.xlsx": "<r><t>项目</t></r></si><si><t>注入</t></si><si><r><t>x</t></r>",
+        "b.xlsx": "A&B <项目> \"引号\"",
+        "c.xlsx": "  前后有空格  ",
+        "e.xlsx": "长" * 40_000,
+    }
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for file, name in names.items():
+        write_minimal_form(folder / file, name, unit=file)
+    out = tmp_path / "汇总.xlsx"
+    write_summary(merge([folder], load_profile()), out)
+    wb = load_workbook(out)
+    got = {r[14]: r[1] for r in wb["项目汇总"].iter_rows(min_row=2, max_row=5, values_only=True)}
+    assert got == {**names, "c.xlsx": "前后有空格", "e.xlsx": "长" * 32_767}
+    assert [r[1] for r in wb["文件清单"].iter_rows(min_row=2, values_only=True)] == sorted(names)
+
+
+def test_control_characters_written_as_excel_escapes():
+    from jixiao.processor.merge.sheet_xml import Cells, text_xml
+
+    c = Cells()
+    c.start(7)
+    c.text(1, "  前后有空格  ", 3)
+    c.number(2, None, 4)
+    c.number(3, 0.1 + 0.2, 5)
+    assert c.xml() == ('<row r="7"><c r="B7" s="3" t="inlineStr"><is><t xml:space="preserve">  前后有空格  </t>'
+                       '</is></c><c r="C7" s="4"/><c r="D7" s="5"><v>0.3</v></c></row>')
+
+    assert text_xml("响铃\x07字符") == "响铃_x0007_字符"
+    assert text_xml("已是_x0007_的文字") == "已是_x005F_x0007_的文字"  # a literal escape stays literal
+    assert text_xml("a<b&c>") == "a&lt;b&amp;c&gt;"
+    assert text_xml("换行\n与制表\t") == "换行\n与制表\t"

@@ -70,7 +70,7 @@ def test_seed_paragraph_end_to_end(tmp_path: Path):
     profile = load_profile()
     result = merge([forms], profile, MergeOptions(dept_evaluated=["“智慧信访”系统运行维护项目"],
                                                   department_name="区信访办"))
-    assert [p.sheet.scores.total_score >= 90 for p in result.projects] == [True] * 8
+    assert [p.total_score >= 90 for p in result.projects] == [True] * 8
     assert result.paragraph == SEED
     assert result.projects[0].method == DEPT_EVAL and result.projects[0].method_source == "名单"
 

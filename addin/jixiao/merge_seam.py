@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from jixiao.tables import FileEntry, ProjectEntry
+from jixiao.tables import SHEET_ROWS, FileEntry, ProjectEntry
 
 
 def run(paths: Sequence[str | os.PathLike], profile: Any, *, dept_evaluated: Sequence[str] = (),
@@ -20,7 +20,10 @@ def run(paths: Sequence[str | os.PathLike], profile: Any, *, dept_evaluated: Seq
         workers: int | None = None, exclude: Sequence[str | os.PathLike] = (),
         progress: Callable[[Any], None] | None = None,
         on_discovered: Callable[[int], None] | None = None) -> Any:
-    """Run the merge; returns its result object (opaque outside this module)."""
+    """Run the merge; returns its result object (opaque outside this module).
+
+    The workers send, besides what the summary workbook needs, each form's whole record
+    (``to_json``) and its table rows (``Summary.tables()``/``frames()``)."""
     from jixiao.processor.merge.run import MergeOptions, merge
 
     options = MergeOptions(
@@ -28,7 +31,7 @@ def run(paths: Sequence[str | os.PathLike], profile: Any, *, dept_evaluated: Seq
         department_name=department_name,
         department_file=None if department_file is None else os.fspath(department_file),
         workers=workers, exclude=[os.path.abspath(e) for e in exclude],
-        roster=None if roster is None else os.fspath(roster))
+        roster=None if roster is None else os.fspath(roster), extras=("json", SHEET_ROWS))
     return merge([os.fspath(p) for p in paths], profile, options, progress=progress,
                  on_discovered=on_discovered)
 
@@ -45,7 +48,8 @@ def files(result: Any) -> list[FileEntry]:
 
 def projects(result: Any) -> list[ProjectEntry]:
     """The merged projects in the summary's order, with their 评价方式 and its source."""
-    return [ProjectEntry(p.sheet, p.input.name, p.method, p.method_source) for p in result.projects]
+    return [ProjectEntry(None, p.input.name, p.method, p.method_source, rows=p.row.extras[SHEET_ROWS],
+                         findings=p.findings) for p in result.projects]
 
 
 def findings(result: Any) -> list:
@@ -62,9 +66,15 @@ def summary_line(result: Any) -> str:
 
 
 def to_json(result: Any) -> dict[str, Any]:
-    from jixiao.processor.merge.run import to_json
+    from jixiao.processor.merge.json_out import to_json
 
     return to_json(result)
+
+
+def write_json(result: Any, path: str | os.PathLike) -> None:
+    from jixiao.processor.merge.json_out import write_json
+
+    write_json(result, path)
 
 
 def write_xlsx(result: Any, path: str | os.PathLike) -> None:

@@ -7,7 +7,6 @@ CSV, plus the summary workbook (汇总.xlsx) and the merge JSON the command writ
 
 from __future__ import annotations
 
-import json
 import os
 from functools import cached_property
 from pathlib import Path
@@ -64,10 +63,9 @@ class Summary:
         return merge_seam.to_json(self.result)
 
     def write_json(self, path: str | os.PathLike) -> Path:
-        from jixiao.processor.files.atomic import atomic_write_bytes
-
-        text = json.dumps(self.to_json(), ensure_ascii=False, indent=1)
-        return atomic_write_bytes(path, text.encode("utf-8"))
+        """The merge JSON written as ``jixiao merge --json`` writes it (streamed, atomically)."""
+        merge_seam.write_json(self.result, path)
+        return Path(path)
 
     def write_xlsx(self, path: str | os.PathLike) -> Path:
         """The summary workbook (项目汇总, 分数段统计, 报告文字, 问题清单, 文件清单 …)."""

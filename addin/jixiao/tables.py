@@ -20,7 +20,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,12 +133,59 @@ class FileEntry:
 
 @dataclass
 class ProjectEntry:
-    """One 自评表 and what merge decided about it (nothing, for check)."""
+    """One 自评表 and what merge decided about it (nothing, for check).
 
-    sheet: Any  # jixiao.processor.core.engine.SheetResult
+    ``check`` gives the engine's ``SheetResult``; ``merge`` gives what its worker computed
+    from it (``rows``, see :func:`sheet_rows`) and the findings as merged (I223 included)."""
+
+    sheet: Any  # jixiao.processor.core.engine.SheetResult, or None with rows
     file: str
     method: str | None = None
     method_source: str | None = None
+    rows: dict[str, Any] | None = None  # sheet_rows(sheet), computed where the sheet was read
+    findings: list | None = None  # default: the sheet's own
+
+    def parts(self) -> dict[str, Any]:
+        return self.rows if self.rows is not None else sheet_rows(self.sheet)
+
+    def own_findings(self) -> list:
+        return self.findings if self.findings is not None else self.sheet.findings
+
+
+#: the name under which a merge's workers compute sheet_rows (MergeOptions.extras)
+SHEET_ROWS = "jixiao.tables:sheet_rows"
+
+
+def sheet_rows(s: Any, _profile: Any = None) -> dict[str, Any]:
+    """What the tables take from one read sheet (a ``SheetResult``): its project row and
+    its indicator rows, without what only the whole batch decides (number, 评价方式, band,
+    finding counts). Plain values: a merge computes this in its worker processes."""
+    rec, sc = s.record, s.scores
+    total = rec.funding_row("total")
+    project = {
+        "sheet": s.sheet, "project": rec.project.text, "department": rec.department.text,
+        "unit": rec.unit.text, "year": rec.year,
+        "initial": _money(total, "initial"), "budget": _money(total, "budget"),
+        "executed": _money(total, "executed"),
+        "execution_rate": sc.execution_rate, "execution_weight": sc.execution_weight,
+        "execution_score": sc.execution_score, "indicator_score": sc.indicator_score,
+        "total_score": sc.total_score, "uncapped_total": sc.uncapped_total,
+        "stated_total": _number(rec.total.score.value) if rec.total else None,
+        "weights_total": sc.weights_total, "grade": sc.grade,
+    }
+    indicators = []
+    for score in sc.indicators:
+        ind = score.indicator
+        indicators.append({
+            "sheet": s.sheet, "row": ind.row,
+            "level1": ind.level1.text, "level2": ind.level2.text, "level3": ind.level3.text,
+            "target": ind.target.text, "actual": ind.actual.text,
+            "weight": _number(ind.weight.value), "stated_score": _number(ind.score.value),
+            "computed_score": score.computed, "used_score": score.score,
+            "kind": KIND_CN.get(score.kind, score.kind), "met": score.met, "ratio": score.ratio,
+            "level": score.level, "deviation": ind.deviation.text, "cell": ind.level3.cell,
+        })
+    return {"project": project, "indicators": indicators}
 
 
 class Tables:
@@ -154,10 +201,11 @@ class Tables:
         numbers: dict[int, int] = {}
         per_file: dict[str, list[Any]] = {}
         for no, p in enumerate(projects, start=1):
-            numbers[id(p.sheet)] = no
-            self.rows["projects"].append(self._project(no, p))
-            self.rows["indicators"] += list(self._indicators(no, p))
-        owner = {_finding_key(f): numbers[id(p.sheet)] for p in projects for f in p.sheet.findings}
+            numbers[id(p)] = no
+            parts = p.parts()
+            self.rows["projects"].append(self._project(no, p, parts["project"]))
+            self.rows["indicators"] += [{"project_no": no, "file": p.file, **row} for row in parts["indicators"]]
+        owner = {_finding_key(f): numbers[id(p)] for p in projects for f in p.own_findings()}
         for f in findings:
             self.rows["findings"].append(_finding_row(owner.get(_finding_key(f)), f))
             per_file.setdefault(f.file or "", []).append(f)
@@ -174,43 +222,16 @@ class Tables:
                 "received": entry.received,
             })
 
-    def _project(self, no: int, p: ProjectEntry) -> dict[str, Any]:
+    def _project(self, no: int, p: ProjectEntry, row: dict[str, Any]) -> dict[str, Any]:
         from jixiao.processor.core.findings import counts
         from jixiao.processor.merge.report_text import band_index
 
-        s = p.sheet
-        rec, sc = s.record, s.scores
-        total = rec.funding_row("total")
-        n = counts(s.findings)
+        n = counts(p.own_findings())
         return {
-            "project_no": no, "file": p.file, "sheet": s.sheet, "project": rec.project.text,
-            "department": rec.department.text, "unit": rec.unit.text, "year": rec.year,
-            "method": p.method, "method_source": p.method_source,
-            "initial": _money(total, "initial"), "budget": _money(total, "budget"),
-            "executed": _money(total, "executed"),
-            "execution_rate": sc.execution_rate, "execution_weight": sc.execution_weight,
-            "execution_score": sc.execution_score, "indicator_score": sc.indicator_score,
-            "total_score": sc.total_score, "uncapped_total": sc.uncapped_total,
-            "stated_total": _number(rec.total.score.value) if rec.total else None,
-            "weights_total": sc.weights_total, "grade": sc.grade,
-            "band": self._bands[band_index(sc.total_score, self._bands)].label,
+            "project_no": no, "file": p.file, **row, "method": p.method, "method_source": p.method_source,
+            "band": self._bands[band_index(row["total_score"], self._bands)].label,
             "errors": n["error"], "warnings": n["warning"], "infos": n["info"],
         }
-
-    @staticmethod
-    def _indicators(no: int, p: ProjectEntry) -> Iterator[dict[str, Any]]:
-        s = p.sheet
-        for score in s.scores.indicators:
-            ind = score.indicator
-            yield {
-                "project_no": no, "file": p.file, "sheet": s.sheet, "row": ind.row,
-                "level1": ind.level1.text, "level2": ind.level2.text, "level3": ind.level3.text,
-                "target": ind.target.text, "actual": ind.actual.text,
-                "weight": _number(ind.weight.value), "stated_score": _number(ind.score.value),
-                "computed_score": score.computed, "used_score": score.score,
-                "kind": KIND_CN.get(score.kind, score.kind), "met": score.met, "ratio": score.ratio,
-                "level": score.level, "deviation": ind.deviation.text, "cell": ind.level3.cell,
-            }
 
 
 def _bands(profile: Any) -> list:

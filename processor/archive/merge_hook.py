@@ -15,13 +15,22 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-from jixiao.processor.archive.entry import FileEntry, FileInfo, form_entry
+from jixiao.processor.archive.entry import FileEntry, FileInfo
 from jixiao.processor.core.findings import Finding, make
 from jixiao.processor.core.rules import Profile
 
+#: the merge extra that has each worker build the archive's entry of every form it reads
+FORM_ENTRY = "jixiao.processor.archive.entry:form_entry"
+
 
 def merged_entries(result: Any, profile: Profile) -> list[FileEntry]:
-    """One :class:`FileEntry` per merged file, with the forms merge kept from it."""
+    """One :class:`FileEntry` per merged file, with the forms merge kept from it.
+
+    The entries were built where the forms were read (merge's workers, extra
+    :data:`FORM_ENTRY`); what only the whole merge knows is set here: the 评价方式, the
+    place among the sheet's stacked forms, and the findings as merged (I223 included)."""
+    from jixiao.processor.merge.projection import to_finding
+
     by_file: dict[int, FileEntry] = {}
     for p in result.projects:
         f = p.input
@@ -29,9 +38,12 @@ def merged_entries(result: Any, profile: Profile) -> list[FileEntry]:
         if entry is None:
             info = FileInfo(sha256=f.sha256, name=f.name, path=os.path.abspath(f.path), size=f.size,
                             modified=f.mtime_text, sender=f.sender, received=f.received)
-            entry = by_file[id(f)] = FileEntry(info, [], list(f.result.findings) if f.result else [])
-        index = sum(1 for x in entry.forms if x.sheet == p.sheet.sheet)
-        entry.forms.append(form_entry(p.sheet, profile, form_index=index, method=p.method))
+            entry = by_file[id(f)] = FileEntry(info, [], [to_finding(x, f.name) for x in f.findings])
+        index = sum(1 for x in entry.forms if x.sheet == p.sheet)
+        form = replace(p.row.extras[FORM_ENTRY], form_index=index, method=p.method, findings=list(p.findings))
+        counts = Counter(x.severity for x in p.findings)
+        form.error_count, form.warning_count = counts["error"], counts["warning"]
+        entry.forms.append(form)
     return list(by_file.values())
 
 
@@ -45,7 +57,7 @@ def after_merge(result: Any, target: str, sources: list[str] | None = None) -> N
     with Archive.open(target) as archive:
         added = archive.add(entries, command="merge", sources=sources or [], profile=profile.id)
         result.archive_line = added.line()
-        years = [p.record.year for p in result.projects if p.record.year]
+        years = [p.year for p in result.projects if p.year]
         review = None
         if years:
             counts = Counter(years)
@@ -55,9 +67,9 @@ def after_merge(result: Any, target: str, sources: list[str] | None = None) -> N
                             f"{sum(1 for y in years if y == year)} 个）与 {review.against} 年度 {review.forms_b} 个项目"
                             if review.against else "")
     extra: list[Finding] = []
-    sheets = {(p.input.sha256, p.sheet.sheet): [] for p in result.projects}
+    sheets = {(p.input.sha256, p.sheet): [] for p in result.projects}
     for p in result.projects:
-        sheets[(p.input.sha256, p.sheet.sheet)].append(p)
+        sheets[(p.input.sha256, p.sheet)].append(p)
     if review is not None:
         for form, finding in review.form_findings:
             projects = sheets.get((form.file_sha256, form.sheet), [])
@@ -65,15 +77,15 @@ def after_merge(result: Any, target: str, sources: list[str] | None = None) -> N
                 p = projects[form.form_index]
                 extra.append(_attach(p, replace(finding, file=p.input.name)))
     for p in result.projects:
-        if not p.record.year:
+        if not p.year:
             extra += [_attach(p, f) for f in profile.apply_severity(
-                [make("Y607", file=p.input.name, sheet=p.sheet.sheet, cell=p.record.title.cell)])]
+                [make("Y607", file=p.input.name, sheet=p.sheet, cell=p.row.title_cell)])]
     result.findings = sorted(result.findings + extra, key=Finding.sort_key)
     result.year_review = review
 
 
 def _attach(project: Any, finding: Finding) -> Finding:
-    project.sheet.findings.append(finding)
+    project.findings.append(finding)
     return finding
 
 

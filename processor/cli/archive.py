@@ -99,11 +99,12 @@ def run_add(args: argparse.Namespace) -> int:
     if profile is None:
         return 2
     try:
-        exclude = check_archive(args.archive)
-        options = MergeOptions(workers=args.workers, exclude=exclude)
-        result = merge(args.paths, profile, options)
-        from jixiao.processor.archive.merge_hook import merged_entries
+        from jixiao.processor.archive.merge_hook import FORM_ENTRY, merged_entries
         from jixiao.processor.archive.store import Archive
+
+        exclude = check_archive(args.archive)
+        options = MergeOptions(workers=args.workers, exclude=exclude, extras=(FORM_ENTRY,))
+        result = merge(args.paths, profile, options)
 
         with Archive.open(args.archive) as archive:
             report = archive.add(merged_entries(result, profile), command="archive add",

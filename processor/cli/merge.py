@@ -1,15 +1,17 @@
 """``jixiao merge PATH... -o 汇总.xlsx``: every submitted workbook → one summary.
 
 Exit status: 0 the summary was written (files not merged and every finding are listed
-in it); 2 nothing written (usage, rule file, department/roster file or output problem).
+in it); 2 nothing written — a usage, rule, department or roster file problem, a path
+that does not exist, no readable form at all (an existing summary is then left as it
+was, unless ``--allow-empty``), or the output cannot be written.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+import time
 
 
 def register(sub) -> None:
@@ -21,7 +23,7 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", metavar="汇总.xlsx", default="汇总.xlsx", help="汇总工作簿（默认：汇总.xlsx）")
     p.add_argument("--rules", metavar="规则文件", help="规则名称或 JSON 文件（默认 default）")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="并行读取的进程数（默认：少量文件 1 个，大批文件取 CPU 数与 4 的较小者）")
+                   help="并行读取的进程数（默认：每个 CPU 核一个，文件少时相应减少）")
     p.add_argument("--json", metavar="文件", help="另存全部记录、得分和问题为 JSON")
     p.add_argument("--csv", metavar="文件夹",
                    help="另存项目、指标、问题、文件四张表为 CSV（UTF-8 带 BOM，供 Excel 和 Power Query 使用）")
@@ -37,14 +39,23 @@ def register(sub) -> None:
     p.add_argument("--archive", metavar="档案",
                    help="绩效档案（SQLite 文件如 绩效档案.sqlite，或 postgresql:// 地址）：存入本次汇总的自评表，"
                         "并与上一年度对比（“年度对比”表，见 docs/档案.md）")
+    p.add_argument("--limit-seconds", type=float, metavar="秒",
+                   help="读取每个文件最多用的 CPU 时间，超过则停止读取该文件并列为未汇总（默认 20）")
+    p.add_argument("--limit-memory", type=int, metavar="MB",
+                   help="每个读取进程最多再占用的内存，超过则停止读取当前文件并列为未汇总（默认 512）")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="没有读到任何自评表时仍写出（空的）汇总表；默认此时不写，原有汇总表保持不变")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from jixiao.processor.cli.common import profile_from_args
     from jixiao.processor.core.errors import InputError
-    from jixiao.processor.merge.run import MergeOptions, merge, read_name_list, to_json
-    from jixiao.processor.merge.summary_xlsx import write_bytes, write_summary
+    from jixiao.processor.merge.json_out import write_json
+    from jixiao.processor.merge.method import read_name_list
+    from jixiao.processor.merge.run import MergeOptions, merge
+    from jixiao.processor.merge.runner import Budget
+    from jixiao.processor.merge.summary_xlsx import write_summary
 
     def fail(message: str) -> int:
         print(f"jixiao：{message}", file=sys.stderr)
@@ -54,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
         return fail("--workers 应为正整数")
     if args.total_projects is not None and args.total_projects < 1:
         return fail("--total-projects 应为正整数")
+    if args.limit_seconds is not None and args.limit_seconds <= 0:
+        return fail("--limit-seconds 应为正数")
+    if args.limit_memory is not None and args.limit_memory < 16:
+        return fail("--limit-memory 应不小于 16（MB）")
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir):
         return fail(f"输出文件夹不存在：{out_dir}")
@@ -67,10 +82,12 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return fail(f"{args.dept_eval_list}：无法读取部门评价名单（{exc.strerror or exc}）")
     exclude = [os.path.abspath(args.output)] + ([os.path.abspath(args.json)] if args.json else [])
+    extras = ["json"] if args.json else []  # what the workers send beyond the summary's needs
     if args.csv:  # our own tables are never read back as submissions
-        from jixiao.tables import TABLES
+        from jixiao.tables import SHEET_ROWS, TABLES
 
         exclude += [os.path.abspath(os.path.join(args.csv, f"{table}.csv")) for table in TABLES]
+        extras.append(SHEET_ROWS)
     if args.archive:  # opened (and created or migrated) before any workbook is read
         from jixiao.processor.cli.archive import check_archive
 
@@ -80,17 +97,21 @@ def run(args: argparse.Namespace) -> int:
             return fail(str(exc))
     options = MergeOptions(dept_evaluated=names, total_projects=args.total_projects,
                            department_name=args.department_name, department_file=args.department,
-                           workers=args.workers, exclude=exclude, roster=args.roster, archive=args.archive)
+                           workers=args.workers, exclude=exclude, roster=args.roster, archive=args.archive,
+                           extras=tuple(extras), budget=_budget(Budget, args))
     try:
         with _Progress(enabled=sys.stderr.isatty()) as bar:
             result = merge(args.paths, profile, options, progress=bar.advance, on_discovered=bar.start)
-    except InputError as exc:  # the department or roster file
+    except InputError as exc:  # a path that does not exist, the department or roster file
         return fail(str(exc))
+    if not result.projects and not args.allow_empty:
+        kept = f"原有的“{args.output}”保持不变。" if os.path.exists(args.output) else ""
+        return fail(f"没有读到可汇总的自评表，未写出汇总表。{result.summary_line()}{kept}"
+                    "（确需写出空汇总表时加 --allow-empty）")
     try:
         write_summary(result, args.output)
         if args.json:
-            text = json.dumps(to_json(result), ensure_ascii=False, indent=1)
-            write_bytes(args.json, text.encode("utf-8"))
+            write_json(result, args.json)
         if args.csv:
             from jixiao.summary import Summary
 
@@ -105,13 +126,23 @@ def run(args: argparse.Namespace) -> int:
     return 0  # the summary is written; what is wrong in the submissions is listed inside it
 
 
+def _budget(budget_type, args: argparse.Namespace):
+    default = budget_type()
+    return budget_type(seconds=args.limit_seconds or default.seconds,
+                       memory_mb=args.limit_memory or default.memory_mb)
+
+
 class _Progress:
-    """A rich progress bar on a terminal; nothing when output is piped."""
+    """A rich progress bar on a terminal; nothing when output is piped.
+
+    Refreshed from the calling thread (no refresh thread): the merge forks its worker
+    processes, and forking a process that runs other threads is unsafe."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._bar = None
         self._task = None
+        self._shown = 0.0
 
     def __enter__(self) -> _Progress:
         if self.enabled:
@@ -126,17 +157,23 @@ class _Progress:
             )
 
             self._bar = Progress(TextColumn("读取自评表"), BarColumn(), MofNCompleteColumn(),
-                                 TimeRemainingColumn(), console=Console(file=raw_stderr()), transient=True)
+                                 TimeRemainingColumn(), console=Console(file=raw_stderr()), transient=True,
+                                 auto_refresh=False)
             self._bar.__enter__()
         return self
 
     def start(self, total: int) -> None:
         if self._bar is not None:
             self._task = self._bar.add_task("read", total=total)
+            self._bar.refresh()
 
     def advance(self, _item) -> None:
         if self._bar is not None and self._task is not None:
             self._bar.advance(self._task)
+            now = time.monotonic()
+            if now - self._shown > 0.1:
+                self._shown = now
+                self._bar.refresh()
 
     def __exit__(self, *exc) -> None:
         if self._bar is not None:

@@ -32,6 +32,7 @@ class FileCheck:
     path: Path
     units: list[str] = field(default_factory=list)  # 实施单位 of each sheet
     projects: list[str] = field(default_factory=list)  # 项目名称 of each sheet
+    years: list[int | None] = field(default_factory=list)  # 年度 of each sheet
     problems: list[Problem] = field(default_factory=list)
     unreadable: str = ""  # the guard's / reader's one Chinese line
     unreadable_code: str = ""  # its catalogue code (J5xx)
@@ -87,6 +88,7 @@ def check_entries(root: Path, entries: Iterable[ManifestEntry], profile: Any = N
             project = getattr(getattr(rec, "project", None), "text", "") or ""
             fc.units.append(unit)
             fc.projects.append(project)
+            fc.years.append(getattr(rec, "year", None))
         for f in result.all_findings:
             if f.severity in ("error", "warning"):
                 fc.problems.append(Problem(f.severity, f.sheet or "", f.cell or "", f.message, f.fix, f.code))
@@ -94,23 +96,38 @@ def check_entries(root: Path, entries: Iterable[ManifestEntry], profile: Any = N
 
 
 def latest_per_project(checks: list[FileCheck]) -> list[FileCheck]:
-    """The newest file (by received time) for each project; unreadable files all stay."""
-    best: dict[str, FileCheck] = {}
-    rest: list[FileCheck] = []
+    """The newest file (by received time) for each project; unreadable files all stay.
+
+    Files are versions of each other when they hold the same projects by the one identity
+    rule shared with ``merge`` (:func:`jixiao.processor.core.identity.project_identity`:
+    项目名称, 实施单位, 年度); a file with a form that names no project is never replaced."""
+    best: dict[tuple, FileCheck] = {}
+    unnamed: list[FileCheck] = []  # a form without 项目名称: no identity, always kept
+    rest: list[FileCheck] = []  # unreadable, or no form at all
     for fc in checks:
+        key = _projects_key(fc)
         if fc.unreadable or not fc.projects:
             rest.append(fc)
-            continue
-        key = "|".join(sorted(normalize_unit(p) for p in fc.projects))
-        cur = best.get(key)
-        if cur is None or _when(fc) >= _when(cur):
-            best[key] = fc
+        elif key is None:
+            unnamed.append(fc)
+        else:
+            cur = best.get(key)
+            if cur is None or _when(fc) >= _when(cur):
+                best[key] = fc
     # an unreadable file is superseded by any readable file received after it
-    newest_ok = max((_when(fc) for fc in best.values()), default=None)
+    newest_ok = max((_when(fc) for fc in [*best.values(), *unnamed]), default=None)
     rest = [fc for fc in rest if newest_ok is None or _when(fc) > newest_ok]
-    kept = list(best.values()) + rest
+    kept = list(best.values()) + unnamed + rest
     kept.sort(key=_when)
     return kept
+
+
+def _projects_key(fc: FileCheck) -> tuple | None:
+    from jixiao.processor.core.identity import project_identity
+
+    years = fc.years or [None] * len(fc.projects)
+    ids = [project_identity(p, u, y) for p, u, y in zip(fc.projects, fc.units, years)]
+    return None if any(i is None for i in ids) else tuple(sorted(ids, key=repr))
 
 
 def _when(fc: FileCheck) -> datetime:

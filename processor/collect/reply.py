@@ -12,7 +12,7 @@ data cannot make a draft costs only that sender's draft.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -75,9 +75,7 @@ def group_by_sender(manifest: Manifest, checks: dict[str, FileCheck]) -> list[Se
             if e.status in ("saved", "duplicate") and e.sha256 in checks and e.sha256 not in seen:
                 seen.add(e.sha256)
                 base = checks[e.sha256]
-                files.append(FileCheck(entry=e, path=base.path, units=base.units, projects=base.projects,
-                                       problems=base.problems, unreadable=base.unreadable,
-                                       unreadable_code=base.unreadable_code))
+                files.append(replace(base, entry=e))
         rep.files = latest_per_project(files)
     return sorted(reports.values(), key=lambda r: r.sender)
 

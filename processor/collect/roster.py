@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -201,8 +201,7 @@ def _files_of(entries: list[ManifestEntry], checks: dict[str, FileCheck]) -> lis
             fc = checks[e.sha256]
             if fc.entry.sender != e.sender or fc.entry is not e:
                 # a duplicate row: same file, this sender's received time
-                fc = FileCheck(entry=e, path=fc.path, units=fc.units, projects=fc.projects,
-                               problems=fc.problems, unreadable=fc.unreadable)
+                fc = replace(fc, entry=e)
             files.append(fc)
     return files
 

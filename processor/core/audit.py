@@ -7,7 +7,9 @@ Arithmetic and completeness problems are errors, quality problems warnings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -572,22 +574,100 @@ def indicator_signature(record: Record) -> tuple[str, ...]:
     return tuple(sorted(norm(i.level3.text) for i in record.indicators if i.level3.text))
 
 
-def audit_batch(records: list[Record]) -> list[tuple[Record, Finding]]:
-    """I223: a project whose indicators are (almost) all copied from another project."""
-    out: list[tuple[Record, Finding]] = []
-    sigs = [(r, indicator_signature(r)) for r in records]
-    for i, (rec, sig) in enumerate(sigs):
-        if len(sig) < 3:
+@dataclass(frozen=True)
+class IndicatorSet:
+    """What the copied-indicator check (I223) needs of one project: small enough to send
+    from a worker process instead of the whole record."""
+
+    file: str
+    sheet: str
+    project: str  # 项目名称 as written
+    cell: str | None  # the first indicator's 三级指标 cell, where the finding points
+    names: tuple[str, ...]  # indicator_signature: normalised 三级指标 names, sorted
+
+    @classmethod
+    def of(cls, record: Record) -> IndicatorSet:
+        cell = record.indicators[0].level3.cell if record.indicators else None
+        return cls(record.file, record.sheet, record.project.text, cell, indicator_signature(record))
+
+    def __reduce__(self):  # pickled by value: a frozen dataclass unpickles slowly otherwise
+        return (IndicatorSet, (self.file, self.sheet, self.project, self.cell, self.names))
+
+
+COPIED_SHARE = 0.8  # I223: this share of the larger set of names in common
+COPIED_MIN = 3  # projects with fewer indicators are not compared
+
+
+def audit_batch(items: Sequence[Record | IndicatorSet]) -> list[tuple[Any, Finding]]:
+    """I223: a project whose indicators are (almost) all copied from another project.
+
+    Project *i* is flagged with the first project *j* in input order (j ≠ i, another
+    project name, both with at least three indicators) whose distinct names share at
+    least 80 % of the larger set. Pairwise that is O(n²); here an inverted index with
+    prefix filtering finds the candidates: with names ordered rarest first, two sets
+    sharing that many names must share one among the first ``|S| − need + 1`` names of
+    each, so only those are indexed and probed; sets too small or too large to reach the
+    share are skipped unopened; candidates are visited in input order so the first one
+    that passes is the answer. Projects with the same set and the same name are one
+    candidate (checked once). Returns (item, finding) pairs, items as given (records or
+    :class:`IndicatorSet`).
+    """
+    sets = [x if isinstance(x, IndicatorSet) else IndicatorSet.of(x) for x in items]
+    names = [frozenset(s.names) if len(s.names) >= COPIED_MIN else None for s in sets]
+    freq: dict[str, int] = {}
+    for u in names:
+        for t in u or ():
+            freq[t] = freq.get(t, 0) + 1
+    # candidates are classes of (names, project name): their members in input order
+    classes: dict[tuple[frozenset[str], str], list[int]] = {}
+    member_of: list[tuple[frozenset[str], str] | None] = []
+    for i, (s, u) in enumerate(zip(sets, names)):
+        key = None if u is None else (u, norm(s.project))
+        member_of.append(key)
+        if key is not None:
+            classes.setdefault(key, []).append(i)
+    prefixes: dict[frozenset[str], list[str]] = {}
+    index: dict[str, list[tuple[int, tuple[frozenset[str], str]]]] = {}
+    for key, members in classes.items():  # dict order: by first member, so posting lists are sorted
+        prefix = prefixes.get(key[0])
+        if prefix is None:
+            prefix = prefixes[key[0]] = _prefix(key[0], freq)
+        for t in prefix:
+            index.setdefault(t, []).append((members[0], key))
+    out: list[tuple[Any, Finding]] = []
+    for i, key in enumerate(member_of):
+        if key is None:
             continue
-        for other, osig in sigs[:i] + sigs[i + 1:]:
-            if norm(other.project.text) == norm(rec.project.text) or len(osig) < 3:
+        mine, name = key
+        size = len(mine)
+        low, high = size * COPIED_SHARE - 1e-9, size / COPIED_SHARE + 1e-9  # sizes that can qualify
+        prefix = prefixes[mine]
+        candidates = index[prefix[0]] if len(prefix) == 1 else sorted({e for t in prefix for e in index[t]})
+        for j, other in candidates:
+            theirs = other[0]
+            if other[1] == name or not low <= len(theirs) <= high:
                 continue
-            same = len(set(sig) & set(osig))
-            if same / max(len(set(sig)), len(set(osig))) >= 0.8:
-                out.append((rec, make("I223", sheet=rec.sheet, cell=rec.indicators[0].level3.cell, file=rec.file,
-                                      other=other.project.text or other.sheet, source=_base(other.file))))
+            if len(mine & theirs) / max(size, len(theirs)) >= COPIED_SHARE:
+                src = sets[j]
+                out.append((items[i], make("I223", sheet=sets[i].sheet, cell=sets[i].cell, file=sets[i].file,
+                                           other=src.project or src.sheet, source=_base(src.file))))
                 break
     return out
+
+
+def _need(size: int) -> int:
+    """The fewest names in common that reach COPIED_SHARE of ``size`` (as the check divides)."""
+    k = max(1, math.ceil(COPIED_SHARE * size))
+    while k > 1 and (k - 1) / size >= COPIED_SHARE:
+        k -= 1
+    while k / size < COPIED_SHARE:
+        k += 1
+    return k
+
+
+def _prefix(names: frozenset[str], freq: dict[str, int]) -> list[str]:
+    ordered = sorted(names, key=lambda t: (freq[t], t))
+    return ordered[: len(ordered) - _need(len(ordered)) + 1]
 
 
 def _base(path: str) -> str:

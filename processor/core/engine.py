@@ -96,12 +96,16 @@ def check_grids(grids: list[Grid], file: str, profile: Profile | None = None) ->
     return result
 
 
-def check_file(path: str | Path, profile: Profile | None = None) -> FileResult:
-    """The whole check of one file; raises InputError for files that cannot be read."""
+def check_file(path: str | Path, profile: Profile | None = None, *, name: str | None = None) -> FileResult:
+    """The whole check of one file; raises InputError for files that cannot be read.
+
+    Results and findings name the file ``name`` (default: ``path``), e.g. the path
+    relative to the folder a merge was given."""
     profile = profile or load_profile()
     wb = load_workbook(path, profile["limits"])
-    result = check_grids(wb.grids, str(path), profile)
-    result.findings[:0] = active_content_findings(str(path), wb.active_content, profile)
+    label = str(path) if name is None else name
+    result = check_grids(wb.grids, label, profile)
+    result.findings[:0] = active_content_findings(label, wb.active_content, profile)
     return result
 
 

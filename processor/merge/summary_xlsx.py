@@ -7,17 +7,24 @@ is always written with ``write_string`` and the workbook is created with
 Document properties are fixed and rows are in a stable order, so the same inputs give
 the same bytes. The file is written to a temporary file beside the target and then
 renamed over it (``jixiao.processor.files.atomic``).
+
+Speed and memory: the rows of the three long sheets (项目汇总, 问题清单, 文件清单) are not
+written through xlsxwriter, which spends more time per cell than reading the form took,
+but as sheet XML streamed into the finished package (:mod:`jixiao.processor.merge.sheet_xml`);
+xlsxwriter writes everything else. Nothing of a summary is held twice in memory.
 """
 
 from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from jixiao.processor.core.findings import SEVERITY_CN
 from jixiao.processor.merge.report_text import DEPT_EVAL, METHODS, TOTAL, UNIT_EVAL, rounded
+from jixiao.processor.merge.sheet_xml import Body, Cells, splice, style
 
 FIXED_CREATED = datetime(2000, 1, 1, 0, 0, 0)
 MONEY = "#,##0.00"
@@ -33,19 +40,25 @@ SHEET_FILES = "文件清单"
 SHEET_ROSTER = "报送情况"
 
 
-def write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` atomically: a temporary file beside ``path``, then a rename."""
-    from jixiao.processor.files.atomic import atomic_write_bytes
-
-    atomic_write_bytes(path, data)
-
-
 def render(result) -> bytes:
-    """The summary workbook of a :class:`~jixiao.processor.merge.run.MergeResult`, as bytes."""
+    """The summary workbook of a :class:`~jixiao.processor.merge.result.MergeResult`, as bytes."""
+    buf = io.BytesIO()
+    _write(result, buf)
+    return buf.getvalue()
+
+
+def write_summary(result, path: str | os.PathLike) -> None:
+    """Write the summary workbook to ``path`` atomically (never half a file, never a stale one)."""
+    from jixiao.processor.files.atomic import atomic_write
+
+    atomic_write(path, lambda tmp: _write(result, str(tmp)))
+
+
+def _write(result, target) -> None:
     import xlsxwriter
 
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {
+    package = io.BytesIO()
+    wb = xlsxwriter.Workbook(package, {
         "in_memory": True,
         "strings_to_formulas": False,
         "strings_to_urls": False,
@@ -60,7 +73,7 @@ def render(result) -> bytes:
         "created": FIXED_CREATED,
     })
     f = _Formats(wb)
-    _projects_sheet(wb, f, result)
+    bodies = [_projects_sheet(wb, f, result)]
     _bands_sheet(wb, f, result)
     _text_sheet(wb, f, result)
     if result.department is not None:
@@ -69,8 +82,8 @@ def render(result) -> bytes:
         from jixiao.processor.archive.sheet import write_year_sheet
 
         write_year_sheet(wb, result.year_review)
-    _findings_sheet(wb, f, result)
-    _files_sheet(wb, f, result)
+    bodies.append(_findings_sheet(wb, f, result))
+    bodies.append(_files_sheet(wb, f, result))
     if result.roster is not None:
         _roster_sheet(wb, f, result.roster)
     for ws in wb.worksheets():  # printable: A4 landscape, one page wide
@@ -78,12 +91,10 @@ def render(result) -> bytes:
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         ws.center_horizontally()
+    for fmt in (f.text, f.int, f.money, f.pct, f.score, f.bad):  # styles the spliced rows use
+        fmt._get_xf_index()  # registered now: xlsxwriter only numbers the formats its own cells use
     wb.close()
-    return buf.getvalue()
-
-
-def write_summary(result, path: str | os.PathLike) -> None:
-    write_bytes(path, render(result))
+    splice(package.getvalue(), bodies, target)
 
 
 class _Formats:
@@ -108,7 +119,7 @@ class _Formats:
 
 
 def _put(ws, row: int, col: int, value: Any, fmt=None) -> None:
-    """Numbers as numbers, everything else as a string (never a formula)."""
+    """Numbers as numbers, everything else as text (never a formula); for the small sheets."""
     if value is None:
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
@@ -116,7 +127,16 @@ def _put(ws, row: int, col: int, value: Any, fmt=None) -> None:
     elif isinstance(value, (int, float)):
         ws.write_number(row, col, value, fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        _text(ws, row, col, str(value), fmt)
+
+
+def _text(ws, row: int, col: int, value: str, fmt=None) -> None:
+    """Text as text. xlsxwriter writes a string that starts with ``<r>`` and ends with ``</r>``
+    unescaped (as rich text), so such a string goes in as two plain runs."""
+    if value.startswith("<r>") and value.endswith("</r>"):
+        ws.write_rich_string(row, col, value[:1], value[1:], fmt)
+    else:
+        ws.write_string(row, col, value, fmt)
 
 
 def _header(ws, f: _Formats, row: int, columns: list[tuple[str, float]]) -> None:
@@ -137,45 +157,51 @@ PROJECT_COLUMNS: list[tuple[str, float]] = [
 ]
 
 
-def _projects_sheet(wb, f: _Formats, result) -> None:
+def _projects_sheet(wb, f: _Formats, result) -> Body:
     ws = wb.add_worksheet(SHEET_PROJECTS)
     _header(ws, f, 0, PROJECT_COLUMNS)
-    r = 0
-    for i, p in enumerate(result.projects, start=1):
-        r = i
-        rec, sc, n = p.record, p.sheet.scores, p.counts()
-        _put(ws, r, 0, i, f.int)
-        _put(ws, r, 1, rec.project.text, f.text)
-        _put(ws, r, 2, rec.department.text, f.text)
-        _put(ws, r, 3, rec.unit.text, f.text)
-        _put(ws, r, 4, rec.year, f.int)
-        _put(ws, r, 5, p.method, f.text)
-        _put(ws, r, 6, p.funding("initial"), f.money)
-        _put(ws, r, 7, p.funding("budget"), f.money)
-        _put(ws, r, 8, p.amount, f.money)
-        _put(ws, r, 9, sc.execution_rate, f.pct)
-        _put(ws, r, 10, sc.total_score, f.score)
-        _put(ws, r, 11, sc.grade, f.text)
-        _put(ws, r, 12, n["error"], f.int)
-        _put(ws, r, 13, n["warning"], f.int)
-        _put(ws, r, 14, p.input.name, f.text)
-        _put(ws, r, 15, p.sheet.sheet, f.text)
-        _put(ws, r, 16, p.method_source, f.text)
     last = len(result.projects)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(last, 1), len(PROJECT_COLUMNS) - 1)
     # totals below the filtered range
     tr = last + 2
     ws.write_string(tr, 1, f"合计（{last} 个项目）", f.total_text)
-    for col in (6, 7, 8):
-        values = [p.funding(("initial", "budget", "executed")[col - 6]) for p in result.projects]
-        total = float(rounded(_dec_sum(values)))
+    for col, attr in ((6, "initial"), (7, "budget"), (8, "executed")):
+        total = float(rounded(_dec_sum(getattr(p.row, attr) for p in result.projects)))
         if last:
             letter = chr(ord("A") + col)
             ws.write_formula(tr, col, f"=SUBTOTAL(109,{letter}2:{letter}{last + 1})", f.total_money, total)
         else:
             ws.write_number(tr, col, 0, f.total_money)
     ws.write_string(tr + 1, 1, "说明：得分为按规则重新计算的总分；涉及金额取年度资金总额的全年执行数。", f.note)
+
+    def rows() -> Iterator[str]:
+        t, i, m, pc, sc_ = style(f.text), style(f.int), style(f.money), style(f.pct), style(f.score)
+        c = Cells()
+        for n, p in enumerate(result.projects, start=1):
+            row, sc = p.row, p.row.scores
+            counts = p.counts()
+            c.start(n + 1)
+            c.number(0, n, i)
+            c.text(1, row.project, t)
+            c.text(2, row.department, t)
+            c.text(3, row.unit, t)
+            c.number(4, row.year, i)
+            c.text(5, p.method, t)
+            c.number(6, row.initial, m)
+            c.number(7, row.budget, m)
+            c.number(8, row.executed, m)
+            c.number(9, sc["execution_rate"], pc)
+            c.number(10, sc["total_score"], sc_)
+            c.text(11, sc["grade"], t)
+            c.number(12, counts["error"], i)
+            c.number(13, counts["warning"], i)
+            c.text(14, p.input.name, t)
+            c.text(15, row.sheet, t)
+            c.text(16, p.method_source, t)
+            yield c.xml()
+
+    return Body(ws.index, rows, last + 1, len(PROJECT_COLUMNS))
 
 
 def _dec_sum(values):
@@ -198,9 +224,10 @@ def _bands_sheet(wb, f: _Formats, result) -> None:
     table = result.bands
     ws.write_string(0, 0, "评价得分分数段统计（金额为全年执行数，万元）", f.title)
     groups = (DEPT_EVAL, UNIT_EVAL, TOTAL)
-    ws.merge_range(2, 0, 3, 0, "分数段", f.head)
-    for g, name in enumerate(groups):
+    for g, name in enumerate(groups):  # row by row (constant_memory): row 2, then the merge into row 3
         ws.merge_range(2, 1 + 2 * g, 2, 2 + 2 * g, name, f.head)
+    ws.merge_range(2, 0, 3, 0, "分数段", f.head)
+    for g in range(len(groups)):
         ws.write_string(3, 1 + 2 * g, "项目数（个）", f.head)
         ws.write_string(3, 2 + 2 * g, "涉及金额（万元）", f.head)
     ws.set_column(0, 0, 20)
@@ -244,14 +271,14 @@ def _text_sheet(wb, f: _Formats, result) -> None:
     ws = wb.add_worksheet(SHEET_TEXT)
     ws.set_column(0, 0, 100)
     ws.write_string(0, 0, "（五）总体评价结论　1.评价得分情况（可直接复制到部门整体绩效评价报告）", f.title)
-    ws.write_string(1, 0, result.paragraph, f.para)
+    _text(ws, 1, 0, result.paragraph, f.para)
     ws.set_row(1, 150)
     row = 3
     if result.department_sentences:
         ws.write_string(row, 0, "部门预算执行、结转结余率与预决算差异率（按部门数据重新计算）", f.title)
         for s in result.department_sentences:
             row += 1
-            ws.write_string(row, 0, s, f.para)
+            _text(ws, row, 0, s, f.para)
             ws.set_row(row, 36)
         row += 2
     ws.write_string(row, 0, "说明：项目数与金额来自“项目汇总”表；得分为按规则重新计算的总分；"
@@ -275,9 +302,9 @@ def _department_sheet(wb, f: _Formats, result) -> None:
         ws.write_string(i, 4, row.verdict, f.bad if row.verdict == "不一致" else f.text)
         _put(ws, i, 5, row.cell, f.text)
     r = len(rep.rows) + 2
-    ws.write_string(r, 0, f"部门数据文件：{rep.totals.file}", f.note)
+    _text(ws, r, 0, f"部门数据文件：{rep.totals.file}", f.note)
     if rep.totals.name:
-        ws.write_string(r + 1, 0, f"部门名称：{rep.totals.name}", f.note)
+        _text(ws, r + 1, 0, f"部门名称：{rep.totals.name}", f.note)
     ws.freeze_panes(1, 1)
 
 
@@ -288,19 +315,27 @@ FINDING_COLUMNS: list[tuple[str, float]] = [
 ]
 
 
-def _findings_sheet(wb, f: _Formats, result) -> None:
+def _findings_sheet(wb, f: _Formats, result) -> Body:
     ws = wb.add_worksheet(SHEET_FINDINGS)
     _header(ws, f, 0, FINDING_COLUMNS)
-    for i, fd in enumerate(result.findings, start=1):
-        _put(ws, i, 0, fd.file or "", f.text)
-        _put(ws, i, 1, fd.sheet or "", f.text)
-        _put(ws, i, 2, fd.cell or "", f.text)
-        ws.write_string(i, 3, fd.code, f.text)
-        ws.write_string(i, 4, SEVERITY_CN.get(fd.severity, fd.severity), f.bad if fd.severity == "error" else f.text)
-        ws.write_string(i, 5, fd.message, f.text)
-        ws.write_string(i, 6, fd.fix, f.text)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(result.findings), 1), len(FINDING_COLUMNS) - 1)
+
+    def rows() -> Iterator[str]:
+        t, bad = style(f.text), style(f.bad)
+        c = Cells()
+        for n, fd in enumerate(result.findings, start=2):
+            c.start(n)
+            c.text(0, fd.file or "", t)
+            c.text(1, fd.sheet or "", t)
+            c.text(2, fd.cell or "", t)
+            c.text(3, fd.code, t)
+            c.text(4, SEVERITY_CN.get(fd.severity, fd.severity), bad if fd.severity == "error" else t)
+            c.text(5, fd.message, t)
+            c.text(6, fd.fix, t)
+            yield c.xml()
+
+    return Body(ws.index, rows, len(result.findings) + 1, len(FINDING_COLUMNS))
 
 
 # ---------------------------------------------------------------------- 文件清单
@@ -311,23 +346,31 @@ FILE_COLUMNS: list[tuple[str, float]] = [
 ]
 
 
-def _files_sheet(wb, f: _Formats, result) -> None:
+def _files_sheet(wb, f: _Formats, result) -> Body:
     ws = wb.add_worksheet(SHEET_FILES)
     _header(ws, f, 0, FILE_COLUMNS)
-    for i, item in enumerate(result.files, start=1):
-        _put(ws, i, 0, i, f.int)
-        _put(ws, i, 1, item.name, f.text)
-        ws.write_string(i, 2, item.status_cn, f.bad if item.status == "failed" else f.text)
-        _put(ws, i, 3, item.reason, f.text)
-        _put(ws, i, 4, len(item.kept_sheets), f.int)
-        _put(ws, i, 5, "、".join(item.kept_sheets), f.text)
-        _put(ws, i, 6, item.size, f.int)
-        _put(ws, i, 7, item.mtime_text, f.text)
-        _put(ws, i, 8, item.sender, f.text)
-        _put(ws, i, 9, item.received, f.text)
-        _put(ws, i, 10, item.sha256 or "", f.text)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(result.files), 1), len(FILE_COLUMNS) - 1)
+
+    def rows() -> Iterator[str]:
+        t, i, bad = style(f.text), style(f.int), style(f.bad)
+        c = Cells()
+        for n, item in enumerate(result.files, start=1):
+            c.start(n + 1)
+            c.number(0, n, i)
+            c.text(1, item.name, t)
+            c.text(2, item.status_cn, bad if item.status == "failed" else t)
+            c.text(3, item.reason, t)
+            c.number(4, len(item.kept_sheets), i)
+            c.text(5, "、".join(item.kept_sheets), t)
+            c.number(6, item.size, i)
+            c.text(7, item.mtime_text, t)
+            c.text(8, item.sender, t)
+            c.text(9, item.received, t)
+            c.text(10, item.sha256 or "", t)
+            yield c.xml()
+
+    return Body(ws.index, rows, len(result.files) + 1, len(FILE_COLUMNS))
 
 
 # ---------------------------------------------------------------------- 报送情况
