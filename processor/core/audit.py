@@ -187,7 +187,11 @@ def department_figures(c: _Ctx) -> Iterator[Finding]:
     """A 部门整体 form's 结转结余, 结转结余率, 预决算差异率 and 预算执行率 against its own money
     (D401–D404, computed in core.department: the side file's figures are checked the same way)."""
     if c.s.department is not None:
-        yield from c.s.department.findings
+        total = c.r.funding_row("total")
+        rate_cell = total.rate.cell if total is not None else None
+        for f in c.s.department.findings:
+            if not (f.code == "D403" and f.cell == rate_cell):  # the funding table's 执行率: F103 says it
+                yield f
 
 
 _EXPLAINED = ("调整", "调减", "调增", "追加", "追减", "调剂", "收回", "压减")

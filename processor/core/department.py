@@ -33,7 +33,12 @@ NAMES: dict[str, str] = {
     "project_budget": "项目支出预算数", "project_executed": "项目支出", "carryover": "结转结余",
     "carryover_rate": "结转结余率", "execution_rate": "预算执行率", "variance_rate": "预决算差异率",
     "dept_evaluated": "部门评价项目",
+    # the split by use a 部门整体 form states (for the report's 当年预算执行情况 sentence)
+    "basic_budget": "基本支出预算数", "basic_executed": "基本支出", "other_budget": "其他支出预算数",
+    "other_executed": "其他支出",
 }
+# the cross-checks against the merged project forms (the rest is the department's own arithmetic)
+PROJECT_CHECKS = frozenset({"D405", "D416"})
 
 
 @dataclass
@@ -107,8 +112,11 @@ class DepartmentReport:
         }
 
 
-def evaluate(totals: DepartmentTotals, profile, *, projects_executed: float | None = None) -> DepartmentReport:
-    """Recompute the department figures; D401–D405 where a stated figure does not follow."""
+def evaluate(totals: DepartmentTotals, profile, *, projects_executed: float | None = None,
+             projects_budget: float | None = None) -> DepartmentReport:
+    """Recompute the department figures; D401–D404 where a stated figure does not follow, and —
+    given the merged project forms' 全年执行数 / 全年预算数 — D405 / D416 where the department's
+    项目支出 is not their sum."""
     cfg = (profile.data.get("department") if profile is not None else None) or {}
     tol = profile.tol if profile is not None else {"money": 0.005, "rate": 0.0005}
     money_tol, rate_tol = float(tol["money"]), float(tol["rate"])
@@ -168,11 +176,17 @@ def evaluate(totals: DepartmentTotals, profile, *, projects_executed: float | No
                              found=fmt_pct(found)))
 
     # 项目支出 vs the merged projects
+    tol = max(money_tol, 0.01)
+    found, cell = stated("project_budget")
+    if projects_budget is not None and found is not None:
+        rows.append(_row("项目支出预算数", found, projects_budget, "各项目全年预算数合计", "money", tol, cell))
+        if _differs(found, projects_budget, tol):
+            findings.append(make("D416", sheet=sheet, cell=cell, file=file, found=fmt_num(found),
+                                 expected=fmt_num(projects_budget)))
     found, cell = stated("project_executed")
     if found is not None or projects_executed is not None:
-        rows.append(_row("项目支出", found, projects_executed, "各项目全年执行数合计", "money",
-                         max(money_tol, 0.01), cell))
-        if _differs(found, projects_executed, max(money_tol, 0.01)):
+        rows.append(_row("项目支出", found, projects_executed, "各项目全年执行数合计", "money", tol, cell))
+        if _differs(found, projects_executed, tol):
             findings.append(make("D405", sheet=sheet, cell=cell, file=file, found=fmt_num(found),
                                  expected=fmt_num(projects_executed)))
     return DepartmentReport(totals, rows, findings)
@@ -194,15 +208,26 @@ def _row(name: str, found: float | None, computed: float | None, formula: str, k
 
 
 def sentences(report: DepartmentReport) -> list[str]:
-    """The report's 4. 结转结余率 / 5. 预决算差异率 sentences with the computed figures."""
+    """The report's (二) 当年预算执行情况, 4. 结转结余率 and 5. 预决算差异率 sentences in the seed's
+    wording, with the computed figures (the split by use when the department form gives it)."""
     t = report.totals
     budget, executed = t.get("budget"), t.get("executed")
     by_name = {r.name: r for r in report.rows}
     out = []
     if budget is not None and executed is not None:
         rate = by_name["预算执行率"].computed
-        out.append(f"全年预算数 {fmt_num(budget)} 万元，资金总体支出 {fmt_num(executed)} 万元，"
-                   f"预算执行率为 {fmt_pct(rate)}。")
+        year = "" if t.year is None else f"{t.year} 年"
+        uses = [("基本支出", "basic"), ("项目支出", "project"), ("其他支出", "other")]
+        plan = [(n, t.get(f"{k}_budget")) for n, k in uses]
+        spent = [(n, t.get("project_executed" if k == "project" else f"{k}_executed")) for n, k in uses]
+        if all(v is not None for _n, v in plan[:2]) and all(v is not None for _n, v in spent[:2]):
+            parts = "，".join(f"{n}预算数 {fmt_num(v or 0)} 万元" for n, v in plan)
+            done = "，".join(f"{n} {fmt_num(v or 0)} 万元" for n, v in spent)
+            out.append(f"{year}全年预算数 {fmt_num(budget)} 万元，其中，{parts}。资金总体支出 "
+                       f"{fmt_num(executed)} 万元，其中，{done}。预算执行率为 {fmt_pct(rate)}。")
+        else:
+            out.append(f"{year}全年预算数 {fmt_num(budget)} 万元，资金总体支出 {fmt_num(executed)} 万元，"
+                       f"预算执行率为 {fmt_pct(rate)}。")
         carry, crate = by_name["结转结余"].computed, by_name["结转结余率"].computed
         out.append(f"年末，结转结余 {fmt_num(carry)} 万元，结转率为 {fmt_pct(crate)}。")
         out.append(f"{'' if t.year is None else f'{t.year} 年'}全年预算数 {fmt_num(budget)} 万元，"
@@ -212,6 +237,15 @@ def sentences(report: DepartmentReport) -> list[str]:
 
 
 # ------------------------------------------------------------------------- from the form
+
+
+def plain(totals: DepartmentTotals) -> dict[str, tuple[str, Any, Any, str | None]]:
+    """The stated figures as plain tuples (what a merge worker sends back)."""
+    return {k: (s.label, s.raw, s.value, s.cell) for k, s in totals.values.items()}
+
+
+def from_plain(values: dict[str, tuple[str, Any, Any, str | None]], *, file: str, sheet: str | None) -> DepartmentTotals:
+    return DepartmentTotals(file=file, sheet=sheet, values={k: Stated(*v) for k, v in values.items()})
 
 
 def totals_from_record(record: Record, profile) -> DepartmentTotals:
@@ -237,6 +271,11 @@ def totals_from_record(record: Record, profile) -> DepartmentTotals:
     if project is not None:
         put("project_budget", project.budget)
         put("project_executed", project.executed)
+    for kind, key in (("basic", "basic"), ("other_use", "other")):
+        row = record.funding_row(kind)
+        if row is not None:
+            put(f"{key}_budget", row.budget)
+            put(f"{key}_executed", row.executed)
     for key, f in record.figures.items():
         put(key, f)
     names = ((profile.data.get("department") or {}).get("indicators") or {}) if profile is not None else {}
@@ -248,6 +287,8 @@ def totals_from_record(record: Record, profile) -> DepartmentTotals:
         rate = _rate_of(ind.actual.raw)
         if rate is not None:
             put(key, ind.actual, rate)
+    if total is not None:  # after an indicator row stating it (its D403 would be F103's twin: audit keeps F103)
+        put("execution_rate", total.rate)
     return out
 
 

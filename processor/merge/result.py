@@ -91,6 +91,7 @@ class MergeResult:
     roster: Any = None  # jixiao.processor.collect.roster.RosterReport with --roster
     year_review: Any = None  # jixiao.processor.archive.compare.YearReview with --archive
     archive_line: str = ""  # what --archive stored
+    departments: list = field(default_factory=list)  # merge.department_forms.DepartmentForm, one per 部门整体 form
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)

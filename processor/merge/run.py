@@ -11,7 +11,9 @@
 4. ``dedupe.newest_versions`` — versions of the same project: the newest is merged;
 5. the I223 cross-check over the merged projects (``core.audit.audit_batch``, indexed);
 6. ``method`` (评价方式), ``report_text`` (bands and the report's paragraph),
-   ``department`` (the department's totals), ``intake`` (the collect register and roster).
+   ``department`` (the department's totals), ``department_forms`` (the 部门整体支出绩效自评表
+   forms, kept apart from the projects and checked against them), ``intake`` (the collect
+   register and roster).
 
 The returned :class:`~jixiao.processor.merge.result.MergeResult` is written by
 ``summary_xlsx`` and ``json_out``. One bad file never stops the batch; every input is
@@ -33,6 +35,7 @@ from jixiao.processor.core.rules import Profile
 from jixiao.processor.core.values import norm
 from jixiao.processor.merge.dedupe import identical_files, newest_versions
 from jixiao.processor.merge.department import evaluate, load_department, sentences
+from jixiao.processor.merge.department_forms import department_forms
 from jixiao.processor.merge.discover import InputFile, discover, examine, missing
 from jixiao.processor.merge.intake import load_register, load_units, roster_report
 from jixiao.processor.merge.method import Methods
@@ -88,6 +91,8 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
         on_discovered(len(files))
     _read(files, profile, options.workers, extras, options.budget, progress, paths)
     pairs = newest_versions([(f, f.forms) for f in files if f.status == "merged"])
+    dept_pairs = [(f, row) for f, row in pairs if row.form == "department"]  # 部门整体 forms: not projects
+    pairs = [(f, row) for f, row in pairs if row.form != "department"]
 
     # cross-project findings on the merged forms only (a replaced version is no "copied" project)
     copied: dict[int, Finding] = {}
@@ -109,6 +114,7 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     projects.sort(key=lambda p: (0 if p.method == DEPT_EVAL else 1, norm(p.row.unit), norm(p.row.project),
                                  p.input.name, p.row.sheet))
 
+    departments = department_forms(dept_pairs, projects, profile)
     table = tally(((p.method, p.total_score, p.amount) for p in projects), bands)
     years = [p.year for p in projects if p.year]
     year = (totals.year if totals and totals.year else None) or (max(sorted(set(years)), key=years.count)
@@ -116,7 +122,8 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     total_projects = options.total_projects
     if total_projects is None and totals is not None:
         total_projects = totals.total_projects
-    dept_name = options.department_name or (totals.name if totals else None)
+    dept_name = options.department_name or (totals.name if totals else None) or (
+        departments[0].name or None if len(departments) == 1 else None)
     text = paragraph(table, department=dept_name, year=year, total_projects=total_projects)
 
     findings: list[Finding] = []
@@ -127,6 +134,8 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
             findings.append(_status_finding(f))
     for p in projects:
         findings.extend(p.findings)
+    for d in departments:
+        findings.extend(d.findings)
     report = None
     if totals is not None:
         executed = [p.amount for p in projects if p.amount is not None]
@@ -141,8 +150,10 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     findings = profile.apply_severity(findings)
     findings.sort(key=Finding.sort_key)
     roster = roster_report(units, files) if units is not None else None
-    result = MergeResult(profile, files, projects, findings, table, text, report,
-                         sentences(report) if report else [], unmatched, roster)
+    lines = sentences(report) if report else [
+        f"{d.name}：{s}" if len(departments) > 1 else s for d in departments for s in sentences(d.report)]
+    result = MergeResult(profile, files, projects, findings, table, text, report, lines, unmatched, roster,
+                         departments=departments)
     if options.archive:  # the performance archive: store the merged forms, add the year-on-year review
         from jixiao.processor.archive.merge_hook import after_merge
 

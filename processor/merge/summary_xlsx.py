@@ -1,7 +1,8 @@
 """The summary workbook (汇总.xlsx), written with xlsxwriter.
 
-Sheets: 项目汇总, 分数段统计 (with a native column chart), 报告文字, 部门指标 (when the
-department's totals are given), 问题清单, 文件清单. Text that comes from submissions
+Sheets: 项目汇总, 分数段统计 (with a native column chart), 报告文字, 部门整体 (one per
+部门整体支出绩效自评表 merged, :mod:`jixiao.processor.merge.department_sheet`), 部门指标 (when the
+department's totals file is given), 问题清单, 文件清单. Text that comes from submissions
 is always written with ``write_string`` and the workbook is created with
 ``strings_to_formulas=False``: "=HYPERLINK(…)" in a project name stays visible text.
 Document properties are fixed and rows are in a stable order, so the same inputs give
@@ -76,6 +77,10 @@ def _write(result, target) -> None:
     bodies = [_projects_sheet(wb, f, result)]
     _bands_sheet(wb, f, result)
     _text_sheet(wb, f, result)
+    if getattr(result, "departments", None):  # 部门整体支出绩效自评表 forms among the inputs
+        from jixiao.processor.merge.department_sheet import write_department_forms
+
+        write_department_forms(wb, f, result)
     if result.department is not None:
         _department_sheet(wb, f, result)
     if getattr(result, "year_review", None) is not None:  # jixiao merge --archive
@@ -275,7 +280,7 @@ def _text_sheet(wb, f: _Formats, result) -> None:
     ws.set_row(1, 150)
     row = 3
     if result.department_sentences:
-        ws.write_string(row, 0, "部门预算执行、结转结余率与预决算差异率（按部门数据重新计算）", f.title)
+        ws.write_string(row, 0, "当年预算执行情况、结转结余率与预决算差异率（按部门整体自评表或部门数据重新计算）", f.title)
         for s in result.department_sentences:
             row += 1
             _text(ws, row, 0, s, f.para)
