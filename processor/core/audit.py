@@ -157,7 +157,8 @@ def funding_sums(c: _Ctx) -> Iterator[Finding]:
         for key, label in MONEY_COLS:
             values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
             tv = getattr(total, key).value
-            if tv is None or not (values or (filled and key in total.cells and tv)):
+            held = [p for p in filled if key in p.cells]  # (a part written “基本支出：900.47” has one column)
+            if tv is None or not (values or (held and key in total.cells and tv)):
                 continue  # (parts filled with 0 0 but 执行数 left blank hold none of the total's 执行数)
             expected = sum(values)
             if differs(tv, expected, c.tol["money"]):

@@ -94,7 +94,13 @@ def denominator_doubt(record: Record, profile: Profile) -> str | None:
     of the funding table was not understood: it may be that one, so the rate is not known."""
     wanted = profile["execution"]["denominator"]
     block = record.read.funding
-    if record.rate_denominator or block is None or wanted in record.funding_columns or not block.unmatched:
+    if record.rate_denominator or block is None or wanted in record.funding_columns:
+        return None
+    from jixiao.processor.core.grid import parse_addr
+
+    first = min((parse_addr(c)[1] for c in record.funding_columns.values()), default=0)
+    # a header over the row labels (“资金来源”, left of the first value column) is no money column
+    if not any(parse_addr(c)[1] >= first for c, _t in block.unmatched):
         return None
     return DEN_NAMES[wanted]
 
@@ -382,8 +388,9 @@ def compute(record: Record, profile: Profile) -> Scores:
     ind_weights = indicator_weights(record)
     row = execution_row(record, profile, ind_weights)
     weight, source = execution_weight(record, profile, ind_weights, row)
-    if not rm.knows(INDICATOR_ROWS):  # a 预算执行率 row there would take the funding row's place
-        weight, source = None, "绩效指标表未能识别，不知预算执行率在哪里计分"
+    own_weight = total_row is not None and total_row.weight.value is not None
+    if not rm.knows(INDICATOR_ROWS) and not own_weight:  # a 预算执行率 row there would take the funding
+        weight, source = None, "绩效指标表未能识别，不知预算执行率在哪里计分"  # row's place (unless it states its 分值)
     if weight is None and row is None and ind_weights is not None and funding_known:
         unknown.setdefault(EXECUTION_WEIGHT, "R018")  # (an execution row's weight may stand in its group's label)
         block = rm.funding or rm.indicators
@@ -433,7 +440,7 @@ def compute(record: Record, profile: Profile) -> Scores:
         execution_weight_source=source,
         execution_row=row.row if row is not None else None,
         notes=notes,
-        department=evaluate(totals_from_record(record, profile), profile)
+        department=evaluate(totals_from_record(record, profile, den_key), profile)
         if rm.form == "department" and funding_known else None,
     )
 

@@ -248,11 +248,12 @@ def from_plain(values: dict[str, tuple[str, Any, Any, str | None]], *, file: str
     return DepartmentTotals(file=file, sheet=sheet, values={k: Stated(*v) for k, v in values.items()})
 
 
-def totals_from_record(record: Record, profile) -> DepartmentTotals:
+def totals_from_record(record: Record, profile, den: str = "budget") -> DepartmentTotals:
     """The figures a 部门整体支出绩效自评表 states, each with its cell: the 年度资金总额 row's
     全年预算数 / 全年执行数, the 项目支出 row, the labelled 年末结转结余 / 结转结余率 / 预决算差异率 and
     the 实际完成值 of indicator rows named 预算执行率 / 结转结余率 / 预决算差异率 (names: the profile's
-    ``department.indicators``). The 年度资金总额 row's own 执行率 is left out: F103 checks it."""
+    ``department.indicators``). ``den``: the budget column the form's 执行率 divides by (“budget”
+    全年预算数, or “initial” 年初预算数 on a form that has only that one)."""
     out = DepartmentTotals(file=record.file, sheet=record.sheet)
 
     def put(key: str, f: Field, value: Any = None) -> None:
@@ -266,15 +267,15 @@ def totals_from_record(record: Record, profile) -> DepartmentTotals:
         out.values["year"] = Stated(NAMES["year"], record.year, float(record.year))
     total, project = record.funding_row("total"), record.funding_row("project")
     if total is not None:
-        put("budget", total.budget)
+        put("budget", getattr(total, den))
         put("executed", total.executed)
     if project is not None:
-        put("project_budget", project.budget)
+        put("project_budget", getattr(project, den))
         put("project_executed", project.executed)
     for kind, key in (("basic", "basic"), ("other_use", "other")):
         row = record.funding_row(kind)
         if row is not None:
-            put(f"{key}_budget", row.budget)
+            put(f"{key}_budget", getattr(row, den))
             put(f"{key}_executed", row.executed)
     for key, f in record.figures.items():
         put(key, f)

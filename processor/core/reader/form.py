@@ -9,7 +9,7 @@ from jixiao.processor.core.model import Field, Record
 from jixiao.processor.core.reader.sheet import Sheet
 from jixiao.processor.core.values import is_blank, norm, parse_money, parse_number, parse_rate
 
-_YEAR = re.compile(r"(\d{4})\s*年")
+_YEAR = re.compile(r"(\d{4})\s*年(?!\s*\d{1,2}\s*月)")  # “2022年2月3日” is a date (填报日期), not the 年度
 _TITLE_ROWS = 15  # the title stands in the first rows
 
 
@@ -83,6 +83,10 @@ def read_top(s: Sheet, rec: Record, before_row: int) -> None:
                     rec.grade = f
     if rec.title.raw is not None and v.department_titles.word(norm(rec.title.text)):
         department = True
+    for r in range(s.r0, min(before_row, s.r0 + _TITLE_ROWS) + 1):  # a title the titles miss (its row
+        if any(v.department_titles.word(k) for _c, k in s.row_keys(r)):  # may head the band): “…部门整体
+            department = True  # 支出绩效评价得分表”
+            break
     if department and rec.project.empty:  # 单位名称 and no 项目名称: a 部门整体支出 table
         rec.read.form = "department"
 

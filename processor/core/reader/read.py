@@ -90,9 +90,11 @@ def _read(s: Sheet, file: str, fh: Header | None | bool = False) -> Record | Non
     read_grade(s, rec)
     if rec.read.form == "department":
         read_figures(s, rec, first, ih.first if ih is not None and ih.first > first else s.max_row + 1)
+    if rec.read.form == "department" and rec.unit.empty:  # it names the department instead
+        rec.notes.append(("R006", rec.unit.cell, {"label": "部门（单位）名称"}))
     if rec.read.form == "project":  # a department table has no 项目名称 / 主管部门 / 实施单位 fields
         if rec.project.empty:
-            rec.notes.append(("R006", rec.project.cell, {}))
+            rec.notes.append(("R006", rec.project.cell, {"label": "项目名称"}))
         for name, label in (("department", "主管部门"), ("unit", "实施单位")):
             if getattr(rec, name).empty:
                 rec.notes.append(("R007", getattr(rec, name).cell, {"label": label}))

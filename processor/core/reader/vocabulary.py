@@ -117,6 +117,8 @@ class Vocabulary:
         self.breakdowns: dict[str, tuple[str, ...]] = {
             k: tuple(v) for k, v in data.get("funding_breakdowns", {}).items()}
         self.funding_stops = Matcher(data["funding_stops"])
+        # the column a part's amount written in its own label belongs to (“其中：基本支出：900.47”)
+        self.funding_inline_column: str = data.get("funding_inline", {}).get("column", "budget")
         self.top_fields = Fields(data["top_fields"])
         self.department_labels = Matcher(data["department_form"]["labels"])
         self.department_titles = Matcher(data["department_form"]["titles"])
