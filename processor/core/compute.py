@@ -329,7 +329,8 @@ def execution_weight(record: Record, profile: Profile, ind_weights: float | None
         return None, "项目资金表未能识别，无法推定"  # its R finding says why; nothing is inferred from it
     cols = record.funding_columns
     block = record.read.funding
-    unread = [c for c, label in block.unmatched if not _money_header(label, profile)] if block is not None else []
+    unread = [c for c, label in block.unmatched if c in block.figures and not _money_header(label, profile)] \
+        if block is not None else []
     if "weight" not in cols and unread:
         return None, f"资金表有未认出的列（{'、'.join(unread)}），可能就是分值列，不作推定"
     if "weight" in cols or "score" in cols:

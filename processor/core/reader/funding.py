@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from jixiao.processor.core.grid import addr
+from jixiao.processor.core.grid import addr, parse_addr
 from jixiao.processor.core.model import FUNDING_PARTS, Field, FundingRow, Record, RowRead
 from jixiao.processor.core.reader.header import Header, find_header
 from jixiao.processor.core.reader.labels import stated_weight
@@ -119,6 +119,9 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
         rec.read.unknown.pop(FUNDING_PARTS, None)
         rec.read.rows = [x for x in rec.read.rows if x.role != "ignored"]
         _unlabelled_total(s, rec, h, cols, first_value_col, stop, scale)
+    # an unread header over figures may be the 分值 the execution score needs; one over none is not
+    h.block.figures = [cell for cell, _ in h.block.unmatched
+                       if any(parse_number(s.get(f.row, parse_addr(cell)[1])).value is not None for f in rec.funding)]
 
 
 def _headless_columns(s: Sheet, h: Header, cols: dict[str, int], first: int) -> None:
