@@ -96,11 +96,8 @@ def denominator_doubt(record: Record, profile: Profile) -> str | None:
     block = record.read.funding
     if record.rate_denominator or block is None or wanted in record.funding_columns:
         return None
-    from jixiao.processor.core.grid import parse_addr
-
-    first = min((parse_addr(c)[1] for c in record.funding_columns.values()), default=0)
-    # a header over the row labels (“资金来源”, left of the first value column) is no money column
-    if not any(parse_addr(c)[1] >= first for c, _t in block.unmatched):
+    # only an unread column holding figures may be it (“资金来源” over the row labels is not)
+    if not any(c in block.figures for c, _t in block.unmatched):
         return None
     return DEN_NAMES[wanted]
 
