@@ -125,6 +125,8 @@ def _escape_sequences(base: Path, parts: dict[str, bytes], dst: Path) -> Path:
     for plain, hostile in (("信访业务培训项目", TERMINAL_ATTACK), ("某某区信访办公室", "某单位\x1b[31m红字\x1b[0m"),
                            ("全年举办培训 4 期，培训 52 人次，达到预期目标。", "完成\r\x1b[K覆盖上一行")):
         old = b"<t>" + plain.encode() + b"</t>"
+        if old not in sheet:  # openpyxl over lxml writes non-ASCII text as character references
+            old = b"<t>" + plain.encode("ascii", "xmlcharrefreplace") + b"</t>"
         assert old in sheet, plain
         sheet = sheet.replace(old, b"<t>" + xml_text(hostile) + b"</t>")
     return _rewrite(base, dst, replace={SHEET: sheet})

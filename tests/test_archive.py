@@ -33,6 +33,7 @@ from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import catalogue
 from jixiao.processor.core.rules import load_profile
 from pg_server import pg_bindir, start_server
+from summary_table import table as sheet_table
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgresql"]
@@ -135,11 +136,11 @@ def test_y_findings_reach_the_summary_and_json(url, corpus_dir, tmp_path, capsys
     _merge_years(corpus_dir, url, tmp_path, capsys)
     wb = openpyxl.load_workbook(tmp_path / "汇总2024.xlsx", read_only=True)
     assert wb.sheetnames.index("年度对比") < wb.sheetnames.index("问题清单")
-    issues = [r for r in wb["问题清单"].iter_rows(min_row=2, values_only=True)]
-    codes = sorted(r[3] for r in issues if r[3].startswith("Y"))
+    issues = sheet_table(wb["问题清单"])
+    codes = sorted(r["代码"] for r in issues if r["代码"].startswith("Y"))
     assert codes == ["Y601", "Y602", "Y603", "Y604", "Y604", "Y605", "Y606"]
-    copied = next(r for r in issues if r[3] == "Y601")
-    assert copied[0].startswith("第1社区服务中心/") and "6 项" in copied[5] and "2023 年度" in copied[5]
+    copied = next(r for r in issues if r["代码"] == "Y601")
+    assert copied["来源文件"].startswith("第1社区服务中心/") and "6 项" in copied["问题"] and "2023 年度" in copied["问题"]
     year_sheet = [r for r in wb["年度对比"].iter_rows(values_only=True)]
     assert year_sheet[0][0] == "年度对比：2024 年度与 2023 年度"
     statuses = [r[1] for r in year_sheet if isinstance(r[0], int) and r[1]]
@@ -150,7 +151,7 @@ def test_y_findings_reach_the_summary_and_json(url, corpus_dir, tmp_path, capsys
     # the first year has nothing to compare with: a sheet that says so, and no Y finding
     wb = openpyxl.load_workbook(tmp_path / "汇总2022.xlsx", read_only=True)
     assert "没有更早年度" in next(wb["年度对比"].iter_rows(min_row=2, values_only=True))[0]
-    assert not [r for r in wb["问题清单"].iter_rows(min_row=2, values_only=True) if r[3].startswith("Y")]
+    assert not [r for r in sheet_table(wb["问题清单"]) if r["代码"].startswith("Y")]
 
 
 def test_compare_command_text_json_and_workbook(url, corpus_dir, tmp_path, capsys):
@@ -482,7 +483,7 @@ def test_a_form_without_year_is_stored_but_not_compared(url, tmp_path, capsys):
     capsys.readouterr()
     wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx", read_only=True)
     assert "年度对比" not in wb.sheetnames
-    y607 = [r for r in wb["问题清单"].iter_rows(min_row=2, values_only=True) if r[3] == "Y607"]
-    assert [(r[0], r[1]) for r in y607] == [("无年度.xlsx", "自评表")]
+    y607 = [r for r in sheet_table(wb["问题清单"]) if r["代码"] == "Y607"]
+    assert [(r["来源文件"], r["工作表"]) for r in y607] == [("无年度.xlsx", "自评表")]
     with open_archive(url) as archive:
         assert [(y.year, y.forms) for y in archive.years()] == [(None, 1)]

@@ -46,8 +46,8 @@ def test_seed_totals_flag_carryover(tmp_path: Path):
     assert rows["结转结余"].verdict == "不一致" and round(rows["结转结余"].computed, 2) == 18.74
     assert rows["项目支出"].verdict == "一致"
     text = sentences(report)
-    assert "预算执行率为 97.64%" in text[0]
-    assert text[1] == "年末，结转结余 18.74 万元，结转率为 2.36%。"
+    assert text[0] == "全年预算数794.51万元，资金总体支出775.77万元，预算执行率为97.64%。"
+    assert text[1] == "年末，结转结余18.74万元，结转结余率为2.36%。"  # the term the report means; not "结转率"
 
 
 def test_wrong_rates_and_project_total():

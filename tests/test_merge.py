@@ -16,6 +16,7 @@ from jixiao.processor.merge.json_out import to_json
 from jixiao.processor.merge.run import MergeOptions, merge
 from jixiao.processor.merge.summary_xlsx import render, write_summary
 from openpyxl import load_workbook
+from summary_table import table
 
 HYPERLINK = '=HYPERLINK("http://example.com","点我")'
 OLD, NEW = 1_700_000_000, 1_700_100_000
@@ -99,22 +100,24 @@ def test_summary_workbook(forms: Path, tmp_path: Path):
     write_summary(result, out)
     assert _hashes(forms) == before  # inputs never modified
     wb = load_workbook(out)
-    assert wb.sheetnames == ["项目汇总", "分数段统计", "报告文字", "问题清单", "文件清单"]
+    assert wb.sheetnames == ["项目汇总", "分数段统计", "报告文字", "单位排名", "金额与得分", "问题分类",
+                             "问题清单", "文件清单"]
     ws = wb["项目汇总"]
-    assert ws.freeze_panes == "C2" and ws.auto_filter.ref
-    rows = list(ws.iter_rows(min_row=2, max_row=6, values_only=True))
-    assert rows[0][1] == "项目丁" and rows[0][5] == "部门评价" and rows[0][10] == pytest.approx(88)
-    link = next(c for c in ws["B"] if c.value == HYPERLINK)
+    assert ws.freeze_panes == "D3" and ws.auto_filter.ref
+    rows = table(ws)
+    ding = next(r for r in rows if r["项目名称"] == "项目丁")
+    assert ding["评价方式"] == "部门评价" and ding["计算总分"] == pytest.approx(88)
+    link = next(c for c in ws["C"] if c.value == HYPERLINK)
     assert link.data_type == "s"  # visible text, not a formula
-    assert ws["I2"].number_format == "#,##0.00" and ws["J2"].number_format == "0.00%"
+    assert ws["F3"].number_format == "#,##0.00" and ws["G3"].number_format == "0.00%"
     bands = wb["分数段统计"]
     assert bands["B6"].value == 1 and bands["C6"].value == 30  # 部门评价, 80–90: 项目丁
     assert bands._charts  # noqa: SLF001 - a native chart
-    assert wb["问题清单"].auto_filter.ref.startswith("A1:G")
-    files = [r for r in wb["文件清单"].iter_rows(min_row=2, values_only=True)]
-    assert {r[1]: r[2] for r in files} == {k: v[0] for k, v in EXPECTED.items()}
-    assert "部门评价项目 1 个，涉及金额 30 万元，评价得分在 90（含）-100 分的 0 个、评价得分在 80（含）-90 分的 1 个" \
-        in wb["报告文字"]["A2"].value
+    assert wb["问题清单"].auto_filter.ref.startswith("A2:J")
+    files = table(wb["文件清单"])
+    assert {r["文件"]: r["状态"] for r in files} == {k: v[0] for k, v in EXPECTED.items()}
+    assert "部门评价项目1个，涉及金额30万元，评价得分在90（含）-100分的0个、评价得分在80（含）-90分的1个" \
+        in wb["报告文字"]["A3"].value
     assert wb.properties.created.year == 2000
 
 
@@ -141,8 +144,8 @@ def test_cli_and_json(forms: Path, tmp_path: Path, capsys):
     assert sorted(p.name for p in out.parent.iterdir()) == ["汇总.json", "汇总.xlsx"]  # no temp files left
     data = json.loads(js.read_text(encoding="utf-8"))
     assert data["summary"]["projects"] == 5 and len(data["files"]) == 13
-    assert data["projects"][0]["record"]["project"]["raw"] == "项目丁"
-    assert "占部门项目总数的 50%" in data["paragraph"] and data["paragraph"].startswith("2025 年，区信访办对")
+    assert "项目丁" in [p["record"]["project"]["raw"] for p in data["projects"]]
+    assert "占部门项目总数的50%" in data["paragraph"] and data["paragraph"].startswith("2025年，区信访办对")
     codes = {f["code"] for f in data["findings"]}
     assert {"D401", "D402", "D407", "J502", "J506", "J507"} <= codes
     wb = load_workbook(out)
@@ -166,7 +169,7 @@ def test_usage_errors(tmp_path: Path, capsys):
 def test_empty_folder(tmp_path: Path):
     result = merge([tmp_path], load_profile())
     assert result.files == [] and result.projects == []
-    assert result.paragraph == "评价项目 0 个，占部门项目总数的 —，涉及金额 0 万元。"
+    assert result.paragraph == "评价项目0个，占部门项目总数的—，涉及金额0万元。"
     assert to_json(result)["summary"]["files"] == 0
     render(result)  # an empty summary is still a valid workbook
 
@@ -202,7 +205,7 @@ def test_roster_lists_missing_units_and_units_with_errors(tmp_path: Path, capsys
     out = tmp_path / "汇总.xlsx"
     assert main(["merge", str(src), "-o", str(out), "--roster", str(roster), "--json", str(tmp_path / "a.json")]) == 0
     assert "未提交 1 个，有错误 1 个" in capsys.readouterr().out
-    rows = list(load_workbook(out)["报送情况"].iter_rows(min_row=2, values_only=True))
+    rows = list(load_workbook(out)["报送情况"].iter_rows(min_row=3, values_only=True))
     assert [(r[1], r[4]) for r in rows] == [("丙中心", "未提交"), ("乙中心", "有错误"), ("甲中心", "已提交")]
     data = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
     assert {u["unit"]: u["status"] for u in data["roster"]} == {"甲中心": "ok", "乙中心": "errors", "丙中心": "missing"}
@@ -268,9 +271,9 @@ def test_submitted_text_is_text_in_the_summary_whatever_it_holds(tmp_path: Path)
     out = tmp_path / "汇总.xlsx"
     write_summary(merge([folder], load_profile()), out)
     wb = load_workbook(out)
-    got = {r[14]: r[1] for r in wb["项目汇总"].iter_rows(min_row=2, max_row=5, values_only=True)}
+    got = {r["来源文件"]: r["项目名称"] for r in table(wb["项目汇总"])}
     assert got == {**names, "c.xlsx": "前后有空格", "e.xlsx": "长" * 32_767}
-    assert [r[1] for r in wb["文件清单"].iter_rows(min_row=2, values_only=True)] == sorted(names)
+    assert [r["文件"] for r in table(wb["文件清单"])] == sorted(names)
 
 
 def test_control_characters_written_as_excel_escapes():

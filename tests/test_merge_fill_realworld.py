@@ -27,6 +27,7 @@ from jixiao.processor.files.openpyxl_write import fill_file
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
+from summary_table import table
 from xlsx_snapshot import expected_mark, findings_table, snapshot
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -120,13 +121,13 @@ BANDS = {  # group → [(count, amount)] for 90-100, 80-90, 60-80, <60, then the
 }
 
 PARAGRAPH = (
-    "2024 年，县财政局对 2023 年度部门项目支出实施了绩效评价，评价项目 8 个，占部门项目总数的 80%，"
-    "涉及金额 564.12 万元。其中，部门评价项目 3 个，涉及金额 88.9 万元，"
-    "评价得分在 90（含）-100 分的 2 个、评价得分在 80（含）-90 分的 0 个、"
-    "评价得分在 60（含）-80 分的 1 个、评价得分在 60 分以下的 0 个。"
-    "单位自评项目 5 个，涉及金额 475.22 万元，"
-    "评价得分在 90（含）-100 分的 3 个、评价得分在 80（含）-90 分的 1 个、"
-    "评价得分在 60（含）-80 分的 0 个、评价得分在 60 分以下的 1 个。"
+    "2024年，县财政局对2023年度部门项目支出实施了绩效评价，评价项目8个，占部门项目总数的80%，"
+    "涉及金额564.12万元。其中，部门评价项目3个，涉及金额88.9万元，"
+    "评价得分在90（含）-100分的2个、评价得分在80（含）-90分的0个、"
+    "评价得分在60（含）-80分的1个、评价得分在60分以下的0个。"
+    "单位自评项目5个，涉及金额475.22万元，"
+    "评价得分在90（含）-100分的3个、评价得分在80（含）-90分的1个、"
+    "评价得分在60（含）-80分的0个、评价得分在60分以下的1个。"
 )
 
 # planted defects (error severity) → the file and cell they must be reported on
@@ -207,10 +208,10 @@ def test_merge_every_file_listed_once_with_status_and_reason(merged):
         assert f["status_cn"] == status, f
         assert reason in f["reason"], f
         assert f["code"] == code, f
-    rows = list(merged["wb"]["文件清单"].iter_rows(min_row=2, values_only=True))
-    assert sorted(r[1] for r in rows) == sorted(FILES)
+    rows = table(merged["wb"]["文件清单"])
+    assert sorted(r["文件"] for r in rows) == sorted(FILES)
     for r in rows:
-        assert r[2] == FILES[r[1]][0] and FILES[r[1]][1] in (r[3] or ""), r
+        assert r["状态"] == FILES[r["文件"]][0] and FILES[r["文件"]][1] in (r["说明"] or ""), r
     s = merged["json"]["summary"]
     assert (s["files"], s["merged"], s["failed"], s["duplicate"], s["projects"]) == (15, 8, 5, 2, 8)
     # every file not merged has its one J5xx line in the findings
@@ -227,16 +228,13 @@ def test_merge_projects_scores_methods_amounts(merged):
         assert p["scores"]["total_score"] == (pytest.approx(score) if score is not None else None), name
         assert (p["method"], p["method_source"]) == (method, source), name
         assert p["executed"] == pytest.approx(executed), name
-    ws = merged["wb"]["项目汇总"]
-    header = [c.value for c in ws[1]]
-    col = {h: i for i, h in enumerate(header)}
-    rows = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[col["来源文件"]]]
+    rows = table(merged["wb"]["项目汇总"])
     assert len(rows) == 8
     for r in rows:
-        _, score, method, _, executed = PROJECTS[r[col["来源文件"]]]
-        assert r[col["得分（计算）"]] == (pytest.approx(score) if score is not None else None)
-        assert r[col["评价方式"]] == method
-        assert r[col["全年执行数（万元）"]] == pytest.approx(executed)
+        _, score, method, _, executed = PROJECTS[r["来源文件"]]
+        assert r["计算总分"] == (pytest.approx(score) if score is not None else None)
+        assert r["评价方式"] == method
+        assert r["全年执行数（万元）"] == pytest.approx(executed)
 
 
 def test_merge_band_counts_and_amounts(merged):
@@ -245,11 +243,11 @@ def test_merge_band_counts_and_amounts(merged):
         got = [(b["count"], b["amount"]) for b in groups[g]["by_band"]] + [(groups[g]["count"], groups[g]["amount"])]
         assert got == [(c, pytest.approx(a, abs=1e-9)) for c, a in expected], g
     ws = merged["wb"]["分数段统计"]
-    table = {r[0]: r[1:7] for r in ws.iter_rows(min_row=5, max_row=9, values_only=True)}
-    labels = ["90（含）-100 分", "80（含）-90 分", "60（含）-80 分", "60 分以下", "合计"]
-    assert list(table) == labels
+    by_label = {r[0]: r[1:7] for r in ws.iter_rows(min_row=5, max_row=9, values_only=True)}
+    labels = ["90（含）-100分", "80（含）-90分", "60（含）-80分", "60分以下", "合计"]
+    assert list(by_label) == labels
     for i, label in enumerate(labels):
-        row = table[label]
+        row = by_label[label]
         for j, g in enumerate(("部门评价", "单位自评", "合计")):
             count, amount = BANDS[g][i]
             assert row[2 * j] == count, (label, g)
@@ -258,7 +256,7 @@ def test_merge_band_counts_and_amounts(merged):
 
 def test_merge_paragraph_is_the_seed_sentence_with_our_numbers(merged):
     assert merged["json"]["paragraph"] == PARAGRAPH
-    assert merged["wb"]["报告文字"]["A2"].value == PARAGRAPH
+    assert merged["wb"]["报告文字"]["A3"].value == PARAGRAPH
 
 
 def test_merge_planted_findings_on_the_right_file_and_cell(merged):
@@ -268,7 +266,7 @@ def test_merge_planted_findings_on_the_right_file_and_cell(merged):
     assert not any(f["file"] == "大英县某局/工资福利_v1.xlsx" and not f["code"].startswith("J")
                    for f in merged["json"]["findings"])
     ws = merged["wb"]["问题清单"]
-    listed = {(r[0], r[2], r[3]) for r in ws.iter_rows(min_row=2, values_only=True)}
+    listed = {(r["来源文件"], r["单元格"], r["代码"]) for r in table(ws)}
     assert {(f, c, code) for f, code, c in PLANTED} <= listed
 
 

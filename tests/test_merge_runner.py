@@ -24,6 +24,7 @@ from jixiao.processor.core.rules import load_profile
 from jixiao.processor.merge.run import MergeOptions, merge
 from jixiao.processor.merge.runner import FAULT_ENV, Budget, default_workers
 from openpyxl import load_workbook
+from summary_table import table
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="resource limits and signals are POSIX")
 
@@ -84,7 +85,7 @@ def test_a_read_that_really_aborts_costs_only_that_file(tmp_path: Path):
     p = subprocess.run([sys.executable, "-m", "jixiao.processor.cli.main", "merge", str(inbox), "-o", str(out),
                         "--workers", "2", "--limit-memory", "30"], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
-    rows = {r[1]: (r[2], r[3]) for r in load_workbook(out)["文件清单"].iter_rows(min_row=2, values_only=True)}
+    rows = {r["文件"]: (r["状态"], r["说明"]) for r in table(load_workbook(out)["文件清单"])}
     status, reason = rows["远处单元格.xlsx"]
     assert status == "未汇总"
     assert "异常终止" in reason and "单独重试一次仍然如此" in reason and "30 MB" in reason
@@ -165,7 +166,7 @@ def test_cli_survives_a_hostile_workbook_that_aborts_calamine(tmp_path: Path):
     assert p.returncode == 0, p.stderr
     assert "Traceback" not in p.stderr and "BrokenProcessPool" not in p.stderr + p.stdout
     assert "memory allocation" not in p.stderr  # a worker's native panic text stays off the terminal
-    rows = {r[1]: (r[2], r[3]) for r in load_workbook(out_file)["文件清单"].iter_rows(min_row=2, values_only=True)}
+    rows = {r["文件"]: (r["状态"], r["说明"]) for r in table(load_workbook(out_file)["文件清单"])}
     assert rows["共享字符串.xlsx"][0] == "未汇总" and rows["共享字符串.xlsx"][1]
     assert sum(1 for s, _r in rows.values() if s == "已汇总") == 5
 
@@ -205,8 +206,8 @@ def test_no_readable_form_exits_2_unless_allowed(tmp_path: Path, capsys):
     assert "没有读到可汇总的自评表" in err and "保持不变" in err and "--allow-empty" in err
     assert out.read_bytes() == b"previous summary"
     assert main(["merge", str(empty), "-o", str(out), "--allow-empty"]) == 0
-    rows = list(load_workbook(out)["文件清单"].iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[2]) for r in rows] == [("说明.pdf", "未汇总")]
+    rows = table(load_workbook(out)["文件清单"])
+    assert [(r["文件"], r["状态"]) for r in rows] == [("说明.pdf", "未汇总")]
 
 
 def test_limits_on_the_command_line(tmp_path: Path, monkeypatch, capsys):

@@ -36,6 +36,13 @@ def register(sub) -> None:
     p.add_argument("--department-name", metavar="名称", help="报告文字中的部门简称，如“区信访办”")
     p.add_argument("--roster", metavar="名单文件",
                    help="应报送单位名单（CSV 或 xlsx：单位、联系人、邮箱），列出未提交和有错误的单位")
+    p.add_argument("--report", metavar="报告.docx",
+                   help="另写部门整体绩效评价报告草稿（Word .docx）：按公开报告的结构，数字均取自本次汇总，"
+                        "需由部门填写的部分标为【待填写】")
+    p.add_argument("--deadline", metavar="YYYY-MM-DD",
+                   help="报送截止日期：收件登记中晚于该日收到的文件在“文件清单”“单位排名”中标为逾期")
+    p.add_argument("--summary-date", metavar="YYYY-MM-DD",
+                   help="印在汇总表页眉上的汇总日期（默认：今天）")
     p.add_argument("--archive", metavar="档案",
                    help="绩效档案（SQLite 文件如 绩效档案.sqlite，或 postgresql:// 地址）：存入本次汇总的自评表，"
                         "并与上一年度对比（“年度对比”表，见 docs/档案.md）")
@@ -69,6 +76,13 @@ def run(args: argparse.Namespace) -> int:
         return fail("--limit-seconds 应为正数")
     if args.limit_memory is not None and args.limit_memory < 16:
         return fail("--limit-memory 应不小于 16（MB）")
+    try:
+        deadline = _day(args.deadline)
+        summary_date = _day(args.summary_date)
+    except ValueError as exc:
+        return fail(f"日期应写成 YYYY-MM-DD（如 2025-03-31）：{exc.args[0]}")
+    if args.report and not args.report.lower().endswith(".docx"):
+        return fail("--report 的文件名应以 .docx 结尾")
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir):
         return fail(f"输出文件夹不存在：{out_dir}")
@@ -81,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
             names += read_name_list(args.dept_eval_list)
         except OSError as exc:
             return fail(f"{args.dept_eval_list}：无法读取部门评价名单（{exc.strerror or exc}）")
-    exclude = [os.path.abspath(args.output)] + ([os.path.abspath(args.json)] if args.json else [])
+    exclude = [os.path.abspath(args.output)] + ([os.path.abspath(args.json)] if args.json else []) \
+        + ([os.path.abspath(args.report)] if args.report else [])
     extras = ["json"] if args.json else []  # what the workers send beyond the summary's needs
     if args.csv:  # our own tables are never read back as submissions
         from jixiao.tables import SHEET_ROWS, TABLES
@@ -98,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
     options = MergeOptions(dept_evaluated=names, total_projects=args.total_projects,
                            department_name=args.department_name, department_file=args.department,
                            workers=args.workers, exclude=exclude, roster=args.roster, archive=args.archive,
-                           extras=tuple(extras), budget=_budget(Budget, args))
+                           extras=tuple(extras), budget=_budget(Budget, args), deadline=deadline,
+                           summary_date=summary_date)
     try:
         with _Progress(enabled=sys.stderr.isatty()) as bar:
             result = merge(args.paths, profile, options, progress=bar.advance, on_discovered=bar.start)
@@ -112,6 +128,10 @@ def run(args: argparse.Namespace) -> int:
         write_summary(result, args.output)
         if args.json:
             write_json(result, args.json)
+        if args.report:
+            from jixiao.processor.merge.report_docx import write_report
+
+            write_report(result, args.report)
         if args.csv:
             from jixiao.summary import Summary
 
@@ -120,10 +140,22 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"无法写入“{args.output}”：没有权限，或该文件正在 Excel/WPS 中打开，请关闭后重试")
     except OSError as exc:
         return fail(f"无法写入“{args.output}”（{exc.strerror or exc}）")
-    print(f"{result.summary_line()}汇总表：{args.output}")
+    print(f"{result.summary_line()}汇总表：{args.output}" + (f"；报告草稿：{args.report}" if args.report else ""))
     if result.archive_line:
         print(result.archive_line)
     return 0  # the summary is written; what is wrong in the submissions is listed inside it
+
+
+def _day(text: str | None):
+    """A YYYY-MM-DD option as a date (None when not given); ValueError naming the text."""
+    if not text:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(text) from None
 
 
 def _budget(budget_type, args: argparse.Namespace):

@@ -207,35 +207,6 @@ def _row(name: str, found: float | None, computed: float | None, formula: str, k
     return FigureRow(name, found, computed, formula, kind, verdict, cell)
 
 
-def sentences(report: DepartmentReport) -> list[str]:
-    """The report's (二) 当年预算执行情况, 4. 结转结余率 and 5. 预决算差异率 sentences in the seed's
-    wording, with the computed figures (the split by use when the department form gives it)."""
-    t = report.totals
-    budget, executed = t.get("budget"), t.get("executed")
-    by_name = {r.name: r for r in report.rows}
-    out = []
-    if budget is not None and executed is not None:
-        rate = by_name["预算执行率"].computed
-        year = "" if t.year is None else f"{t.year} 年"
-        uses = [("基本支出", "basic"), ("项目支出", "project"), ("其他支出", "other")]
-        plan = [(n, t.get(f"{k}_budget")) for n, k in uses]
-        spent = [(n, t.get("project_executed" if k == "project" else f"{k}_executed")) for n, k in uses]
-        if all(v is not None for _n, v in plan[:2]) and all(v is not None for _n, v in spent[:2]):
-            parts = "，".join(f"{n}预算数 {fmt_num(v or 0)} 万元" for n, v in plan)
-            done = "，".join(f"{n} {fmt_num(v or 0)} 万元" for n, v in spent)
-            out.append(f"{year}全年预算数 {fmt_num(budget)} 万元，其中，{parts}。资金总体支出 "
-                       f"{fmt_num(executed)} 万元，其中，{done}。预算执行率为 {fmt_pct(rate)}。")
-        else:
-            out.append(f"{year}全年预算数 {fmt_num(budget)} 万元，资金总体支出 {fmt_num(executed)} 万元，"
-                       f"预算执行率为 {fmt_pct(rate)}。")
-        carry, crate = by_name["结转结余"].computed, by_name["结转结余率"].computed
-        out.append(f"年末，结转结余 {fmt_num(carry)} 万元，结转率为 {fmt_pct(crate)}。")
-        out.append(f"{'' if t.year is None else f'{t.year} 年'}全年预算数 {fmt_num(budget)} 万元，"
-                   f"资金总体支出 {fmt_num(executed)} 万元，预决算差异率为 "
-                   f"{fmt_pct(by_name['预决算差异率'].computed)}。")
-    return out
-
-
 # ------------------------------------------------------------------------- from the form
 
 

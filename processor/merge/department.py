@@ -24,13 +24,12 @@ from jixiao.processor.core.department import (  # noqa: F401 — the figures, re
     FigureRow,
     Stated,
     evaluate,
-    sentences,
 )
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import make
 from jixiao.processor.core.grid import col_letter
 from jixiao.processor.core.rules_compose import json_kind
-from jixiao.processor.core.values import norm, parse_number
+from jixiao.processor.core.values import fmt_pct, norm, parse_number
 from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
 from jixiao.processor.files.fileio import decode_text
 
@@ -199,3 +198,39 @@ def _parse_value(raw: Any, *, rate: bool) -> Any:
     return _BAD
 
 
+# ------------------------------------------------------------------------- report text
+
+
+def sentences(report: DepartmentReport) -> list[str]:
+    """The report's （二）当年预算执行情况, 4. 结转结余率 and 5. 预决算差异率 sentences with the
+    computed figures, in the seed's wording and ready to paste (no spaces around numbers; amounts
+    as the paragraph writes them). A 部门整体 form gives the split by use: the first sentence then
+    names 基本支出 / 项目支出 / 其他支出 as the seed's report does."""
+    from jixiao.processor.merge.report_text import money_text
+
+    t = report.totals
+    budget, executed = t.get("budget"), t.get("executed")
+    by_name = {r.name: r for r in report.rows}
+    out = []
+    if budget is None or executed is None:
+        return out
+    rate = by_name["预算执行率"].computed
+    year = "" if t.year is None else f"{t.year}年"
+    plan = [("基本支出", t.get("basic_budget")), ("项目支出", t.get("project_budget")),
+            ("其他支出", t.get("other_budget"))]
+    spent = [("基本支出", t.get("basic_executed")), ("项目支出", t.get("project_executed")),
+             ("其他支出", t.get("other_executed"))]
+    if all(v is not None for _n, v in plan[:2] + spent[:2]):  # the seed's （二）, word for word
+        parts = "，".join(f"{n}预算数{money_text(v or 0)}万元" for n, v in plan)
+        done = "，".join(f"{n}{money_text(v or 0)}万元" for n, v in spent)
+        out.append(f"{year}全年预算数{money_text(budget)}万元，其中，{parts}。资金总体支出"
+                   f"{money_text(executed)}万元，其中，{done}。预算执行率为{fmt_pct(rate)}。")
+    else:
+        out.append(f"全年预算数{money_text(budget)}万元，资金总体支出{money_text(executed)}万元，"
+                   f"预算执行率为{fmt_pct(rate)}。")
+    carry, crate = by_name["结转结余"].computed, by_name["结转结余率"].computed
+    carry_text = "空" if carry is None else money_text(carry)
+    out.append(f"年末，结转结余{carry_text}万元，结转结余率为{fmt_pct(crate)}。")
+    out.append(f"{year}全年预算数{money_text(budget)}万元，资金总体支出{money_text(executed)}万元，"
+               f"预决算差异率为{fmt_pct(by_name['预决算差异率'].computed)}。")
+    return out

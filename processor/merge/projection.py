@@ -60,6 +60,7 @@ class SheetRow:
     budget: float | None
     executed: float | None
     scores: dict[str, Any]  # Scores.as_json(): execution_rate, …, total_score, grade
+    stated_total: float | None  # 总分 as the form states it (填报总分), None when blank or not a number
     findings: list[FindingRow]
     identity: ProjectId | None  # which other forms are versions of it
     indicators: IndicatorSet  # for I223 across projects
@@ -114,10 +115,15 @@ def sheet_row(s: SheetResult, keep_params: bool) -> SheetRow:
         initial=None if total is None else total.initial.value,
         budget=None if total is None else total.budget.value,
         executed=None if total is None else total.executed.value,
-        scores=s.scores.as_json(),
+        scores=s.scores.as_json(), stated_total=_stated_total(rec),
         findings=[finding_row(f, keep_params) for f in s.findings],
         identity=identity_of(rec), indicators=IndicatorSet.of(rec), form=rec.read.form,
         department_values=plain(s.scores.department.totals) if s.scores.department is not None else None)
+
+
+def _stated_total(rec) -> float | None:
+    value = rec.total.score.value if rec.total is not None else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 # ---------------------------------------------------------------------- extras

@@ -3,9 +3,14 @@
 Pure functions of (评价方式, 得分, 涉及金额) triples: :func:`tally` counts projects and
 money by score band, :func:`paragraph` writes the sentence ready to paste, e.g.::
 
-    2025 年，区信访办对 2024 年度部门项目支出实施了绩效评价，评价项目 8 个，占部门项目总数的
-    100%，涉及金额 54.93 万元。其中，部门评价项目 1 个，涉及金额 20.9 万元，评价得分在
-    90（含）-100 分的 1 个、评价得分在 80（含）-90 分的 0 个、……
+    2025年，区信访办对2024年度部门项目支出实施了绩效评价，评价项目8个，占部门项目总数的
+    100%，涉及金额54.93万元。其中，部门评价项目1个，涉及金额20.9万元，评价得分在
+    90（含）-100分的1个、评价得分在80（含）-90分的0个、……
+
+Ready to paste into a Word report: no space between a number and the Chinese around it
+(the published PDF's spaces are its typesetting). Every amount is written the one way
+:func:`money_text` writes it (to 0.01 万元, trailing zeros dropped, as the seed writes
+"20.9"), so the paragraph, the error sentence and the department sentences agree.
 
 The bands follow the profile's grades (优 ≥ 90, 良 80–<90, 中 60–<80, 差 < 60), so a
 province whose grades differ gets its own bands. Money is summed as decimals and
@@ -41,17 +46,17 @@ class Band:
 
     @property
     def label(self) -> str:
-        """Short label for tables: "90（含）-100 分", "60 分以下"."""
+        """Short label for tables: "90（含）-100分", "60分以下"."""
         if self.low <= 0 and self.high is not None:
-            return f"{_num(self.high)} 分以下"
-        return f"{_num(self.low)}（含）-{_num(self.high if self.high is not None else self.full)} 分"
+            return f"{_num(self.high)}分以下"
+        return f"{_num(self.low)}（含）-{_num(self.high if self.high is not None else self.full)}分"
 
     @property
     def phrase(self) -> str:
-        """As the report writes it: "评价得分在 90（含）-100 分的"."""
+        """As the report writes it: "评价得分在90（含）-100分的"."""
         if self.low <= 0 and self.high is not None:
-            return f"评价得分在 {_num(self.high)} 分以下的"
-        return f"评价得分在 {self.label}的"
+            return f"评价得分在{_num(self.high)}分以下的"
+        return f"评价得分在{self.label}的"
 
 
 def bands_from_grades(grades: Sequence[dict], full: float = 100.0) -> list[Band]:
@@ -161,11 +166,11 @@ def _num(x: float) -> str:
 
 def _group_sentence(table: BandTable, method: str) -> str:
     total = table.totals[method]
-    head = f"{method}项目 {total.count} 个"
+    head = f"{method}项目{total.count}个"
     if total.count == 0:
         return head + "。"
-    parts = [f"{band.phrase} {cell.count} 个" for band, cell in zip(table.bands, table.cells[method])]
-    return f"{head}，涉及金额 {money_text(total.amount)} 万元，{'、'.join(parts)}。"
+    parts = [f"{band.phrase}{cell.count}个" for band, cell in zip(table.bands, table.cells[method])]
+    return f"{head}，涉及金额{money_text(total.amount)}万元，{'、'.join(parts)}。"
 
 
 def paragraph(table: BandTable, *, department: str | None = None, year: int | None = None,
@@ -176,11 +181,24 @@ def paragraph(table: BandTable, *, department: str | None = None, year: int | No
     whole = total_projects if total_projects is not None else n
     lead = ""
     if year is not None:
-        lead = f"{year + 1} 年，{department or '本部门'}对 {year} 年度部门项目支出实施了绩效评价，"
+        lead = f"{year + 1}年，{department or '本部门'}对{year}年度部门项目支出实施了绩效评价，"
     elif department:
         lead = f"{department}对部门项目支出实施了绩效评价，"
-    text = (f"{lead}评价项目 {n} 个，占部门项目总数的 {percent_text(n, whole)}，"
-            f"涉及金额 {money_text(table.totals[TOTAL].amount)} 万元。")
+    text = (f"{lead}评价项目{n}个，占部门项目总数的{percent_text(n, whole)}，"
+            f"涉及金额{money_text(table.totals[TOTAL].amount)}万元。")
     if n == 0:
         return text
     return text + "其中，" + "".join(_group_sentence(table, m) for m in METHODS)
+
+
+def error_sentence(counted: int, with_errors: int, invalid: int, full: float = 100.0) -> str:
+    """What the paragraph's counts rest on: how many of the counted projects carry errors,
+    and how many of their scores cannot stand (weights ≠ 100 or a total above it). Empty
+    when none does. The paragraph itself keeps the forms' own figures (the published facts)."""
+    if counted == 0 or with_errors == 0:
+        return ""
+    text = f"上述{counted}个评价项目中，{with_errors}个项目的自评表存在错误"
+    if invalid:
+        text += (f"，其中{invalid}个项目分值合计不为{_num(full)}或得分超过{_num(full)}，"
+                 "其得分和分数段为按表内填报归类，须由实施单位更正后方可作为评价结果")
+    return text + "，明细见汇总表“项目汇总”和“问题清单”。"

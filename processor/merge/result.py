@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from jixiao.processor.core.findings import Finding
 from jixiao.processor.core.rules import Profile
 from jixiao.processor.merge.discover import InputFile
+from jixiao.processor.merge.order import UnitOrder
 from jixiao.processor.merge.projection import SheetRow
 from jixiao.processor.merge.report_text import BandTable
+from jixiao.processor.merge.standing import PASSED, Standing, shown_grade
 
 
 @dataclass(slots=True)
@@ -30,6 +33,12 @@ class Project:
     method_source: str  # 表内填写 | 名单 | 默认
     band: int
     findings: list[Finding] = field(default_factory=list)  # the form's own, and I223 across projects
+    standing: Standing = Standing(PASSED)  # 核定: can its score stand (standing.standing)
+
+    @property
+    def grade(self) -> str:
+        """等级 as the summary shows it: "—" for a score that cannot stand."""
+        return shown_grade(self.row.scores["grade"], self.standing)
 
     @property
     def sheet(self) -> str:
@@ -70,7 +79,8 @@ class Project:
             "file": self.input.name, "sheet": r.sheet, "project": r.project, "department": r.department,
             "unit": r.unit, "year": r.year, "method": self.method, "method_source": self.method_source,
             "initial": r.initial, "budget": r.budget, "executed": r.executed,
-            "scores": r.scores, "findings": [f.as_json() for f in self.findings],
+            "scores": r.scores, "stated_total": r.stated_total, "standing": self.standing.status,
+            "standing_reasons": list(self.standing.reasons), "findings": [f.as_json() for f in self.findings],
         }
         if record and "json" in r.extras:
             out["record"] = json.loads(r.extras["json"])
@@ -92,6 +102,22 @@ class MergeResult:
     year_review: Any = None  # jixiao.processor.archive.compare.YearReview with --archive
     archive_line: str = ""  # what --archive stored
     departments: list = field(default_factory=list)  # merge.department_forms.DepartmentForm, one per 部门整体 form
+    unit_order: UnitOrder = field(default_factory=UnitOrder)  # roster order, else pinyin
+    summary_date: date | None = None  # printed in every list sheet's header
+    deadline: date | None = None  # 报送截止日期 (files received later are 逾期)
+    year: int | None = None  # the budget year most forms state
+    department_name: str = ""  # for titles and page headers
+    caveat: str = ""  # after the paragraph: how many counted projects carry errors (report_text.error_sentence)
+
+    @property
+    def invalid_projects(self) -> list[Project]:
+        """Projects whose score cannot stand (需更正)."""
+        return [p for p in self.projects if p.standing.invalid]
+
+    @property
+    def projects_with_errors(self) -> list[Project]:
+        """Projects with error findings or a score that cannot stand."""
+        return [p for p in self.projects if p.standing.status != PASSED]
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)

@@ -27,28 +27,30 @@ import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from jixiao.processor.core.audit import audit_batch
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import Finding, catalogue, make
 from jixiao.processor.core.rules import Profile
-from jixiao.processor.core.values import norm
 from jixiao.processor.merge.dedupe import identical_files, newest_versions
 from jixiao.processor.merge.department import evaluate, load_department, sentences
 from jixiao.processor.merge.department_forms import department_forms
 from jixiao.processor.merge.discover import InputFile, discover, examine, missing
 from jixiao.processor.merge.intake import load_register, load_units, roster_report
 from jixiao.processor.merge.method import Methods
+from jixiao.processor.merge.order import UnitOrder, project_key
 from jixiao.processor.merge.projection import extra, to_finding
 from jixiao.processor.merge.report_text import (
-    DEPT_EVAL,
     band_index,
     bands_from_grades,
+    error_sentence,
     paragraph,
     tally,
 )
 from jixiao.processor.merge.result import MergeResult, Project
 from jixiao.processor.merge.runner import Budget, Task, default_workers, read_all
+from jixiao.processor.merge.standing import PASSED, standing
 
 FREEZE_EVERY = 512  # results kept between two gc.freeze(): the collector skips what is kept
 
@@ -65,6 +67,8 @@ class MergeOptions:
     extras: Sequence[str] = ()  # what workers send beyond the summary's needs (projection.extra)
     budget: Budget | None = None  # per file: CPU seconds and memory (runner.Budget)
     archive: str | None = None  # 绩效档案 (SQLite path or postgresql:// URL): store, then compare years
+    summary_date: date | None = None  # the date printed on the summary (default: today)
+    deadline: date | None = None  # 报送截止日期: a file received after it is 逾期
 
 
 def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOptions | None = None,
@@ -102,7 +106,8 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
 
     names = [*options.dept_evaluated, *(totals.dept_evaluated if totals else [])]
     methods = Methods(names)
-    bands = bands_from_grades(profile["grades"], float(profile["weights"]["total"]))
+    full = float(profile["weights"]["total"])
+    bands = bands_from_grades(profile["grades"], full)
     projects: list[Project] = []
     for f, row in pairs:
         method, source = methods.decide(project=row.project, file_name=f.name, sheet=row.sheet,
@@ -110,9 +115,12 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
         findings = [to_finding(x, f.name) for x in row.findings]
         if id(row.indicators) in copied:
             findings.append(copied[id(row.indicators)])
-        projects.append(Project(f, row, method, source, band_index(row.scores["total_score"], bands), findings))
-    projects.sort(key=lambda p: (0 if p.method == DEPT_EVAL else 1, norm(p.row.unit), norm(p.row.project),
-                                 p.input.name, p.row.sheet))
+        errors = sum(1 for x in findings if x.severity == "error")
+        projects.append(Project(f, row, method, source, band_index(row.scores["total_score"], bands), findings,
+                                standing(row.scores, row.stated_total, errors, full)))
+    unit_order = UnitOrder([u.name for u in units] if units is not None else ())
+    projects.sort(key=lambda p: project_key(unit_order, p.row.unit, p.total_score, p.standing.invalid,
+                                            p.row.project, p.input.name, p.row.sheet))
 
     departments = department_forms(dept_pairs, projects, profile)
     table = tally(((p.method, p.total_score, p.amount) for p in projects), bands)
@@ -125,6 +133,8 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     dept_name = options.department_name or (totals.name if totals else None) or (
         departments[0].name or None if len(departments) == 1 else None)
     text = paragraph(table, department=dept_name, year=year, total_projects=total_projects)
+    caveat = error_sentence(len(projects), sum(1 for p in projects if p.standing.status != PASSED),
+                            sum(1 for p in projects if p.standing.invalid), full)
 
     findings: list[Finding] = []
     for f in files:
@@ -148,12 +158,15 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
         findings.append(make("D408", file=source, found=total_projects, count=len(projects)))
     findings.extend(methods.conflicts)
     findings = profile.apply_severity(findings)
-    findings.sort(key=Finding.sort_key)
+    findings.sort(key=_finding_order(projects))
     roster = roster_report(units, files) if units is not None else None
     lines = sentences(report) if report else [
         f"{d.name}：{s}" if len(departments) > 1 else s for d in departments for s in sentences(d.report)]
     result = MergeResult(profile, files, projects, findings, table, text, report, lines, unmatched, roster,
-                         departments=departments)
+                         departments=departments,
+                         unit_order=unit_order, summary_date=options.summary_date or date.today(),
+                         deadline=options.deadline, caveat=caveat,
+                         year=year, department_name=dept_name or _common_department(projects))
     if options.archive:  # the performance archive: store the merged forms, add the year-on-year review
         from jixiao.processor.archive.merge_hook import after_merge
 
@@ -200,6 +213,36 @@ def _read(files: list[InputFile], profile: Profile, workers: int | None, extras:
                 gc.freeze()
     finally:
         gc.unfreeze()
+
+
+def _common_department(projects: list[Project]) -> str:
+    """For titles and page headers when no department name was given: the 主管部门 most
+    forms name (a name, not a code such as the seed's "101019"), else the one 实施单位 of all."""
+    counts: dict[str, int] = {}
+    for p in projects:
+        name = p.row.department.strip()
+        if any("\u4e00" <= ch <= "\u9fff" for ch in name):
+            counts[name] = counts.get(name, 0) + 1
+    if counts:
+        return max(sorted(counts), key=counts.__getitem__)
+    units = {p.row.unit.strip() for p in projects}
+    return units.pop() if len(units) == 1 else ""
+
+
+def _finding_order(projects: list[Project]) -> Callable[[Finding], tuple]:
+    """问题清单's order: under each project in the summary's order (unit, score), a file's own
+    findings with its first project; findings of files not merged and of the department after."""
+    at: dict[tuple[str, str | None], int] = {}
+    for i, p in enumerate(projects):
+        at.setdefault((p.input.name, p.row.sheet), i)
+        at.setdefault((p.input.name, None), i)
+    last = len(projects)
+
+    def key(f: Finding) -> tuple:
+        pos = at.get((f.file or "", f.sheet), at.get((f.file or "", None), last))
+        return (pos, f.sort_key())
+
+    return key
 
 
 def _tap(items: Iterator[InputFile], see: Callable[[InputFile], None]) -> Iterator[InputFile]:

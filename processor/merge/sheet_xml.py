@@ -84,19 +84,22 @@ class Cells:
         else:
             self.parts.append(f'<c r="{_LETTERS[col]}{self.row}" s="{style}"><v>{value:.16G}</v></c>')
 
-    def xml(self) -> str:
-        """The row begun last, as XML."""
-        return f'<row r="{self.row}">{"".join(self.parts)}</row>'
+    def xml(self, height: float | None = None) -> str:
+        """The row begun last, as XML; ``height`` in points (wrapped text), else the default."""
+        if height is None:
+            return f'<row r="{self.row}">{"".join(self.parts)}</row>'
+        return f'<row r="{self.row}" ht="{height:g}" customHeight="1">{"".join(self.parts)}</row>'
 
 
 @dataclass
 class Body:
-    """The body rows of one sheet: written after its header row (worksheet row 1)."""
+    """The body rows of one sheet: written after its header row."""
 
     sheet_index: int  # xlsxwriter's worksheet index (0-based): xl/worksheets/sheet{n+1}.xml
-    rows: Callable[[], Iterable[str]]  # each a <row> element, rows 2, 3, … in order
+    rows: Callable[[], Iterable[str]]  # each a <row> element, rows header_row + 1, … in order
     last_row: int  # the last worksheet row of the sheet once the body is in
     last_col: int  # its last column (1-based)
+    header_row: int = 1  # worksheet row (1-based) the body follows; xlsxwriter wrote the rows up to it
 
 
 def splice(package: bytes, bodies: list[Body], target: str | BinaryIO) -> None:
@@ -112,7 +115,7 @@ def splice(package: bytes, bodies: list[Body], target: str | BinaryIO) -> None:
             if body is None:
                 out.writestr(info, data)
                 continue
-            head, tail = _split_after_header(data)
+            head, tail = _split_after_row(data, body.header_row)
             head = _DIMENSION.sub(lambda m, b=body: _dimension(m, b), head, count=1)
             with out.open(_copy_info(info), "w") as fh:
                 fh.write(head)
@@ -129,10 +132,12 @@ def _dimension(m: re.Match, body: Body) -> bytes:
     return f'<dimension ref="A1:{col_letter(col)}{row}"/>'.encode()
 
 
-def _split_after_header(xml: bytes) -> tuple[bytes, bytes]:
-    """(everything up to the end of the first row, the rest): the body goes in between."""
-    start = xml.index(b"<sheetData")
-    end = xml.index(b"</row>", start) + len(b"</row>")
+def _split_after_row(xml: bytes, row: int) -> tuple[bytes, bytes]:
+    """(everything up to the end of worksheet row ``row``, the rest): the body goes in between."""
+    m = re.compile(f'<row r="{row}"[ >]'.encode()).search(xml, xml.index(b"<sheetData"))
+    if m is None:
+        raise ValueError(f"row {row} not in the sheet")
+    end = xml.index(b"</row>", m.start()) + len(b"</row>")
     return xml[:end], xml[end:]
 
 
