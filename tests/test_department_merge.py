@@ -108,3 +108,11 @@ def test_the_side_file_stays_an_alternative(tmp_path, seed_folder):
     res = merge([folder], P, MergeOptions(workers=1, department_file=str(csv)))
     assert res.departments == [] and res.department is not None
     assert {"D401", "D405"} <= {f.code for f in res.department.findings}
+
+
+def test_the_report_draft_takes_the_department_forms_figures(result):
+    from jixiao.processor.merge.report_docx import budget_sentences, build
+
+    assert budget_sentences(result)[0] == SEED_EXECUTION
+    texts = [p.text for p in build(result).paragraphs]
+    assert "年末，结转结余18.74万元，结转结余率为2.36%。" in texts
