@@ -177,18 +177,19 @@ def evaluate(totals: DepartmentTotals, profile, *, projects_executed: float | No
 
     # 项目支出 vs the merged projects
     tol = max(money_tol, 0.01)
-    found, cell = stated("project_budget")
-    if projects_budget is not None and found is not None:
-        rows.append(_row("项目支出预算数", found, projects_budget, "各项目全年预算数合计", "money", tol, cell))
-        if _differs(found, projects_budget, tol):
-            findings.append(make("D416", sheet=sheet, cell=cell, file=file, found=fmt_num(found),
-                                 expected=fmt_num(projects_budget)))
-    found, cell = stated("project_executed")
-    if found is not None or projects_executed is not None:
-        rows.append(_row("项目支出", found, projects_executed, "各项目全年执行数合计", "money", tol, cell))
-        if _differs(found, projects_executed, tol):
-            findings.append(make("D405", sheet=sheet, cell=cell, file=file, found=fmt_num(found),
-                                 expected=fmt_num(projects_executed)))
+    for key, name, merged, formula, code in (
+            ("project_budget", "项目支出预算数", projects_budget, "各项目全年预算数合计", "D416"),
+            ("project_executed", "项目支出", projects_executed, "各项目全年执行数合计", "D405")):
+        found, cell = stated(key)
+        # the 执行数 row stands with either side known; the 预算数 row only as a comparison
+        shown = (found is not None and merged is not None) if key == "project_budget" else (
+            found is not None or merged is not None)
+        if not shown:
+            continue
+        rows.append(_row(name, found, merged, formula, "money", tol, cell))
+        if _differs(found, merged, tol):
+            findings.append(make(code, sheet=sheet, cell=cell, file=file, found=fmt_num(found),
+                                 expected=fmt_num(merged)))
     return DepartmentReport(totals, rows, findings)
 
 

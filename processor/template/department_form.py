@@ -37,6 +37,8 @@ from jixiao.processor.template.conditional import add_conditional_formats
 from jixiao.processor.template.project_form import (
     FMT_MONEY,
     FMT_RATE,
+    FUNDING_COLS,
+    INDICATOR_COLS,
     MIN_SPARE_ROWS,
     N_INDICATOR_ROWS,
     TemplateLayout,
@@ -55,6 +57,7 @@ from jixiao.processor.template.project_form import (
     prelaid_rows,
     title_block,
     total_block,
+    total_row_names,
 )
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -82,25 +85,13 @@ FIGURE_LABELS = {"carryover": "年末结转结余（万元）", "carryover_rate"
 
 def _make_layout() -> TemplateLayout:
     funding_rows = {kind: 5 + i for i, kind in enumerate(FUNDING_ROW_LABELS)}
-    funding_cols = {"initial": "D", "budget": "E", "executed": "F", "weight": "G", "rate": "H", "score": "I"}
-    indicator_cols = {
-        "level1": "B", "level2": "C", "level3": "D", "target": "E",
-        "actual": "F", "weight": "G", "score": "H", "deviation": "I",
-    }  # fmt: skip
-    first = 18
-    rows = tuple(range(first, first + N_INDICATOR_ROWS))
+    rows = tuple(range(18, 18 + N_INDICATOR_ROWS))
     total_row = rows[-1] + 1
-    t = funding_rows["total"]
     names = {
         "JX_Year": "$A$2",
         "JX_DepartmentName": "$B$3",
         "JX_Funding": f"$A$4:$I${funding_rows['other_use']}",
-        "JX_TotalInitial": f"$D${t}",
-        "JX_TotalBudget": f"$E${t}",
-        "JX_TotalExecuted": f"$F${t}",
-        "JX_ExecWeight": f"$G${t}",
-        "JX_ExecRate": f"$H${t}",
-        "JX_ExecScore": f"$I${t}",
+        **total_row_names(funding_rows["total"]),
         "JX_ProjectBudget": f"$E${funding_rows['project']}",
         "JX_ProjectExecuted": f"$F${funding_rows['project']}",
         "JX_Carryover": f"$D${FIGURE_ROW}",
@@ -115,9 +106,9 @@ def _make_layout() -> TemplateLayout:
     }
     return TemplateLayout(
         sheet=SHEET_NAME, last_col="I", title_row=1, year_row=2, project_row=3, dept_row=None, method_row=None,
-        funding_header_row=4, funding_rows=funding_rows, funding_cols=funding_cols,
+        funding_header_row=4, funding_rows=funding_rows, funding_cols=FUNDING_COLS,
         goal_header_row=15, goal_row=16, indicator_header_row=17, indicator_rows=rows,
-        indicator_cols=indicator_cols, total_row=total_row, grade_row=total_row + 1, note_row=total_row + 2,
+        indicator_cols=INDICATOR_COLS, total_row=total_row, grade_row=total_row + 1, note_row=total_row + 2,
         names=names,
     )
 

@@ -146,17 +146,26 @@ class TemplateLayout:
         return f"A{self.title_row}:{self.last_col}{self.note_row}"
 
 
+# the columns of both templates (the department form's too)
+FUNDING_COLS = {"initial": "D", "budget": "E", "executed": "F", "weight": "G", "rate": "H", "score": "I"}
+INDICATOR_COLS = {
+    "level1": "B", "level2": "C", "level3": "D", "target": "E",
+    "actual": "F", "weight": "G", "score": "H", "deviation": "I",
+}  # fmt: skip
+
+
+def total_row_names(t: int) -> dict[str, str]:
+    """The defined names of the 年度资金总额 row ``t`` (both templates)."""
+    keys = {"initial": "JX_TotalInitial", "budget": "JX_TotalBudget", "executed": "JX_TotalExecuted",
+            "weight": "JX_ExecWeight", "rate": "JX_ExecRate", "score": "JX_ExecScore"}
+    return {name: f"${FUNDING_COLS[k]}${t}" for k, name in keys.items()}
+
+
 def _make_layout() -> TemplateLayout:
     funding_rows = {"total": 7, "current": 8, "carryover": 9, "other": 10}
-    funding_cols = {"initial": "D", "budget": "E", "executed": "F", "weight": "G", "rate": "H", "score": "I"}
-    indicator_cols = {
-        "level1": "B", "level2": "C", "level3": "D", "target": "E",
-        "actual": "F", "weight": "G", "score": "H", "deviation": "I",
-    }  # fmt: skip
     first = 14
     rows = tuple(range(first, first + N_INDICATOR_ROWS))
     total_row = rows[-1] + 1
-    t = funding_rows["total"]
     names = {
         "JX_Year": "$A$2",
         "JX_ProjectName": "$B$3",
@@ -164,12 +173,7 @@ def _make_layout() -> TemplateLayout:
         "JX_Unit": "$F$4",
         "JX_EvalMethod": "$B$5",
         "JX_Funding": f"$A$6:$I${funding_rows['other']}",
-        "JX_TotalInitial": f"$D${t}",
-        "JX_TotalBudget": f"$E${t}",
-        "JX_TotalExecuted": f"$F${t}",
-        "JX_ExecWeight": f"$G${t}",
-        "JX_ExecRate": f"$H${t}",
-        "JX_ExecScore": f"$I${t}",
+        **total_row_names(funding_rows["total"]),
         "JX_GoalExpected": "$B$12",
         "JX_GoalActual": "$F$12",
         "JX_Indicators": f"$B$13:$I${rows[-1]}",
@@ -187,12 +191,12 @@ def _make_layout() -> TemplateLayout:
         method_row=5,
         funding_header_row=6,
         funding_rows=funding_rows,
-        funding_cols=funding_cols,
+        funding_cols=FUNDING_COLS,
         goal_header_row=11,
         goal_row=12,
         indicator_header_row=13,
         indicator_rows=rows,
-        indicator_cols=indicator_cols,
+        indicator_cols=INDICATOR_COLS,
         total_row=total_row,
         grade_row=total_row + 1,
         note_row=total_row + 2,
