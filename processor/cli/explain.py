@@ -9,7 +9,14 @@ and what could not be identified — with the figures that are therefore not giv
 from __future__ import annotations
 
 from jixiao.processor.core.grid import parse_addr
-from jixiao.processor.core.model import READ_KEY_CN, BlockRead, ColumnRead, Record, Scores
+from jixiao.processor.core.model import (
+    DEPARTMENT_FIGURES,
+    READ_KEY_CN,
+    BlockRead,
+    ColumnRead,
+    Record,
+    Scores,
+)
 
 FIELD_CN = {
     # funding table
@@ -94,6 +101,9 @@ def explain_lines(record: Record, scores: Scores) -> list[str]:
             lines.append(f"    执行率分母：{FIELD_CN[record.rate_denominator]}（按表头的字母）")
     else:
         lines.append("  项目资金表：未找到")
+    if record.figures:  # a 部门整体 form's labelled figures
+        lines.append("  部门数字：" + "；".join(
+            f"{f.cell} {DEPARTMENT_FIGURES[k]} {plain(f.text, 16) or '（空）'}" for k, f in record.figures.items()))
     if rm.indicators is not None:
         lines += _block("绩效指标表", rm.indicators)
         inds = [r.row for r in rm.rows if r.role == "indicator"]
