@@ -17,6 +17,7 @@ from jixiao.processor.core.model import (
     Record,
     Scores,
 )
+from jixiao.processor.core.values import fmt_num, fmt_pct
 
 FIELD_CN = {
     # funding table
@@ -77,6 +78,12 @@ def _block(title: str, b: BlockRead) -> list[str]:
     return out
 
 
+def _figure_text(key: str, f) -> str:
+    if f.value is None:
+        return plain(f.text, 16) or "（空）"
+    return fmt_pct(f.value) if key.endswith("_rate") else f"{fmt_num(f.value)} 万元"
+
+
 def explain_lines(record: Record, scores: Scores) -> list[str]:
     rm = record.read
     lines = ["  【读表说明】", f"  表格：{FORM_CN.get(rm.form, rm.form)}；{FRAMEWORK_CN.get(rm.framework, rm.framework)}"
@@ -103,7 +110,7 @@ def explain_lines(record: Record, scores: Scores) -> list[str]:
         lines.append("  项目资金表：未找到")
     if record.figures:  # a 部门整体 form's labelled figures
         lines.append("  部门数字：" + "；".join(
-            f"{f.cell} {DEPARTMENT_FIGURES[k]} {plain(f.text, 16) or '（空）'}" for k, f in record.figures.items()))
+            f"{f.cell} {DEPARTMENT_FIGURES[k]} {_figure_text(k, f)}" for k, f in record.figures.items()))
     if rm.indicators is not None:
         lines += _block("绩效指标表", rm.indicators)
         inds = [r.row for r in rm.rows if r.role == "indicator"]
