@@ -7,13 +7,13 @@ from typing import Any
 
 def header_row(ws) -> int:
     for n, row in enumerate(ws.iter_rows(min_row=1, max_row=40, values_only=True), start=1):
-        if row and row[0] == "序号":
+        if row and row[0] in ("序号", "排名"):
             return n
     raise AssertionError(f"{ws.title}: no header row")
 
 
 def table(ws) -> list[dict[str, Any]]:
-    """The body rows as {column title: value}, until the first row without a 序号."""
+    """The body rows as {column title: value}, until the first row without a 序号 (排名)."""
     h = header_row(ws)
     names = next(ws.iter_rows(min_row=h, max_row=h, values_only=True))
     out = []

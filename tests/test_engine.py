@@ -71,6 +71,38 @@ def test_formula_cells_without_cached_values_are_not_missing(tmp_path):
     assert [f for f in s.findings if f.severity == "error"] == []  # no “未填写” for the form's formulas
 
 
+def test_the_guard_finds_uncached_formulas_in_its_own_pass(tmp_path, monkeypatch):
+    """One pass over the package: the guard hands the formula cells to the reader, which
+    then opens the zip only through python-calamine (formula_cells is not asked)."""
+    import zipfile
+
+    from jixiao.processor.files import formula_cells
+    from jixiao.processor.files.guard import inspect
+
+    path = _template_filled_by_openpyxl(tmp_path / "t.xlsx")
+    expected = formula_cells.uncached_formulas(str(path))
+    with zipfile.ZipFile(path) as z:  # the part-by-part scan agrees on a sheet's own XML
+        assert formula_cells.scan_sheet(z.read("xl/worksheets/sheet1.xml")) == expected["自评表"]
+    assert inspect(path).formulas == expected and expected["自评表"]
+
+    def second_open(*_a, **_k):
+        raise AssertionError("the package was opened a second time for its formulas")
+
+    monkeypatch.setattr(formula_cells, "uncached_formulas", second_open)
+    s = check_file(path).sheets[0]
+    assert (s.scores.execution_rate, s.scores.total_score) == (0.8, 98.0)
+
+
+def test_uncached_formulas_of_a_cell_with_and_without_its_value():
+    from jixiao.processor.files.formula_cells import scan_sheet
+
+    xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+           b'<row r="1"><c r="A1"><f>SUM(B1:C1)</f></c><c r="B1"><f>1+1</f><v>2</v></c>'
+           b'<c r="C1" t="s"><f>X()</f><v>  </v></c><c r="D1"><f t="shared" si="0"/></c>'
+           b'<c r="E1" t="s"><v>3</v></c></row></sheetData></worksheet>')
+    assert scan_sheet(xml) == {"A1": "=SUM(B1:C1)", "C1": "=X()", "D1": "=（共享公式）"}
+
+
 def test_cached_formula_values_are_read_as_values(tmp_path):
     """jixiao fill writes cached values back: the same formulas then read as values."""
     from jixiao.processor.files.formula_cells import uncached_formulas

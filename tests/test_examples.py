@@ -84,3 +84,18 @@ def test_committed_examples_are_what_the_script_builds(tmp_path):
             a, b = fresh.get_sheet_by_name(name), committed.get_sheet_by_name(name)
             assert a.to_python() == b.to_python(), path.name
             assert a.merged_cell_ranges == b.merged_cell_ranges, path.name
+
+
+def test_quick_start_merge_of_examples_skips_the_readme_and_script_without_a_failure():
+    """The README's first command merges examples/: its README.md and build_examples.py are
+    no spreadsheets — listed (已跳过, with the reason), neither 未汇总 nor a problem."""
+    from jixiao.processor.core.rules import load_profile
+    from jixiao.processor.merge.run import merge
+
+    result = merge([EXAMPLES], load_profile())
+    status = {f.name: (f.status_cn, f.reason) for f in result.files}
+    assert status["README.md"] == ("已跳过", "不是电子表格文件（.md）")
+    assert status["build_examples.py"] == ("已跳过", "不是电子表格文件（.py）")
+    assert {s for name, (s, _r) in status.items() if name.endswith(".xlsx")} == {"已汇总"}
+    assert not [f for f in result.findings if f.file in ("README.md", "build_examples.py")]
+    assert "未汇总 0 个" in result.summary_line() and "已跳过 2 个（非表格文件）" in result.summary_line()

@@ -168,3 +168,28 @@ def test_xls_records_calamine_trusts_are_checked(tmp_path):
     with pytest.raises(Exception) as err:
         WorkbookStream(bytes(stream), Limits()).scan()
     assert getattr(err.value, "code", None) == "J539"
+
+
+def _with_part(tmp_path: Path, parts: dict[str, bytes], name: str, xml: str) -> Path:
+    path = tmp_path / f"{name.rsplit('/', 1)[-1]}.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for member, data in parts.items():
+            if member != name:
+                z.writestr(member, data)
+        z.writestr(name, xml)
+    return path
+
+
+def test_small_string_tables_and_styles_are_bounded_by_size_yet_still_parsed(tmp_path, parts):
+    """A part too small to hold more entries or records than the limit is not counted one by
+    one; it is still parsed whole, so damage and DTDs are refused as before, and a limit the
+    size cannot rule out is counted exactly."""
+    styles = f'<?xml version="1.0"?><styleSheet xmlns="{NS}"><cellXfs count="2"><xf/><xf/></cellXfs></styleSheet>'
+    assert verdict(_with_part(tmp_path, parts, "xl/styles.xml", styles))[0] == "ok"
+    assert verdict(_with_part(tmp_path, parts, "xl/styles.xml", styles), max_styles=2)[0] == "ok"
+    assert verdict(_with_part(tmp_path, parts, "xl/styles.xml", styles), max_styles=1)[0] == "J543"
+    assert verdict(_with_part(tmp_path, parts, "xl/styles.xml", styles[:-5]))[0] == "J501"
+    sst = f'<?xml version="1.0"?><sst xmlns="{NS}"><si><t>甲</t></si><si><t>乙</si></sst>'
+    assert verdict(_with_part(tmp_path, parts, "xl/sharedStrings.xml", sst))[0] == "J501"
+    dtd = f'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "b">]><sst xmlns="{NS}"><si><t>&a;</t></si></sst>'
+    assert verdict(_with_part(tmp_path, parts, "xl/sharedStrings.xml", dtd))[0] == "J536"

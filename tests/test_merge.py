@@ -58,7 +58,7 @@ def forms(tmp_path: Path) -> Path:
 EXPECTED = {
     "单位A/a.xlsx": ("已汇总", ""),
     "单位A/b.xls": ("已汇总", ""),
-    "单位A/~$a.xlsx": ("未汇总", "临时锁定文件"),
+    "单位A/~$a.xlsx": ("已跳过", "临时锁定文件"),
     "单位B/a_copy.xlsx": ("重复", "与“单位A/a.xlsx”内容相同"),
     "单位B/c.xlsx": ("已汇总", ""),
     "单位C/d.xlsx": ("已汇总", ""),
@@ -67,7 +67,7 @@ EXPECTED = {
     "加密.xls": ("未汇总", "加密"),
     "坏文件.xlsx": ("未汇总", "损坏"),
     "空.xlsx": ("未汇总", "空"),
-    "说明.pdf": ("未汇总", "不是电子表格文件"),
+    "说明.pdf": ("已跳过", "不是电子表格文件"),
     "通讯录.xlsx": ("未汇总", "没有可识别的项目支出绩效自评表"),
 }
 
@@ -84,13 +84,15 @@ def test_every_file_accounted_for(forms: Path):
         assert got[name][0] == status, name
         assert reason in got[name][1], (name, got[name])
     assert len(result.projects) == 5
-    # every file not merged has one finding in the list
+    # every file not merged has one finding in the list; a skipped one (no spreadsheet) is
+    # listed in 文件清单 only, it is no problem of the batch
     listed = {f.file for f in result.findings if f.code.startswith("J")}
-    assert listed == {n for n, (s, _) in EXPECTED.items() if s != "已汇总"}
+    assert listed == {n for n, (s, _) in EXPECTED.items() if s not in ("已汇总", "已跳过")}
     bands = result.bands.totals["合计"]
     assert bands.count == 5 and float(bands.amount) == 30 + 20 + 10 + 4 + 30
     assert [c.count for c in result.bands.cells["单位自评"]] == [4, 1, 0, 0]
-    assert result.summary_line().startswith("共发现 13 个文件：已汇总 5 个（5 个项目），未汇总 6 个，重复 2 个；")
+    assert result.summary_line().startswith(
+        "共发现 13 个文件：已汇总 5 个（5 个项目），未汇总 4 个，重复 2 个，已跳过 2 个（非表格文件）；")
 
 
 def test_summary_workbook(forms: Path, tmp_path: Path):
@@ -189,7 +191,7 @@ def test_collect_register_decides_the_newer_version(forms: Path):
     assert got["单位C/v2.xlsx"].status_cn == "已汇总"  # received later, though modified earlier
     assert got["单位C/v1.xlsx"].reason == "被“单位C/v2.xlsx”的新版本替代"
     assert got["单位C/v2.xlsx"].sender == "单位C <c@example.com>"
-    assert got["收件登记.json"].status_cn == "未汇总" and "收件登记" in got["收件登记.json"].reason
+    assert got["收件登记.json"].status_cn == "已跳过" and "收件登记" in got["收件登记.json"].reason
 
 
 def test_roster_lists_missing_units_and_units_with_errors(tmp_path: Path, capsys):

@@ -109,9 +109,9 @@ FILES = {  # every file → (status, reason fragment, code)
     "北京信访办/重发/01_信访宣传项目经费(1).xlsx": ("重复", "与“北京信访办/01_信访宣传项目经费.xlsx”内容相同", "J506"),
     "农技中心/加密.xlsx": ("未汇总", "加密", "J502"),
     "青神县发展和改革局/截断.xlsx": ("未汇总", "损坏", "J501"),
-    "棠溪镇/情况说明.docx": ("未汇总", ".docx", "J505"),
-    "大英县某局/~$工资福利_v2.xlsx": ("未汇总", "临时锁定文件", "J505"),
-    "北京信访办/备注.txt": ("未汇总", "不是电子表格文件（.txt）", "J505"),
+    "棠溪镇/情况说明.docx": ("已跳过", ".docx", "J505"),
+    "大英县某局/~$工资福利_v2.xlsx": ("已跳过", "临时锁定文件", "J505"),
+    "北京信访办/备注.txt": ("已跳过", "不是电子表格文件（.txt）", "J505"),
 }
 
 BANDS = {  # group → [(count, amount)] for 90-100, 80-90, 60-80, <60, then the group total
@@ -213,10 +213,10 @@ def test_merge_every_file_listed_once_with_status_and_reason(merged):
     for r in rows:
         assert r["状态"] == FILES[r["文件"]][0] and FILES[r["文件"]][1] in (r["说明"] or ""), r
     s = merged["json"]["summary"]
-    assert (s["files"], s["merged"], s["failed"], s["duplicate"], s["projects"]) == (15, 8, 5, 2, 8)
-    # every file not merged has its one J5xx line in the findings
+    assert (s["files"], s["merged"], s["failed"], s["duplicate"], s["skipped"], s["projects"]) == (15, 8, 2, 2, 3, 8)
+    # every file neither merged nor skipped (no spreadsheet) has its one J5xx line in the findings
     jfind = {(f["file"], f["code"]) for f in merged["json"]["findings"] if f["code"].startswith("J5")}
-    assert jfind == {(n, c) for n, (s_, _, c) in FILES.items() if c}
+    assert jfind == {(n, c) for n, (s_, _, c) in FILES.items() if c and s_ != "已跳过"}
 
 
 def test_merge_projects_scores_methods_amounts(merged):

@@ -49,7 +49,7 @@ class Summary:
 
         statuses = Counter(row["status"] for row in self.tables()["files"])
         return {"files": len(self.tables()["files"]), "merged": statuses["merged"],
-                "failed": statuses["failed"], "duplicate": statuses["duplicate"],
+                "failed": statuses["failed"], "duplicate": statuses["duplicate"], "skipped": statuses["skipped"],
                 "projects": len(self.tables()["projects"]), **counts(self.findings)}
 
     def to_text(self) -> str:

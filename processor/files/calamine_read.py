@@ -74,7 +74,7 @@ def load_workbook(path: str | Path, limits: Mapping[str, Any] | None = None) -> 
         except Exception:
             pass
     if report.kind == "xlsx":
-        _mark_uncached_formulas(path, grids, limits["max_cells"])
+        _mark_uncached_formulas(path, report.formulas, grids, limits["max_cells"])
     return Workbook(path, grids, report.active_content)
 
 
@@ -87,8 +87,12 @@ def _reraise_unless_reader_error(exc: BaseException) -> None:
         raise exc
 
 
-def _mark_uncached_formulas(path: str, grids: list[Grid], max_cells: int) -> None:
+def _mark_uncached_formulas(path: str, formulas: Mapping[str, Mapping[str, str]] | None,
+                            grids: list[Grid], max_cells: int) -> None:
     """Formula cells without a cached value become Formula in the grid (see formula_cells).
+
+    ``formulas`` are what the guard found in its pass; None: it could not name the sheets,
+    and formula_cells reads them.
 
     Only cells inside the sheet's values (plus a margin) are added: a stray formula far
     away must not grow the grid past the size limit the values were checked against.
@@ -96,7 +100,10 @@ def _mark_uncached_formulas(path: str, grids: list[Grid], max_cells: int) -> Non
     from jixiao.processor.core.grid import Formula, parse_addr
     from jixiao.processor.files.formula_cells import uncached_formulas
 
-    formulas = uncached_formulas(path)
+    if formulas is None:
+        formulas = uncached_formulas(path)
+    if not formulas:
+        return
     for grid in grids:
         for a1, text in formulas.get(grid.sheet, {}).items():
             try:

@@ -3,9 +3,11 @@
 :func:`discover` walks folders recursively (hidden files included, symbolic links to
 folders not followed) and lists **every** file it meets, sorted by the name shown.
 :func:`examine` then decides, from the name and the first bytes, whether a file is a
-workbook to read; anything else (a PDF, an Excel lock file ``~$…``, a zip, our own
-collect register …) is 未汇总 with the reason — every input is accounted for. A
-workbook gets its SHA-256, so byte-identical copies are read once
+workbook to read. A file that is plainly no spreadsheet (a README, a script, a PDF, an
+Excel lock file ``~$…``, our own collect register) is 已跳过 with the reason: listed in
+文件清单, never counted as a problem. What looks meant as a form but cannot be read (a
+zip to unpack, an .ods or .xlsb to save as .xlsx, an empty workbook) is 未汇总 with
+the reason — every input is accounted for either way. A workbook gets its SHA-256, so byte-identical copies are read once
 (:func:`jixiao.processor.merge.dedupe.identical_files`).
 """
 
@@ -24,7 +26,7 @@ from jixiao.processor.files.fileio import sha256_file
 OTHER_SPREADSHEETS = (".xlsb", ".ods", ".et", ".ett", ".csv", ".xltx", ".xltm", ".xlt", ".numbers", ".wps")
 ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz")
 COLLECT_FILES = ("收件登记.json", "收件登记.csv")
-STATUS_CN = {"merged": "已汇总", "failed": "未汇总", "duplicate": "重复"}
+STATUS_CN = {"merged": "已汇总", "failed": "未汇总", "duplicate": "重复", "skipped": "已跳过"}
 
 
 @dataclass(slots=True)
@@ -36,7 +38,7 @@ class InputFile:
     size: int = 0
     mtime: float = 0.0
     sha256: str | None = None
-    status: str = "pending"  # merged | failed | duplicate once the merge is done
+    status: str = "pending"  # merged | failed | duplicate | skipped once the merge is done
     reason: str = ""
     code: str | None = None  # catalogue code of a failure / duplicate
     params: dict[str, Any] = field(default_factory=dict)  # the values the reason was made from
@@ -59,6 +61,10 @@ class InputFile:
     def fail(self, code: str, reason: str, params: dict[str, Any] | None = None) -> None:
         # params is a dict, not keywords: a refusal's own values may be named "reason" or "code"
         self.status, self.code, self.reason, self.params = "failed", code, reason, dict(params or {})
+
+    def skip(self, reason: str) -> None:
+        """Not a spreadsheet: listed with the reason, not a problem of the batch."""
+        self.status, self.code, self.reason = "skipped", "J505", reason
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -105,7 +111,7 @@ def discover(paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()) ->
 
 
 def examine(f: InputFile) -> None:
-    """Size, time and content hash of a workbook; 未汇总 with the reason for anything else."""
+    """Size, time and content hash of a workbook; 已跳过 or 未汇总 with the reason for anything else."""
     try:
         st = os.stat(f.path)
     except OSError as exc:
@@ -118,10 +124,10 @@ def examine(f: InputFile) -> None:
     base = os.path.basename(f.path)
     suffix = os.path.splitext(base)[1].lower()
     if base.startswith("~$"):
-        f.fail("J505", "Excel 临时锁定文件（“~$”开头），不是自评表")
+        f.skip("Excel 临时锁定文件（“~$”开头），不是自评表")
         return
     if base in COLLECT_FILES:
-        f.fail("J505", "收件登记文件（由 collect 生成），不是自评表")
+        f.skip("收件登记文件（由 collect 生成），不是自评表")
         return
     if suffix not in WORKBOOK_SUFFIXES and not (suffix not in ARCHIVES and _has_workbook_signature(f.path)):
         if suffix in ARCHIVES:
@@ -129,7 +135,7 @@ def examine(f: InputFile) -> None:
         elif suffix in OTHER_SPREADSHEETS:
             f.fail("J505", f"不支持的表格格式“{suffix}”，请另存为 .xlsx")
         else:
-            f.fail("J505", f"不是电子表格文件（{suffix or '无扩展名'}）")
+            f.skip(f"不是电子表格文件（{suffix or '无扩展名'}）")
         return
     if f.size == 0:
         f.fail("J505", "文件为空（0 字节）")

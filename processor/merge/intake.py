@@ -68,7 +68,7 @@ def roster_report(units: list[Any], files: list[Any]):
     manifest = Manifest(Path("."))
     checks: dict[str, FileCheck] = {}
     for f in files:
-        if f.status not in ("merged", "failed", "duplicate"):
+        if f.status not in ("merged", "failed", "duplicate", "skipped"):
             continue
         m = EMAIL.search(f.sender or "")
         key = f.sha256 or f"path:{f.path}"
@@ -78,7 +78,7 @@ def roster_report(units: list[Any], files: list[Any]):
         if key in checks:
             continue
         fc = FileCheck(entry=entry, path=Path(f.path))
-        if f.status == "failed":
+        if f.status in ("failed", "skipped"):
             fc.unreadable = f.reason
         for row in f.forms:
             fc.units.append(row.unit)

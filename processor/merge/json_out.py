@@ -26,7 +26,7 @@ def to_json(result: MergeResult, *, projects: bool = True) -> dict[str, Any]:
         "profile": result.profile.id,
         "summary": {
             "files": len(result.files), "merged": result.count("merged"), "failed": result.count("failed"),
-            "duplicate": result.count("duplicate"), "projects": len(result.projects),
+            "duplicate": result.count("duplicate"), "skipped": result.count("skipped"), "projects": len(result.projects),
             "errors": result.severity_count("error"), "warnings": result.severity_count("warning"),
         },
         "files": [f.as_json() for f in result.files],

@@ -17,7 +17,14 @@ from typing import Any
 
 from jixiao.processor.core.values import fmt_pct
 from jixiao.processor.merge.dashboard import kinds, unit_lines
-from jixiao.processor.merge.report_text import DEPT_EVAL, TOTAL, UNIT_EVAL, money_text, rounded
+from jixiao.processor.merge.report_text import (
+    DEPT_EVAL,
+    TOTAL,
+    UNIT_EVAL,
+    money_text,
+    paste_ready,
+    rounded,
+)
 from jixiao.processor.merge.standing import INVALID
 
 BODY_FONT, HEAD_FONT, TITLE_FONT = "仿宋_GB2312", "黑体", "方正小标宋简体"
@@ -55,7 +62,7 @@ def build(result) -> Any:
 
     w.h2("（二）当年预算执行情况")
     for s in budget_sentences(result):
-        w.para(s)
+        w.para(s, marked=s.startswith(PLACEHOLDER[:4]))
     w.h2("（三）整体绩效目标实现情况")
     w.h3("1.产出完成情况分析")
     w.placeholder("结合年度绩效目标，说明产出完成情况")
@@ -141,7 +148,7 @@ def problem_sentences(result) -> list[str]:
     # the forms' own problems; files that could not be read are counted below
     top = [k for k in kinds(result) if k[1] in ("error", "warning") and not k[0].startswith("J5")][:TOP_KINDS]
     if top:
-        parts = [f"{title}（{n}处，涉及{projects}个项目）" for _code, _sev, title, n, projects, _files in top]
+        parts = [f"{paste_ready(title)}（{n}处，涉及{projects}个项目）" for _code, _sev, title, n, projects, _files in top]
         out.append("主要问题：" + "；".join(parts) + "。")
     invalid = result.invalid_projects
     if invalid:
@@ -173,7 +180,7 @@ PROJECT_HEAD = ("序号", "实施单位", "项目名称", "评价方式", "全�
 def _score(x: float | None, invalid: bool) -> str:
     if x is None:
         return ""
-    return f"{x:.2f}（无效）" if invalid else f"{x:.2f}"
+    return f"{x:.2f}(无效)" if invalid else f"{x:.2f}"
 
 
 def _annex_projects(doc, w, result) -> None:
@@ -182,7 +189,7 @@ def _annex_projects(doc, w, result) -> None:
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
-    w.h2("附表1 项目支出绩效自评得分情况表")
+    w.h2("附表1　项目支出绩效自评得分情况表")
     projects = result.projects[:MAX_TABLE_ROWS]
     rows = []
     for n, p in enumerate(projects, start=1):
@@ -195,7 +202,7 @@ def _annex_projects(doc, w, result) -> None:
     if len(result.projects) > MAX_TABLE_ROWS:
         w.note(f"项目共{len(result.projects)}个，本表列出前{MAX_TABLE_ROWS}个；完整列表见汇总表“项目汇总”。")
     w.note(f"注：计算总分为按评分规则重新计算的总分；核定为“{INVALID}”的项目分值合计不为100或得分超过100，"
-           "其分数标为“（无效）”，不评定等级。")
+           "其分数标为“(无效)”，不评定等级。")
 
 
 def _money(x: float | None) -> str:
@@ -203,7 +210,7 @@ def _money(x: float | None) -> str:
 
 
 def _annex_bands(doc, w, result) -> None:
-    w.h2("附表2 评价得分分数段统计表")
+    w.h2("附表2　评价得分分数段统计表")
     table = result.bands
     head = ("分数段", f"{DEPT_EVAL}项目数", f"{DEPT_EVAL}金额（万元）", f"{UNIT_EVAL}项目数",
             f"{UNIT_EVAL}金额（万元）", "合计项目数", "合计金额（万元）")
@@ -306,17 +313,18 @@ class _Writer:
     def h3(self, text: str) -> None:
         self._p(text, BODY_FONT, 16, bold=True, indent=True)
 
-    def para(self, text: str) -> None:
-        self._p(text, BODY_FONT, 16, indent=True)
+    def para(self, text: str, marked: bool = False) -> None:
+        from docx.enum.text import WD_COLOR_INDEX
+
+        p = self._p(text, BODY_FONT, 16, indent=True)
+        if marked:  # text the department still has to write
+            p.runs[0].font.highlight_color = WD_COLOR_INDEX.YELLOW
 
     def note(self, text: str) -> None:
         self._p(text, BODY_FONT, 10.5)
 
     def placeholder(self, what: str) -> None:
-        from docx.enum.text import WD_COLOR_INDEX
-
-        p = self._p(PLACEHOLDER.format(what), BODY_FONT, 16, indent=True)
-        p.runs[0].font.highlight_color = WD_COLOR_INDEX.YELLOW
+        self.para(PLACEHOLDER.format(what), marked=True)
 
     def table(self, head: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[float, ...]) -> None:
         from docx.enum.table import WD_TABLE_ALIGNMENT

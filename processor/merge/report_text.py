@@ -19,6 +19,7 @@ rounded half up to 0.01 万元; trailing zeros are dropped as in the seed ("20.9
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,6 +30,13 @@ METHODS = (DEPT_EVAL, UNIT_EVAL)
 TOTAL = "合计"
 
 _CENT = Decimal("0.01")
+_DIGIT_SPACE = re.compile(r"(?<=[0-9%])[ \u3000]+(?=[\u4e00-\u9fff（])|(?<=[\u4e00-\u9fff）])[ \u3000]+(?=[0-9])")
+
+
+def paste_ready(text: str) -> str:
+    """Text for a Word report: no space between a number and the Chinese around it
+    (catalogue titles such as "权重合计不是 100" are written for the terminal)."""
+    return _DIGIT_SPACE.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -200,5 +208,5 @@ def error_sentence(counted: int, with_errors: int, invalid: int, full: float = 1
     text = f"上述{counted}个评价项目中，{with_errors}个项目的自评表存在错误"
     if invalid:
         text += (f"，其中{invalid}个项目分值合计不为{_num(full)}或得分超过{_num(full)}，"
-                 "其得分和分数段为按表内填报归类，须由实施单位更正后方可作为评价结果")
+                 "其得分按表内分值计算、不是有效得分，所在分数段仅供参考，须由实施单位更正后方可作为评价结果")
     return text + "，明细见汇总表“项目汇总”和“问题清单”。"

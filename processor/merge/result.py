@@ -127,8 +127,9 @@ class MergeResult:
 
     def summary_line(self) -> str:
         line = (f"共发现 {len(self.files)} 个文件：已汇总 {self.count('merged')} 个（{len(self.projects)} 个项目），"
-                f"未汇总 {self.count('failed')} 个，重复 {self.count('duplicate')} 个；"
-                f"发现错误 {self.severity_count('error')} 个、提示 {self.severity_count('warning')} 个。")
+                f"未汇总 {self.count('failed')} 个，重复 {self.count('duplicate')} 个"
+                + (f"，已跳过 {n} 个（非表格文件）" if (n := self.count('skipped')) else "")
+                + f"；发现错误 {self.severity_count('error')} 个、提示 {self.severity_count('warning')} 个。")
         if self.roster is not None:
             line += (f"名单 {len(self.roster.units)} 个单位：未提交 {len(self.roster.by_status('missing'))} 个，"
                      f"有错误 {len(self.roster.by_status('errors'))} 个。")

@@ -18,7 +18,8 @@
 The returned :class:`~jixiao.processor.merge.result.MergeResult` is written by
 ``summary_xlsx`` and ``json_out``. One bad file never stops the batch; every input is
 accounted for (file statuses: ``merged`` 已汇总, ``failed`` 未汇总 with the reason,
-``duplicate`` 重复). Every step is linear in the number of files (sorting aside).
+``duplicate`` 重复, ``skipped`` 已跳过 — no spreadsheet at all, listed with the reason but
+no problem of the batch). Every step is linear in the number of files (sorting aside).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from jixiao.processor.core.audit import audit_batch
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import Finding, catalogue, make
 from jixiao.processor.core.rules import Profile
+from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
 from jixiao.processor.merge.dedupe import identical_files, newest_versions
 from jixiao.processor.merge.department import evaluate, load_department, sentences
 from jixiao.processor.merge.department_forms import department_forms
@@ -140,7 +142,7 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     for f in files:
         if f.status == "merged":
             findings.extend(to_finding(x, f.name) for x in f.findings)
-        elif f.status != "pending":
+        elif f.status not in ("pending", "skipped"):  # a skipped file is listed in 文件清单 only
             findings.append(_status_finding(f))
     for p in projects:
         findings.extend(p.findings)
@@ -205,6 +207,8 @@ def _read(files: list[InputFile], profile: Profile, workers: int | None, extras:
             if result.ok:
                 f.status, f.forms, f.findings = "merged", result.sheets, result.findings
                 f.sheets = [row.sheet for row in result.sheets]
+            elif result.code == "J505" and not f.path.lower().endswith(WORKBOOK_SUFFIXES):
+                f.skip(result.reason)  # a Word document, a PDF …: not named a workbook, and none
             else:
                 f.fail(result.code or "J501", result.reason, result.params)
             if progress:

@@ -19,7 +19,7 @@ from typing import Any
 MONEY = "#,##0.00"
 PERCENT = "0.00%"
 SCORE = "0.00"
-INVALID_SCORE = '0.00"（无效）"'  # a number that is no score (weights ≠ 100, over 100): never looks like one
+INVALID_SCORE = '0.00"(无效)"'  # a number that is no score (weights ≠ 100, over 100): never looks like one
 BASE = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
 LINE_PT = 13.5  # one line of 10-pt 宋体
 A4 = 9

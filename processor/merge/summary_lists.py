@@ -32,9 +32,9 @@ SHEET_FILES = "文件清单"
 # (title, width); the first *_PRINTED columns are printed. Widths: LibreOffice prints a width
 # unit some 2.6 mm wide, so ~120 units fill a landscape A4 page at 85 %.
 PROJECT_COLUMNS: list[tuple[str, float]] = [
-    ("序号", 4), ("实施单位", 12), ("项目名称", 22), ("评价方式", 8), ("全年预算数（万元）", 10),
-    ("全年执行数（万元）", 10), ("执行率", 8), ("填报总分", 7), ("计算总分", 13), ("等级", 4), ("核定", 7),
-    ("错误数", 5), ("核定说明", 14),
+    ("序号", 4), ("实施单位", 11), ("项目名称", 22), ("评价方式", 8), ("全年预算数（万元）", 10),
+    ("全年执行数（万元）", 10), ("执行率", 8), ("填报总分", 7), ("计算总分", 12), ("等级", 4), ("核定", 7),
+    ("错误数", 5), ("核定说明", 13),
     ("提示数", 6), ("年初预算数（万元）", 11), ("主管部门", 16), ("年度", 6), ("来源文件", 30), ("工作表", 12),
     ("评价方式依据", 10),
 ]
@@ -88,7 +88,7 @@ def projects_sheet(wb, f: Formats, result) -> Body:
             ws.write_number(tr, col, 0, f.total_money)
     invalid = len(result.invalid_projects)
     note = ("说明：计算总分为按规则重新计算的总分，填报总分为表内“总分”行所填；涉及金额取年度资金总额的全年执行数。"
-            f"核定为“{INVALID}”的项目（本表{invalid}个）分值合计不为100或总分超过100，其分数标为“（无效）”，"
+            f"核定为“{INVALID}”的项目（本表{invalid}个）分值合计不为100或总分超过100，其分数标为“(无效)”，"
             "不评定等级，须由实施单位更正后重新报送。每个单位内按计算总分从高到低排列。")
     ws.merge_range(tr + 1, 0, tr + 1, PROJECT_PRINTED - 1, "", f.note)
     ws.write_string(tr + 1, 0, note, f.note)
@@ -124,7 +124,7 @@ def projects_sheet(wb, f: Formats, result) -> Body:
             c.text(17, p.input.name, t)
             c.text(18, row.sheet, t)
             c.text(19, p.method_source, t)
-            yield c.xml(row_height(_lines((row.unit, 12), (row.project, 22), (st.note, 14))))
+            yield c.xml(row_height(_lines((row.unit, 11), (row.project, 22), (st.note, 13))))
 
     return Body(ws.index, rows, last + 1, len(PROJECT_COLUMNS), header_row=2)
 

@@ -161,7 +161,7 @@ def _bands_sheet(wb, f: Formats, result) -> None:
         ws.write_number(tr, 2 + 2 * g, float(rounded(table.totals[name].amount)), f.total_money)
     ws.write_number(tr, 7, sum(errors), f.total_int)
     ws.write_number(tr, 8, sum(invalid), f.total_int)
-    note = ("说明：分数段按计算总分归类（表内分值合计不为100时，按表内填报的满分归入最高分数段）。"
+    note = ("说明：分数段按计算总分归类（与公开报告的口径一致：超过100分的计入最高分数段）。"
             "“其中有错误”为自评表有“错误”级问题的项目，“其中需更正”为分值合计不为100或总分超过100的项目，"
             "其得分不是有效得分。") + (result.caveat or "")
     ws.merge_range(tr + 1, 0, tr + 1, 8, "", f.note)

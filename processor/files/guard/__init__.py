@@ -25,7 +25,7 @@ will cost), :mod:`.prolog` (DTDs), :mod:`.cfb` and :mod:`.biff` (.xls), :mod:`.l
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -77,6 +77,9 @@ class GuardReport:
     embedded_objects: bool = False
     #: functions that reach the network, found in worksheet formulas (e.g. "WEBSERVICE")
     risky_functions: tuple[str, ...] = ()
+    #: sheet name → {A1: "=…"}: formula cells saved without a cached value, found in the
+    #: same pass (see :mod:`jixiao.processor.files.formula_cells`); None when not known
+    formulas: dict[str, dict[str, str]] | None = field(default=None, compare=False, hash=False)
 
     @property
     def active_content(self) -> str | None:
@@ -143,6 +146,7 @@ def _report_zip(src: Source, name: str, lim: Limits) -> GuardReport:
         external_links=any(k.startswith("xl/externallinks/") for k in names),
         embedded_objects=any(k.startswith(("xl/embeddings/", "xl/activex/")) for k in names),
         risky_functions=found.risky,
+        formulas=found.formulas,
     )
 
 
@@ -169,6 +173,7 @@ def _inspect_cfb(src: Source, name: str, lim: Limits) -> GuardReport:
         members=len(entries),
         cells=cells,
         macros="_vba_project_cur" in names or "_vba_project" in names,
+        formulas={},  # a BIFF workbook keeps every formula's value
     )
 
 

@@ -54,6 +54,9 @@ class ZipFindings:
     cells: int
     risky: tuple[str, ...]
     names: frozenset[str]  # member names, lower case, "/" separated
+    #: sheet name → {A1: "=…"} of formula cells without a cached value; None when a sheet
+    #: holding such cells could not be named (then formula_cells reads the package again)
+    formulas: dict[str, dict[str, str]] | None
 
 
 def lying(info: zipfile.ZipInfo, detail: str) -> Refusal:
@@ -94,7 +97,18 @@ def inspect_zip(src: Source, lim: Limits) -> ZipFindings:
         cells=pkg.cells,
         risky=tuple(sorted(pkg.risky)),
         names=frozenset(by_name),
+        formulas=_named(pkg),
     )
+
+
+def _named(pkg: Package) -> dict[str, dict[str, str]] | None:
+    out = {}
+    for part, cells in pkg.formulas.items():
+        sheet = pkg.sheet_names.get(part.lower())
+        if sheet is None:
+            return None
+        out[sheet] = cells
+    return out
 
 
 def _end_of_central_directory(src: Source) -> tuple[int, int]:

@@ -87,11 +87,16 @@ class Package:
         self.text = 0  # characters met directly in worksheets (inline text, formulas, values)
         self.merged = 0
         self.links = 0
-        self.styles = 0
+        self.styles = 0  # format records counted …
+        self.styles_bound = 0  # … and at most this many more in parts too small to count
         self.media = 0
         self.refs: Counter[int] = Counter()  # shared-string index → cells referring to it
-        self.string_tables: list[list[int]] = []  # each sst part: the length of every entry
+        #: each sst part: the length of every entry, or the part itself while no reference
+        #: count could make its entries matter (measured only if one does, see finish)
+        self.string_tables: list[list[int] | bytes] = []
         self.risky: set[str] = set()
+        #: worksheet part → {A1: "=…"}: formula cells saved without a cached value
+        self.formulas: dict[str, dict[str, str]] = {}
 
     def sheet_label(self, part: str) -> str:
         return part_name(self.sheet_names.get(part.lower(), part))
@@ -105,12 +110,18 @@ class Package:
         """Characters the readers materialise: direct text plus every shared-string reference
         at the referenced entry's length (the largest if several string tables exist)."""
         best = 0
-        for lengths in self.string_tables:
+        for k, table in enumerate(self.string_tables):
+            lengths = self.string_tables[k] = entry_lengths(table) if isinstance(table, bytes) else table
             n = len(lengths)
             best = max(best, sum(count * lengths[i] for i, count in self.refs.items() if i < n))
         return self.text + best
 
     def finish(self) -> None:
+        # no entry is longer than its part: most packages are cleared without measuring them
+        refs = sum(self.refs.values())
+        longest = max((len(t) if isinstance(t, bytes) else max(t, default=0) for t in self.string_tables), default=0)
+        if self.text + refs * longest <= self.lim.max_text_chars:
+            return
         total = self.expanded_text()
         if total > self.lim.max_text_chars:
             raise too_many("J540", total, self.lim.max_text_chars)
@@ -129,6 +140,8 @@ class XmlPart:
         self.stopped = False
         self.sheet: _Sheet | None = None
         self.carry = b""
+        self.whole: bytes | None = None  # the part, when it is fed in one piece
+        self.fed = False
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         self.prolog.feed(chunk)
@@ -136,6 +149,8 @@ class XmlPart:
             self.prolog.finish()
         if self.stopped:
             return
+        self.whole = chunk if final and not self.fed else None
+        self.fed = True
         try:
             self.parser.Parse(chunk, final)
         except _Stop as stop:
@@ -166,19 +181,34 @@ class XmlPart:
         if root in SHEET_ROOTS:
             self.sheet = _Sheet(self.pkg, self.name, self.parser)
             return
+        # An element takes at least 4 bytes (<a/>): a part fed whole whose size bounds its
+        # entries or records under the limit is parsed by expat alone (well-formed, no DTD),
+        # without a Python call per element.
+        bound = self.declared // 4
         if root == "sst":
-            _SharedStrings(self.pkg, self.parser, attrs)
+            _declared_count(attrs, lim.max_shared_strings)
+            if self.whole is not None and bound <= lim.max_shared_strings:
+                self.pkg.string_tables.append(bytes(self.whole))
+                self.parser.StartElementHandler = None
+            else:
+                self.pkg.string_tables.append(_SharedStrings(self.pkg, self.parser).lengths)
             return
         if self.declared > lim.max_xml_part_bytes:
             raise too_big("J544", self.declared, lim.max_xml_part_bytes, part=part_name(self.name))
         if root == "styleSheet":
-            _Styles(self.pkg, self.parser)
+            pkg = self.pkg
+            if pkg.styles + pkg.styles_bound + bound <= lim.max_styles:
+                pkg.styles_bound += bound
+                self.parser.StartElementHandler = None
+            else:
+                _Styles(pkg, self.parser)
             return
         raise _Stop("done")
 
 
 class _Sheet:
-    """Cells, rows, merged ranges and hyperlinks of one worksheet.
+    """Cells, rows, merged ranges and hyperlinks of one worksheet, and its formula cells
+    saved without a cached value (for :mod:`jixiao.processor.files.formula_cells`).
 
     Positions follow both readers: a row's ``r`` sets the row (python-calamine ignores an
     empty ``<row r=…/>``, openpyxl does not, so a row without ``r`` is bounded by 1 below
@@ -186,7 +216,8 @@ class _Sheet:
     otherwise it is the next column of its row (bounded by 1 below, by its count above).
 
     The handlers run once per element of sheets with hundreds of thousands of cells, so
-    the common case (a plain ``<c r="B7">``) takes a short path.
+    the common case (a plain ``<c r="B7">``, its ``<v>``) takes a short path: a reference
+    seen before is a dictionary look-up, character data is kept only where it is needed.
     """
 
     def __init__(self, pkg: Package, name: str, parser: expat.XMLParserType):
@@ -202,10 +233,14 @@ class _Sheet:
         self.box = [0, 0, -1, -1]  # min row, min col, max row, max col (empty: max < min)
         self.in_row = False
         self.in_cell = False
+        self.ref: str | None = None  # the current cell's r
         self.shared = False  # the current cell is t="s"
-        self.index: list[str] | None = None  # text of its <v>, being collected
+        self.formula: list[str] | None = None  # text of its <f>; None: the cell has none
+        self.cached = False  # its <v> holds a value
+        self.into: list[str] | None = None  # where character data is kept now (<v> or <f> text)
         self.merged = 0
         self.links = 0
+        self.formulas: dict[str, str] = {}  # A1 → "=…" for formula cells without a cached value
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.chars
@@ -224,25 +259,26 @@ class _Sheet:
         if c2 > b[3]:
             b[3] = c2
 
-    def _enter(self, misplaced: bool, what: str) -> None:
-        """One more cell or row element: where it may stand, and the count (J537)."""
-        if misplaced:
-            raise damaged(f"工作表“{self.pkg.sheet_label(self.name)}”的结构无效（{what}）")
+    def _misplaced(self, what: str) -> Refusal:
+        return damaged(f"工作表“{self.pkg.sheet_label(self.name)}”的结构无效（{what}）")
+
+    def _count(self) -> None:
+        """One more cell or row element (J537)."""
         self.cells += 1
         if self.cells > self.max_cells:
             raise too_many("J537", self.pkg.cells + self.cells, self.pkg.lim.max_cell_elements)
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if name == "c" or name.endswith(":c"):
-            self._enter(self.in_cell or not self.in_row, "单元格不在行内或相互嵌套")
+            if self.in_cell or not self.in_row:
+                raise self._misplaced("单元格不在行内或相互嵌套")
+            self._count()
             self.in_cell = True
-            ref = attrs.get("r")
-            m = _PLAIN_REF.fullmatch(ref) if ref is not None else None
-            if m is not None:
-                row, col = int(m[2]), column_number(m[1])
-            else:
-                pos = parse_cell(ref)
-                row, col = pos if pos is not None else (0, 0)
+            ref = self.ref = attrs.get("r")
+            pos = _REFS.get(ref) if ref is not None else None
+            if pos is None:
+                pos = _position(ref)
+            row, col = pos
             b = self.box
             if row:
                 if not (b[0] <= row <= b[2] and b[1] <= col <= b[3]):
@@ -259,8 +295,11 @@ class _Sheet:
             return
         tag = name if ":" not in name else name.rpartition(":")[2]
         if tag == "v":
-            if self.shared:
-                self.index = []
+            if self.shared or self.formula is not None:
+                self.into = []
+        elif tag == "f":
+            if self.in_cell:
+                self.formula = self.into = []
         elif tag == "row":
             self._row(attrs)
         elif tag == "mergeCell":
@@ -279,7 +318,9 @@ class _Sheet:
         return n
 
     def _row(self, attrs: dict[str, str]) -> None:
-        self._enter(self.in_row or self.in_cell, "行相互嵌套")
+        if self.in_row or self.in_cell:
+            raise self._misplaced("行相互嵌套")
+        self._count()
         self.in_row = True
         r = attrs.get("r")
         row = int(r) if r is not None and r.isdigit() and r.isascii() and len(r) <= 12 else 0
@@ -293,33 +334,49 @@ class _Sheet:
         self.col_hi = 1
 
     def end(self, name: str) -> None:
-        if self.index is not None and (name == "v" or name.endswith(":v")):
-            self._index()
         if name == "c" or name.endswith(":c"):
-            self.in_cell = False
-            self.shared = False
+            if self.formula is not None:
+                self._formula_end()
+            self.in_cell = self.shared = False
+            return
+        if self.into is not None:
+            tag = name if ":" not in name else name.rpartition(":")[2]
+            if tag == "v":
+                self._value_end(self.into)
+            elif tag == "f":
+                self.into = None
         elif name == "row" or name.endswith(":row"):
             self.in_row = False
             self.row_exact = None
 
-    def _index(self) -> None:
-        text = "".join(self.index or ()).strip()
-        if text.isdigit() and text.isascii() and len(text) < 12:
-            self.pkg.refs[int(text)] += 1
-        self.index = None
+    def _value_end(self, text: list[str]) -> None:
+        value = "".join(text).strip()
+        self.into = None
+        if self.formula is not None and value:
+            self.cached = True
+        if self.shared and value.isdigit() and value.isascii() and len(value) < 12:
+            self.pkg.refs[int(value)] += 1
+
+    def _formula_end(self) -> None:
+        if self.ref and not self.cached:
+            text = "".join(self.formula or ())
+            self.formulas[self.ref] = "=" + text if text else "=（共享公式）"
+        self.formula, self.cached, self.into = None, False, None
 
     def chars(self, data: str) -> None:
         if self.in_cell:
             self.text += len(data)
             if self.text > self.max_text:
                 raise too_many("J540", self.pkg.text + self.text, self.pkg.lim.max_text_chars)
-            if self.index is not None:
-                self.index.append(data)
+            if self.into is not None:
+                self.into.append(data)
 
     def finish(self) -> None:
         pkg = self.pkg
         pkg.cells += self.cells
         pkg.text += self.text
+        if self.formulas:
+            pkg.formulas[self.name] = self.formulas
         r1, c1, r2, c2 = self.box
         if r2 < r1:
             return
@@ -332,26 +389,59 @@ class _Sheet:
                           limit=lim.max_cells, scope="" if area > lim.max_cells else "连同此前各工作表")
 
 
-class _SharedStrings:
-    """Entries of a shared-string table, their lengths, and the count it declares."""
+#: cell reference → (row, column), shared by every sheet of every file a process reads:
+#: forms use the same few hundred references, so most cells cost one look-up
+_REFS: dict[str, tuple[int, int]] = {}
+_REFS_MAX = 1 << 16
 
-    def __init__(self, pkg: Package, parser: expat.XMLParserType, attrs: dict[str, str]):
+
+def _position(ref: str | None) -> tuple[int, int]:
+    """(row, column) of a cell's ``r``; (0, 0) when it has none or it is no reference."""
+    if ref is None:
+        return (0, 0)
+    m = _PLAIN_REF.fullmatch(ref)
+    if m is not None:
+        pos = (int(m[2]), column_number(m[1]))
+    else:
+        pos = parse_cell(ref) or (0, 0)
+    if len(ref) <= 12:  # a real reference, not a hostile attribute
+        if len(_REFS) >= _REFS_MAX:
+            _REFS.clear()
+        _REFS[ref] = pos
+    return pos
+
+
+def _declared_count(attrs: dict[str, str], limit: int) -> None:
+    """The ``uniqueCount`` a shared-string table declares (calamine allocates for it, J539)."""
+    for key, value in attrs.items():
+        if local(key) == "uniqueCount":
+            text = value.strip().lstrip("+")
+            if text.isdigit() and text.isascii() and int(text[:20]) > limit:
+                raise too_many("J539", int(text[:20]), limit, what="表声明的条数（uniqueCount）为")
+
+
+def entry_lengths(sst: bytes) -> list[int]:
+    """The length of every entry of a shared-string part the guard has already parsed."""
+    parser = new_parser()
+    table: list[_SharedStrings] = []
+    parser.StartElementHandler = lambda _name, _attrs: table.append(_SharedStrings(None, parser))
+    parser.Parse(sst, True)
+    return table[0].lengths if table else []
+
+
+class _SharedStrings:
+    """Entries of a shared-string table, their lengths (and their count, J539)."""
+
+    def __init__(self, pkg: Package | None, parser: expat.XMLParserType):
         self.pkg = pkg
         self.lengths: list[int] = []
-        pkg.string_tables.append(self.lengths)
-        lim = pkg.lim.max_shared_strings
-        for key, value in attrs.items():
-            if local(key) == "uniqueCount":
-                text = value.strip().lstrip("+")
-                if text.isdigit() and text.isascii() and int(text[:20]) > lim:
-                    raise too_many("J539", int(text[:20]), lim, what="表声明的条数（uniqueCount）为")
         parser.StartElementHandler = self.start
         parser.CharacterDataHandler = self.chars
 
     def start(self, name: str, _attrs: dict[str, str]) -> None:
         if local(name) == "si":
             self.lengths.append(0)
-            if len(self.lengths) > self.pkg.lim.max_shared_strings:
+            if self.pkg is not None and len(self.lengths) > self.pkg.lim.max_shared_strings:
                 raise too_many("J539", len(self.lengths), self.pkg.lim.max_shared_strings, what="共有")
 
     def chars(self, data: str) -> None:
