@@ -168,7 +168,6 @@ def _figures_row(ws: Worksheet, profile: Profile) -> None:
 def _validations(ws: Worksheet, profile: Profile) -> None:
     L = LAYOUT
     fr, fc = L.funding_rows, L.funding_cols
-    _dv(ws, f"A{L.year_row}", title="评价年度", prompt="把括号中的年份改为本次自评的年度，例如：（2024 年度）。")
     _dv(ws, f"B{L.project_row}", title="部门（单位）名称", prompt="填写部门（单位）全称，与部门预算批复一致。")
     money = f"{fc['initial']}{fr['total']}:{fc['executed']}{fr['other_use']}"
     _dv(ws, money, title="金额（万元）", type="decimal", operator="greaterThanOrEqual", formula1="0",

@@ -560,7 +560,6 @@ def _add_validations(ws: Worksheet, profile: Profile) -> None:
     L = LAYOUT
     fr, fc = L.funding_rows, L.funding_cols
 
-    _dv(ws, f"A{L.year_row}", title="评价年度", prompt="把括号中的年份改为本次自评的年度，例如：（2024 年度）。")
     _dv(ws, f"B{L.project_row}", title="项目名称", prompt="填写项目全称，与预算批复中的项目名称一致。")
     _dv(ws, f"B{L.dept_row}", title="主管部门", prompt="填写主管部门名称（或部门编码）。")
     _dv(ws, f"F{L.dept_row}", title="实施单位", prompt="填写负责实施项目的单位名称。")
@@ -578,8 +577,9 @@ def _add_validations(ws: Worksheet, profile: Profile) -> None:
 
 
 def common_validations(ws: Worksheet, profile: Profile, L: TemplateLayout) -> None:
-    """The execution weight, the goals and the indicator rows (both templates)."""
+    """The year, the execution weight, the goals and the indicator rows (both templates)."""
     fr, fc = L.funding_rows, L.funding_cols
+    _dv(ws, f"A{L.year_row}", title="评价年度", prompt="把括号中的年份改为本次自评的年度，例如：（2024 年度）。")
     ew = _num(profile.execution_weight)
     _dv(ws, f"{fc['weight']}{fr['total']}", title="预算执行率分值", type="decimal", operator="between",
         formula1="0", formula2="100",
