@@ -10,6 +10,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from jixiao.processor.core.department import evaluate, totals_from_record
 from jixiao.processor.core.grid import Formula
 from jixiao.processor.core.model import (
     EXECUTION_WEIGHT,
@@ -96,7 +97,10 @@ def denominator_doubt(record: Record, profile: Profile) -> str | None:
     of the funding table was not understood: it may be that one, so the rate is not known."""
     wanted = profile["execution"]["denominator"]
     block = record.read.funding
-    if record.rate_denominator or block is None or wanted in record.funding_columns or not block.unmatched:
+    if record.rate_denominator or block is None or wanted in record.funding_columns:
+        return None
+    # only an unread column holding figures may be it (“资金来源” over the row labels is not)
+    if not any(c in block.figures for c, _t in block.unmatched):
         return None
     return DEN_NAMES[wanted]
 
@@ -414,8 +418,9 @@ def compute(record: Record, profile: Profile) -> Scores:
     weight, source = execution_weight(record, profile, ind_weights, row)
     if row is None and EXECUTION_WEIGHT in unknown:  # the funding row's 分值 cell was not read
         weight, source = None, "资金表分值格读不出，无法确定"
-    if not rm.knows(INDICATOR_ROWS):  # a 预算执行率 row there would take the funding row's place
-        weight, source = None, "绩效指标表未能识别，不知预算执行率在哪里计分"
+    own_weight = total_row is not None and total_row.weight.value is not None
+    if not rm.knows(INDICATOR_ROWS) and not own_weight:  # a 预算执行率 row there would take the funding
+        weight, source = None, "绩效指标表未能识别，不知预算执行率在哪里计分"  # row's place (unless it states its 分值)
     if weight is None and row is None and ind_weights is not None and funding_known and EXECUTION_WEIGHT not in unknown:
         unknown.setdefault(EXECUTION_WEIGHT, "R018")  # (an execution row's weight may stand in its group's label)
         block = rm.funding or rm.indicators
@@ -476,6 +481,8 @@ def compute(record: Record, profile: Profile) -> Scores:
         execution_weight_source=source,
         execution_row=row.row if row is not None else None,
         notes=notes,
+        department=evaluate(totals_from_record(record, profile, den_key), profile)
+        if rm.form == "department" and funding_known else None,
     )
 
 
