@@ -10,6 +10,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from jixiao.processor.core.department import evaluate, totals_from_record
 from jixiao.processor.core.grid import Formula
 from jixiao.processor.core.model import (
     EXECUTION_WEIGHT,
@@ -96,7 +97,10 @@ def denominator_doubt(record: Record, profile: Profile) -> str | None:
     of the funding table was not understood: it may be that one, so the rate is not known."""
     wanted = profile["execution"]["denominator"]
     block = record.read.funding
-    if record.rate_denominator or block is None or wanted in record.funding_columns or not block.unmatched:
+    if record.rate_denominator or block is None or wanted in record.funding_columns:
+        return None
+    # only an unread column holding figures may be it (“资金来源” over the row labels is not)
+    if not any(c in block.figures for c, _t in block.unmatched):
         return None
     return DEN_NAMES[wanted]
 
@@ -476,6 +480,8 @@ def compute(record: Record, profile: Profile) -> Scores:
         execution_weight_source=source,
         execution_row=row.row if row is not None else None,
         notes=notes,
+        department=evaluate(totals_from_record(record, profile, den_key), profile)
+        if rm.form == "department" and funding_known else None,
     )
 
 

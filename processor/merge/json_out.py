@@ -34,6 +34,8 @@ def to_json(result: MergeResult, *, projects: bool = True) -> dict[str, Any]:
         "bands": result.bands.as_json(),
         "paragraph": result.paragraph,
         "department": result.department.as_json() if result.department else None,
+        "department_forms": [d.as_json() for d in result.departments],
+        "department_sentences": list(result.department_sentences),
         "roster": None if result.roster is None else [
             {"unit": u.unit.name, "contact": u.unit.contact, "emails": u.unit.emails, "status": u.status,
              "status_cn": u.label, "matched_by": u.matched_by, "files": [fc.entry.saved_path for fc in u.files]}

@@ -111,6 +111,8 @@ def budget_sentences(result) -> list[str]:
         year = f"{result.year}年" if result.year else ""
         out.append(f"{year}全年预算数{money_text(t.get('budget'))}万元，资金总体支出{money_text(t.get('executed'))}万元，"
                    f"预算执行率为{fmt_pct(rows['预算执行率'].computed)}。")
+    elif result.departments and result.department_sentences:  # from the 部门整体支出绩效自评表
+        out.append(result.department_sentences[0])
     else:
         out.append(PLACEHOLDER.format("部门全年预算数、资金总体支出和预算执行率（汇总时用 --department 给出部门数据即可自动填写）"))
     projects = result.projects

@@ -24,8 +24,16 @@ _OTHERS = {"rate", "budget", "initial", "weight", "score"}
 
 
 def find_funding_header(s: Sheet, start: int | None = None) -> Header | None:
-    return find_header(s, s.v.funding_columns, lambda f: "executed" in f,
-                       lambda cols: "executed" in cols and bool(_OTHERS & cols.keys()), start)
+    """The funding header at or below ``start``. A row holding figures is never one: the
+    部门管理 framework's indicator row “过程 | 预算执行 | 预算执行率 | ≥95% | 97% | 20 | 20” has
+    the words of a funding header but is a row of the indicator table."""
+    while True:
+        h = find_header(s, s.v.funding_columns, lambda f: "executed" in f,
+                        lambda cols: "executed" in cols and bool(_OTHERS & cols.keys()), start)
+        if h is None or not any(not isinstance(v, str) for r in range(h.first, h.last + 1)
+                                for _c, v in s.row_values(r)):
+            return h
+        start = h.first + 1
 
 
 def funding_headers(s: Sheet) -> list[Header]:
@@ -80,6 +88,11 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
         if any(s.v.funding_stops.word(k) for _, k in keys):
             stop = r
             break
+        inline = _inline_parts(s, r)
+        if inline:  # “其中：基本支出：900.47” — the amount written into the label (湖南's 按支出性质分)
+            for c, kind, label, amount in inline:
+                _add_inline(s, rec, kind, label, amount, r, c)
+            continue
         label, kind = None, None
         for c in range(s.c0, first_value_col):  # a label merged down over its row counts (B4:B5)
             o = s.owner(r, c)
@@ -119,6 +132,36 @@ def _headless_columns(s: Sheet, h: Header, cols: dict[str, int], first: int) -> 
         if c in labelled or any(s.owner(r, c) != (r, c) for r in range(h.first, h.last + 1)):
             continue
         h.block.unmatched.append((addr(h.last, c), "（表头空白）"))
+
+
+_INLINE = re.compile(r"^(?:其中)?[:：]?\s*([^:：0-9]{2,30}?)\s*[:：]\s*(-?[0-9][0-9,，.]*\s*(?:万元|元)?)\s*$")
+
+
+def _inline_parts(s: Sheet, r: int) -> list[tuple[int, str, str, str]]:
+    """Cells of row ``r`` that are a part's label with its amount: “其中：一般公共预算：1325.68”,
+    “项目支出：1025.20”, “其他资金:2880万元” → (column, kind, label, amount). Labels left without an
+    amount (“政府性基金拨款：”) hold nothing to read; the row is an inline row when one has one."""
+    out = []
+    for c, _k in s.row_keys(r):
+        m = _INLINE.match(s.text(r, c))
+        if m is None:
+            continue
+        kind = _row_kind(s, norm(m.group(1)))
+        if kind is not None and kind[0] != "total" and parse_money(m.group(2))[0].value is not None:
+            out.append((c, kind[0], m.group(1).strip(), m.group(2).strip()))
+    return out
+
+
+def _add_inline(s: Sheet, rec: Record, kind: str, label: str, amount: str, r: int, c: int) -> None:
+    """A part whose amount is written in its label: that amount is its 全年预算数 (the column the
+    vocabulary's ``funding_inline`` names) — the other columns do not exist for it."""
+    column = s.v.funding_inline_column
+    n, _yuan = parse_money(amount)
+    cell = addr(r, c)
+    row = FundingRow(kind=kind, label=Field(label, label, cell), row=r, cells={column: cell})
+    setattr(row, column, Field(amount, n.value, cell))
+    rec.funding.append(row)
+    rec.read.rows.append(RowRead(r, "funding", f"{s.v.funding_rows.name(kind)}（金额写在标签里：{amount}）"))
 
 
 def _unnamed_money(s: Sheet, rec: Record, cols: dict[str, int], r: int, first_value_col: int) -> None:
