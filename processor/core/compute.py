@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from jixiao.processor.core.department import evaluate, totals_from_record
-from jixiao.processor.core.grid import Formula
+from jixiao.processor.core.grid import Formula, parse_addr
 from jixiao.processor.core.model import (
     EXECUTION_WEIGHT,
     FUNDING_MONEY,
@@ -99,8 +99,10 @@ def denominator_doubt(record: Record, profile: Profile) -> str | None:
     block = record.read.funding
     if record.rate_denominator or block is None or wanted in record.funding_columns:
         return None
-    # only an unread column holding figures may be it (“资金来源” over the row labels is not)
-    if not any(c in block.figures for c, _t in block.unmatched):
+    # an unread header over the value columns may be it, figures or none (a blank 全年预算数 column
+    # is still the denominator: F110 says it is blank); “资金来源” over the row labels is not
+    first = min((parse_addr(c)[1] for c in record.funding_columns.values()), default=0)
+    if not any(parse_addr(c)[1] >= first for c, _t in block.unmatched):
         return None
     return DEN_NAMES[wanted]
 

@@ -114,6 +114,7 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
         last_part = kind if kind != "total" else None
         _add_row(s, rec, h, cols, kind, s.text_field(*label), r, scale)
     _headless_columns(s, h, cols, first_value_col)
+    _inline_lists(s, rec, h.last, stop)
     if not rec.funding:
         rec.notes = [n for n in rec.notes if n[0] != "R022"]
         rec.read.unknown.pop(FUNDING_PARTS, None)
@@ -162,6 +163,45 @@ def _add_inline(s: Sheet, rec: Record, kind: str, label: str, amount: str, r: in
     setattr(row, column, Field(amount, n.value, cell))
     rec.funding.append(row)
     rec.read.rows.append(RowRead(r, "funding", f"{s.v.funding_rows.name(kind)}（金额写在标签里：{amount}）"))
+
+
+def _inline_lists(s: Sheet, rec: Record, header_last: int, stop: int) -> None:
+    """Parts whose amount stands in their label vanish with it: a list whose cell was blanked
+    or rewritten reads like a shorter list. So a column of such parts is taken as the whole split
+    of the total only when the label above it states their sum and they add up to it (衡山:
+    “按支出性质分：1925.67” over 900.47 + 1025.20). Otherwise, or when a cell of the list holds an
+    amount under a name the vocabulary does not know, the parts are not known (R026 / R022):
+    年度资金总额 is not checked against them — as for a row of money without a known name."""
+    column = s.v.funding_inline_column
+    lists: dict[int, list] = {}
+    for f in rec.funding:
+        if f.row > header_last and f.cells.get(column) == f.label.cell:  # read by _add_inline
+            lists.setdefault(parse_addr(f.label.cell)[1], []).append(f)
+    for c, parts in lists.items():
+        first, last = min(p.row for p in parts), max(p.row for p in parts)
+        for r in range(first, stop):
+            m = _INLINE.match(s.text(r, c)) if s.owner(r, c) == (r, c) else None
+            if m and _row_kind(s, norm(m.group(1))) is None and parse_money(m.group(2))[0].value is not None:
+                rec.notes.append(("R022", addr(r, c), {"row": r, "label": " ".join(s.text(r, c).split())}))
+                rec.read.mark_unknown("R022", FUNDING_PARTS)
+        head = next((t for r in range(first - 1, header_last, -1)  # “按支出性质分：1925.67” or “…分：”
+                     if s.owner(r, c) == (r, c) and (m := _HEAD.match(t := s.text(r, c)))
+                     and _row_kind(s, norm(m.group(1))) is None), "")
+        m = _HEAD.match(head)
+        stated = parse_money(m.group(2))[0].value if m and m.group(2) else None
+        total = sum(getattr(p, column).value or 0 for p in parts)
+        if stated is not None and abs(stated - total) < _SUM_TOL:
+            continue
+        names = "、".join(f"{p.label.text} {getattr(p, column).raw}" for p in parts)
+        why = (f"与上方“{' '.join(head.split())}”不符（各项之和 {total:g}）" if stated is not None
+               else "上方没有写出它们的合计（如“按支出性质分：1925.67”）")
+        rec.notes.append(("R026", f"{addr(first, c)}:{addr(last, c)}" if last > first else addr(first, c),
+                          {"parts": names, "why": why}))
+        rec.read.mark_unknown("R026", FUNDING_PARTS)
+
+
+_HEAD = re.compile(r"^([^:：0-9]{2,30}?)\s*[:：]\s*(-?[0-9][0-9,，.]*\s*(?:万元|元)?)?\s*$")
+_SUM_TOL = 0.005  # half of the 0.01 万元 the amounts are written to
 
 
 def _unnamed_money(s: Sheet, rec: Record, cols: dict[str, int], r: int, first_value_col: int) -> None:
