@@ -5,7 +5,7 @@ its findings. Text from the submission is written as text (``summary_format.text
 from __future__ import annotations
 
 from jixiao.processor.core.findings import SEVERITY_CN
-from jixiao.processor.core.values import fmt_num, fmt_pct
+from jixiao.processor.core.values import fmt_num
 from jixiao.processor.merge.summary_format import (
     header,
     lines_needed,
@@ -39,25 +39,26 @@ def _sheet(ws, f, d) -> int:
     r, sc = d.row, d.row.scores
     title_row(ws, f, f"部门整体支出绩效自评表　{d.name or '（未填部门名称）'}", len(FIGURE_COLUMNS) - 1)
     facts = [
-        ("部门（单位）名称", d.name or "（未填）"), ("年度", r.year), ("文件", d.input.name), ("工作表", r.sheet),
+        ("部门（单位）名称", d.name or "（未填）"), ("年度", str(r.year) if r.year else "（未填）"), ("文件", d.input.name), ("工作表", r.sheet),
         ("全年预算数（万元）", r.budget), ("全年执行数（万元）", r.executed),
-        ("预算执行率", fmt_pct(sc["execution_rate"]) if sc["execution_rate"] is not None else "无法计算"),
+        ("预算执行率", sc["execution_rate"] if sc["execution_rate"] is not None else "无法计算"),
         ("预算执行率得分", sc["execution_score"]), ("指标得分", sc["indicator_score"]),
         ("总分", sc["total_score"] if sc["total_score"] is not None else "无法确定"), ("等级", sc["grade"] or "—"),
         ("核对的项目自评表", f"{len(d.projects)} 个"),
     ]
     for i, (label, value) in enumerate(facts, start=2):
         ws.write_string(i, 0, label, f.text)
-        put(ws, i, 1, value, f.money if isinstance(value, float) and "万元" in label else f.text)
+        fmt = f.pct if label == "预算执行率" else f.money if "万元" in label else f.score
+        put(ws, i, 1, value, fmt if isinstance(value, (int, float)) else f.text)
     row = len(facts) + 3
-    header(ws, f, row, FIGURE_COLUMNS)
+    header(ws, f, row, FIGURE_COLUMNS, repeat=False)  # the findings below are no rows of this table
     for x in d.report.rows:
         row += 1
         fmt = f.pct if x.kind == "rate" else f.money
         ws.write_string(row, 0, x.name, f.text)
         put(ws, row, 1, x.stated, fmt)
         put(ws, row, 2, x.computed, fmt)
-        ws.write_string(row, 3, x.formula, f.text)
+        ws.write_string(row, 3, x.formula, f.indented)
         ws.write_string(row, 4, x.verdict, f.bad if x.verdict == "不一致" else f.text)
         put(ws, row, 5, x.cell, f.text)
     row += 2

@@ -30,6 +30,7 @@ class Formats:
         self.head = wb.add_format({**BASE, "bold": True, "bg_color": "#DDEBF7", "border": 1,
                                    "align": "center", "text_wrap": True})
         self.text = wb.add_format({**BASE})
+        self.indented = wb.add_format({**BASE, "indent": 1})  # text right of a right-aligned figure
         self.wrap = wb.add_format({**BASE, "text_wrap": True})
         self.money = wb.add_format({**BASE, "num_format": MONEY})
         self.pct = wb.add_format({**BASE, "num_format": PERCENT})
@@ -85,13 +86,15 @@ def title_row(ws, f: Formats, title: str, last_col: int, row: int = 0) -> None:
     ws.set_row(row, 24)
 
 
-def header(ws, f: Formats, row: int, columns: list[tuple[str, float]]) -> None:
-    """Column headers on ``row`` (0-based), repeated on every printed page."""
+def header(ws, f: Formats, row: int, columns: list[tuple[str, float]], *, repeat: bool = True) -> None:
+    """Column headers on ``row`` (0-based), repeated on every printed page unless ``repeat`` is
+    False (a table that is not the last thing on its sheet: its header would stand over the rest)."""
     for c, (name, width) in enumerate(columns):
         ws.write_string(row, c, name, f.head)
         ws.set_column(c, c, width)
     ws.set_row(row, max(30, row_height(max(lines_needed(name, width) for name, width in columns))))
-    ws.repeat_rows(row)
+    if repeat:
+        ws.repeat_rows(row)
 
 
 WIDE = 1.9  # a 10-pt CJK character in Excel's width units (13.3 px against a 7-px digit)

@@ -35,6 +35,7 @@ from pathlib import Path
 from jixiao.processor.core.rules import Profile
 from jixiao.processor.template.conditional import add_conditional_formats
 from jixiao.processor.template.project_form import (
+    _RIGHT,
     FMT_MONEY,
     FMT_RATE,
     FUNDING_COLS,
@@ -157,7 +158,7 @@ def department_prelaid_rows(profile: Profile) -> list[tuple[str, str]]:
 def _figures_row(ws: Worksheet, profile: Profile) -> None:
     r = FIGURE_ROW
     _put(ws, f"A{r}:C{r}", FIGURE_LABELS["carryover"], "label")
-    _put(ws, f"D{r}", None, "input", number_format=FMT_MONEY)
+    _put(ws, f"D{r}", None, "input", number_format=FMT_MONEY, align=_RIGHT)  # as the money above it
     _put(ws, f"E{r}", FIGURE_LABELS["carryover_rate"], "label")
     _put(ws, f"F{r}", carryover_rate_formula(profile), "computed", number_format=FMT_RATE)
     _put(ws, f"G{r}:H{r}", FIGURE_LABELS["variance_rate"], "label")
