@@ -76,9 +76,7 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("dept_render")
     (work / "in").mkdir()
     inputs = {c.name: _fill(c, work / "in" / f"{c.name}.xlsx") for c in CASES}
-    pdfs = R.convert(list(inputs.values()), work / "pdf", work)
-    xlsx = R.convert(list(inputs.values()), work / "xlsx", work, "xlsx:Calc MS Excel 2007 XML")
-    return {name: pdfs[p] for name, p in inputs.items()} | {f"{name}.xlsx": xlsx[p] for name, p in inputs.items()}
+    return R.render(inputs, work)
 
 
 def _red(words: list[R.Word], page: R.Raster, row: str, column: str) -> float:
