@@ -1,5 +1,5 @@
 """The 部门整体支出绩效自评表 template as a filler sees it in LibreOffice: its own conditional checks
-(F101 by use, F113, D401 — :func:`jixiao.processor.template.conditional._department_checks`) colour
+(F101 by use, F113, D401, D402/D404 — :func:`jixiao.processor.template.conditional._department_checks`) colour
 their cell after recalculation, nothing is coloured on a consistent form, and every coloured cell
 is a finding of the engine on the same cell (method of tests/test_template_rendering.py).
 
@@ -40,6 +40,7 @@ class Case:
     name: str
     money: dict[str, tuple[float, float]]  # kind → (全年预算数, 全年执行数)
     carryover: float | None = None  # 年末结转结余 as the department states it (D14)
+    typed: dict[str, float] = field(default_factory=dict)  # cells typed over a formula
     red: list[tuple[str, str, str]] = field(default_factory=list)  # (row, column, code) expected red
     not_red: list[tuple[str, str]] = field(default_factory=list)
 
@@ -49,6 +50,11 @@ CASES = [
          not_red=[("total", "budget"), ("basic", "executed"), ("carryover", "initial")]),
     Case("carryover_wrong", SEED, carryover=24.68,  # the seed report's own figure: 794.51 − 775.77 = 18.74
          red=[("carryover", "initial", "D401")], not_red=[("total", "budget"), ("total", "executed")]),
+    Case("rates_typed_over", SEED, carryover=18.74, typed={"F14": 0.0342, "I14": 0.05},  # the seed's 3.42 %
+         red=[("carryover", "executed", "D402"), ("carryover", "score", "D404")],
+         not_red=[("carryover", "initial")]),
+    Case("rates_typed_as_computed", SEED, carryover=18.74, typed={"F14": 18.74 / 794.51, "I14": 18.74 / 794.51},
+         not_red=[("carryover", "executed"), ("carryover", "score")]),
     Case("breakdown_wrong", {"total": (100, 90), "basic": (60, 55), "personnel": (40, 40), "public": (20, 10),
                              "project": (40, 35)},
          red=[("basic", "executed", "F113")], not_red=[("basic", "budget"), ("total", "executed")]),
@@ -67,6 +73,8 @@ def _fill(case: Case, path: Path) -> Path:
         ws[f"{FC['budget']}{r}"], ws[f"{FC['executed']}{r}"] = budget, executed
     if case.carryover is not None:
         ws[L.names["JX_Carryover"].replace("$", "")] = case.carryover
+    for cell, v in case.typed.items():
+        ws[cell] = v
     wb.save(path)
     return path
 
@@ -115,5 +123,5 @@ def test_every_department_check_is_rendered_by_a_case() -> None:
     """The checks only the department form has (the split by use, 基本支出's 明细, 年末结转结余);
     the ones it shares with the project form are rendered by tests/test_template_rendering.py."""
     codes = {c.code for c in checks(load_profile().for_form("department"), L)}
-    own = {"F101", "F113", "D401"}
+    own = {"F101", "F113", "D401", "D402", "D404"}
     assert own <= codes and own <= {code for case in CASES for _, _, code in case.red}

@@ -18,8 +18,9 @@ T304  a typed 总分 that is not the sum of the scores                          
 ====  ======================================================================  =======
 
 The department template (:mod:`jixiao.processor.template.department_form`) adds F101 for the
-split by use (基本支出 + 项目支出 + 其他支出), F113 (基本支出 = 人员经费 + 公用经费) and D401
-(年末结转结余 = 全年预算数 − 全年执行数).
+split by use (基本支出 + 项目支出 + 其他支出), F113 (基本支出 = 人员经费 + 公用经费), D401
+(年末结转结余 = 全年预算数 − 全年执行数) and D402 / D404 (a 结转结余率 or 预决算差异率 typed over
+its formula that the money does not give).
 
 Everything that needs reading text (targets, qualitative levels, units) stays with the
 engine. The rules are pure functions of the layout and the profile; the tests render
@@ -86,7 +87,7 @@ def checks(profile: Profile, layout) -> list[Check]:
               f"AND(ISNUMBER({e}),ISNUMBER({d}),{e}>{d}+{money})", "全年执行数超过预算数"),
     ]
     if "basic" in fr:  # the department form: the split by use, 基本支出's own 明细, 年末结转结余
-        out += _department_checks(fr, fc, layout, money)
+        out += _department_checks(profile, layout, money, rate_tol)
     if not profile["execution"]["score_caps"]:  # with caps the total is the capped one: the engine checks it
         h = f"{ic['score']}{total}"
         out.append(Check("T304", h, f"AND(ISNUMBER({h}),ABS({h}-ROUND(SUM({scores}),2))>{score_tol})",
@@ -94,7 +95,15 @@ def checks(profile: Profile, layout) -> list[Check]:
     return out
 
 
-def _department_checks(fr, fc, layout, money: str) -> list[Check]:
+def rate_base(profile: Profile, key: str, funding_cols: dict[str, str]) -> str:
+    """The column a department rate divides by (``department.carryover_base`` / ``variance_base``):
+    全年预算数, or 全年执行数 when the rule says so."""
+    cfg = profile.data.get("department") or {}
+    return funding_cols["executed" if cfg.get(key) == "executed" else "budget"]
+
+
+def _department_checks(profile: Profile, layout, money: str, rate_tol: str) -> list[Check]:
+    fr, fc = layout.funding_rows, layout.funding_cols
     t = fr["total"]
     out = []
     uses = ",".join(f"{{c}}{fr[k]}" for k in ("basic", "project", "other_use"))
@@ -110,6 +119,11 @@ def _department_checks(fr, fc, layout, money: str) -> list[Check]:
     b, e = f"{fc['budget']}{t}", f"{fc['executed']}{t}"
     out.append(Check("D401", carry, f"AND(ISNUMBER({carry}),ISNUMBER({b}),ISNUMBER({e}),ABS({carry}-({b}-{e}))>{money})",
                      "年末结转结余不等于全年预算数减全年执行数"))
+    for code, name, key, what in (("D402", "JX_CarryoverRate", "carryover_base", "结转结余率"),
+                                  ("D404", "JX_VarianceRate", "variance_base", "预决算差异率")):
+        x, d = layout.names[name].replace("$", ""), f"{rate_base(profile, key, fc)}{t}"
+        out.append(Check(code, x, f"AND(ISNUMBER({x}),ISNUMBER({b}),ISNUMBER({e}),{d}>0,ABS({x}-({b}-{e})/{d})>{rate_tol})",
+                         f"改填的{what}与金额不符"))  # (the formula's own value never differs)
     return out
 
 

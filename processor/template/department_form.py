@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 
 from jixiao.processor.core.rules import Profile
-from jixiao.processor.template.conditional import add_conditional_formats
+from jixiao.processor.template.conditional import add_conditional_formats, rate_base
 from jixiao.processor.template.project_form import (
     _RIGHT,
     FMT_MONEY,
@@ -123,9 +123,7 @@ LAYOUT = _make_layout()
 
 
 def _base(profile: Profile, key: str) -> str:
-    """The column a department rate divides by: 全年预算数, or 全年执行数 when the rule says so."""
-    cfg = profile.data.get("department") or {}
-    return LAYOUT.funding_cols["executed" if cfg.get(key) == "executed" else "budget"]
+    return rate_base(profile, key, LAYOUT.funding_cols)
 
 
 def carryover_rate_formula(profile: Profile) -> str:
