@@ -99,10 +99,12 @@ def denominator_doubt(record: Record, profile: Profile) -> str | None:
     block = record.read.funding
     if record.rate_denominator or block is None or wanted in record.funding_columns:
         return None
-    # an unread header over the value columns may be it, figures or none (a blank 全年预算数 column
-    # is still the denominator: F110 says it is blank); “资金来源” over the row labels is not
+    # an unread column over figures may be it; so may any unread column among the value columns,
+    # figures or none (a blank 全年预算数 column is still the denominator: F110 says it is blank),
+    # but not “资金来源” over the row labels, nor a spacer the sheet leaves empty top to bottom
     first = min((parse_addr(c)[1] for c in record.funding_columns.values()), default=0)
-    if not any(parse_addr(c)[1] >= first for c, _t in block.unmatched):
+    if not any(c in block.figures or (parse_addr(c)[1] >= first and c not in block.spacers)
+               for c, _t in block.unmatched):
         return None
     return DEN_NAMES[wanted]
 

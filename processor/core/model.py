@@ -92,6 +92,9 @@ EXECUTION_READS = frozenset({FUNDING_ROWS, FUNDING_MONEY, EXECUTION_WEIGHT, INDI
 INDICATOR_SCORE_READS = frozenset({INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE})
 
 
+HEADLESS = "（表头空白）"  # what the read map says of a column whose header cell holds no words
+
+
 @dataclass(frozen=True)
 class ColumnRead:
     """One header column the reader identified: its field, the header text, the word that matched."""
@@ -113,6 +116,9 @@ class BlockRead:
     # header cells (among ``unmatched``) whose column holds figures on the data rows: it may be a
     # field the reader needs (a 分值 column under a word it does not know, or under no word at all)
     figures: list[str] = field(default_factory=list)
+    # header cells (among ``unmatched``) of a column the sheet leaves empty from top to bottom: a
+    # spacer of the layout, no field (a column with no header but used below is a field unnamed)
+    spacers: list[str] = field(default_factory=list)
 
     @property
     def band(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from jixiao.processor.core.grid import addr, parse_addr
-from jixiao.processor.core.model import FUNDING_PARTS, Field, FundingRow, Record, RowRead
+from jixiao.processor.core.model import FUNDING_PARTS, HEADLESS, Field, FundingRow, Record, RowRead
 from jixiao.processor.core.reader.header import Header, find_header
 from jixiao.processor.core.reader.labels import stated_weight
 from jixiao.processor.core.reader.sheet import Sheet
@@ -127,12 +127,15 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
 
 def _headless_columns(s: Sheet, h: Header, cols: dict[str, int], first: int) -> None:
     """A column between the funding table's value columns whose header is blank: not read, and
-    said so (it may be the very budget column the rate needs)."""
+    said so (it may be the very budget column the rate needs — unless the sheet leaves it empty
+    from top to bottom: a spacer of the layout)."""
     labelled = {c for r in range(h.first, h.last + 1) for c, _ in s.row_keys(r)} | set(cols.values())
     for c in range(first, max(cols.values()) + 1):
         if c in labelled or any(s.owner(r, c) != (r, c) for r in range(h.first, h.last + 1)):
             continue
-        h.block.unmatched.append((addr(h.last, c), "（表头空白）"))
+        h.block.unmatched.append((addr(h.last, c), HEADLESS))
+        if all(is_blank(s.get(r, c)) for r in s.rows()):
+            h.block.spacers.append(addr(h.last, c))
 
 
 _INLINE = re.compile(r"^(?:其中)?[:：]?\s*([^:：0-9]{2,30}?)\s*[:：]\s*(-?[0-9][0-9,，.]*\s*(?:万元|元)?)\s*$")
