@@ -78,7 +78,7 @@ def test_a_list_without_its_stated_sum_is_not_taken_as_whole():
     s = _sheet(E5="按支出性质分：")  # the same parts, nothing above them says what they add up to
     assert s.record.read.unknown.get(FUNDING_PARTS) == "R026"
     assert ("R026", "E6:E7") in _codes(s)
-    assert "上方没有写出它们的合计" in next(f.message for f in s.findings if f.code == "R026")
+    assert "上方“按支出性质分：”没有写出合计（各项之和为 1925.67）" in next(f.message for f in s.findings if f.code == "R026")
     assert "F101" not in {c for c, _ in _codes(s)}
 
 

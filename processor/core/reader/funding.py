@@ -11,6 +11,7 @@ from jixiao.processor.core.reader.labels import stated_weight
 from jixiao.processor.core.reader.sheet import Sheet
 from jixiao.processor.core.values import (
     Number,
+    fmt_num,
     is_blank,
     norm,
     parse_money,
@@ -196,8 +197,10 @@ def _inline_lists(s: Sheet, rec: Record, header_last: int, stop: int) -> None:
         if stated is not None and abs(stated - total) < _SUM_TOL:
             continue
         names = "、".join(f"{p.label.text} {getattr(p, column).raw}" for p in parts)
-        why = (f"与上方“{' '.join(head.split())}”不符（各项之和 {total:g}）" if stated is not None
-               else "上方没有写出它们的合计（如“按支出性质分：1925.67”）")
+        shown = " ".join(head.split())
+        why = (f"与上方“{shown}”不符（各项之和 {fmt_num(total)}）" if stated is not None
+               else f"上方“{shown}”没有写出合计（各项之和为 {fmt_num(total)}）" if head
+               else f"上方没有写出它们的合计（各项之和为 {fmt_num(total)}）")
         rec.notes.append(("R026", f"{addr(first, c)}:{addr(last, c)}" if last > first else addr(first, c),
                           {"parts": names, "why": why}))
         rec.read.mark_unknown("R026", FUNDING_PARTS)
