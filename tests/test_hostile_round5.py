@@ -1,0 +1,173 @@
+"""Red-team round 4/5 (issue 11): submitted text in every output file, attachment and file
+names that lose what identifies them."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from builders import Form, make_grid, write_xlsx
+from hostile_round3 import gen
+
+# bidi embeddings/overrides/isolates and marks, zero-width space, C0/C1 controls
+RAW = ("\u202e", "\u202a", "\u2066", "\u2069", "\u200f", "\u200b", "\x1b", "\x07", "\x00", "\x9b")
+BIDI_PROJECT = "工程\u202e款项\u2066名\u2069\u200b"
+BIDI_UNIT = "某\u202a中心\u200f"
+BIDI_FILE = "报表\u202excod.xlsx"
+
+
+def _raw_in(text: str) -> list[str]:
+    return [f"U+{ord(c):04X}" for c in RAW if c in text]
+
+
+def _bidi_inputs(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    write_xlsx(folder / BIDI_FILE, make_grid(Form(project=BIDI_PROJECT, unit=BIDI_UNIT)))
+    p = gen.parts()  # an escape sequence, a BEL and a NUL written as OOXML escapes (openpyxl refuses them)
+    gen.cell(p, "B3", '<c r="B3" s="4" t="inlineStr"><is><t>项目_x001B_]0;x_x0007__x001B_[2J_x0000_\u202e尾</t></is></c>')
+    gen.write(folder / "esc.xlsx", p)
+    return folder
+
+
+def _xlsx_texts(path: Path) -> list[str]:
+    """Every string of every sheet, and the sheet XML itself (inline strings, headers)."""
+    wb = openpyxl.load_workbook(path)
+    texts = [c.value for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    with zipfile.ZipFile(path) as z:
+        texts += [z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")]
+    return texts
+
+
+def _docx_text(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+
+
+def test_the_summary_workbook_and_report_show_bidi_and_control_characters_escaped(tmp_path):
+    """U+202E in a project or file name reached 项目汇总, 文件清单, 问题清单 and the unit
+    sheets raw (the cell reads backwards in Excel); the CSV already showed it as \\u202e."""
+    src = _bidi_inputs(tmp_path / "in")
+    out, report = tmp_path / "汇总.xlsx", tmp_path / "报告.docx"
+    from jixiao.processor.cli.main import main
+
+    assert main(["merge", str(src), "-o", str(out), "--report", str(report),
+                 "--department-name", "局\u202e办", "--workers", "1"]) == 0
+    texts = _xlsx_texts(out)
+    joined = "\n".join(texts)
+    assert _raw_in(joined) == []
+    assert "_x001B_" not in joined and "_x0000_" not in joined  # not even in OOXML's own escape
+    # the names are there, shown as the CSV and the terminal show them
+    assert "工程\\u202e款项\\u2066名\\u2069\\u200b" in joined
+    assert "某\\u202a中心\\u200f" in joined
+    assert "报表\\u202excod.xlsx" in joined
+    assert "项目\\u001b]0;x\\u0007\\u001b[2J\\u0000\\u202e尾" in joined
+    doc = _docx_text(report)
+    assert _raw_in(doc) == []
+    assert "局\\u202e办" in doc
+
+
+def test_a_project_name_shaped_as_rich_text_stays_text_on_every_xlsxwriter_sheet(tmp_path):
+    """xlsxwriter copies "<r>…</r>" into the package unescaped; the unit ranking sheet wrote
+    the unit name with write_string directly."""
+    src = tmp_path / "in"
+    src.mkdir()
+    unit = "<r><t>注入</t></r>"
+    write_xlsx(src / "a.xlsx", make_grid(Form(project="<r>项目</r>", unit=unit)))
+    out = tmp_path / "汇总.xlsx"
+    import jixiao
+
+    jixiao.merge(src).write_xlsx(out)
+    wb = openpyxl.load_workbook(out)
+    values = {c.value for ws in wb for row in ws.iter_rows() for c in row}
+    assert unit in values and "<r>项目</r>" in values
+
+
+def test_the_fill_result_page_shows_a_bidi_project_name_escaped(tmp_path):
+    import jixiao
+
+    src = tmp_path / "a.xlsx"
+    write_xlsx(src, make_grid(Form(project=BIDI_PROJECT, total=(50, 50, 60, 10, 1.2, 10))))
+    copy = tmp_path / "copy.xlsx"
+    jixiao.fill(src, copy)
+    wb = openpyxl.load_workbook(copy)
+    page = [c.value for row in wb["校验结果"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert _raw_in("\n".join(page)) == []
+    assert any("工程\\u202e款项" in v for v in page)
+    # the form itself is the user's: its project name is left exactly as typed
+    assert BIDI_PROJECT in [c.value for row in wb["自评表"].iter_rows() for c in row]
+
+
+def test_in_document_keeps_line_breaks_and_tabs_and_is_idempotent():
+    from jixiao.processor.core.visible import in_document
+
+    assert in_document("第一行\n第二行\t完") == "第一行\n第二行\t完"
+    once = in_document("a\u202eb\rc\x85")
+    assert once == "a\\u202eb\\u000dc\\u0085"
+    assert in_document(once) == once
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_env(monkeypatch):
+    monkeypatch.delenv("JIXIAO_RULES", raising=False)
+
+
+def _mail(attachments: list[tuple[str, bytes]], sender: str = "zhang@edu.example.cn") -> bytes:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, "caiwu@example.gov.cn", "自评表"
+    msg["Date"], msg["Message-ID"] = "Mon, 02 Dec 2024 10:00:00 +0800", f"<{len(attachments)}@example.cn>"
+    msg.set_content("请查收。")
+    for name, data in attachments:
+        msg.add_attachment(data, maintype="application",
+                           subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=name)
+    return b"From MAILER-DAEMON Mon Dec  2 02:00:00 2024\n" + bytes(msg) + b"\n"
+
+
+def test_collect_keeps_the_extension_of_an_attachment_named_only_xlsx(tmp_path):
+    """".xlsx" and "   .xlsx" were saved as "2024-12-02_xlsx": no extension, Windows
+    cannot open it by double click."""
+    from jixiao.processor.collect.cli import main
+
+    one = write_xlsx(tmp_path / "1.xlsx", make_grid(Form(project="甲项目"))).read_bytes()
+    two = write_xlsx(tmp_path / "2.xlsx", make_grid(Form(project="乙项目"))).read_bytes()
+    box = tmp_path / "in.mbox"
+    box.write_bytes(_mail([(".xlsx", one), ("   .xlsx", two)]))
+    out = tmp_path / "收件箱"
+    assert main(["collect", str(box), "-o", str(out), "-q"]) == 0
+    saved = sorted(p.name for p in out.rglob("*.xlsx"))
+    assert saved == ["2024-12-02_附件 (2).xlsx", "2024-12-02_附件.xlsx"]
+    assert {p.read_bytes() for p in out.rglob("*.xlsx")} == {one, two}
+
+
+def test_merge_tells_apart_file_names_that_differ_only_in_normalisation(tmp_path):
+    """"é项目.xlsx" composed (U+00E9) and decomposed (e + U+0301) showed as two identical
+    names in 文件清单, and "与“é项目.xlsx”内容相同" did not say which file was meant."""
+    import unicodedata
+
+    import jixiao
+
+    src = tmp_path / "in"
+    src.mkdir()
+    composed, decomposed = "\u00e9项目.xlsx", "e\u0301项目.xlsx"
+    write_xlsx(src / composed, make_grid(Form(project="甲项目")))
+    (src / decomposed).write_bytes((src / composed).read_bytes())  # the same bytes: one is 重复
+    write_xlsx(src / "\u00e9表.xlsx", make_grid(Form(project="乙项目")))  # composed, no look-alike
+    out = tmp_path / "汇总.xlsx"
+    result = jixiao.merge(src)
+    result.write_xlsx(out)
+    ws = openpyxl.load_workbook(out)["文件清单"]
+    rows = [[c.value for c in row] for row in ws.iter_rows() if ".xlsx" in str(row[1].value)]
+    names = [r[1] for r in rows]
+    assert len(names) == 3 and len(set(names)) == 3  # every row's name reads differently
+    assert composed in names and "\u00e9表.xlsx" in names  # composed names as typed
+    spelled = next(n for n in names if n not in (composed, "\u00e9表.xlsx"))
+    assert spelled == decomposed + "（分解形式：e\\u0301项目.xlsx）"
+    assert unicodedata.normalize("NFC", spelled).startswith(composed)
+    # the duplicate's reason names the kept file so that it cannot be mistaken
+    reasons = {r[1]: r[4] for r in rows}
+    dup = next(n for n in names if reasons[n] and "内容相同" in reasons[n])
+    other = composed if dup == spelled else spelled
+    assert reasons[dup] == f"与“{other}”内容相同"
