@@ -171,3 +171,24 @@ def test_merge_tells_apart_file_names_that_differ_only_in_normalisation(tmp_path
     dup = next(n for n in names if reasons[n] and "内容相同" in reasons[n])
     other = composed if dup == spelled else spelled
     assert reasons[dup] == f"与“{other}”内容相同"
+
+
+def test_merge_refuses_an_output_path_that_names_a_submitted_workbook(tmp_path, capsys):
+    """``merge 收件箱 -o 收件箱/乙.xlsx`` left 乙 out of the summary (an output is never read)
+    and wrote the summary over its form; ``--json 收件箱/甲.xlsx`` replaced 甲 by JSON."""
+    from jixiao.processor.cli.main import main
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("甲", "乙"):
+        write_xlsx(src / f"{name}.xlsx", make_grid(Form(project=f"{name}项目")))
+    before = {p.name: p.read_bytes() for p in src.iterdir()}
+    assert main(["merge", str(src), "-o", str(src / "乙.xlsx")]) == 2
+    assert "“" + str(src / "乙.xlsx") + "”是待汇总的工作簿之一" in capsys.readouterr().err
+    assert main(["merge", str(src), "-o", str(tmp_path / "汇总.xlsx"), "--json", str(src / "甲.xlsx")]) == 2
+    assert {p.name: p.read_bytes() for p in src.iterdir()} == before
+    assert not (tmp_path / "汇总.xlsx").exists()
+    # an earlier summary (and report) in the same folder is replaced as before
+    args = ["merge", str(src), "-o", str(src / "汇总.xlsx"), "--report", str(src / "报告.docx")]
+    assert main(args) == 0 and main(args) == 0
+    assert "共发现 2 个文件" in capsys.readouterr().out

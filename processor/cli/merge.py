@@ -97,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
             names += read_name_list(args.dept_eval_list)
         except OSError as exc:
             return fail(f"{args.dept_eval_list}：无法读取部门评价名单（{os_reason(exc)}）")
+    clash = _overwrites_a_submission(args)
+    if clash:
+        return fail(clash)
     exclude = [os.path.abspath(args.output)] + ([os.path.abspath(args.json)] if args.json else []) \
         + ([os.path.abspath(args.report)] if args.report else [])
     extras = ["json"] if args.json else []  # what the workers send beyond the summary's needs
@@ -146,6 +149,45 @@ def run(args: argparse.Namespace) -> int:
     if result.archive_line:
         print(result.archive_line)
     return 0  # the summary is written; what is wrong in the submissions is listed inside it
+
+
+SUMMARY_TITLE = "<dc:title>项目支出绩效自评汇总</dc:title>"  # the document title write_summary sets
+
+
+def _overwrites_a_submission(args: argparse.Namespace) -> str | None:
+    """The refusal when ``-o``, ``--json`` or ``--report`` names a workbook among the inputs
+    that is not an earlier summary: ``jixiao merge 收件箱 -o 收件箱/某单位.xlsx`` would
+    leave that unit out of the summary (an output is never read) and write over its form."""
+    roots = [os.path.realpath(p) for p in args.paths]
+    for option, target in (("-o", args.output), ("--json", args.json), ("--report", args.report)):
+        if not target:
+            continue
+        full = os.path.realpath(target)
+        inside = any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+        if inside and os.path.isfile(full) and _submitted_workbook(full):
+            return (f"{option} 指定的“{target}”是待汇总的工作簿之一，写出会覆盖它，该表也不会被汇总；"
+                    "请另选输出文件名（该文件保持不变）")
+    return None
+
+
+def _submitted_workbook(path: str) -> bool:
+    """A workbook (.xls, or a zip holding ``xl/workbook.xml``) other than a summary jixiao wrote."""
+    import zipfile
+
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+                return True
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if not names & {"xl/workbook.xml", "xl/workbook.bin"}:
+                return False  # a report .docx, or no workbook at all
+            if "docProps/core.xml" in names:
+                with z.open("docProps/core.xml") as fh:
+                    return SUMMARY_TITLE.encode() not in fh.read(4096)
+            return True
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError):
+        return False  # not a zip: JSON, text — nothing merge would read
 
 
 def _day(text: str | None):
