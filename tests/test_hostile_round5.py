@@ -113,7 +113,8 @@ def _no_stray_env(monkeypatch):
     monkeypatch.delenv("JIXIAO_RULES", raising=False)
 
 
-def _mail(attachments: list[tuple[str, bytes]], sender: str = "zhang@edu.example.cn") -> bytes:
+def _mail(attachments: list[tuple[str, bytes]], sender: str = "zhang@edu.example.cn",
+          subtype: str = "vnd.openxmlformats-officedocument.spreadsheetml.sheet") -> bytes:
     from email.message import EmailMessage
 
     msg = EmailMessage()
@@ -121,8 +122,7 @@ def _mail(attachments: list[tuple[str, bytes]], sender: str = "zhang@edu.example
     msg["Date"], msg["Message-ID"] = "Mon, 02 Dec 2024 10:00:00 +0800", f"<{len(attachments)}@example.cn>"
     msg.set_content("请查收。")
     for name, data in attachments:
-        msg.add_attachment(data, maintype="application",
-                           subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=name)
+        msg.add_attachment(data, maintype="application", subtype=subtype, filename=name)
     return b"From MAILER-DAEMON Mon Dec  2 02:00:00 2024\n" + bytes(msg) + b"\n"
 
 
@@ -192,3 +192,32 @@ def test_merge_refuses_an_output_path_that_names_a_submitted_workbook(tmp_path, 
     args = ["merge", str(src), "-o", str(src / "汇总.xlsx"), "--report", str(src / "报告.docx")]
     assert main(args) == 0 and main(args) == 0
     assert "共发现 2 个文件" in capsys.readouterr().out
+
+
+def test_collect_saves_a_workbook_whose_attachment_name_has_no_workbook_extension(tmp_path):
+    """An attachment named "     " or "报表" (a client that lost the extension) holding an
+    .xlsx was neither saved nor registered: the unit's form silently stayed in the mail."""
+    import csv
+
+    from jixiao.processor.collect.cli import main
+
+    forms = [write_xlsx(tmp_path / f"{n}.xlsx", make_grid(Form(project=f"项目{n}"))).read_bytes() for n in range(3)]
+    box = tmp_path / "in.mbox"
+    box.write_bytes(_mail([("     ", forms[0]), ("报表", forms[1]), ("ATT00001.dat", forms[2]),
+                           ("说明.pdf", b"%PDF-1.4 not a workbook"), ("x.docx", _docx_bytes(tmp_path))],
+                          subtype="octet-stream"))  # as a client sends a file it has no type for
+    out = tmp_path / "收件箱"
+    assert main(["collect", str(box), "-o", str(out), "-q"]) == 0
+    saved = {p.name: p.read_bytes() for p in out.rglob("*.xlsx")}
+    assert sorted(saved) == ["2024-12-02_ATT00001.dat.xlsx", "2024-12-02_报表.xlsx", "2024-12-02_未命名附件.xlsx"]
+    assert set(saved.values()) == set(forms)
+    with open(out / "收件登记.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 3 and all("不是 Excel 文件名" in r["说明"] and r["代码"] == "C121" for r in rows)
+
+
+def _docx_bytes(tmp_path: Path) -> bytes:
+    from docx import Document
+
+    Document().save(tmp_path / "x.docx")
+    return (tmp_path / "x.docx").read_bytes()
