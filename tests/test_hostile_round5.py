@@ -221,3 +221,22 @@ def _docx_bytes(tmp_path: Path) -> bytes:
 
     Document().save(tmp_path / "x.docx")
     return (tmp_path / "x.docx").read_bytes()
+
+
+def test_template_output_a_folder_a_link_or_a_macro_name_gives_one_chinese_line(tmp_path, capsys):
+    """``template -o 文件夹`` ended in a ValueError traceback, and a symbolic link planted at
+    自评表.xlsx was written through (the file it pointed to replaced by the template)."""
+    import os
+
+    from jixiao.processor.cli.main import main
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    os.symlink(victim, tmp_path / "link.xlsx")
+    assert main(["template", "-o", str(tmp_path / "link.xlsx")]) == 2
+    assert victim.read_text(encoding="utf-8") == "keep"
+    assert "符号链接" in capsys.readouterr().err
+    assert main(["template", "-o", str(tmp_path / "x.xlsm")]) == 2
+    assert "只能保存为 .xlsx" in capsys.readouterr().err
+    assert main(["template", "-o", str(tmp_path)]) == 0
+    assert (tmp_path / "自评表.xlsx").stat().st_size > 0
