@@ -240,3 +240,31 @@ def test_template_output_a_folder_a_link_or_a_macro_name_gives_one_chinese_line(
     assert "只能保存为 .xlsx" in capsys.readouterr().err
     assert main(["template", "-o", str(tmp_path)]) == 0
     assert (tmp_path / "自评表.xlsx").stat().st_size > 0
+
+
+def test_reply_never_reads_a_file_outside_the_collect_folder_named_by_the_register(tmp_path):
+    """A hand-edited 收件登记 (saved_path "../../secret/s.xlsx") made reply open a workbook
+    outside the collect folder and quote its findings in a draft to the sender."""
+    import email
+    import json
+
+    from jixiao.processor.collect.cli import main
+
+    secret = tmp_path / "secret" / "s.xlsx"
+    secret.parent.mkdir()
+    write_xlsx(secret, make_grid(Form(project="机密项目", total=(50, 50, 80, 10, 1.6, 10))))
+    form = write_xlsx(tmp_path / "f.xlsx", make_grid(Form(project="甲"))).read_bytes()
+    box, out = tmp_path / "in.mbox", tmp_path / "收件箱"
+    box.write_bytes(_mail([("甲.xlsx", form)]))
+    assert main(["collect", str(box), "-o", str(out), "-q"]) == 0
+    register = out / "收件登记.json"
+    data = json.loads(register.read_text(encoding="utf-8"))
+    data["entries"][0]["saved_path"] = "../secret/s.xlsx"
+    register.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (out / "收件登记.csv").unlink()
+    assert main(["reply", str(out), "--out", str(tmp_path / "drafts")]) == 0
+    (draft,) = (tmp_path / "drafts").glob("*.eml")
+    msg = email.message_from_bytes(draft.read_bytes())
+    body = next(p for p in msg.walk() if p.get_content_maintype() == "text").get_payload(decode=True).decode()
+    assert "不在收件文件夹之内" in body
+    assert "F10" not in body and "执行率" not in body  # nothing of the file outside was read
