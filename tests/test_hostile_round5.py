@@ -40,6 +40,13 @@ def _xlsx_texts(path: Path) -> list[str]:
     return texts
 
 
+def _strings(value) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return set().union(*(_strings(v) for v in items)) if items else set()
+
+
 def _docx_text(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
@@ -52,7 +59,7 @@ def test_the_summary_workbook_and_report_show_bidi_and_control_characters_escape
     out, report = tmp_path / "汇总.xlsx", tmp_path / "报告.docx"
     from jixiao.processor.cli.main import main
 
-    assert main(["merge", str(src), "-o", str(out), "--report", str(report),
+    assert main(["merge", str(src), "-o", str(out), "--report", str(report), "--json", str(tmp_path / "s.json"),
                  "--department-name", "局\u202e办", "--workers", "1"]) == 0
     texts = _xlsx_texts(out)
     joined = "\n".join(texts)
@@ -63,6 +70,12 @@ def test_the_summary_workbook_and_report_show_bidi_and_control_characters_escape
     assert "某\\u202a中心\\u200f" in joined
     assert "报表\\u202excod.xlsx" in joined
     assert "项目\\u001b]0;x\\u0007\\u001b[2J\\u0000\\u202e尾" in joined
+    # the JSON holds the same names (escapes are JSON's own), with no raw bidi or C1 character
+    import json
+
+    text = (tmp_path / "s.json").read_text(encoding="utf-8")
+    assert _raw_in(text) == []
+    assert BIDI_PROJECT in _strings(json.loads(text))
     doc = _docx_text(report)
     assert _raw_in(doc) == []
     assert "局\\u202e办" in doc
@@ -268,3 +281,16 @@ def test_reply_never_reads_a_file_outside_the_collect_folder_named_by_the_regist
     body = next(p for p in msg.walk() if p.get_content_maintype() == "text").get_payload(decode=True).decode()
     assert "不在收件文件夹之内" in body
     assert "F10" not in body and "执行率" not in body  # nothing of the file outside was read
+
+
+def test_the_collect_register_json_escapes_bidi_characters_and_reads_back_the_same(tmp_path):
+    from jixiao.processor.collect.manifest import Manifest, ManifestEntry
+
+    m = Manifest(tmp_path)
+    m.add(ManifestEntry("saved", sender="a@b.cn", subject="表\u202e\x9b[2J", attachment="\u202egnp.xlsx",
+                        sha256="0" * 64, saved_path="a@b.cn/x.xlsx"))
+    m.save()
+    raw = (tmp_path / "收件登记.json").read_text(encoding="utf-8")
+    assert _raw_in(raw) == [] and "\\u202egnp.xlsx" in raw
+    (entry,) = Manifest.load(tmp_path).entries
+    assert entry.attachment == "\u202egnp.xlsx" and entry.subject == "表\u202e\x9b[2J"
