@@ -104,15 +104,18 @@ def safe_filename(name: str | None, *, default: str = "附件", max_bytes: int =
     return stem + ext
 
 
+def numbered(name: str, n: int) -> str:
+    """``name (n)``, the count before the extension: ``报表 (2).xlsx``."""
+    stem, ext = split_ext(name)
+    return f"{stem} ({n}){ext}"
+
+
 def unique_name(name: str, taken: set[str]) -> str:
     """``name``, or ``name (2)``, ``name (3)`` … not in ``taken`` (compared case-insensitively)."""
     lowered = {t.lower() for t in taken}
     if name.lower() not in lowered:
         return name
-    stem, ext = split_ext(name)
     n = 2
-    while True:
-        cand = f"{stem} ({n}){ext}"
-        if cand.lower() not in lowered:
-            return cand
+    while numbered(name, n).lower() in lowered:
         n += 1
+    return numbered(name, n)
