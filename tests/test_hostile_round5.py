@@ -326,3 +326,24 @@ def test_collect_numbers_many_attachments_of_one_name_without_listing_the_folder
     sender_listings = [p for p in listings if p.name == "zhang@edu.example.cn"]
     assert len(sender_listings) <= 2, len(sender_listings)  # once per run (the check above is the second)
     assert collector.numbered("报表.xlsx", 3) == "报表 (3).xlsx"
+
+
+def test_merge_checks_every_output_before_reading_and_names_the_one_that_fails(tmp_path, capsys):
+    """``-o 汇总.csv`` wrote an .xlsx under a .csv name (Excel shows garbage; .xlsm/.xls it
+    refuses); ``--csv 某文件`` failed after the summary was written, blaming "汇总.xlsx"."""
+    from jixiao.processor.cli.main import main
+
+    src = tmp_path / "in"
+    src.mkdir()
+    write_xlsx(src / "甲.xlsx", make_grid(Form(project="甲项目")))
+    for name in ("汇总.csv", "汇总.xlsm", "汇总"):
+        assert main(["merge", str(src), "-o", str(tmp_path / name)]) == 2
+        assert "-o 的文件名应以 .xlsx 结尾" in capsys.readouterr().err
+        assert not (tmp_path / name).exists()
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    out = tmp_path / "汇总.xlsx"
+    assert main(["merge", str(src), "-o", str(out), "--csv", str(tmp_path / "file")]) == 2
+    assert "“" + str(tmp_path / "file") + "”是一个文件" in capsys.readouterr().err
+    assert main(["merge", str(src), "-o", str(out), "--json", str(tmp_path / "无此文件夹" / "a.json")]) == 2
+    assert "无此文件夹" in capsys.readouterr().err
+    assert not out.exists()  # nothing written when an output cannot be

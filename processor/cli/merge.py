@@ -83,11 +83,16 @@ def run(args: argparse.Namespace) -> int:
         summary_date = _day(args.summary_date)
     except ValueError as exc:
         return fail(f"日期应写成 YYYY-MM-DD（如 2025-03-31）：{exc.args[0]}")
+    if not args.output.lower().endswith(".xlsx"):  # Excel refuses an .xlsx under .xls/.xlsm, .csv shows garbage
+        return fail(f"-o 的文件名应以 .xlsx 结尾：{args.output}")
     if args.report and not args.report.lower().endswith(".docx"):
         return fail("--report 的文件名应以 .docx 结尾")
-    out_dir = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(out_dir):
-        return fail(f"输出文件夹不存在：{out_dir}")
+    for target in (args.output, args.json, args.report):  # every output checked before any reading
+        out_dir = os.path.dirname(os.path.abspath(target)) if target else None
+        if out_dir and not os.path.isdir(out_dir):
+            return fail(f"输出文件夹不存在：{out_dir}（{target}）")
+    if args.csv and os.path.exists(args.csv) and not os.path.isdir(args.csv):
+        return fail(f"--csv 应指定一个文件夹，“{args.csv}”是一个文件")
     profile = profile_from_args(args)
     if profile is None:
         return 2
@@ -129,22 +134,26 @@ def run(args: argparse.Namespace) -> int:
         kept = f"原有的“{args.output}”保持不变。" if os.path.exists(args.output) else ""
         return fail(f"没有读到可汇总的自评表，未写出汇总表。{result.summary_line()}{kept}"
                     "（确需写出空汇总表时加 --allow-empty）")
+    target = args.output  # the output being written, named when it cannot be
     try:
         write_summary(result, args.output)
         if args.json:
+            target = args.json
             write_json(result, args.json)
         if args.report:
             from jixiao.processor.merge.report_docx import write_report
 
+            target = args.report
             write_report(result, args.report)
         if args.csv:
             from jixiao.summary import Summary
 
+            target = args.csv
             Summary(result).write_csv(args.csv)
     except PermissionError:
-        return fail(f"无法写入“{args.output}”：没有权限，或该文件正在 Excel/WPS 中打开，请关闭后重试")
+        return fail(f"无法写入“{target}”：没有权限，或该文件正在 Excel/WPS 中打开，请关闭后重试")
     except OSError as exc:
-        return fail(f"无法写入“{args.output}”（{os_reason(exc)}）")
+        return fail(f"无法写入“{target}”（{os_reason(exc)}）")
     print(f"{result.summary_line()}汇总表：{args.output}" + (f"；报告草稿：{args.report}" if args.report else ""))
     if result.archive_line:
         print(result.archive_line)
