@@ -347,3 +347,20 @@ def test_merge_checks_every_output_before_reading_and_names_the_one_that_fails(t
     assert main(["merge", str(src), "-o", str(out), "--json", str(tmp_path / "无此文件夹" / "a.json")]) == 2
     assert "无此文件夹" in capsys.readouterr().err
     assert not out.exists()  # nothing written when an output cannot be
+
+
+def test_a_reply_draft_shows_a_bidi_attachment_name_escaped(tmp_path):
+    """The draft's body quoted the attachment name "报<U+202E>xcod.xlsx" raw: the clerk's
+    mail client showed it reversed ("报xlsx.docx")."""
+    import email
+
+    from jixiao.processor.collect.cli import main
+
+    form = write_xlsx(tmp_path / "f.xlsx", make_grid(Form(project="工程\u202e款项"))).read_bytes()
+    (tmp_path / "m.mbox").write_bytes(_mail([(BIDI_FILE, form)]))
+    assert main(["collect", str(tmp_path / "m.mbox"), "-o", str(tmp_path / "box"), "-q"]) == 0
+    assert main(["reply", str(tmp_path / "box"), "--out", str(tmp_path / "d")]) == 0
+    (draft,) = (tmp_path / "d").glob("*.eml")
+    msg = email.message_from_bytes(draft.read_bytes())
+    body = next(p for p in msg.walk() if p.get_content_maintype() == "text").get_payload(decode=True).decode()
+    assert _raw_in(body) == [] and "《报表\\u202excod.xlsx》" in body
