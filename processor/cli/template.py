@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -18,17 +19,31 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from jixiao.processor.cli.common import profile_from_args
+    from jixiao.processor.files.atomic import UnsafeOutput
+    from jixiao.processor.files.fileio import os_reason
     from jixiao.processor.template.department_form import build_department_template
     from jixiao.processor.template.project_form import build_template
 
     profile = profile_from_args(args)
     if profile is None:
         return 2
-    if args.department:
-        out = Path(args.out or "部门整体自评表.xlsx")
-        build_department_template(out, profile)
-    else:
-        out = Path(args.out or "自评表.xlsx")
-        build_template(out, profile)
+    name = "部门整体自评表.xlsx" if args.department else "自评表.xlsx"
+    build = build_department_template if args.department else build_template
+    out = Path(args.out or name)
+    if out.is_dir() and not out.is_symlink():  # -o 某文件夹: the template goes inside it
+        out = out / name
+    try:
+        build(out, profile)
+    except ValueError:
+        return _fail(f"模板只能保存为 .xlsx（不含宏）：{out}")
+    except UnsafeOutput as exc:  # a link, a folder or a device where the file should be
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"无法写入“{out}”（{os_reason(exc)}）")
     print(f"已生成模板：{out}")
     return 0
+
+
+def _fail(message: str) -> int:
+    print(f"jixiao：{message}", file=sys.stderr)
+    return 2

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from jixiao.processor.core.visible import in_document
 from jixiao.processor.merge.result import MergeResult
 
 
@@ -50,8 +51,8 @@ def write_json(result: MergeResult, path) -> None:
 
     def write(tmp) -> None:
         with open(tmp, "w", encoding="utf-8") as fh:
-            for chunk in _chunks(result):
-                fh.write(chunk)
+            for chunk in _chunks(result):  # bidi and C1 controls from submissions as \uXXXX escapes:
+                fh.write(in_document(chunk))  # the same JSON data, inert when the file is shown
 
     atomic_write(path, write)
 

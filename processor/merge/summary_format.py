@@ -16,6 +16,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from jixiao.processor.core.visible import in_document
+
 MONEY = "#,##0.00"
 PERCENT = "0.00%"
 SCORE = "0.00"
@@ -70,12 +72,9 @@ def put(ws, row: int, col: int, value: Any, fmt=None) -> None:
 
 
 def text(ws, row: int, col: int, value: str, fmt=None) -> None:
-    """Text as text. xlsxwriter writes a string that starts with ``<r>`` and ends with ``</r>``
-    unescaped (as rich text), so such a string goes in as two plain runs."""
-    if value.startswith("<r>") and value.endswith("</r>"):
-        ws.write_rich_string(row, col, value[:1], value[1:], fmt)
-    else:
-        ws.write_string(row, col, value, fmt)
+    """Text as text (the workbook is :func:`~jixiao.processor.files.xlsx_out.output_workbook`:
+    never a formula or rich-text XML, control and bidi characters shown escaped)."""
+    ws.write_string(row, col, value, fmt)
 
 
 def title_row(ws, f: Formats, title: str, last_col: int, row: int = 0) -> None:
@@ -144,7 +143,7 @@ def page_setup(ws, *, landscape: bool, department: str, on: date | None, print_c
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
     when = f"汇总日期：{on.year}年{on.month}月{on.day}日" if on else ""
-    ws.set_header(f'&L&"宋体"&9{_escape(department[:60])}&C&"黑体"&11&A&R&"宋体"&9{when}', {"margin": 0.3})
+    ws.set_header(f'&L&"宋体"&9{_escape(in_document(department[:60]))}&C&"黑体"&11&A&R&"宋体"&9{when}', {"margin": 0.3})
     ws.set_footer('&C&"宋体"&9第 &P 页，共 &N 页', {"margin": 0.3})
     if last_row is not None and print_cols > 0:
         ws.print_area(0, 0, last_row, print_cols - 1)

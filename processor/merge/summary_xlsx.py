@@ -5,9 +5,9 @@ Sheets: 项目汇总, 分数段统计 (with a native column chart), 报告文字
 department's totals file is given), the dashboard (单位排名, 金额与得分, 问题分类:
 :mod:`jixiao.processor.merge.dashboard`), 问题清单, 文件清单, 报送情况 (with a roster).
 Every sheet prints on A4 (:mod:`jixiao.processor.merge.summary_format`). Text that
-comes from submissions is always written with ``write_string`` and the workbook is
-created with ``strings_to_formulas=False``: "=HYPERLINK(…)" in a project name stays
-visible text. Document properties are fixed and rows are in a stable order, so the same
+comes from submissions is always written as text (the workbook is
+:func:`~jixiao.processor.files.xlsx_out.output_workbook`): "=HYPERLINK(…)" in a project
+name stays visible text, and a control or bidi character (U+202E) shows as ``\\u202e``. Document properties are fixed and rows are in a stable order, so the same
 inputs (and summary date) give the same bytes. The file is written to a temporary file
 beside the target and then renamed over it (``jixiao.processor.files.atomic``).
 
@@ -68,16 +68,11 @@ def write_summary(result, path: str | os.PathLike) -> None:
 
 
 def _write(result, target) -> None:
-    import xlsxwriter
+    from jixiao.processor.files.xlsx_out import output_workbook
     from jixiao.processor.merge.dashboard import write_dashboard
 
     package = io.BytesIO()
-    wb = xlsxwriter.Workbook(package, {
-        "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-    })
+    wb = output_workbook(package)
     wb.set_properties({
         "title": "项目支出绩效自评汇总",
         "subject": "部门整体绩效评价报告·评价得分情况",

@@ -713,9 +713,11 @@ def build_template(path: Path, profile: Profile | str | None = None, make=None) 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"模板只能保存为 .xlsx（不含宏）：{path}")
+    from jixiao.processor.files.atomic import atomic_write_bytes
+
     data = _deterministic_bytes((make or make_workbook)(profile))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    atomic_write_bytes(path, data)  # never half a file, never through a link planted there
     return path
 
 
