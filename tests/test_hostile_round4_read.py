@@ -113,6 +113,17 @@ def test_the_add_in_refuses_overlapping_merges_and_writes_nothing(xw, tmp_path):
     assert [a for a in actions(book) if a["func"] != "alert"] == []
 
 
+def test_the_dry_run_refuses_overlapping_merges_as_check_does(tmp_path, monkeypatch, capsys):
+    """python -m jixiao sent no merged ranges, and openpyxl empties the cells under a merge:
+    the click said "不是项目支出绩效自评表". Now the payload carries the ranges, as a client's does."""
+    from jixiao import dry_run
+
+    monkeypatch.setenv(dry_run.LICENSE_ENV, "noncommercial")
+    dry_run.main([str(_overlapping(tmp_path)), "--no-write"])
+    out = capsys.readouterr().out
+    assert "重叠" in out and "不是项目支出绩效自评表" not in out
+
+
 def test_the_engine_refuses_overlap_for_every_adapter_alike():
     """One place (the engine's sheet entry): a grid from any reader is refused the same way."""
     from jixiao.processor.core.engine import check_grid, check_sheet
