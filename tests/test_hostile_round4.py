@@ -1,0 +1,100 @@
+"""Red-team round 3, open items: one verdict for every command (check, fill, merge, the
+add-in's dry run) on Strict Open XML, a listed sheet without content and hidden sheets;
+and a bounded fill of a form with thousands of findings. Attacks from tests/hostile_round3/gen.py."""
+
+from __future__ import annotations
+
+import shutil
+
+import jixiao
+import pytest
+from hostile_round3 import gen
+
+
+def strict_ooxml(path):
+    """examples/06 saved as Strict Open XML: the same parts in purl.oclc.org namespaces."""
+    p = gen.parts()
+    for k in list(p):
+        if k.endswith((".xml", ".rels")):
+            p[k] = p[k].replace(gen.NS_T.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main").replace(
+                gen.NS_R.encode(), b"http://purl.oclc.org/ooxml/officeDocument/relationships")
+    return gen.write(path, p)
+
+
+def missing_part(path):
+    """workbook.xml lists a second sheet “附表” whose part is not in the package."""
+    p = gen.add_sheet(gen.parts(), "附表", b"", part="xl/worksheets/sheet9.xml")
+    del p["xl/worksheets/sheet9.xml"]
+    return gen.write(path, p)
+
+
+def missing_relationship(path):
+    """workbook.xml names its only sheet by a relationship id the relationships lack."""
+    p = gen.parts()
+    p["xl/workbook.xml"] = p["xl/workbook.xml"].replace(b'r:id="rId1"', b'r:id="rId77"')
+    return gen.write(path, p)
+
+
+def verdicts(path, tmp_path, capsys, monkeypatch):
+    """{command: (code or None, the line the user reads)} for check, fill, merge and the dry run."""
+    from jixiao import dry_run
+    from jixiao.processor.cli.main import main
+
+    out = {}
+    report = jixiao.check(path)
+    out["check"] = (report.refused[0].code, report.refused[0].message) if report.refused else (None, "")
+    filled = jixiao.fill(path, tmp_path / "out.xlsx")
+    out["fill"] = (filled.refused[0].code, filled.refused[0].message) if filled.refused else (None, "")
+    folder = tmp_path / "merge"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(path, folder / path.name)
+    shutil.copy(gen.BASE, folder / "good.xlsx")  # so the merge has something to summarise
+    row = next(r for r in jixiao.merge(folder).tables()["files"] if r["file"] == path.name)
+    out["merge"] = (row["code"], row["reason"])
+    capsys.readouterr()
+    monkeypatch.setenv(dry_run.LICENSE_ENV, "noncommercial")
+    code = dry_run.main([str(path), "--no-write"])
+    said = capsys.readouterr()
+    out["addin"] = ("refused" if code == 2 else None, said.err.strip())
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 2
+    out["cli"] = (None, capsys.readouterr().err.strip())
+    return out
+
+
+@pytest.mark.parametrize(("build", "code", "words"), [
+    (strict_ooxml, "J515", "“严格 Open XML”格式"),
+    (missing_part, "J516", "工作表“附表”"),
+    (missing_relationship, "J516", "工作表“自评表”"),
+])
+def test_every_command_gives_the_same_chinese_line(tmp_path, capsys, monkeypatch, build, code, words):
+    """Strict OOXML: check and merge graded it, fill said "没有可识别的自评表". A sheet listed
+    without its part: check and merge refused the whole file ("文件已损坏"), fill and the
+    add-in processed the rest. Now the guard decides once, naming the sheet."""
+    path = build(tmp_path / "表.xlsx")
+    seen = verdicts(path, tmp_path, capsys, monkeypatch)
+    line = seen["check"][1]
+    assert seen["check"][0] == seen["fill"][0] == seen["merge"][0] == code
+    assert words in line and seen["fill"][1] == seen["merge"][1] == line
+    assert seen["addin"][0] == "refused" and line in seen["addin"][1] and seen["addin"][1].count("\n") == 0
+    assert line in seen["cli"][1] and seen["cli"][1].count("\n") == 0
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_strict_is_told_how_to_save_again():
+    from jixiao.processor.core.findings import render
+
+    message, fix = render("J515")
+    assert "另存为" in message and "Excel 工作簿" in message  # the terminal shows only the message
+    assert "Strict Open XML 电子表格" in fix
+
+
+def test_an_ordinary_workbook_with_an_absolute_or_relative_sheet_target_still_passes(tmp_path):
+    """The guard resolves "/xl/worksheets/sheet2.xml" and "worksheets/sheet2.xml" alike."""
+    from jixiao.processor.files.guard import inspect
+
+    p = gen.add_sheet(gen.parts(), "附表", gen.parts()[gen.S])  # an absolute target
+    inspect(gen.write(tmp_path / "a.xlsx", p))
+    p["xl/_rels/workbook.xml.rels"] = p["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="/xl/worksheets/sheet2.xml"', b'Target="worksheets/sheet2.xml"')
+    inspect(gen.write(tmp_path / "b.xlsx", p))
