@@ -98,3 +98,89 @@ def test_an_ordinary_workbook_with_an_absolute_or_relative_sheet_target_still_pa
     p["xl/_rels/workbook.xml.rels"] = p["xl/_rels/workbook.xml.rels"].replace(
         b'Target="/xl/worksheets/sheet2.xml"', b'Target="worksheets/sheet2.xml"')
     inspect(gen.write(tmp_path / "b.xlsx", p))
+
+
+# ------------------------------------------------------------------ hidden sheets
+
+
+def hidden_second_form(path, state):
+    """examples/06 plus a second form (另一个项目B) on a sheet of the given state."""
+    p = gen.parts()
+    second = p[gen.S].decode().replace("2024年度信访法律咨询服务项目（示例）", "另一个项目B").encode()
+    return gen.write(path, gen.add_sheet(p, "自评表(2)", second, state=state))
+
+
+def r030(findings):
+    return [(f.sheet, f.params.get("how", "")) for f in findings if f.code == "R030"]
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_check_reads_a_form_on_a_hidden_sheet_and_says_so(tmp_path, state):
+    """A veryHidden sheet was silently ignored by check, merge and fill; a hidden one was read
+    without a word. Both are read now, with R030 naming the sheet."""
+    report = jixiao.check(hidden_second_form(tmp_path / "表.xlsx", state))
+    assert {s.record.project.text for s in report.sheets} == {"2024年度信访法律咨询服务项目（示例）", "另一个项目B"}
+    said = r030(report.findings)
+    assert [sheet for sheet, _ in said] == ["自评表(2)"]
+    assert ("VBA" in said[0][1]) == (state == "veryHidden")
+    hidden = next(s for s in report.sheets if s.sheet == "自评表(2)")
+    assert "R030" in {f.code for f in hidden.findings}
+    assert "R030" not in {f.code for s in report.sheets if s.sheet == "自评表" for f in s.findings}
+
+
+def test_a_visible_workbook_gets_no_hidden_sheet_finding(tmp_path):
+    assert not r030(jixiao.check(hidden_second_form(tmp_path / "表.xlsx", None)).findings)
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_fill_reads_the_hidden_form_like_check_and_keeps_the_sheet_hidden(tmp_path, state):
+    import openpyxl
+    from jixiao.processor.core.marks import RESULT_SHEET
+
+    src = hidden_second_form(tmp_path / "表.xlsx", state)
+    checked = {(f.code, f.sheet, f.cell) for f in jixiao.check(src).findings}
+    filled = jixiao.fill(src, tmp_path / "out.xlsx")
+    assert {(f.code, f.sheet, f.cell) for f in filled.findings} == checked
+    wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    assert wb["自评表(2)"].sheet_state == state
+    page = [[c.value for c in row] for row in wb[RESULT_SHEET].iter_rows()]
+    assert any(row[2] == "R030" and row[3] == "自评表(2)" for row in page)
+    assert any("另一个项目B" in str(row[3]) for row in page)  # its summary block
+
+
+def test_merge_lists_the_hidden_form_and_the_finding(tmp_path):
+    folder = tmp_path / "in"
+    hidden_second_form(folder / "表.xlsx", "veryHidden")
+    tables = jixiao.merge(folder).tables()
+    assert {r["project"] for r in tables["projects"]} == {"2024年度信访法律咨询服务项目（示例）", "另一个项目B"}
+    rows = [r for r in tables["findings"] if r["code"] == "R030"]
+    number = next(r["project_no"] for r in tables["projects"] if r["project"] == "另一个项目B")
+    assert [(r["sheet"], r["project_no"]) for r in rows] == [("自评表(2)", number)]
+    assert tables["files"][0]["warnings"] >= 1
+
+
+def test_the_add_in_says_the_same_when_pointed_at_a_hidden_sheet(tmp_path, monkeypatch):
+    """The button runs on the active sheet, which Excel never hides; the dry run can name
+    another (--sheet), and the sheet's visibility reaches the engine as Office.js sends it."""
+    from jixiao import dry_run
+
+    monkeypatch.setenv(dry_run.LICENSE_ENV, "noncommercial")
+    src = hidden_second_form(tmp_path / "表.xlsx", "veryHidden")
+    assert dry_run.payload(src, "")["sheets"][1]["visibility"] == "VeryHidden"
+    hidden = dry_run.click(src, "自评表(2)")
+    shown = dry_run.click(src, "自评表")
+    text = [str(a.get("values")) for a in hidden if a["func"] == "setValues"]
+    assert any("R030" in t for t in text)
+    assert not any("R030" in str(a.get("values")) for a in shown if a["func"] == "setValues")
+
+
+def test_xlwings_sheet_state_from_either_engine():
+    from types import SimpleNamespace
+
+    from jixiao.processor.files.xlwings_read import sheet_state
+
+    assert sheet_state(SimpleNamespace(api={"visibility": "VeryHidden"})) == "veryHidden"
+    assert sheet_state(SimpleNamespace(api={"visibility": "Visible"})) == "visible"
+    assert sheet_state(SimpleNamespace(api=SimpleNamespace(Visible=0))) == "hidden"
+    assert sheet_state(SimpleNamespace(api=SimpleNamespace(Visible=-1))) == "visible"
+    assert sheet_state(SimpleNamespace()) == "visible"

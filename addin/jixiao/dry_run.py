@@ -24,6 +24,7 @@ from typing import Any
 from jixiao.processor.files.fileio import os_reason
 
 LICENSE_ENV = "XLWINGS_LICENSE_KEY"
+_VISIBILITY = {"hidden": "Hidden", "veryHidden": "VeryHidden"}  # openpyxl's sheet_state → Office.js
 IGNORED = {"activateSheet", "setScreenUpdating", "setAutofit", "alert", "setSelection"}
 
 
@@ -41,7 +42,7 @@ def payload(path: Path, xlwings_version: str) -> dict[str, Any]:
                  for row in ws.iter_rows() for cell in row if cell.comment]
         # protection as Office.js reports it: the click refuses a protected sheet (J520) as in Excel
         sheets.append({"name": ws.title, "values": rows or [[""]], "pictures": [], "shapes": [],
-                       "charts": [], "tables": [], "notes": notes, "visibility": "Visible",
+                       "charts": [], "tables": [], "notes": notes, "visibility": _VISIBILITY.get(ws.sheet_state, "Visible"),
                        "protection": {"protected": bool(ws.protection.sheet)}})
     active = wb.worksheets.index(wb.active) if wb.active in wb.worksheets else 0
     locked = bool(wb.security is not None and wb.security.lockStructure)
