@@ -184,3 +184,100 @@ def test_xlwings_sheet_state_from_either_engine():
     assert sheet_state(SimpleNamespace(api=SimpleNamespace(Visible=0))) == "hidden"
     assert sheet_state(SimpleNamespace(api=SimpleNamespace(Visible=-1))) == "visible"
     assert sheet_state(SimpleNamespace()) == "visible"
+
+
+# ------------------------------------------------------------------ many findings: a bounded fill
+
+
+def capped_rules(tmp_path, cap):
+    path = tmp_path / "cap.json"
+    path.write_text('{"extends": "default", "id": "cap", "name": "上限", "limits": {"max_listed_findings": %d}}' % cap,
+                    encoding="utf-8")
+    return str(path)
+
+
+def page_rows(wb):
+    """The findings table of 校验结果: [序号, 级别, 代码, 工作表, 单元格, 问题, 修改建议, 原填写值] rows."""
+    from jixiao.processor.core.marks import RESULT_SHEET
+    from jixiao.processor.core.result_page import RESULT_HEADER
+
+    rows = [[c.value for c in row] for row in wb[RESULT_SHEET].iter_rows()]
+    start = next(i for i, row in enumerate(rows) if row[:len(RESULT_HEADER)] == RESULT_HEADER)
+    return [row for row in rows[start + 1:] if row[2]]
+
+
+def test_fill_lists_and_marks_at_most_the_cap_and_counts_the_rest(tmp_path):
+    """10,000 unmet indicators made fill write 10,000 notes and rows (minutes). Now at most
+    max_listed_findings per sheet, the most severe first and every kind represented; one R031
+    row counts the rest by code; check still lists every finding."""
+    import openpyxl
+
+    src = gen.write(tmp_path / "表.xlsx", gen.many_indicators(40, actual="0个"))
+    rules = capped_rules(tmp_path, 10)
+    every = jixiao.check(src, rules=rules).findings
+    assert len([f for f in every if f.code == "I205"]) == 40  # check: unchanged, all of them
+    filled = jixiao.fill(src, tmp_path / "out.xlsx", rules=rules)
+    assert len(filled.findings) == len(every)
+    wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    rows = page_rows(wb)
+    listed, summary = rows[:-1], rows[-1]
+    assert len(listed) == 10 and summary[2] == "R031"
+    sheet_findings = [f for f in every if f.sheet == "自评表"]
+    count = len(sheet_findings) - 10
+    unlisted_i205 = 40 - sum(1 for r in listed if r[2] == "I205")
+    assert f"另有 {count} 条" in summary[5] and f"I205 {unlisted_i205} 条" in summary[5]
+    assert summary[1] == "错误"  # the worst of what it stands for
+    assert "T301" in {r[2] for r in listed}  # the one 权重合计 error is not lost behind forty I205
+    # marks only where a listed finding points
+    ws = wb["自评表"]
+    noted = {c.coordinate for row in ws.iter_rows() for c in row if c.comment}
+    assert noted == {r[4] for r in listed if r[3] == "自评表" and r[4]}
+
+
+def test_the_cap_is_said_in_the_terminal(tmp_path, capsys):
+    from jixiao.processor.cli.main import main
+
+    src = gen.write(tmp_path / "表.xlsx", gen.many_indicators(40, actual="0个"))
+    main(["fill", str(src), "-o", str(tmp_path / "out.xlsx"), "--rules", capped_rules(tmp_path, 10)])
+    said = capsys.readouterr()
+    assert "未逐格标注" in said.err and "R031" not in said.err and "最多列出并标注 10 条" in said.err
+
+
+def test_a_second_fill_of_the_output_changes_nothing(tmp_path):
+    import openpyxl
+
+    src = gen.write(tmp_path / "表.xlsx", gen.many_indicators(30, actual="0个"))
+    rules = capped_rules(tmp_path, 10)
+    jixiao.fill(src, tmp_path / "a.xlsx", rules=rules)
+    jixiao.fill(tmp_path / "a.xlsx", tmp_path / "b.xlsx", rules=rules)
+    a, b = (openpyxl.load_workbook(tmp_path / n) for n in ("a.xlsx", "b.xlsx"))
+    assert page_rows(a) == page_rows(b)
+    comments = [{c.coordinate: c.comment.text for row in wb["自评表"].iter_rows() for c in row if c.comment}
+                for wb in (a, b)]
+    assert comments[0] == comments[1]
+
+
+def test_a_form_under_the_cap_is_untouched_by_it(tmp_path):
+    import openpyxl
+
+    src = gen.write(tmp_path / "表.xlsx", gen.many_indicators(5, actual="0个"))
+    filled = jixiao.fill(src, tmp_path / "out.xlsx", rules=capped_rules(tmp_path, 100))
+    rows = page_rows(openpyxl.load_workbook(tmp_path / "out.xlsx"))
+    assert "R031" not in {r[2] for r in rows}
+    assert len(rows) == len([f for f in filled.findings if f.sheet])
+
+
+def test_the_add_in_follows_the_same_cap(tmp_path, monkeypatch):
+    """One engine: the button's plan is build_plan with the profile's limits, as fill's is."""
+    from jixiao import dry_run
+
+    monkeypatch.setenv(dry_run.LICENSE_ENV, "noncommercial")
+    from jixiao.processor.core.rules import default_limits
+
+    cap = default_limits()["max_listed_findings"]
+    src = gen.write(tmp_path / "表.xlsx", gen.many_indicators(cap + 20, actual="0个"))
+    actions = dry_run.click(src)
+    notes = [a for a in actions if a["func"] == "setNote" or a["func"] == "addNote" or "note" in a["func"].lower()]
+    values = " ".join(str(a.get("values")) for a in actions if a["func"] == "setValues")
+    assert "R031" in values and "未逐格标注" in values
+    assert len(notes) <= cap
