@@ -4,6 +4,7 @@ and a bounded fill of a form with thousands of findings. Attacks from tests/host
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import jixiao
@@ -191,7 +192,7 @@ def test_xlwings_sheet_state_from_either_engine():
 
 def capped_rules(tmp_path, cap):
     path = tmp_path / "cap.json"
-    path.write_text('{"extends": "default", "id": "cap", "name": "上限", "limits": {"max_listed_findings": %d}}' % cap,
+    path.write_text(json.dumps({"extends": "default", "id": "cap", "name": "上限", "limits": {"max_listed_findings": cap}}),
                     encoding="utf-8")
     return str(path)
 

@@ -16,7 +16,6 @@ from jixiao.processor.core.reader import read_forms, read_grid, vocabulary_for
 from jixiao.processor.core.rules import Profile, load_profile
 from jixiao.processor.files.calamine_read import load_workbook
 
-
 # how a hidden sheet is hidden, for R030 (Grid.state → the words a finance office knows)
 HIDDEN_STATES = {
     "hidden": "右键工作表标签、选“取消隐藏”可以看到它",
