@@ -180,13 +180,11 @@ def build_plan(results: list, *, looks: Looks, ledger: Ledger | None = None, tol
     mark on their cell; the rest are counted in one R031 row (see :func:`listed`). Values
     the engine computes are written whatever the count.
     """
-    if tolerances is None or limits is None:
-        from jixiao.processor.core.rules import load_profile
+    from jixiao.processor.core.rules import default_limits, load_profile
 
-        profile = load_profile()
-        tolerances = profile.tol if tolerances is None else tolerances
-        limits = profile["limits"] if limits is None else limits
-    cap = int(limits["max_listed_findings"])
+    if tolerances is None:
+        tolerances = load_profile().tol
+    cap = int((limits or {}).get("max_listed_findings") or default_limits()["max_listed_findings"])
     old = ledger or Ledger()
     new = Ledger()
     sheets = list(dict.fromkeys(r.sheet for r in results))
