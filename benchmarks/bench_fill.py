@@ -1,10 +1,14 @@
 """Benchmark: ``jixiao fill`` per file and as a batch, and what one 校验/计算 click costs.
 
 Run: python benchmarks/bench_fill.py [N copies for the batch, default 40]
+     python benchmarks/bench_fill.py --unmet N   (only the form with N unmet indicators)
 
 - fill of each seed table (openpyxl load, check, plan, write, save): median of 5 runs;
 - the collector's batch: N copies of the seed tables in sub-folders, ``jixiao fill DIR -o OUT``
   in-process, files per second;
+- fill of a form with N indicators none of which is met (``--unmet N``, default 10,000 in the
+  full run): one finding each, so without the ``max_listed_findings`` cap of rules/limits.json
+  fill wrote N notes and N rows on 校验结果; the time, the notes and rows written are printed;
 - one click on seed table 02 through xlwings' remote engine: the write calls it queues and
   the synchronous reads of cell looks it makes (desktop Excel answers those, one round trip
   each), for a first and a second click.
@@ -60,6 +64,28 @@ def batch(tmp: Path, n: int) -> None:
           f"(last: {lines[-1]})")
 
 
+def unmet(tmp: Path, n: int) -> None:
+    import openpyxl
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from hostile_round3.gen import many_indicators, write
+    from jixiao.processor.core.marks import RESULT_SHEET
+    from jixiao.processor.core.rules import load_profile
+    from jixiao.processor.files.openpyxl_write import fill_file
+
+    src = write(tmp / f"unmet_{n}.xlsx", many_indicators(n, actual="0个"))
+    cap = load_profile()["limits"]["max_listed_findings"]
+    t = time.perf_counter()
+    outcome = fill_file(src, tmp / "unmet_out.xlsx")
+    dt = time.perf_counter() - t
+    wb = openpyxl.load_workbook(tmp / "unmet_out.xlsx")
+    notes = sum(1 for ws in wb.worksheets if ws.title != RESULT_SHEET for row in ws.iter_rows() for c in row
+                if c.comment)
+    page = wb[RESULT_SHEET].max_row
+    print(f"fill of a form with {n} unmet indicators: {dt:.1f} s, {len(outcome.findings)} findings, "
+          f"{notes} notes, {page} rows on {RESULT_SHEET} (max_listed_findings {cap})")
+
+
 def click_cost() -> None:
     os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
     sys.path.insert(0, str(ROOT / "tests"))
@@ -96,10 +122,16 @@ def click_cost() -> None:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    args = sys.argv[1:]
+    if args[:1] == ["--unmet"]:
+        with tempfile.TemporaryDirectory(prefix="jixiao-bench-") as tmp:
+            unmet(Path(tmp), int(args[1]) if len(args) > 1 else 10_000)
+        return
+    n = int(args[0]) if args else 40
     with tempfile.TemporaryDirectory(prefix="jixiao-bench-") as tmp:
         fill_times(Path(tmp))
         batch(Path(tmp), n)
+        unmet(Path(tmp), 10_000)
     click_cost()
 
 

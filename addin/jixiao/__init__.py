@@ -139,7 +139,7 @@ def _plan(book: Any, sheet: Any, grid: Any, profile_name: str | None) -> Any:
     if problem:
         raise InputError.of("J520", what=problem)
     looks = looks_on(sheet, shown, formula_cells(sheet))
-    return build_plan(results, looks=looks, ledger=ledger, tolerances=profile.tol,
+    return build_plan(results, looks=looks, ledger=ledger, tolerances=profile.tol, limits=profile["limits"],
                       scope=sheet.name, sheet_order=[s.name for s in book.sheets])
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from jixiao.processor.files.fileio import os_reason
 
 LICENSE_ENV = "XLWINGS_LICENSE_KEY"
+_VISIBILITY = {"hidden": "Hidden", "veryHidden": "VeryHidden"}  # openpyxl's sheet_state → Office.js
 IGNORED = {"activateSheet", "setScreenUpdating", "setAutofit", "alert", "setSelection"}
 
 
@@ -42,7 +43,7 @@ def payload(path: Path, xlwings_version: str) -> dict[str, Any]:
         # protection as Office.js reports it: the click refuses a protected sheet (J520) as in Excel;
         # merged ranges as the reader takes them from the payload (overlapping ones: J519, as check)
         sheets.append({"name": ws.title, "values": rows or [[""]], "pictures": [], "shapes": [],
-                       "charts": [], "tables": [], "notes": notes, "visibility": "Visible",
+                       "charts": [], "tables": [], "notes": notes, "visibility": _VISIBILITY.get(ws.sheet_state, "Visible"),
                        "protection": {"protected": bool(ws.protection.sheet)},
                        "merged_ranges": [str(r) for r in ws.merged_cells.ranges]})
     active = wb.worksheets.index(wb.active) if wb.active in wb.worksheets else 0

@@ -16,6 +16,12 @@ from jixiao.processor.core.reader import read_forms, read_grid, vocabulary_for
 from jixiao.processor.core.rules import Profile, load_profile
 from jixiao.processor.files.calamine_read import load_workbook
 
+# how a hidden sheet is hidden, for R030 (Grid.state → the words a finance office knows)
+HIDDEN_STATES = {
+    "hidden": "右键工作表标签、选“取消隐藏”可以看到它",
+    "veryHidden": "设为“深度隐藏”，在 Excel 的“取消隐藏”列表中也看不到，只能在 VBA 编辑器中改回",
+}
+
 
 @dataclass
 class SheetResult:
@@ -71,7 +77,12 @@ def check_sheet(grid: Grid, file: str, profile: Profile | None = None) -> list[S
     """Every 自评表 on one worksheet (usually one; reports sometimes stack several)."""
     profile = profile or load_profile()
     refuse_overlapping_merges(grid, file)
-    return [_checked(record, profile) for record in read_forms(grid, file, vocabulary_for(profile))]
+    results = [_checked(record, profile) for record in read_forms(grid, file, vocabulary_for(profile))]
+    if grid.state in HIDDEN_STATES:  # read, and said: the reviewer must know the form is out of sight
+        for result in results:
+            result.findings[:0] = profile.apply_severity(
+                [make("R030", sheet=grid.sheet, file=file, how=HIDDEN_STATES[grid.state])])
+    return results
 
 
 def refuse_overlapping_merges(grid: Grid, file: str) -> None:

@@ -60,6 +60,9 @@ class Grid:
     origin_row: int = 1
     origin_col: int = 1
     merged: list[MergedRange] = field(default_factory=list)
+    #: how the workbook shows the sheet: "visible", "hidden" (Excel's 取消隐藏 lists it) or
+    #: "veryHidden" (only the VBA editor can show it); a form on a hidden sheet is read and reported
+    state: str = "visible"
 
     @property
     def max_row(self) -> int:

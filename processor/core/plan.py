@@ -16,19 +16,21 @@ the plan writes is final: a second run on its output plans no change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jixiao.processor.core.compute import rate_differs, score_differs
 from jixiao.processor.core.department import NAMES as FIGURE_NAMES
-from jixiao.processor.core.findings import SEVERITIES, Finding, counts
+from jixiao.processor.core.findings import SEVERITIES, Finding, counts, make
 from jixiao.processor.core.grid import Formula, parse_addr
 from jixiao.processor.core.ledger import CellEntry, Ledger, same_value, still_ours
 from jixiao.processor.core.marks import (
     COMPUTED,
     MARK_FILL,
     NOTE_AUTHOR,
+    SEVERITY_RANK,
     compose_note,
     computed_line,
     finding_note,
@@ -89,6 +91,9 @@ class Plan:
     ledger: Ledger = field(default_factory=Ledger)
     summary: str = ""
     sheets: list[str] = field(default_factory=list)  # the form sheets checked
+    #: R031, one per sheet with more findings than ``max_listed_findings``: what was not listed
+    #: or marked (the fill terminal and the add-in's alert say it too)
+    capped: list[Finding] = field(default_factory=list)
 
     def on(self, sheet: str) -> list[CellChange]:
         return [c for c in self.changes if c.sheet == sheet]
@@ -180,17 +185,23 @@ def values_to_write(result, tolerances: dict) -> dict[str, Owned]:
 
 def build_plan(results: list, *, looks: Looks, ledger: Ledger | None = None, tolerances: dict | None = None,
                title: str = "", file_findings: Iterable[Finding] = (), scope: str | None = None,
-               sheet_order: Iterable[str] = ()) -> Plan:
+               sheet_order: Iterable[str] = (), limits: Mapping[str, Any] | None = None) -> Plan:
     """Plan every change for ``results`` (the SheetResults of this run).
 
     ``scope`` is the one sheet the add-in checked (the record keeps the other sheets'
     marks and rows); None for ``fill``, which checks the whole file and takes off the
     marks of sheets it no longer finds a form on.
-    """
-    if tolerances is None:
-        from jixiao.processor.core.rules import load_profile
 
+    ``limits`` (a profile's ``profile["limits"]``) gives ``max_listed_findings``: on each
+    sheet at most that many findings, the most severe first, get a row on 校验结果 and a
+    mark on their cell; the rest are counted in one R031 row (see :func:`listed`). Values
+    the engine computes are written whatever the count.
+    """
+    from jixiao.processor.core.rules import default_limits, load_profile
+
+    if tolerances is None:
         tolerances = load_profile().tol
+    cap = int((limits or {}).get("max_listed_findings") or default_limits()["max_listed_findings"])
     old = ledger or Ledger()
     new = Ledger()
     sheets = list(dict.fromkeys(r.sheet for r in results))
@@ -198,11 +209,15 @@ def build_plan(results: list, *, looks: Looks, ledger: Ledger | None = None, tol
     plan = Plan(sheets=sheets)
     for sheet in settle:
         forms = [r for r in results if r.sheet == sheet]
-        changes, entries = _settle_sheet(sheet, forms, old, looks, tolerances)
+        shown, capped = listed(forms, cap)
+        changes, entries = _settle_sheet(sheet, forms, shown, old, looks, tolerances)
         plan.changes += changes
         new.cells.update({(e.sheet, e.cell): e for e in entries})
         new.forms[sheet] = [form_line(r).as_json() for r in forms]
-        new.rows[sheet] = [_row(f, new) for r in forms for f in sorted(r.findings, key=lambda f: f.sort_key())]
+        new.rows[sheet] = [_row(f, new) for r in forms for f in sorted(shown[id(r)], key=lambda f: f.sort_key())]
+        if capped is not None:
+            new.rows[sheet].append(_row(capped, new))
+            plan.capped.append(capped)
     file_findings = list(file_findings)
     if scope is None:
         new.rows[""] = [_row(f, new) for f in sorted(file_findings, key=lambda f: f.sort_key())]
@@ -222,7 +237,39 @@ def build_plan(results: list, *, looks: Looks, ledger: Ledger | None = None, tol
     plan.ledger = new
     all_findings = file_findings + [f for r in results for f in r.findings]
     plan.summary = summary_text(all_findings, len(results) if scope is not None else 1)
+    if plan.capped:
+        plan.summary += "。" + "；".join(f.message for f in plan.capped)
     return plan
+
+
+def listed(forms: list, cap: int) -> tuple[dict[int, list[Finding]], Finding | None]:
+    """The findings of one sheet's ``forms`` that get a row and a mark (per form, by
+    ``id(result)``), at most ``cap`` of them, errors before warnings before notes; and the
+    R031 finding counting the rest by code (None when all fit).
+
+    A form with ten thousand unmet indicators made ``fill`` write ten thousand notes and
+    rows (minutes in openpyxl); no real form comes near the cap, and ``check`` still lists
+    every finding."""
+    if sum(len(r.findings) for r in forms) <= cap:
+        return {id(r): list(r.findings) for r in forms}, None
+    nth: Counter[str] = Counter()  # within a severity, the first of each code before the second of any:
+    every = []  # the one 权重合计 error is listed, not lost behind ten thousand of one kind
+    for k, r in enumerate(forms):
+        for i, f in enumerate(r.findings):
+            nth[f.code] += 1
+            every.append((SEVERITY_RANK[f.severity], nth[f.code], k, i, f))
+    every.sort(key=lambda t: t[:4])
+    kept = {id(t[4]) for t in every[:cap]}
+    rest = [t[4] for t in every[cap:]]
+    shown = {id(r): [f for f in r.findings if id(f) in kept] for r in forms}
+    by_code = Counter(f.code for f in rest)
+    codes = "、".join(f"{code} {n} 条" for code, n in by_code.most_common(3))
+    if len(by_code) > 3:
+        codes += f" 等 {len(by_code)} 类"
+    first = forms[0]
+    capped = make("R031", sheet=first.sheet, file=first.file, severity=worst(f.severity for f in rest),
+                  count=len(rest), limit=cap, codes=codes)
+    return shown, capped
 
 
 def _row(f: Finding, ledger: Ledger) -> list[Any]:
@@ -248,12 +295,12 @@ def form_line(result) -> FormLine:
     return FormLine(result.sheet, rec.name, rate, total, sc.grade or "", counts(result.findings))
 
 
-def _settle_sheet(sheet: str, forms: list, old: Ledger, looks: Looks, tol: dict):
+def _settle_sheet(sheet: str, forms: list, shown: dict[int, list[Finding]], old: Ledger, looks: Looks, tol: dict):
     wants: dict[str, Owned] = {}
     by_cell: dict[str, list[Finding]] = {}
     for r in forms:
         wants.update(values_to_write(r, tol))
-        for f in r.findings:
+        for f in shown[id(r)]:
             if f.cell and f.sheet in (None, sheet):
                 by_cell.setdefault(f.cell.split(":")[0].replace("$", ""), []).append(f)
     entries = {e.cell: e for e in old.on(sheet)}
@@ -345,4 +392,4 @@ def summary_text(findings: list[Finding], forms: int = 1) -> str:
 
 
 __all__ = ["KEEP", "CellChange", "Look", "Looks", "Owned", "Plan", "SEVERITIES", "build_plan",
-           "computed_cells", "form_line", "owned_cells", "summary_text", "values_to_write"]
+           "computed_cells", "form_line", "listed", "owned_cells", "summary_text", "values_to_write"]

@@ -59,8 +59,6 @@ def load_workbook(path: str | Path, limits: Mapping[str, Any] | None = None) -> 
         for meta in wb.sheets_metadata:
             if "WorkSheet" not in str(meta.typ):
                 continue
-            if "VeryHidden" in str(meta.visible):
-                continue  # our template keeps its metadata there
             sheet = wb.get_sheet_by_name(meta.name)
             if sheet.height * sheet.width > limits["max_cells"]:  # the guard refuses this first (J538)
                 raise InputError.of("J510", file=path, sheet=one_line(meta.name), rows=sheet.height,
@@ -68,7 +66,7 @@ def load_workbook(path: str | Path, limits: Mapping[str, Any] | None = None) -> 
             rows = sheet.to_python(skip_empty_area=True)
             start = sheet.start or (0, 0)
             merged = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
-            grids.append(Grid(meta.name, rows, start[0] + 1, start[1] + 1, merged))
+            grids.append(Grid(meta.name, rows, start[0] + 1, start[1] + 1, merged, _state(meta.visible)))
     except InputError:
         raise
     except BaseException as exc:
@@ -82,6 +80,12 @@ def load_workbook(path: str | Path, limits: Mapping[str, Any] | None = None) -> 
     if report.kind == "xlsx":
         _mark_uncached_formulas(path, report.formulas, grids, limits["max_cells"])
     return Workbook(path, grids, report.active_content)
+
+
+def _state(visible: Any) -> str:
+    """calamine's SheetVisibleEnum as workbook.xml spells it (see Grid.state)."""
+    text = str(visible)
+    return "veryHidden" if "VeryHidden" in text else "hidden" if "Hidden" in text else "visible"
 
 
 def _reraise_unless_reader_error(exc: BaseException) -> None:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import zipfile
 
 from jixiao.processor.files.guard.limits import Limits
-from jixiao.processor.files.guard.xlsx_parts import Package, XmlPart, sheet_parts
+from jixiao.processor.files.guard.workbook_xml import sheet_parts
+from jixiao.processor.files.guard.xlsx_parts import Package, XmlPart
 
 _WORKBOOK, _WORKBOOK_RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
 _PART = "sheet.xml"

@@ -33,9 +33,9 @@ def _formula_text(value: Any) -> str:
 
 
 def form_sheets(wb: Workbook) -> list[Worksheet]:
-    """The worksheets the engine reads: not our own (校验结果 and the record), not very hidden ones."""
-    return [ws for ws in wb.worksheets
-            if isinstance(ws, Worksheet) and ws.title not in OWN_SHEETS and ws.sheet_state != "veryHidden"]
+    """The worksheets the engine reads: every one but our own (校验结果 and the record), hidden
+    ones included (the engine reports a form found there, see Grid.state)."""
+    return [ws for ws in wb.worksheets if isinstance(ws, Worksheet) and ws.title not in OWN_SHEETS]
 
 
 def grid_from_sheets(ws: Worksheet, values_ws: Worksheet, max_cells: int | None = None,
@@ -59,7 +59,7 @@ def grid_from_sheets(ws: Worksheet, values_ws: Worksheet, max_cells: int | None 
         cells[(row, col)] = value
     merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
     if not cells:
-        return Grid(ws.title, [], 1, 1, merged)
+        return Grid(ws.title, [], 1, 1, merged, ws.sheet_state)
     rows = [r for r, _ in cells]
     cols = [c for _, c in cells]
     top, left, bottom, right = min(rows), min(cols), max(rows), max(cols)
@@ -69,7 +69,7 @@ def grid_from_sheets(ws: Worksheet, values_ws: Worksheet, max_cells: int | None 
     grid_rows = [[None] * (right - left + 1) for _ in range(bottom - top + 1)]
     for (row, col), value in cells.items():
         grid_rows[row - top][col - left] = value
-    return Grid(ws.title, grid_rows, top, left, merged)
+    return Grid(ws.title, grid_rows, top, left, merged, ws.sheet_state)
 
 
 def grids_from_openpyxl(wb: Workbook, values_wb: Workbook, max_cells: int | None = None,

@@ -228,8 +228,7 @@ def fill_workbook(wb: Workbook, values_wb: Workbook, file: str, profile: Any,
     result = check_grids(grids, file, profile)
     result.findings[:0] = list(extra_findings or [])
     plan = build_plan(result.sheets, looks=looks_in(wb), ledger=ledger, tolerances=profile.tol,
-                      file_findings=result.findings,
-                      sheet_order=wb.sheetnames)
+                      file_findings=result.findings, sheet_order=wb.sheetnames, limits=profile["limits"])
     problem = protection_problem(wb, [*dict.fromkeys(c.sheet for c in plan.changes), *plan.sheets])
     if problem:  # before anything is written
         raise InputError.of("J520", file=file, what=problem)
@@ -295,6 +294,7 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
     notices += sanitize_workbook(wb, values_wb)
     extra = active_content_findings(str(src), report.active_content, profile)
     result, plan, cached = fill_workbook(wb, values_wb, str(src), profile, extra)
+    notices += [f.message for f in plan.capped]  # R031: findings beyond max_listed_findings
     data = workbook_bytes(wb, cached)
     backup = None
     try:

@@ -32,7 +32,24 @@ def read_grid_from_sheet(sheet: Any) -> Grid:
     values = used.options(ndim=2, err_to_str=True).value
     rows = [[_clean(v) for v in row] for row in (values or [[]])]
     return Grid(sheet=sheet.name, rows=rows, origin_row=used.row, origin_col=used.column,
-                merged=_merged_ranges(sheet))
+                merged=_merged_ranges(sheet), state=sheet_state(sheet))
+
+
+# Office.js (remote engine) and desktop Excel (XlSheetVisibility) → Grid.state
+_OFFICE_STATES = {"Hidden": "hidden", "VeryHidden": "veryHidden"}
+_COM_STATES = {0: "hidden", 2: "veryHidden"}
+
+
+def sheet_state(sheet: Any) -> str:
+    """How Excel shows ``sheet``: the button runs on the active sheet, which Excel never hides,
+    but a caller may name another (``python -m jixiao --sheet``); "visible" when unknown."""
+    api = getattr(sheet, "api", None)
+    try:
+        if isinstance(api, dict):
+            return _OFFICE_STATES.get(str(api.get("visibility")), "visible")
+        return _COM_STATES.get(int(api.Visible), "visible")
+    except Exception:  # noqa: BLE001 - an engine without the property: treat as shown
+        return "visible"
 
 
 def _clean(value: Any) -> Any:

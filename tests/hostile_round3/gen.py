@@ -63,6 +63,32 @@ def add_sheet(p, name, part_xml, state=None, root_rel="worksheet", ct="worksheet
     return p
 
 
+def _indicator_rows(first: int, n: int, actual: str) -> str:
+    return "".join(f'<row r="{r}"><c r="B{r}" t="inlineStr"><is><t>产出指标</t></is></c><c r="C{r}" t="inlineStr"><is><t>数量指标</t></is></c><c r="D{r}" t="inlineStr"><is><t>指标{r}</t></is></c><c r="E{r}" t="inlineStr"><is><t>≥1个</t></is></c><c r="F{r}" t="inlineStr"><is><t>{actual}</t></is></c><c r="G{r}"><v>0.01</v></c><c r="H{r}"><v>0.01</v></c></row>' for r in range(first, first + n))
+
+
+def many_indicators(n: int, actual: str = "1个") -> dict[str, bytes]:
+    """examples/06 with ``n`` more rows (target ≥1个, ``actual`` as given, weight and score 0.01).
+
+    With the default "1个" they go below the table, where no form reads them (the size
+    attack); with any other ``actual`` they are inserted into the indicator table above
+    总分, so each one is an indicator the form claims 0.01 for and did not meet."""
+    p = parts()
+    x = p[S].decode()
+    if actual == "1个":
+        x = x.replace("</sheetData>", _indicator_rows(30, n, actual) + "</sheetData>")
+        end = 30 + n
+    else:
+        total = x[x.index('<row r="21"'):x.index("</sheetData>")]
+        moved = total.replace('r="21"', f'r="{21 + n}"').replace('21"', f'{21 + n}"')
+        x = x.replace(total, _indicator_rows(21, n, actual) + moved)
+        x = x.replace('<mergeCell ref="A21:F21" />', f'<mergeCell ref="A{21 + n}:F{21 + n}" />')
+        end = 21 + n
+    x = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="A1:I{end}"', x)
+    p[S] = x.encode()
+    return p
+
+
 def build(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     made = []
@@ -185,14 +211,9 @@ def build(out: Path) -> list[Path]:
         except Exception as e:  # noqa: BLE001
             print("skip", i, e)
     # 16 10,000-row indicator table
-    p = parts()
-    x = p[S].decode()
-    m = re.search(r'<row r="(\d+)"[^>]*>(?:(?!</row>).)*</row></sheetData>', x)
-    rows = "".join(f'<row r="{r}"><c r="B{r}" t="inlineStr"><is><t>产出指标</t></is></c><c r="C{r}" t="inlineStr"><is><t>数量指标</t></is></c><c r="D{r}" t="inlineStr"><is><t>指标{r}</t></is></c><c r="E{r}" t="inlineStr"><is><t>≥1个</t></is></c><c r="F{r}" t="inlineStr"><is><t>1个</t></is></c><c r="G{r}"><v>0.01</v></c><c r="H{r}"><v>0.01</v></c></row>' for r in range(30, 10030))
-    x = x.replace("</sheetData>", rows + "</sheetData>")
-    x = re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:I10030"', x)
-    p[S] = x.encode()
-    W("a16_10000_indicators.xlsx", p)
+    W("a16_10000_indicators.xlsx", many_indicators(10_000))
+    # 16b 10,000 indicators, none met (one finding and one mark each)
+    W("a16b_10000_unmet.xlsx", many_indicators(10_000, actual="0个"))
     # 17 .ods / .xlsb renamed: plain-zip ods with mimetype
     ods = out / "a17_ods_renamed.xlsx"
     with zipfile.ZipFile(ods, "w") as z:

@@ -37,7 +37,8 @@ from jixiao.processor.files.guard.limits import (
     too_many,
 )
 from jixiao.processor.files.guard.source import Source
-from jixiao.processor.files.guard.xlsx_parts import Package, XmlPart, looks_like_xml, sheet_names
+from jixiao.processor.files.guard.workbook_xml import Listing, read_listing
+from jixiao.processor.files.guard.xlsx_parts import Package, XmlPart, looks_like_xml
 
 #: Average size of one central-directory record must stay below this.
 MAX_DIR_RECORD_BYTES = 1024
@@ -87,7 +88,9 @@ def inspect_zip(src: Source, lim: Limits) -> ZipFindings:
     _check_package_parts(by_name)
     offsets = _check_layout(src, infos, zf.start_dir)
 
-    pkg = Package(lim, _sheet_names(src, by_name, dict(zip((id(i) for i in infos), offsets))))
+    listing = _listing(src, by_name, dict(zip((id(i) for i in infos), offsets)), lim)
+    _check_listing(listing, by_name)
+    pkg = Package(lim, {s.part.lower(): s.name for s in listing.sheets if s.part})
     for info, offset in zip(infos, offsets):
         _member(src, pkg, info, offset)
     pkg.finish()
@@ -225,16 +228,38 @@ def _check_layout(src: Source, infos: list[zipfile.ZipInfo], start_dir: int) -> 
     return offsets
 
 
-def _sheet_names(src: Source, by_name: Mapping[str, zipfile.ZipInfo], offsets: dict[int, int]) -> dict[str, str]:
-    """Worksheet part → sheet name, for messages only (best effort, small parts only)."""
+def _listing(src: Source, by_name: Mapping[str, zipfile.ZipInfo], offsets: dict[int, int],
+             lim: Limits) -> Listing:
+    """The sheets workbook.xml lists (see workbook_xml); an empty listing when it cannot be
+    read here — the pass over every member then says why."""
     book, rels = by_name.get("xl/workbook.xml"), by_name.get("xl/_rels/workbook.xml.rels")
-    if book is None or rels is None or max(book.file_size, rels.file_size) > _OUT_CHUNK:
-        return {}
+    if book is None or max(book.file_size, rels.file_size if rels else 0) > lim.max_xml_part_bytes:
+        return Listing(readable=False)  # too large: J544 from the pass
     try:
-        data = [_inflate_small(src, info, offsets[id(info)]) for info in (book, rels)]
+        data = [_read_member(src, info, offsets[id(info)]) if info else b"" for info in (book, rels)]
     except Refusal:
-        return {}  # the pass over every member says why
-    return sheet_names(data[0], data[1])
+        return Listing(readable=False)
+    return read_listing(data[0], data[1])
+
+
+def _check_listing(listing: Listing, by_name: Mapping[str, zipfile.ZipInfo]) -> None:
+    """Strict Open XML (J515) and a listed sheet whose part is missing (J516): one verdict for
+    every command, since calamine and openpyxl disagree on both."""
+    if listing.strict:
+        raise Refusal("J515")
+    for sheet in listing.sheets:
+        if not sheet.part:  # no relationship leads to it
+            raise Refusal("J516", sheet=part_name(sheet.name), part="xl/_rels/workbook.xml.rels 中指向它的记录")
+        if sheet.part.lower() not in by_name:
+            raise Refusal("J516", sheet=part_name(sheet.name), part=part_name(sheet.part))
+
+
+def _read_member(src: Source, info: zipfile.ZipInfo, offset: int) -> bytes:
+    if info.file_size <= _OUT_CHUNK:
+        return _inflate_small(src, info, offset)
+    chunks: list[bytes] = []
+    _inflate(src, info, offset, chunks.append)
+    return b"".join(chunks)
 
 
 def _member(src: Source, pkg: Package, info: zipfile.ZipInfo, offset: int) -> None:
