@@ -364,3 +364,82 @@ def test_a_reply_draft_shows_a_bidi_attachment_name_escaped(tmp_path):
     msg = email.message_from_bytes(draft.read_bytes())
     body = next(p for p in msg.walk() if p.get_content_maintype() == "text").get_payload(decode=True).decode()
     assert _raw_in(body) == [] and "《报表\\u202excod.xlsx》" in body
+
+
+def test_fill_never_overwrites_a_workbook_that_is_not_its_own_copy(tmp_path, capsys):
+    """``fill 收件箱/甲.xlsx -o 收件箱/乙.xlsx`` replaced 乙's form by 甲's checked copy. Only an
+    earlier copy of fill's own (with its 校验结果 page) is replaced: re-running stays the same."""
+    from jixiao.processor.cli.main import main
+
+    src = tmp_path / "收件箱"
+    src.mkdir()
+    for name in ("甲", "乙"):
+        write_xlsx(src / f"{name}.xlsx", make_grid(Form(project=f"{name}项目")))
+    other = (src / "乙.xlsx").read_bytes()
+    assert main(["fill", str(src / "甲.xlsx"), "-o", str(src / "乙.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert f"输出文件 {src / '乙.xlsx'} 已存在，且不是本工具写出的已校验副本" in err
+    assert (src / "乙.xlsx").read_bytes() == other
+    # fill's own copy, written twice: the second run replaces the first
+    copy = tmp_path / "甲_已校验.xlsx"
+    assert main(["fill", str(src / "甲.xlsx"), "-o", str(copy)]) in (0, 1)
+    first = copy.stat().st_mtime_ns
+    assert main(["fill", str(src / "甲.xlsx"), "-o", str(copy)]) in (0, 1)
+    assert copy.stat().st_mtime_ns >= first and "已写入" in capsys.readouterr().out
+    # a file that is not a workbook at all is not replaced either
+    (tmp_path / "笔记.xlsx").write_text("不是工作簿", encoding="utf-8")
+    assert main(["fill", str(src / "甲.xlsx"), "-o", str(tmp_path / "笔记.xlsx")]) == 2
+    assert (tmp_path / "笔记.xlsx").read_text(encoding="utf-8") == "不是工作簿"
+
+
+def test_fill_default_copy_name_drops_bidi_and_control_characters(tmp_path):
+    """``报<U+202E>xcod.xlsx`` gave a copy Explorer shows as "报xlsx.已校验_docx"."""
+    from jixiao.processor.cli.main import main
+
+    write_xlsx(tmp_path / BIDI_FILE, make_grid(Form()))
+    assert main(["fill", str(tmp_path / BIDI_FILE)]) in (0, 1)
+    made = sorted(p.name for p in tmp_path.iterdir() if p.name != BIDI_FILE)
+    assert made == ["报表xcod_已校验.xlsx"]
+
+
+def test_merge_skips_the_tables_its_own_csv_export_wrote_into_the_submissions_folder(tmp_path):
+    """``merge 收件箱 --csv 收件箱`` put projects.csv … among the submissions; the next merge
+    listed them as four 未汇总 "不支持的表格格式". They are ours: skipped, and said so. A unit's
+    own CSV of the same name (no byte-order mark, as ours always has) is still reported."""
+    from jixiao.processor.cli.main import main
+    from jixiao.processor.merge.discover import CSV_TABLES
+    from jixiao.tables import TABLES
+
+    assert CSV_TABLES == TABLES  # the names merge skips are the names --csv writes
+    src = tmp_path / "收件箱"
+    src.mkdir()
+    write_xlsx(src / "甲.xlsx", make_grid(Form(project="甲项目")))
+    assert main(["merge", str(src), "-o", str(tmp_path / "汇总.xlsx"), "--csv", str(src)]) in (0, 1)
+    assert sorted(p.name for p in src.glob("*.csv")) == sorted(f"{t}.csv" for t in TABLES)
+    other = tmp_path / "别处"
+    other.mkdir()
+    (other / "projects.csv").write_text("单位自己的表格,不是汇总导出的\n", encoding="utf-8")
+    assert main(["merge", str(src), str(other), "-o", str(tmp_path / "汇总2.xlsx")]) in (0, 1)
+    wb = openpyxl.load_workbook(tmp_path / "汇总2.xlsx", read_only=True)
+    rows = ["|".join(str(c) for c in r if c is not None) for r in wb["文件清单"].iter_rows(values_only=True)]
+    csv_rows = [r for r in rows if ".csv" in r]
+    assert len(csv_rows) == 5, csv_rows
+    assert sum("汇总导出的数据表" in r for r in csv_rows) == 4
+    assert sum("不支持的表格格式" in r for r in csv_rows) == 1
+
+
+def test_check_tells_apart_file_names_that_differ_only_in_normalisation(tmp_path, capsys):
+    """``jixiao check`` printed two headers "…/é项目.xlsx — 工作表“自评表”" that looked the same."""
+    import unicodedata
+
+    from jixiao.processor.cli.main import main
+
+    composed, decomposed = (unicodedata.normalize(f, "é项目.xlsx") for f in ("NFC", "NFD"))
+    write_xlsx(tmp_path / composed, make_grid(Form(project="甲项目")))
+    write_xlsx(tmp_path / decomposed, make_grid(Form(project="乙项目")))
+    if len(list(tmp_path.iterdir())) < 2:
+        pytest.skip("this file system stores the two spellings as one name")
+    main(["check", str(tmp_path)])
+    heads = [line for line in capsys.readouterr().out.splitlines() if "— 工作表" in line]
+    assert len(heads) == 2 and heads[0].split(" — ")[0] != heads[1].split(" — ")[0]
+    assert sum("（分解形式：" in h and "e\\u0301项目.xlsx）" in h for h in heads) == 1

@@ -198,15 +198,22 @@ def render_text(results: list, colour: bool = False, explain: bool = False) -> s
     def c(sev: str, text: str) -> str:
         return f"{_COLOURS[sev]}{text}{_RESET}" if colour else text
 
+    from jixiao.processor.core.visible import look_alike_spellings
+
+    spelled = look_alike_spellings(r.file for r in results)
+
+    def named(file: str) -> str:  # two files that look the same on screen are told apart
+        return f"{file}（{spelled[file]}）" if file in spelled else file
+
     lines: list[str] = []
     total = dict.fromkeys(SEVERITY_CN, 0)
     for r in results:
         for f in r.findings:
-            lines.append(f"{shown(r.file)}：{c(f.severity, SEVERITY_CN[f.severity])} {f.code} {shown(f.message)}")
+            lines.append(f"{shown(named(r.file))}：{c(f.severity, SEVERITY_CN[f.severity])} {f.code} {shown(f.message)}")
         for s in r.sheets:
             sc = s.scores
             title = s.record.name or ("（未填部门名称）" if s.record.read.form == "department" else "（未填项目名称）")
-            head = shown(f"{s.file} — 工作表“{s.sheet}”：{title}")
+            head = shown(f"{named(s.file)} — 工作表“{s.sheet}”：{title}")
             lines.append(f"{_BOLD}{head}{_RESET}" if colour else head)
             if explain:
                 from jixiao.explain import explain_lines

@@ -27,7 +27,7 @@ from typing import Any
 
 from jixiao.processor.core.visible import in_document
 
-TABLES = ("projects", "indicators", "findings", "files")
+TABLES = ("projects", "indicators", "findings", "files")  # merge.discover.CSV_TABLES names the same files
 
 # column → (Chinese label, kind); kinds: text, int, number, bool
 COLUMNS: dict[str, dict[str, tuple[str, str]]] = {

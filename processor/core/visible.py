@@ -22,6 +22,8 @@ in C.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 
 # Unicode general categories Cc, Cs and Cf (without U+00AD, U+200C, U+200D), plus the
 # separators U+2028/2029: the characters a terminal may act on or that reorder text.
@@ -103,3 +105,20 @@ def one_line(text: object, limit: int = 160) -> str:
     """:func:`visible` text cut to ``limit`` characters (with "…"): for a name inside a message."""
     s = visible(text)
     return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def look_alike_spellings(names: Iterable[str]) -> dict[str, str]:
+    """How to tell apart names that differ only in how an accented letter is encoded.
+
+    "é项目.xlsx" typed on Windows is one character é (U+00E9); the same name made on a Mac
+    is e followed by the combining accent U+0301. Side by side they look identical. Every
+    name that is not in the composed form (NFC) while another of ``names`` composes to the
+    same text maps to its decomposed letters spelled out ("分解形式：e\\u0301项目.xlsx");
+    other names are not in the result."""
+    names = [n for n in dict.fromkeys(names) if not n.isascii()]
+    groups: dict[str, int] = {}
+    for n in names:
+        key = unicodedata.normalize("NFC", n)
+        groups[key] = groups.get(key, 0) + 1
+    return {n: "分解形式：" + "".join(f"\\u{ord(c):04x}" if unicodedata.combining(c) else c for c in n)
+            for n in names if n != unicodedata.normalize("NFC", n) and groups[unicodedata.normalize("NFC", n)] > 1}

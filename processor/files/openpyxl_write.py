@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -72,9 +73,13 @@ class FillOutcome:
 
 
 def default_output(src: str | Path) -> Path:
-    """``<stem>_已校验.xlsx`` next to the input."""
+    """``<stem>_已校验.xlsx`` next to the input. Control and bidi characters of a submitted
+    name are not carried into the new file's name ("报<U+202E>xcod.xlsx" would otherwise
+    make a copy Explorer shows as "报xlsx.已校验_docx")."""
+    from jixiao.processor.core.visible import without_controls
+
     src = Path(src)
-    return src.with_name(f"{src.stem}_已校验.xlsx")
+    return src.with_name(f"{without_controls(src.stem)}_已校验.xlsx")
 
 
 def backup_path(src: str | Path) -> Path:
@@ -282,6 +287,8 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
         raise InputError.of("J552", target=str(target))
     if not in_place and _same_file(src, target):
         raise InputError.of("J553", file=str(src))
+    if not in_place and not _replaceable(target, profile):
+        raise InputError.of("J557", target=str(target))
     if suffix == ".xls":
         raise InputError.of("J554", file=str(src))
     report = guard_file(src, profile["limits"])
@@ -305,6 +312,27 @@ def fill_file(src: str | Path, out: str | Path | None = None, in_place: bool = F
     except OSError as exc:
         raise InputError.of("J555", file=str(src), target=str(target), reason=os_reason(exc)) from None
     return FillOutcome(src, target, backup, result, plan, notices)
+
+
+def _replaceable(target: Path, profile: Any) -> bool:
+    """Whether fill may write ``target``: nothing is there yet, or an earlier copy of ours is
+    (it holds our 校验结果 or record sheet). Any other workbook — another unit's submission
+    named by a slip of ``-o`` — is never overwritten. The existing file is looked at through
+    the guard like any submitted file."""
+    from jixiao.processor.files.calamine_read import guard_file
+    from jixiao.processor.files.guard.workbook_xml import read_listing
+
+    if not os.path.lexists(target):
+        return True
+    if not target.is_file() or target.is_symlink():
+        return False  # atomic_write refuses links and folders with its own message
+    try:
+        guard_file(target, profile["limits"])
+        with zipfile.ZipFile(target) as z:
+            listing = read_listing(z.read("xl/workbook.xml"), z.read("xl/_rels/workbook.xml.rels"))
+    except (InputError, OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return any(sheet.name in OWN_SHEETS for sheet in listing.sheets)
 
 
 def _same_file(a: Path, b: Path) -> bool:

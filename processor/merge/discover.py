@@ -14,19 +14,22 @@ the reason — every input is accounted for either way. A workbook gets its SHA-
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from jixiao.processor.core.visible import look_alike_spellings
 from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
 from jixiao.processor.files.fileio import os_reason, sha256_file
 
 OTHER_SPREADSHEETS = (".xlsb", ".ods", ".et", ".ett", ".csv", ".xltx", ".xltm", ".xlt", ".numbers", ".wps")
 ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz")
 COLLECT_FILES = ("收件登记.json", "收件登记.csv")
+#: the tables ``merge --csv`` writes (``<table>.csv``, UTF-8 with a byte-order mark): met again
+#: when a user points --csv at the submissions folder, they are our output, not a submission
+CSV_TABLES = ("projects", "indicators", "findings", "files")
 STATUS_CN = {"merged": "已汇总", "failed": "未汇总", "duplicate": "重复", "skipped": "已跳过"}
 
 
@@ -120,26 +123,25 @@ def discover(paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()) ->
 
 
 def tell_apart(files: list[InputFile]) -> None:
-    """Names that differ only in how an accented letter is encoded look the same on screen.
+    """Names that look the same on screen (composed and decomposed accents, see
+    :func:`~jixiao.processor.core.visible.look_alike_spellings`) get their spelling in
+    文件清单 and in "与“…”内容相同": "é项目.xlsx（分解形式：e\\u0301项目.xlsx）" — the row's size
+    and time tell the files apart on disk."""
+    spelled = look_alike_spellings(f.name for f in files)
+    for f in files:
+        f.spelled = spelled.get(f.name, "")
 
-    "é项目.xlsx" typed on Windows is one character é (U+00E9); the same name made on a Mac
-    is e followed by the combining accent U+0301. Both files sit side by side, 文件清单
-    would show two identical names and "与“é项目.xlsx”内容相同" would not say which one.
-    Every name that is not in the composed form (NFC) while another name of the run
-    composes to the same text is shown with its decomposed letters spelled out:
-    "é项目.xlsx（分解形式：e\\u0301项目.xlsx）" — the row's size and time tell the files
-    apart on disk."""
-    groups: dict[str, set[str]] = {}
-    for f in files:
-        if not f.name.isascii():
-            groups.setdefault(unicodedata.normalize("NFC", f.name), set()).add(f.name)
-    for f in files:
-        if f.name.isascii():
-            continue
-        composed = unicodedata.normalize("NFC", f.name)
-        if f.name != composed and len(groups[composed]) > 1:
-            f.spelled = "分解形式：" + "".join(f"\\u{ord(c):04x}" if unicodedata.combining(c) else c
-                                            for c in f.name)
+
+def _is_our_csv(path: str, base: str) -> bool:
+    """``projects.csv`` … as ``merge --csv`` writes them: the name and the first column's header."""
+    if base not in {f"{t}.csv" for t in CSV_TABLES}:
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return False
+    return head.startswith(b"\xef\xbb\xbf") and b"," in head
 
 
 def examine(f: InputFile) -> None:
@@ -160,6 +162,9 @@ def examine(f: InputFile) -> None:
         return
     if base in COLLECT_FILES:
         f.skip("收件登记文件（由 collect 生成），不是自评表")
+        return
+    if _is_our_csv(f.path, base):
+        f.skip("汇总导出的数据表（由 merge --csv 生成），不是自评表")
         return
     if suffix not in WORKBOOK_SUFFIXES and not (suffix not in ARCHIVES and _has_workbook_signature(f.path)):
         if suffix in ARCHIVES:
