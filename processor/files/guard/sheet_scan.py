@@ -49,7 +49,9 @@ _TEXT = rb"[^<]*"
 _ROW_OPEN = rb"row" + _A + rb">"
 _EMPTY_ROW = rb"row" + _A + rb"(?:/>|></row>)"
 _T = rb"<t" + _A + rb"(?:/>|>" + _TEXT + rb"</t>)"
-_RUN = rb"<r>(?:<rPr>(?:<[A-Za-z]+" + _A + rb"/>)*</rPr>)?" + _T + rb"</r>"
+#: the run properties Excel writes; only these (never a cell, row, merged range …) may nest
+_RUN_PROPERTY = rb"(?:b|i|u|strike|condense|extend|outline|shadow|vertAlign|sz|color|rFont|family|charset|scheme)"
+_RUN = rb"<r>(?:<rPr>(?:<" + _RUN_PROPERTY + _A + rb"/>)*</rPr>)?" + _T + rb"</r>"
 _RUNS = rb"(?:<" + _EMPTY_ROW + rb"){0,%d}" % _EMPTY_RUN
 
 #: One match a cell, with what comes before it when it opens a row. Groups: the whole
