@@ -45,6 +45,30 @@ CASES = {
         except InputError as e:
             assert e.code == 'J501', e.code
     """,
+    # the guard's fast worksheet scan, on inputs built against each of its patterns (it is
+    # called only after expat accepted the part, but must be linear on any bytes)
+    "guard_fast_scan": """
+        from jixiao.processor.files.guard.sheet_scan import scan
+        N = 200_000
+        sd = lambda body, after=b'': b'<worksheet><sheetData>' + body + b'</sheetData>' + after + b'</worksheet>'
+        for body in (b'<row/>' * N + b'x',                      # runs of empty rows, no cell after
+                     b'</row>' + b'<row/>' * N + b'<row>x',
+                     b'<row r="1">' + b'<c r="A1"><is>' + b'<t/>' * N,
+                     b'<row r="1">' + b'<c r="A1"><is><r><rPr>' + b'<b/>' * N,
+                     b'<row r="1"><c r="A1" ' + b' a="1"' * N,    # one endless cell tag
+                     b'<row r="1"><c r="A1"><f>' + b'a' * (5 * N),
+                     b'<row r="1">' + b'<c r="A1"><v>1</v></c>' * N + b'<x/>',
+                     b'<row r="1"><c r="A1"/>' + b'<row ' * N,
+                     b'<c r="A1"/>' * N,                          # cells outside rows
+                     b'<row r="1"><c r="A1" t="s"><v>' + b' ' * (5 * N) + b'</v></c></row>',
+                     b'<row r="1"><c r="A1"><f>' + b'&amp;' * N + b'"' + b' ' * N + b'</f></c></row>'):
+            scan(sd(body))
+        scan(sd(b'', b'<x:' * N))
+        scan(sd(b'', b'<mergeCell ref="' * N))
+        scan(sd(b'', b'<hyperlink a="1"' * N))
+        scan(sd(b'', b'<' + b'a:' * N + b'c '))
+        scan(b'<worksheet><sheetData>' + b'<sheetData>' * N)
+    """,
     "cell_references": """
         from jixiao.processor.files.guard.cellrefs import parse_cell, range_cells
         for ref in ('A' * 1_000_000, '1' * 1_000_000, 'A1' * 500_000):

@@ -4,8 +4,9 @@ python-calamine reads cached values only, so such a cell looks empty and the eng
 would report it missing. The grid holds :class:`~jixiao.processor.core.grid.Formula`
 there instead: filled by the form itself, neither missing nor written over.
 
-They are found by the guard, in its one pass over each worksheet
-(:class:`jixiao.processor.files.guard.xlsx_parts._Sheet`; ``GuardReport.formulas``), so
+They are found by the guard, in its one pass over each worksheet (the fast scan of
+:mod:`jixiao.processor.files.guard.sheet_scan`, or the exact expat pass of
+:class:`jixiao.processor.files.guard.xlsx_parts._Sheet`; ``GuardReport.formulas``), so
 the package is not opened twice. This module reads them on its own only for a file the
 guard could not name the sheets of, and for callers holding a sheet's XML: the same
 expat handlers (C, one pass, linear in the size of the part whatever it holds); no

@@ -80,6 +80,9 @@ class GuardReport:
     #: sheet name → {A1: "=…"}: formula cells saved without a cached value, found in the
     #: same pass (see :mod:`jixiao.processor.files.formula_cells`); None when not known
     formulas: dict[str, dict[str, str]] | None = field(default=None, compare=False, hash=False)
+    #: every total the pass measured (cells, area, text, merged, links, shared-string
+    #: references, formulas, worksheets measured by the fast scan …); {} for .xls
+    figures: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def active_content(self) -> str | None:
@@ -96,15 +99,18 @@ class GuardReport:
         return "、".join(parts) or None
 
 
-def inspect(path: str | Path, limits: Mapping[str, int | float] | None = None) -> GuardReport:
+def inspect(path: str | Path, limits: Mapping[str, int | float] | None = None, *,
+            exact: bool = False) -> GuardReport:
     """Check ``path`` before a workbook library opens it; raise InputError or report.
 
     ``limits`` is a profile's ``limits`` object (``load_profile()["limits"]``); missing
     keys take :data:`DEFAULT_LIMITS`. The file is opened read-only and never modified.
+    ``exact``: measure every worksheet with the expat pass, never the fast scan (the
+    reference it is tested against; same verdicts, slower).
     """
     name = str(path)
     try:
-        return _inspect(Path(path), name, Limits(limits))
+        return _inspect(Path(path), name, Limits(limits), exact)
     except Refusal as ref:
         raise InputError.of(ref.code, file=name, **ref.params) from None
     except InputError:
@@ -116,7 +122,7 @@ def inspect(path: str | Path, limits: Mapping[str, int | float] | None = None) -
                             reason=f"文件已损坏：无法识别文件结构（{type(exc).__name__}）") from None
 
 
-def _inspect(path: Path, name: str, lim: Limits) -> GuardReport:
+def _inspect(path: Path, name: str, lim: Limits, exact: bool = False) -> GuardReport:
     fh, size = open_regular(path)
     with fh:
         if size == 0:
@@ -126,14 +132,14 @@ def _inspect(path: Path, name: str, lim: Limits) -> GuardReport:
         src = Source.of(fh, size)
         head = src.read_at(0, 8)
         if head.startswith(_ZIP_MAGIC) or head.startswith(_EMPTY_ZIP_MAGIC):
-            return _report_zip(src, name, lim)
+            return _report_zip(src, name, lim, exact)
         if head == _CFB_MAGIC:
             return _inspect_cfb(src, name, lim)
         raise not_workbook(describe_foreign(src.read_at(0, 2048)))
 
 
-def _report_zip(src: Source, name: str, lim: Limits) -> GuardReport:
-    found = inspect_zip(src, lim)
+def _report_zip(src: Source, name: str, lim: Limits, exact: bool = False) -> GuardReport:
+    found = inspect_zip(src, lim, exact=exact)
     names = found.names
     return GuardReport(
         path=name,
@@ -147,6 +153,7 @@ def _report_zip(src: Source, name: str, lim: Limits) -> GuardReport:
         embedded_objects=any(k.startswith(("xl/embeddings/", "xl/activex/")) for k in names),
         risky_functions=found.risky,
         formulas=found.formulas,
+        figures=found.figures,
     )
 
 

@@ -21,7 +21,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jixiao.processor.files.guard.limits import (
     RATIO_MIN_BYTES,
@@ -58,13 +58,16 @@ class ZipFindings:
     #: sheet name → {A1: "=…"} of formula cells without a cached value; None when a sheet
     #: holding such cells could not be named (then formula_cells reads the package again)
     formulas: dict[str, dict[str, str]] | None
+    #: every total measured (``Package.figures()``), for tests and benchmarks
+    figures: dict[str, object] = field(default_factory=dict, compare=False)
 
 
 def lying(info: zipfile.ZipInfo, detail: str) -> Refusal:
     return Refusal("J535", part=part_name(info.filename), detail=detail)
 
 
-def inspect_zip(src: Source, lim: Limits) -> ZipFindings:
+def inspect_zip(src: Source, lim: Limits, *, exact: bool = False) -> ZipFindings:
+    """The checks above; ``exact``: measure every worksheet with the expat pass."""
     count, cd_size = _end_of_central_directory(src)
     if count > lim.max_zip_members:
         raise too_many("J531", count, lim.max_zip_members)
@@ -90,7 +93,7 @@ def inspect_zip(src: Source, lim: Limits) -> ZipFindings:
 
     listing = _listing(src, by_name, dict(zip((id(i) for i in infos), offsets)), lim)
     _check_listing(listing, by_name)
-    pkg = Package(lim, {s.part.lower(): s.name for s in listing.sheets if s.part})
+    pkg = Package(lim, {s.part.lower(): s.name for s in listing.sheets if s.part}, exact=exact)
     for info, offset in zip(infos, offsets):
         _member(src, pkg, info, offset)
     pkg.finish()
@@ -101,6 +104,7 @@ def inspect_zip(src: Source, lim: Limits) -> ZipFindings:
         risky=tuple(sorted(pkg.risky)),
         names=frozenset(by_name),
         formulas=_named(pkg),
+        figures=pkg.figures(),
     )
 
 

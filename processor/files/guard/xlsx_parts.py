@@ -36,7 +36,8 @@ from jixiao.processor.files.guard.limits import (
     too_big,
     too_many,
 )
-from jixiao.processor.files.guard.prolog import Prolog, attack
+from jixiao.processor.files.guard.prolog import PLAIN_PROLOG, Prolog, attack
+from jixiao.processor.files.guard.sheet_scan import SheetFigures, scan
 
 SHEET_ROOTS = frozenset({"worksheet", "dialogsheet", "macrosheet"})
 # the usual reference (Excel's grid: up to 3 letters, 7 digits); anything else goes through
@@ -44,6 +45,7 @@ SHEET_ROOTS = frozenset({"worksheet", "dialogsheet", "macrosheet"})
 _PLAIN_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 STYLE_RECORDS = frozenset({"xf", "font", "fill", "border", "numFmt", "dxf", "cellStyle"})
 RISKY_FUNCTIONS = (b"WEBSERVICE(", b"FILTERXML(")
+_ROOT_NAME = re.compile(rb"<([^\s<>/]{1,200})")
 _RISKY_KEEP = 16  # bytes kept across chunk borders for the risky-function search
 
 
@@ -79,8 +81,12 @@ def local(name: str) -> str:
 class Package:
     """Totals over the whole package, checked as they grow."""
 
-    def __init__(self, lim: Limits, sheet_names: dict[str, str] | None = None):
+    def __init__(self, lim: Limits, sheet_names: dict[str, str] | None = None, *, exact: bool = False):
         self.lim = lim
+        #: measure every worksheet with the expat pass (the reference the fast scan is
+        #: tested against) rather than with :mod:`.sheet_scan` where it can
+        self.exact = exact
+        self.fast_sheets = 0  # worksheets the fast scan measured
         self.sheet_names = sheet_names or {}
         self.cells = 0
         self.area = 0
@@ -116,6 +122,34 @@ class Package:
             best = max(best, sum(count * lengths[i] for i, count in self.refs.items() if i < n))
         return self.text + best
 
+    def fits(self, fig: SheetFigures) -> bool:
+        """Whether a worksheet with these figures stays within every limit (else the exact
+        pass measures it again and refuses it with its own words)."""
+        lim = self.lim
+        return (self.cells + fig.cells <= lim.max_cell_elements and self.text + fig.text <= lim.max_text_chars
+                and self.merged + fig.merged <= lim.max_merged_cells
+                and self.links + fig.links <= lim.max_hyperlink_cells
+                and fig.area <= lim.max_cells and self.area + fig.area <= lim.max_cells)
+
+    def add_sheet(self, part: str, fig: SheetFigures) -> None:
+        """A worksheet measured by the fast scan (after :meth:`fits`)."""
+        self.cells += fig.cells
+        self.text += fig.text
+        self.merged += fig.merged
+        self.links += fig.links
+        self.area += fig.area
+        self.refs.update(fig.refs)
+        if fig.formulas:
+            self.formulas[part] = fig.formulas
+        self.fast_sheets += 1
+
+    def figures(self) -> dict[str, object]:
+        """Every total measured, for tests and benchmarks."""
+        return {"cells": self.cells, "area": self.area, "text": self.text, "merged": self.merged,
+                "links": self.links, "styles": self.styles, "styles_bound": self.styles_bound,
+                "media": self.media, "refs": dict(self.refs), "risky": sorted(self.risky),
+                "formulas": self.formulas, "fast_sheets": self.fast_sheets}
+
     def finish(self) -> None:
         # no entry is longer than its part: most packages are cleared without measuring them
         refs = sum(self.refs.values())
@@ -144,6 +178,10 @@ class XmlPart:
         self.fed = False
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
+        if final and not self.fed and PLAIN_PROLOG.match(chunk):
+            self.prolog.done = True  # UTF-8 and the root right after the declaration: no DTD
+            if not self.pkg.exact and self._fast_sheet(chunk):
+                return
         self.prolog.feed(chunk)
         if final:
             self.prolog.finish()
@@ -166,6 +204,26 @@ class XmlPart:
             self._risky(chunk)
             if final:
                 self.sheet.finish()
+
+    def _fast_sheet(self, data: bytes) -> bool:
+        """A worksheet fed whole: expat checks it is well formed without a Python call per
+        element, :func:`.sheet_scan.scan` measures it. False (nothing counted): not a
+        worksheet, or one the exact pass must measure (damaged, unusual, beyond a limit)."""
+        root = _ROOT_NAME.match(data, PLAIN_PROLOG.match(data).end() - 2)  # type: ignore[union-attr]
+        if root is None or local(root[1].decode("utf-8", "replace")) not in SHEET_ROOTS:
+            return False
+        parser = new_parser()
+        try:
+            parser.Parse(data, True)
+        except Exception:  # noqa: BLE001 - damaged or a DTD: the exact pass says which
+            return False
+        fig = scan(data, root.start())
+        if fig is None or not self.pkg.fits(fig):
+            return False
+        self._risky(data)
+        self.pkg.add_sheet(self.name, fig)
+        self.fed = self.stopped = True
+        return True
 
     def _risky(self, chunk: bytes) -> None:
         window = self.carry + chunk[:_RISKY_KEEP] if self.carry else b""
