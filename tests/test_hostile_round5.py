@@ -443,3 +443,24 @@ def test_check_tells_apart_file_names_that_differ_only_in_normalisation(tmp_path
     heads = [line for line in capsys.readouterr().out.splitlines() if "— 工作表" in line]
     assert len(heads) == 2 and heads[0].split(" — ")[0] != heads[1].split(" — ")[0]
     assert sum("（分解形式：" in h and "e\\u0301项目.xlsx）" in h for h in heads) == 1
+
+
+@pytest.mark.parametrize("body, reason", [
+    ('<c r="A1" t="inlineStr"><is><t>项目\x01</t></is></c>', "含有不允许的字符或标记"),
+    ('<c r="A1" t="inlineStr"><is><t>项目</is></t></c>', "开始与结束标记不配对"),
+    ('<c r="A1" r="B1"/>', "同一属性写了两次"),
+])
+def test_a_damaged_sheet_is_described_in_chinese_not_in_the_parsers_english(tmp_path, capsys, body, reason):
+    """The refusal quoted expat's own text: "…（第 1 行第 1186 列：not well-formed (invalid token)）"."""
+    import re
+
+    from jixiao.processor.cli.main import main
+
+    p = gen.parts()
+    gen.cell(p, "A1", body)
+    gen.write(tmp_path / "坏.xlsx", p)
+    assert main(["check", str(tmp_path / "坏.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "不是有效的 XML" in err and reason in err, err
+    reason_text = err.split("列：", 1)[1]
+    assert not re.search(r"[A-Za-z]{3,}", reason_text), err  # no English parser text

@@ -49,6 +49,29 @@ _ROOT_NAME = re.compile(rb"<([^\s<>/]{1,200})")
 _RISKY_KEEP = 16  # bytes kept across chunk borders for the risky-function search
 
 
+
+# expat's own error texts are English; the reasons a damaged workbook part usually shows
+_EXPAT_REASONS = {
+    expat.errors.codes[expat.errors.XML_ERROR_SYNTAX]: "语法错误",
+    expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS]: "没有内容",
+    expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN]: "含有不允许的字符或标记",
+    expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN]: "标记没有结束（文件被截断？）",
+    expat.errors.codes[expat.errors.XML_ERROR_PARTIAL_CHAR]: "字符不完整（文件被截断？）",
+    expat.errors.codes[expat.errors.XML_ERROR_TAG_MISMATCH]: "开始与结束标记不配对",
+    expat.errors.codes[expat.errors.XML_ERROR_DUPLICATE_ATTRIBUTE]: "同一属性写了两次",
+    expat.errors.codes[expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT]: "正文结束后还有多余内容",
+    expat.errors.codes[expat.errors.XML_ERROR_UNDEFINED_ENTITY]: "使用了未定义的实体",
+    expat.errors.codes[expat.errors.XML_ERROR_BAD_CHAR_REF]: "字符引用无效",
+    expat.errors.codes[expat.errors.XML_ERROR_UNBOUND_PREFIX]: "使用了未声明的命名空间前缀",
+    expat.errors.codes[expat.errors.XML_ERROR_INCORRECT_ENCODING]: "声明的编码与内容不符",
+    expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING]: "无法识别的编码",
+}
+
+
+def expat_reason(code: int) -> str:
+    """A Chinese reason for an expat error code (its own texts are English)."""
+    return _EXPAT_REASONS.get(code, f"格式错误（解析器代码 {code}）")
+
 class _Stop(Exception):
     """Raised from a handler once a part has told us all we need."""
 
@@ -197,7 +220,7 @@ class XmlPart:
             self.stopped = True
         except expat.ExpatError as exc:
             raise damaged(f"工作簿内的“{part_name(self.name)}”不是有效的 XML"
-                          f"（第 {exc.lineno} 行第 {exc.offset + 1} 列：{expat.ErrorString(exc.code)}）") from None
+                          f"（第 {exc.lineno} 行第 {exc.offset + 1} 列：{expat_reason(exc.code)}）") from None
         except ValueError:  # an encoding expat does not know (the prolog check names most)
             raise damaged(f"工作簿内的“{part_name(self.name)}”使用了无法识别的编码") from None
         if self.sheet is not None:
