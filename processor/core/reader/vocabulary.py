@@ -101,11 +101,12 @@ class Fields:
         out = None
         if len(key) > MAX_LABEL:
             return None
-        for name, m in self.matchers.items() if self._any(key) is not None else ():
-            w = m.word(key)
-            if w is not None:
-                out = (name, w)
-                break
+        if self._any(key) is not None:  # else no matcher can hit: none of their words is in it
+            for name, m in self.matchers.items():
+                w = m.word(key)
+                if w is not None:
+                    out = (name, w)
+                    break
         if len(self._cache) < 20000:
             self._cache[key] = out
         return out
