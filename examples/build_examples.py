@@ -2,7 +2,8 @@
 
 Tables 01–05 transcribe, cell by cell, the five real 2024 self-evaluation tables in
 part 三 of the seed report (北京市丰台区信访办公室), defects included. Table 06 is a
-correctly filled fictional table. Run ``python examples/build_examples.py [out_dir]``
+correctly filled fictional table. Table 07 is the same department's 部门整体支出绩效自评表 on
+our department template (:func:`build_department`), its money transcribed from part 一. Run ``python examples/build_examples.py [out_dir]``
 or import the module and call :func:`build_all`.
 
 The output is deterministic: fixed document properties and fixed ZIP timestamps, so
@@ -599,6 +600,68 @@ def build_workbook(table: SelfEvalTable) -> Workbook:
     return wb
 
 
+# ------------------------------------------------------------------ 07: the department's own form
+
+DEPARTMENT_FILE = "07_部门整体支出绩效自评表_区信访办.xlsx"
+# part 一 (二) 当年预算执行情况 and (四) 4.–5.: the figures exactly as the report prints them
+DEPARTMENT_MONEY = {  # row of the department template → (全年预算数, 全年执行数)
+    5: (794.51, 775.77),  # 年度资金总额
+    6: (794.51, 775.77),  # 其中：当年财政拨款 (the report names no other source)
+    9: (739.46, 720.84),  # 基本支出
+    12: (55.05, 54.93),  # 项目支出
+    13: (0, 0),  # 其他支出
+}
+DEPARTMENT_TYPED = {  # figures the report states, typed where the template has a formula
+    "H5": 0.9764,  # 预算执行率为 97.64%
+    "D14": 24.68,  # 年末，结转结余 24.68 万元 (794.51 − 775.77 = 18.74: the report's own inconsistency)
+    "F14": 0.0342,  # 结转率为 3.42%
+    "I14": 0.0236,  # 预决算差异率为 2.36%
+}
+DEPARTMENT_GOALS = (
+    "完成接访大厅办公设备升级、“智慧信访”系统运维、宣传活动及党建活动的开展等工作，保障上勤人员就餐和区信访办日常运转。",
+    "按时保质保量完成了接访大厅办公设备升级、“智慧信访”系统运维、宣传活动及党建活动的开展等工作；"
+    "上勤人员就餐费用及时支付，党建经费保障了党员干部的日常学习及活动开展，信访工作经费维持了区信访办的日常运转。",
+)
+# the report's (三) 整体绩效目标实现情况 as indicator rows (it prints no indicator table for the department)
+DEPARTMENT_INDICATORS = (  # row → (一级, 二级, 三级, 年度指标值, 实际完成值, 分值, 得分)
+    (18, "产出指标", "数量指标", "接访大厅办公设备升级", "1项", "1项", 20, 20),
+    (19, "产出指标", "数量指标", "“智慧信访”系统运维", "1项", "1项", 15, 15),
+    (20, "产出指标", "质量指标", "宣传活动及党建活动开展", "有序开展", "达成预期指标", 10, 10),
+    (21, "产出指标", "时效指标", "上勤人员就餐费用支付及时率", "100%", "100%", 5, 5),
+    (23, "效益指标", "社会效益指标", "接访效率和质量", "有效提高", "达成预期指标", 30, 30),
+    (25, "满意度指标", "服务对象满意度指标", "服务对象满意度", "≥90%", "95%", 10, 10),
+)
+
+
+def build_department(out_dir: Path) -> Path:
+    """07: the seed department's 部门整体支出绩效自评表, on the department template."""
+    from jixiao.processor.template.department_form import make_workbook
+
+    wb = make_workbook()
+    ws = wb.active
+    ws["A2"] = "（2024 年度）"
+    ws["B3"] = SEED_UNIT
+    for row, (budget, executed) in DEPARTMENT_MONEY.items():
+        ws[f"E{row}"], ws[f"F{row}"] = budget, executed
+    for cell, value in DEPARTMENT_TYPED.items():
+        ws[cell] = value
+    ws["B16"], ws["F16"] = DEPARTMENT_GOALS
+    used = {r for r, *_ in DEPARTMENT_INDICATORS}
+    for row in range(18, 29):
+        if row not in used:  # the template's pre-laid labels of rows the department does not use
+            ws[f"B{row}"] = ws[f"C{row}"] = None
+    for row, *values in DEPARTMENT_INDICATORS:
+        for col, v in zip("BCDEFGH", values, strict=True):
+            ws[f"{col}{row}"] = v
+    wb.properties.title = "北京市丰台区信访办公室 2024 年度部门整体支出绩效自评表"
+    buf = io.BytesIO()
+    wb.save(buf)
+    wb.properties.modified = FIXED_TIME
+    path = Path(out_dir) / DEPARTMENT_FILE
+    path.write_bytes(_normalise_zip(buf.getvalue(), tostring(wb.properties.to_tree())))
+    return path
+
+
 def build_all(out_dir: Path) -> list[Path]:
     """Write every example workbook into ``out_dir``; return the paths in order."""
     out_dir = Path(out_dir)
@@ -613,6 +676,7 @@ def build_all(out_dir: Path) -> list[Path]:
         path = out_dir / f"{table.file_stem}.xlsx"
         path.write_bytes(_normalise_zip(buf.getvalue(), core_xml))
         paths.append(path)
+    paths.append(build_department(out_dir))
     return paths
 
 

@@ -49,6 +49,14 @@ def convert(paths: list[Path], outdir: Path, workdir: Path, target: str = "pdf")
     return out
 
 
+def render(inputs: dict[str, Path], work: Path) -> dict[str, Path]:
+    """Filled copies as a filler sees them: each printed to PDF (key ``name``) and recalculated
+    to xlsx (key ``name.xlsx``), so a test can look at the page and check the engine's findings."""
+    pdfs = convert(list(inputs.values()), work / "pdf", work)
+    xlsx = convert(list(inputs.values()), work / "xlsx", work, "xlsx:Calc MS Excel 2007 XML")
+    return {name: pdfs[p] for name, p in inputs.items()} | {f"{name}.xlsx": xlsx[p] for name, p in inputs.items()}
+
+
 @dataclass(frozen=True)
 class Word:
     text: str

@@ -110,7 +110,7 @@ def test_to_json_is_versioned_and_holds_everything(report, tmp_path):
     data = json.loads(json.dumps(report.to_json(), ensure_ascii=False))
     assert data["format"] == "jixiao-check" and data["schema_version"] == 1
     assert data["valid"] is report.valid and data["exit_code"] == report.exit_code
-    assert len(data["files"]) == 6 and data["counts"]["projects"] == len(report.sheets)
+    assert len(data["files"]) == 7 and data["counts"]["projects"] == len(report.sheets)
     codes = [f["code"] for item in data["files"] for f in item["findings"]]
     codes += [f["code"] for item in data["files"] for s in item["sheets"] for f in s["findings"]]
     assert sorted(codes) == sorted(f.code for f in report.findings)
@@ -132,11 +132,11 @@ def test_to_text_is_what_check_prints(report, capsys):
 def test_the_tables_are_tidy_and_join(report):
     t = report.tables()
     assert list(t) == list(TABLES)
-    assert len(t["projects"]) == len(report.sheets) == 6
+    assert len(t["projects"]) == len(report.sheets) == 7
     assert len(t["findings"]) == len(report.findings)
     assert len(t["indicators"]) == sum(len(s.scores.indicators) for s in report.sheets)
     numbers = {p["project_no"] for p in t["projects"]}
-    assert numbers == set(range(1, 7))
+    assert numbers == set(range(1, 8))
     assert {i["project_no"] for i in t["indicators"]} <= numbers
     for row in t["findings"]:  # every finding of a form points at that form's project
         if row["sheet"] is not None:
@@ -231,8 +231,8 @@ def test_fill_one_file_and_a_folder(tmp_path):
     assert sorted(p.name for p in batch.written) == sorted(f"{Path(n).stem}_已校验.xlsx" for n in before)
     assert {p.name: p.read_bytes() for p in src.iterdir()} == before  # inputs untouched
     beside = jixiao.fill(src)  # copies beside the inputs …
-    assert len(beside.written) == 6
+    assert len(beside.written) == 7
     again = jixiao.fill(src)  # … are not filled again on the next run
-    assert len(again.written) == 6 and not any("_已校验_已校验" in p.name for p in again.written)
+    assert len(again.written) == 7 and not any("_已校验_已校验" in p.name for p in again.written)
     with pytest.raises(ValueError):
         jixiao.fill(src, output=tmp_path / "x", in_place=True)

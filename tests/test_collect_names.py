@@ -97,6 +97,10 @@ def test_zip_member_names() -> None:
         (".hidden.xlsx", "hidden.xlsx"),
         ("tab\tand\nnewline.xlsx", "tab and newline.xlsx"),
         ("rtl\u202exslx.exe", "rtlxslx.exe"),
+        (".xlsx", "附件.xlsx"),  # only an extension: kept, so Windows opens it on a double click
+        ("   .xlsx", "附件.xlsx"),
+        ("..XLS. ", "附件.XLS"),
+        (".报表", "报表"),
     ],
 )
 def test_safe_filename(raw: str, expected: str) -> None:

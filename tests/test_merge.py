@@ -289,7 +289,9 @@ def test_control_characters_written_as_excel_escapes():
     assert c.xml() == ('<row r="7"><c r="B7" s="3" t="inlineStr"><is><t xml:space="preserve">  前后有空格  </t>'
                        '</is></c><c r="C7" s="4"/><c r="D7" s="5"><v>0.3</v></c></row>')
 
-    assert text_xml("响铃\x07字符") == "响铃_x0007_字符"
+    assert text_xml("响铃\x07字符") == "响铃\\u0007字符"  # shown, as in the CSV and on the terminal
+    assert text_xml("反向\u202e文字") == "反向\\u202e文字"
+    assert text_xml("非字符\uffff") == "非字符_xFFFF_"  # XML cannot hold it: OOXML's own escape
     assert text_xml("已是_x0007_的文字") == "已是_x005F_x0007_的文字"  # a literal escape stays literal
     assert text_xml("a<b&c>") == "a&lt;b&amp;c&gt;"
     assert text_xml("换行\n与制表\t") == "换行\n与制表\t"

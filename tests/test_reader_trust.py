@@ -200,6 +200,26 @@ def test_taking_a_label_away_never_adds_or_changes_an_arithmetic_finding(case):
         assert not extra, f"{name}: findings that only the damaged table has: {sorted(extra)}"
 
 
+@pytest.mark.parametrize("name", [n for n, _g, _c in damageable()])
+def test_every_single_label_taken_away(name):
+    """The same property, exhaustively for one label at a time: every label cell of every base
+    table, blanked and rewritten (the random pairs and triples above sample the rest)."""
+    _n, base, cells = next(d for d in damageable() if d[0] == name)
+    whole = _check(base)
+    for i, j in cells:
+        for damage in (None, "栏目甲", "—"):
+            grid = _copy(base)
+            grid.rows[i][j] = damage
+            hurt = _check(grid)
+            for s in hurt:
+                _assert_nothing_leaks(s)
+            if len(whole) != len(hurt):
+                continue
+            for w, h in zip(whole, hurt):
+                extra = _guarded(h) - _guarded(w)
+                assert not extra, f"{name}: “{base.rows[i][j]}” → {damage!r} adds {sorted(extra)}"
+
+
 @pytest.mark.parametrize("name", [n for n, _ in bases()])
 def test_every_base_table_is_read_without_leaks(name):
     grid = dict(bases())[name]

@@ -118,13 +118,9 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("render")
     (work / "in").mkdir()
     inputs = {c.name: _fill(c, work / "in" / f"{c.name}.xlsx") for c in CASES}
-    blank = work / "in" / "blank.xlsx"
-    blank.write_bytes(T.DEFAULT_PATH.read_bytes())
-    pdfs = R.convert([*inputs.values(), blank], work / "pdf", work)
-    xlsx = R.convert(list(inputs.values()), work / "xlsx", work, "xlsx:Calc MS Excel 2007 XML")
-    out = {name: pdfs[p] for name, p in inputs.items()} | {"blank": pdfs[blank]}
-    out |= {f"{name}.xlsx": xlsx[p] for name, p in inputs.items()}
-    return out
+    inputs["blank"] = work / "in" / "blank.xlsx"
+    inputs["blank"].write_bytes(T.DEFAULT_PATH.read_bytes())
+    return R.render(inputs, work)
 
 
 def _locate(words: list[R.Word], row_word: str, column: str) -> tuple[float, float]:

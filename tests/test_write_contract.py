@@ -111,6 +111,14 @@ def _template_with_formulas(path: Path) -> Path:
     return path
 
 
+def _department(path: Path) -> Path:
+    """The seed's 部门整体 form: D401 on its 结转结余, its 结转结余率 rewritten (the button checks the
+    active sheet, so the form stands alone here; a workbook of both kinds: test_department_form)."""
+    from department_forms import seed_grid
+
+    return B.write_xlsx(path, seed_grid())
+
+
 CASES: dict[str, Callable[[Path], Path]] = {
     "seed_01": _example("01_信访宣传项目经费.xlsx"),
     "seed_02_missing_exec_score": _example("02_信访工作经费.xlsx"),
@@ -120,6 +128,7 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "users_fills_and_notes": _users,
     "stacked_forms": _stacked,
     "template_formulas": _template_with_formulas,
+    "department_seed": _department,
 }
 
 
@@ -149,8 +158,9 @@ def test_both_writers_leave_the_same_workbook(case: str, xw, tmp_path: Path) -> 
     _same(filled, _click(xw, S.from_xlsx(tmp_path / "a1.xlsx")), "click on fill's copy")
     _same(clicked, _fill(S.to_xlsx(book, tmp_path / "b1.xlsx"), tmp_path / "b2.xlsx"), "fill after a click")
     # the form's own fills change only where a mark now is; our sheets come after the form
-    before = S.state_of_xlsx(src)["自评表"]
-    for cell, (_, _, fill, _) in filled["自评表"].items():
+    form_sheet = filled["sheets"][0][0]
+    before = S.state_of_xlsx(src)[form_sheet]
+    for cell, (_, _, fill, _) in filled[form_sheet].items():
         if fill != before.get(cell, (None, None, "", None))[2]:
             assert fill in MARK_FILL.values(), cell
     names = [n for n, _ in filled["sheets"]]

@@ -9,7 +9,15 @@ and what could not be identified — with the figures that are therefore not giv
 from __future__ import annotations
 
 from jixiao.processor.core.grid import parse_addr
-from jixiao.processor.core.model import READ_KEY_CN, BlockRead, ColumnRead, Record, Scores
+from jixiao.processor.core.model import (
+    DEPARTMENT_FIGURES,
+    READ_KEY_CN,
+    BlockRead,
+    ColumnRead,
+    Record,
+    Scores,
+)
+from jixiao.processor.core.values import fmt_num, fmt_pct
 from jixiao.processor.core.visible import visible
 
 FIELD_CN = {
@@ -69,6 +77,12 @@ def _block(title: str, b: BlockRead) -> list[str]:
     return out
 
 
+def _figure_text(key: str, f) -> str:
+    if f.value is None:
+        return plain(f.text, 16) or "（空）"
+    return fmt_pct(f.value) if key.endswith("_rate") else f"{fmt_num(f.value)} 万元"
+
+
 def explain_lines(record: Record, scores: Scores) -> list[str]:
     rm = record.read
     lines = ["  【读表说明】", f"  表格：{FORM_CN.get(rm.form, rm.form)}；{FRAMEWORK_CN.get(rm.framework, rm.framework)}"
@@ -93,6 +107,9 @@ def explain_lines(record: Record, scores: Scores) -> list[str]:
             lines.append(f"    执行率分母：{FIELD_CN[record.rate_denominator]}（按表头的字母）")
     else:
         lines.append("  项目资金表：未找到")
+    if record.figures:  # a 部门整体 form's labelled figures
+        lines.append("  部门数字：" + "；".join(
+            f"{f.cell} {DEPARTMENT_FIGURES[k]} {_figure_text(k, f)}" for k, f in record.figures.items()))
     if rm.indicators is not None:
         lines += _block("绩效指标表", rm.indicators)
         inds = [r.row for r in rm.rows if r.role == "indicator"]

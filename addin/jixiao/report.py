@@ -205,7 +205,7 @@ def render_text(results: list, colour: bool = False, explain: bool = False) -> s
             lines.append(f"{shown(r.file)}：{c(f.severity, SEVERITY_CN[f.severity])} {f.code} {shown(f.message)}")
         for s in r.sheets:
             sc = s.scores
-            title = s.record.project.text or "（未填项目名称）"
+            title = s.record.name or ("（未填部门名称）" if s.record.read.form == "department" else "（未填项目名称）")
             head = shown(f"{s.file} — 工作表“{s.sheet}”：{title}")
             lines.append(f"{_BOLD}{head}{_RESET}" if colour else head)
             if explain:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jixiao.processor.core.visible import visible
+from jixiao.processor.core.visible import in_document
 
 TABLES = ("projects", "indicators", "findings", "files")
 
@@ -269,8 +269,6 @@ def _finding_row(project_no: int | None, f: Any) -> dict[str, Any]:
 
 # text a spreadsheet would run as a formula (OWASP's list: the formula signs, tab and CR)
 _CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: the only control characters a CSV cell keeps (line breaks and tabs inside a text)
-_CSV_KEEP = "\n\t"
 
 
 def csv_value(value: Any) -> str:
@@ -283,7 +281,7 @@ def csv_value(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         return repr(value) if value == value else ""  # shortest exact form; NaN as empty
-    text = visible(value, keep=_CSV_KEEP)  # submitted text: no escape sequence, NUL or bidi control
+    text = in_document(value)  # submitted text: no escape sequence, NUL or bidi control
     return "'" + text if text.startswith(_CSV_FORMULA_START) else text
 
 

@@ -4,7 +4,8 @@
 or the workbook of ``jixiao compare -o``): a project table (延续 / 更名 / 人工指定 / 无法确定 /
 新增 / 终止, with budget, execution rate and score of both years and what was found), each
 unit's mean score over the archived years, and the targets made easier. Text from submissions
-is written with ``write_string`` only (never a formula).
+is written as text only (never a formula; control and bidi characters shown escaped:
+:mod:`jixiao.processor.files.xlsx_out`).
 """
 
 from __future__ import annotations
@@ -184,13 +185,12 @@ def write_workbook(review, path: str) -> None:
     """年度对比 and the Y findings (问题清单), written atomically."""
     import io
 
-    import xlsxwriter
     from jixiao.processor.core.findings import SEVERITY_CN
     from jixiao.processor.files.atomic import atomic_write_bytes
+    from jixiao.processor.files.xlsx_out import output_workbook
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+    wb = output_workbook(buf)
     write_year_sheet(wb, review)
     ws = wb.add_worksheet("问题清单")
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": "宋体", "font_size": 10})

@@ -83,11 +83,16 @@ def run(args: argparse.Namespace) -> int:
         summary_date = _day(args.summary_date)
     except ValueError as exc:
         return fail(f"日期应写成 YYYY-MM-DD（如 2025-03-31）：{exc.args[0]}")
+    if not args.output.lower().endswith(".xlsx"):  # Excel refuses an .xlsx under .xls/.xlsm, .csv shows garbage
+        return fail(f"-o 的文件名应以 .xlsx 结尾：{args.output}")
     if args.report and not args.report.lower().endswith(".docx"):
         return fail("--report 的文件名应以 .docx 结尾")
-    out_dir = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(out_dir):
-        return fail(f"输出文件夹不存在：{out_dir}")
+    for target in (args.output, args.json, args.report):  # every output checked before any reading
+        out_dir = os.path.dirname(os.path.abspath(target)) if target else None
+        if out_dir and not os.path.isdir(out_dir):
+            return fail(f"输出文件夹不存在：{out_dir}（{target}）")
+    if args.csv and os.path.exists(args.csv) and not os.path.isdir(args.csv):
+        return fail(f"--csv 应指定一个文件夹，“{args.csv}”是一个文件")
     profile = profile_from_args(args)
     if profile is None:
         return 2
@@ -97,6 +102,9 @@ def run(args: argparse.Namespace) -> int:
             names += read_name_list(args.dept_eval_list)
         except OSError as exc:
             return fail(f"{args.dept_eval_list}：无法读取部门评价名单（{os_reason(exc)}）")
+    clash = _overwrites_a_submission(args)
+    if clash:
+        return fail(clash)
     exclude = [os.path.abspath(args.output)] + ([os.path.abspath(args.json)] if args.json else []) \
         + ([os.path.abspath(args.report)] if args.report else [])
     extras = ["json"] if args.json else []  # what the workers send beyond the summary's needs
@@ -129,26 +137,69 @@ def run(args: argparse.Namespace) -> int:
     import gc
 
     gc.freeze()  # the result is kept to the end: the collector need not scan it while writing
+    target = args.output  # the output being written, named when it cannot be
     try:
         write_summary(result, args.output)
         if args.json:
+            target = args.json
             write_json(result, args.json)
         if args.report:
             from jixiao.processor.merge.report_docx import write_report
 
+            target = args.report
             write_report(result, args.report)
         if args.csv:
             from jixiao.summary import Summary
 
+            target = args.csv
             Summary(result).write_csv(args.csv)
     except PermissionError:
-        return fail(f"无法写入“{args.output}”：没有权限，或该文件正在 Excel/WPS 中打开，请关闭后重试")
+        return fail(f"无法写入“{target}”：没有权限，或该文件正在 Excel/WPS 中打开，请关闭后重试")
     except OSError as exc:
-        return fail(f"无法写入“{args.output}”（{os_reason(exc)}）")
+        return fail(f"无法写入“{target}”（{os_reason(exc)}）")
     print(f"{result.summary_line()}汇总表：{args.output}" + (f"；报告草稿：{args.report}" if args.report else ""))
     if result.archive_line:
         print(result.archive_line)
     return 0  # the summary is written; what is wrong in the submissions is listed inside it
+
+
+SUMMARY_TITLE = "<dc:title>项目支出绩效自评汇总</dc:title>"  # the document title write_summary sets
+
+
+def _overwrites_a_submission(args: argparse.Namespace) -> str | None:
+    """The refusal when ``-o``, ``--json`` or ``--report`` names a workbook among the inputs
+    that is not an earlier summary: ``jixiao merge 收件箱 -o 收件箱/某单位.xlsx`` would
+    leave that unit out of the summary (an output is never read) and write over its form."""
+    roots = [os.path.realpath(p) for p in args.paths]
+    for option, target in (("-o", args.output), ("--json", args.json), ("--report", args.report)):
+        if not target:
+            continue
+        full = os.path.realpath(target)
+        inside = any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+        if inside and os.path.isfile(full) and _submitted_workbook(full):
+            return (f"{option} 指定的“{target}”是待汇总的工作簿之一，写出会覆盖它，该表也不会被汇总；"
+                    "请另选输出文件名（该文件保持不变）")
+    return None
+
+
+def _submitted_workbook(path: str) -> bool:
+    """A workbook (.xls, or a zip holding ``xl/workbook.xml``) other than a summary jixiao wrote."""
+    import zipfile
+
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+                return True
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if not names & {"xl/workbook.xml", "xl/workbook.bin"}:
+                return False  # a report .docx, or no workbook at all
+            if "docProps/core.xml" in names:
+                with z.open("docProps/core.xml") as fh:
+                    return SUMMARY_TITLE.encode() not in fh.read(4096)
+            return True
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError):
+        return False  # not a zip: JSON, text — nothing merge would read
 
 
 def _day(text: str | None):

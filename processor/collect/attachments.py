@@ -328,6 +328,22 @@ class _Walker:
             return
         self.message(inner, where, depth + 1, label)
 
+    def _unnamed_workbook(self, part: Message, name: str, container: str) -> Found | None:
+        """An attachment whose name is no workbook name ("报表", "     ", "ATT00001.dat", no name
+        at all) but whose content is an .xlsx: saved with ".xlsx" added and a C121 note, not
+        silently left in the mail."""
+        data, _problem = _payload_bytes(part)
+        if not data or len(data) > self.limits.max_attachment_bytes or not _is_ooxml_workbook(data):
+            return None
+        if not self._take(name or "未命名附件", container, len(data)):
+            return None
+        shown = name.strip() or "（无名称）"
+        detail = f"附件名“{shown}”不是 Excel 文件名，内容是 Excel 工作簿，已加上扩展名 .xlsx 保存"
+        found = Found((name.strip() or "未命名附件") + ".xlsx", data, container, "ok", detail, "C121",
+                      {"detail": detail})
+        self.found.append(found)
+        return found
+
     def part(self, part: Message, container: str, depth: int) -> None:
         ctype = part.get_content_type()
         if part.is_multipart():
@@ -366,6 +382,11 @@ class _Walker:
         if not name and ctype in EXCEL_MIME:
             name = "未命名附件" + EXCEL_MIME[ctype]
             ext = _lower_ext(name)
+        if ext not in WORKBOOK_EXTS and ext not in ZIP_EXTS and ext not in UNSUPPORTED_ARCHIVES \
+                and part.get_content_maintype() != "text":
+            found = self._unnamed_workbook(part, name or "", container)
+            if found is not None or not name:
+                return
         if not name:
             return
         if ext in WORKBOOK_EXTS:
@@ -388,6 +409,17 @@ class _Walker:
                 self.zip(name, data, container, depth + 1)
         elif ext in UNSUPPORTED_ARCHIVES:
             self.found.append(refused(name, container, "rejected", "C109", ext=ext))
+
+
+def _is_ooxml_workbook(data: bytes) -> bool:
+    """A zip whose directory lists ``xl/workbook.xml`` (read from the central directory only)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return any(n in ("xl/workbook.xml", "xl/workbook.bin") for n in zf.namelist())
+    except (zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError, OSError):
+        return False
 
 
 def _workbook(name: str, data: bytes, container: str, extra: str = "") -> Found:

@@ -6,6 +6,7 @@ guard before any library opens the file.
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -71,6 +72,10 @@ def check_entries(root: Path, entries: Iterable[ManifestEntry], profile: Any = N
         path = root / entry.saved_path
         fc = FileCheck(entry=entry, path=path)
         out[entry.sha256] = fc
+        if not _inside(path, root):  # a hand-edited register ("../../", "/home/…") or a planted link
+            fc.unreadable = (f"收件登记中的保存路径“{entry.saved_path}”不在收件文件夹之内（登记可能被改动过，"
+                             "或文件被换成了链接），未读取")
+            continue
         try:
             result = check_file(path, profile)
         except InputError as exc:
@@ -94,6 +99,12 @@ def check_entries(root: Path, entries: Iterable[ManifestEntry], profile: Any = N
             if f.severity in ("error", "warning"):
                 fc.problems.append(Problem(f.severity, f.sheet or "", f.cell or "", f.message, f.fix, f.code))
     return out
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """``path`` (links resolved) is ``root`` or below it."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def latest_per_project(checks: list[FileCheck]) -> list[FileCheck]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email
 import hashlib
+import os
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -31,7 +32,7 @@ from pathlib import Path
 from jixiao.processor.collect.addresses import normalize_address, sender_folder, shown_address
 from jixiao.processor.collect.attachments import Budget, Limits, extract
 from jixiao.processor.collect.manifest import Manifest, ManifestEntry
-from jixiao.processor.collect.safenames import MAX_NAME_BYTES, safe_filename, unique_name
+from jixiao.processor.collect.safenames import MAX_NAME_BYTES, numbered, safe_filename
 from jixiao.processor.collect.sources import RawMessage, normalize_message_id
 from jixiao.processor.collect.textdecode import header_text, raw_header, raw_headers
 from jixiao.processor.core.findings import render
@@ -193,6 +194,35 @@ def _looks_like_mail(msg: Message) -> bool:
     return any(key.lower() in _KNOWN_HEADERS for key in msg.keys())
 
 
+class _FolderNames:
+    """The names taken in each sender folder (case-folded), listed once — on the first clash —
+    and kept up to date, with the count each name's "(n)" resumes at: 10,000 attachments of
+    one name cost 10,000 look-ups, not a folder listing and a count from 2 for each."""
+
+    def __init__(self) -> None:
+        self._taken: dict[Path, set[str]] = {}
+        self._next: dict[tuple[Path, str], int] = {}
+
+    def free(self, folder: Path, name: str) -> str:
+        taken = self._taken.get(folder)
+        if taken is None:
+            taken = self._taken[folder] = {p.name.lower() for p in folder.iterdir()}
+        key = (folder, name.lower())
+        n = self._next.get(key, 2)
+        while True:
+            found = numbered(name, n)
+            n += 1
+            if found.lower() not in taken and not os.path.lexists(folder / found):  # nor made by another since
+                break
+            taken.add(found.lower())
+        self._next[key] = n
+        return found
+
+    def taken(self, folder: Path, name: str) -> None:
+        if folder in self._taken:
+            self._taken[folder].add(name.lower())
+
+
 class Collector:
     """Processes messages into ``out_dir`` and its register."""
 
@@ -209,6 +239,7 @@ class Collector:
         self.stats = CollectStats()
         self.sources_at_start = set(self.manifest.seen_sources)
         self.now = datetime.now().astimezone().isoformat(timespec="seconds")
+        self._names = _FolderNames()
 
     # -- callbacks for IMAP ------------------------------------------------------
     def is_known_source(self, key: str) -> bool:
@@ -360,10 +391,11 @@ class Collector:
         if target.exists() or target.is_symlink():
             if target.is_file() and not target.is_symlink() and _same_content(target, sha):
                 reused = True
-            else:  # a name already taken: list the folder only now (rare)
-                target = folder / unique_name(filename, {p.name for p in folder.iterdir()})
+            else:  # a name already taken
+                target = folder / self._names.free(folder, filename)
         if not reused:
             atomic_write_bytes(target, data, within=self.out_dir)
+            self._names.taken(folder, target.name)
         verdict = guard_verdict(target)
         if verdict is not None:
             j_code, reason = verdict

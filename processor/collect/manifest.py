@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jixiao.processor.core.visible import visible
+from jixiao.processor.core.visible import in_document, visible
 from jixiao.processor.files.atomic import atomic_write_bytes
 from jixiao.processor.files.fileio import decode_text, sha256_file
 
@@ -278,7 +278,8 @@ class Manifest:
             f'"message_keys": {lines(sorted(self.message_keys))}\n'
             "}\n"
         )
-        _atomic_write(self.root / MANIFEST_JSON, text.encode("utf-8"))
+        # bidi and C1 controls as \uXXXX escapes: the same data for a JSON reader, inert in a terminal
+        _atomic_write(self.root / MANIFEST_JSON, in_document(text).encode("utf-8"))
         _atomic_write(self.root / MANIFEST_CSV, render_csv(self.entries).encode("utf-8-sig"))
 
     # -- queries ---------------------------------------------------------------

@@ -22,7 +22,7 @@ from pathlib import Path
 from jixiao.processor.collect.addresses import address_problem, sender_folder
 from jixiao.processor.collect.checks import FileCheck, latest_per_project
 from jixiao.processor.collect.manifest import Manifest, ManifestEntry
-from jixiao.processor.core.visible import one_line, without_controls
+from jixiao.processor.core.visible import in_document, one_line, without_controls
 
 _NUMERALS = "一二三四五六七八九十"
 SEVERITY_CN = {"error": "错误", "warning": "提示"}
@@ -123,7 +123,9 @@ def render_body(rep: SenderReport) -> str:
         lines.append("  请将自评表作为附件（或打包为 zip）重新发送。")
         lines.append("")
     lines += ["如有疑问，请直接回复本邮件。", "", "（本邮件由 jixiao 根据审核结果生成，发送前请核对。）", ""]
-    return "\n".join(lines)
+    # attachment names, sender names and messages quote submitted text: a U+202E or an escape
+    # sequence is shown as \u202e, as in every output, never obeyed by the mail client
+    return in_document("\n".join(lines))
 
 
 def _header(text: str) -> str:

@@ -85,11 +85,15 @@ def safe_filename(name: str | None, *, default: str = "附件", max_bytes: int =
     is not a device name, so ``CON`` stays as it was).
     """
     name = unicodedata.normalize("NFC", name or "")
-    name = _clean_chars(_basename(name)).strip()
-    # no hidden files and nothing that is only dots; no trailing dots or spaces (Windows)
-    name = name.lstrip(". ").rstrip(". ")
-    if not name:
-        name = default
+    name = _clean_chars(_basename(name)).strip().rstrip(". ")
+    # no hidden files and nothing that is only dots; no trailing dots or spaces (Windows).
+    # A name that is only an extension (".xlsx", "  ..xlsx") keeps it after the default
+    # stem: "附件.xlsx" opens on a double click, "xlsx" does not.
+    bare = name.lstrip(". ")
+    if bare != name and bare.isascii() and bare.isalnum() and len(bare) <= 11:
+        name = f"{default}.{bare}"
+    else:
+        name = bare or default
     stem, ext = split_ext(name)
     stem = stem.rstrip(". ") or default
     head = stem.split(".")[0].strip().upper()
@@ -100,15 +104,18 @@ def safe_filename(name: str | None, *, default: str = "附件", max_bytes: int =
     return stem + ext
 
 
+def numbered(name: str, n: int) -> str:
+    """``name (n)``, the count before the extension: ``报表 (2).xlsx``."""
+    stem, ext = split_ext(name)
+    return f"{stem} ({n}){ext}"
+
+
 def unique_name(name: str, taken: set[str]) -> str:
     """``name``, or ``name (2)``, ``name (3)`` … not in ``taken`` (compared case-insensitively)."""
     lowered = {t.lower() for t in taken}
     if name.lower() not in lowered:
         return name
-    stem, ext = split_ext(name)
     n = 2
-    while True:
-        cand = f"{stem} ({n}){ext}"
-        if cand.lower() not in lowered:
-            return cand
+    while numbered(name, n).lower() in lowered:
         n += 1
+    return numbered(name, n)

@@ -157,12 +157,42 @@ def funding_sums(c: _Ctx) -> Iterator[Finding]:
         for key, label in MONEY_COLS:
             values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
             tv = getattr(total, key).value
-            if tv is None or not (values or (filled and key in total.cells and tv)):
+            held = [p for p in filled if key in p.cells]  # (a part written “基本支出：900.47” has one column)
+            if tv is None or not (values or (held and key in total.cells and tv)):
                 continue  # (parts filled with 0 0 but 执行数 left blank hold none of the total's 执行数)
             expected = sum(values)
             if differs(tv, expected, c.tol["money"]):
                 yield c.f("F101", getattr(total, key).cell, column=label, parts=names, expected=c.money(expected),
                           found=c.money(tv))
+
+
+@check
+def funding_breakdowns(c: _Ctx) -> Iterator[Finding]:
+    """A row split again into its own 其中 rows (基本支出 = 人员经费 + 公用经费): F113 per column."""
+    for whole_kind, kinds in vocabulary_for(c.p).breakdowns.items():
+        whole = c.r.funding_row(whole_kind)
+        parts = [f for f in c.r.funding if f.kind in kinds and _has_figures(f)]
+        if whole is None or not parts:
+            continue
+        names = "、".join(p.label.text or FUNDING_LABELS[p.kind] for p in parts)
+        for key, label in MONEY_COLS:
+            values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
+            wv = getattr(whole, key).value
+            if wv is not None and values and differs(wv, sum(values), c.tol["money"]):
+                yield c.f("F113", getattr(whole, key).cell, label=whole.label.text or FUNDING_LABELS[whole_kind],
+                          column=label, parts=names, expected=c.money(sum(values)), found=c.money(wv))
+
+
+@check
+def department_figures(c: _Ctx) -> Iterator[Finding]:
+    """A 部门整体 form's 结转结余, 结转结余率, 预决算差异率 and 预算执行率 against its own money
+    (D401–D404, computed in core.department: the side file's figures are checked the same way)."""
+    if c.s.department is not None:
+        total = c.r.funding_row("total")
+        rate_cell = total.rate.cell if total is not None else None
+        for f in c.s.department.findings:
+            if not (f.code == "D403" and f.cell == rate_cell):  # the funding table's 执行率: F103 says it
+                yield f
 
 
 _EXPLAINED = ("调整", "调减", "调增", "追加", "追减", "调剂", "收回", "压减")

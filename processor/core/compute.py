@@ -10,7 +10,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from jixiao.processor.core.grid import Formula
+from jixiao.processor.core.department import evaluate, totals_from_record
+from jixiao.processor.core.grid import Formula, parse_addr
 from jixiao.processor.core.model import (
     EXECUTION_WEIGHT,
     FUNDING_MONEY,
@@ -100,7 +101,14 @@ def denominator_doubt(record: Record, profile: Profile) -> str | None:
     of the funding table was not understood: it may be that one, so the rate is not known."""
     wanted = profile["execution"]["denominator"]
     block = record.read.funding
-    if record.rate_denominator or block is None or wanted in record.funding_columns or not block.unmatched:
+    if record.rate_denominator or block is None or wanted in record.funding_columns:
+        return None
+    # an unread column over figures may be it; so may any unread column among the value columns,
+    # figures or none (a blank 全年预算数 column is still the denominator: F110 says it is blank),
+    # but not “资金来源” over the row labels, nor a spacer the sheet leaves empty top to bottom
+    first = min((parse_addr(c)[1] for c in record.funding_columns.values()), default=0)
+    if not any(c in block.figures or (parse_addr(c)[1] >= first and c not in block.spacers)
+               for c, _t in block.unmatched):
         return None
     return DEN_NAMES[wanted]
 
@@ -488,6 +496,8 @@ def compute(record: Record, profile: Profile) -> Scores:
         execution_weight_source=source,
         execution_row=row.row if row is not None else None,
         notes=notes,
+        department=evaluate(totals_from_record(record, profile, den_key), profile)
+        if rm.form == "department" and funding_known else None,
     )
 
 

@@ -73,6 +73,7 @@ def check_sheet(grid: Grid, file: str, profile: Profile | None = None) -> list[S
 
 
 def _checked(record: Record, profile: Profile) -> SheetResult:
+    profile = profile.for_form(record.read.form)  # a 部门整体 form is scored by its own rules
     scores = compute(record, profile)
     return SheetResult(record.file, record.sheet, record, scores, audit(record, scores, profile))
 
@@ -116,7 +117,7 @@ def active_content_findings(file: str, what: str | None, profile: Profile) -> li
 def cross_check(results: list[FileResult], profile: Profile | None = None) -> None:
     """Findings that need several projects (I223 copied indicator sets), added in place."""
     profile = profile or load_profile()
-    sheets = [s for r in results for s in r.sheets]
+    sheets = [s for r in results for s in r.sheets if s.record.read.form == "project"]  # projects only
     by_record = {id(s.record): s for s in sheets}  # one sheet may hold several stacked forms
     for record, finding in audit_batch([s.record for s in sheets]):
         by_record[id(record)].findings.extend(profile.apply_severity([finding]))

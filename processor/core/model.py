@@ -45,16 +45,24 @@ class Field:
 
 EMPTY = Field()
 
-# funding row kinds, in the order of the paper form; 基本支出 / 项目支出 split the total by use
-FUNDING_KINDS = ("total", "current", "carryover", "other", "basic", "project")
+# funding row kinds, in the order of the paper form; 基本支出 / 项目支出 / 其他支出 split the total by
+# use (部门整体支出绩效自评表), and 人员经费 / 公用经费 split 基本支出 again
+FUNDING_KINDS = ("total", "current", "carryover", "other", "basic", "personnel", "public", "project", "other_use")
 FUNDING_LABELS = {
     "total": "年度资金总额",
     "current": "当年财政拨款",
     "carryover": "上年结转资金",
     "other": "其他资金",
     "basic": "基本支出",
+    "personnel": "人员经费",
+    "public": "公用经费",
     "project": "项目支出",
+    "other_use": "其他支出",
 }
+# rows that split the money by use: only a 部门整体支出 table has them
+DEPARTMENT_KINDS = frozenset({"basic", "personnel", "public", "project", "other_use"})
+# the figures a 部门整体支出绩效自评表 states under labels of their own (vocabulary department_form.figures)
+DEPARTMENT_FIGURES = {"carryover": "年末结转结余", "carryover_rate": "结转结余率", "variance_rate": "预决算差异率"}
 
 # ------------------------------------------------------------------ what the reader knows
 # The fields a figure or a finding can be derived from. When the reader cannot identify one
@@ -84,6 +92,9 @@ EXECUTION_READS = frozenset({FUNDING_ROWS, FUNDING_MONEY, EXECUTION_WEIGHT, INDI
 INDICATOR_SCORE_READS = frozenset({INDICATOR_ROWS, INDICATOR_WEIGHT, INDICATOR_SCORE})
 
 
+HEADLESS = "（表头空白）"  # what the read map says of a column whose header cell holds no words
+
+
 @dataclass(frozen=True)
 class ColumnRead:
     """One header column the reader identified: its field, the header text, the word that matched."""
@@ -105,6 +116,9 @@ class BlockRead:
     # header cells (among ``unmatched``) whose column holds figures on the data rows: it may be a
     # field the reader needs (a 分值 column under a word it does not know, or under no word at all)
     figures: list[str] = field(default_factory=list)
+    # header cells (among ``unmatched``) of a column the sheet leaves empty from top to bottom: a
+    # spacer of the layout, no field (a column with no header but used below is a field unnamed)
+    spacers: list[str] = field(default_factory=list)
 
     @property
     def band(self) -> str:
@@ -238,7 +252,8 @@ class TotalRow:
 
 @dataclass
 class Record:
-    """One 自评表 (one project) as read from one worksheet."""
+    """One 自评表 as read from one worksheet: a project's, or — ``read.form == "department"`` — the
+    部门整体支出绩效自评表, whose name (部门（单位）名称) is read into ``unit``."""
 
     file: str
     sheet: str
@@ -258,6 +273,8 @@ class Record:
     goal_expected: Field = EMPTY
     goal_actual: Field = EMPTY
     indicators: list[Indicator] = field(default_factory=list)
+    # 部门整体 form: 年末结转结余 / 结转结余率 / 预决算差异率 written under their own labels
+    figures: dict[str, Field] = field(default_factory=dict)
     indicator_columns: dict[str, str] = field(default_factory=dict)
     level1_groups: list[LevelGroup] = field(default_factory=list)
     level2_groups: list[LevelGroup] = field(default_factory=list)
@@ -268,6 +285,14 @@ class Record:
     # problems met while reading: (code, cell, params) turned into findings by audit
     notes: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
     read: ReadMap = field(default_factory=ReadMap)
+
+    @property
+    def name(self) -> str:
+        """What the form is about, as people name it: the 项目名称, or for a 部门整体 form the
+        department's name; '' when the form leaves it blank."""
+        if self.read.form == "department":
+            return f"{self.unit.text}（部门整体支出）" if self.unit.text else ""
+        return self.project.text
 
     def funding_row(self, kind: str) -> FundingRow | None:
         return next((f for f in self.funding if f.kind == kind), None)
@@ -328,6 +353,8 @@ class Scores:
     execution_row: int | None = None  # the indicator row that scores 预算执行率, when one does
     # what computing could not determine, as the reader's notes are: (code, cell, params)
     notes: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
+    # a 部门整体 form's department figures (core.department.DepartmentReport), recomputed from its money
+    department: Any = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -337,4 +364,6 @@ class Scores:
             "total_score": self.total_score,
             "weights_total": self.weights_total,
             "grade": self.grade,
+            **({"department": {r.name: r.computed if r.computed is not None else r.stated for r in self.department.rows}}
+               if self.department else {}),
         }

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jixiao.processor.core.compute import rate_differs, score_differs
+from jixiao.processor.core.department import NAMES as FIGURE_NAMES
 from jixiao.processor.core.findings import SEVERITIES, Finding, counts
 from jixiao.processor.core.grid import Formula, parse_addr
 from jixiao.processor.core.ledger import CellEntry, Ledger, same_value, still_ours
@@ -121,6 +122,7 @@ def owned_cells(result) -> list[Owned]:
     for s in sc.indicators:
         if s.computed is not None and "score" in s.indicator.cells:
             out.append(Owned(s.indicator.cells["score"], s.computed, "score", s.indicator.score, exact=s.exact))
+    out += _department_rates(rec, sc)
     if sc.total_score is None:
         return out  # not known (an R finding or I202 says why): 总分 and 等级 are left as they are
     if rec.total is not None and "score" in rec.total.cells:
@@ -128,6 +130,21 @@ def owned_cells(result) -> list[Owned]:
         out.append(Owned(rec.total.cells["score"], sc.total_score, "score", rec.total.score, grade))
     if rec.grade.cell:
         out.append(Owned(rec.grade.cell, sc.grade, "grade", rec.grade))
+    return out
+
+
+def _department_rates(rec, sc) -> list[Owned]:
+    """A 部门整体 form's labelled 结转结余率 / 预决算差异率 cells: rates of its own money, written as
+    the 执行率 is (the 年末结转结余 amount and the indicator rows' 实际完成值 are the filler's)."""
+    if sc.department is None:
+        return []
+    computed = {r.name: r.computed for r in sc.department.rows}
+    out = []
+    for key in ("carryover_rate", "variance_rate"):
+        f = rec.figures.get(key)
+        value = computed.get(FIGURE_NAMES[key])
+        if f is not None and f.cell and value is not None:
+            out.append(Owned(f.cell, round(value, 6), "rate", f))
     return out
 
 
@@ -228,7 +245,7 @@ def form_line(result) -> FormLine:
         total += f"（表上为 {fmt_num(stated.value)} 分）"
     elif stated is not None and stated.raw is None:
         total += "（表上未填）"
-    return FormLine(result.sheet, rec.project.text, rate, total, sc.grade or "", counts(result.findings))
+    return FormLine(result.sheet, rec.name, rate, total, sc.grade or "", counts(result.findings))
 
 
 def _settle_sheet(sheet: str, forms: list, old: Ledger, looks: Looks, tol: dict):

@@ -14,6 +14,7 @@ from typing import Any
 
 from jixiao.processor.core.findings import SEVERITIES, SEVERITY_CN
 from jixiao.processor.core.marks import LEGEND, MARK_CN, MARK_KINDS, wrapped_lines
+from jixiao.processor.core.visible import in_document
 
 RESULT_HEADER = ["序号", "级别", "代码", "工作表", "单元格", "问题", "修改建议", "原填写值"]
 COLUMN_WIDTHS = (5.5, 6.0, 7.0, 12.0, 8.0, 48.0, 40.0, 12.0)
@@ -36,6 +37,13 @@ class PageCell:
     value: Any
     style: str = "text"
     link: tuple[str, str] | None = None  # (sheet, cell) the cell links to
+
+    def __post_init__(self) -> None:
+        # project and sheet names, messages and original values come from the form: control,
+        # escape and bidi characters are shown as \uXXXX, as in every output (one place for
+        # both writers, openpyxl and xlwings)
+        if isinstance(self.value, str):
+            object.__setattr__(self, "value", in_document(self.value))
 
 
 @dataclass

@@ -208,6 +208,13 @@ class Profile:
     def tol(self) -> dict[str, float]:
         return self.data["tolerances"]
 
+    def for_form(self, form: str) -> Profile:
+        """The rules a form of this type is scored and audited by: the file this profile's
+        ``forms`` names for it (``"department"`` → rules/department.json) composed onto this profile
+        by the ``extends`` rule — so a province's overrides hold for its department forms too."""
+        name = (self.data.get("forms") or {}).get(form)
+        return _form_profile(self, name) if name else self
+
     def severity_of(self, code: str, default: str) -> str:
         return self.data["severity"].get(code, default)
 
@@ -251,6 +258,17 @@ def load_profile(name_or_path: str | None = None) -> Profile:
         validate_limits(overrides, str(path), origins)
     data = {**data, "limits": {**default_limits(), **overrides}}
     return Profile(data=data, source=str(path))
+
+
+@lru_cache(maxsize=16)
+def _form_profile(base: Profile, name: str) -> Profile:
+    path = _locate(name, relative_to=Path(base.source).parent, by=base.source)
+    own = {k: v for k, v in _read_json(path).items() if k != "extends"}
+    origins: dict = {}
+    data = compose({k: v for k, v in base.data.items() if k != "limits"}, own, str(path), origins)
+    data["forms"] = {}  # the overlay is the form's profile: it is not overlaid again
+    validate_profile(data, str(path), origins)
+    return Profile(data={**data, "limits": base.data["limits"]}, source=str(path))
 
 
 # --------------------------------------------------------------------------- file limits

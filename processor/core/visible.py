@@ -79,6 +79,18 @@ def visible(text: object, keep: str = "") -> str:
     return _rewrite(s, keep, False)
 
 
+#: the control characters an output document keeps: line breaks and tabs inside a text
+DOCUMENT_KEEP = "\n\t"
+
+
+def in_document(text: object) -> str:
+    """:func:`visible` text for a cell or paragraph of an output file (the summary workbook,
+    the report, the 校验结果 page, a CSV): line breaks and tabs stay, every other control,
+    escape or bidi character is shown as ``\\uXXXX`` — exactly as on the terminal, so a
+    name reads the same in the summary, in the CSV and in the run's messages."""
+    return visible(text, keep=DOCUMENT_KEEP)
+
+
 def without_controls(text: object) -> str:
     """``text`` with every character :func:`visible` would escape removed (for a mail header)."""
     s = text if isinstance(text, str) else str(text)

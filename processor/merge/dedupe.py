@@ -29,8 +29,8 @@ def identical_files(files: Iterable[InputFile]) -> Iterator[InputFile]:
             continue
         kept = first.setdefault(f.sha256, f)
         if kept is not f:
-            f.status, f.code, f.reason = "duplicate", "J506", f"与“{kept.name}”内容相同"
-            f.params = {"other": kept.name}
+            f.status, f.code, f.reason = "duplicate", "J506", f"与“{kept.shown}”内容相同"
+            f.params = {"other": kept.shown}
             continue
         yield f
 
@@ -70,13 +70,13 @@ def newest_versions(read: list[tuple[InputFile, list[SheetRow]]]) -> list[tuple[
         if not f.kept_sheets:
             wf = lost[0][1]
             f.status, f.code = "duplicate", "J507"
-            f.reason = f"被“{wf.name}”的新版本替代" if wf is not f else "文件内各表为同一项目"
-            f.params = {"other": wf.name}
+            f.reason = f"被“{wf.shown}”的新版本替代" if wf is not f else "文件内各表为同一项目"
+            f.params = {"other": wf.shown}
         for row, wf, wrow in lost:
             if wf is f:
                 f.notes.append(f"工作表“{row.sheet}”与工作表“{wrow.sheet}”为同一项目，只计入一次")
             else:
-                f.notes.append(f"工作表“{row.sheet}”（{row.project}）被“{wf.name}”的新版本替代")
+                f.notes.append(f"工作表“{row.sheet}”（{row.project}）被“{wf.shown}”的新版本替代")
         if f.status == "merged":
             f.reason = "；".join(f.notes)
     return out

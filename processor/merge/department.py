@@ -1,20 +1,11 @@
-"""Department-level figures: 预算执行率, 结转结余率, 预决算差异率 from the department's totals.
+"""The side file of department totals (``merge --department``): an alternative to the
+部门整体支出绩效自评表 when a department has none.
 
 The totals come from a small file (CSV, .xlsx/.xls or JSON; format in
 ``docs/汇总说明.md``): one label and one value per row, e.g. ``预算数,794.51``. Labels
 are matched loosely (spaces, full-width characters and a unit in brackets such as
-“（万元）” do not matter). :func:`evaluate` recomputes every rate from the totals and
-returns the rows of the summary's 部门指标 sheet plus D40x findings wherever a stated
-figure does not follow — the seed's 结转结余 24.68 万元 against 794.51 − 775.77 = 18.74
-is the model case.
-
-Formulas *(configurable in the profile's optional ``department`` object)*:
-
-- 预算执行率 = 执行数 ÷ 预算数;
-- 结转结余 = 预算数 − 执行数; 结转结余率 = 结转结余 ÷ 预算数 (``carryover_base``:
-  ``"budget"``, or ``"executed"`` for ÷ 执行数);
-- 预决算差异率 = (预算数 − 决算数) ÷ 预算数 (``variance_base``: ``"budget"`` or
-  ``"executed"``).
+“（万元）” do not matter). The figures are recomputed by the same
+:func:`jixiao.processor.core.department.evaluate` that checks a department form.
 """
 
 from __future__ import annotations
@@ -23,19 +14,24 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jixiao.processor.core.department import (  # noqa: F401 — the figures, re-exported for merge
+    SHEET,
+    DepartmentReport,
+    DepartmentTotals,
+    FigureRow,
+    Stated,
+    evaluate,
+)
 from jixiao.processor.core.errors import InputError
-from jixiao.processor.core.findings import Finding, make
+from jixiao.processor.core.findings import make
 from jixiao.processor.core.grid import col_letter
 from jixiao.processor.core.rules_compose import json_kind
-from jixiao.processor.core.values import fmt_num, fmt_pct, norm, parse_number
+from jixiao.processor.core.values import fmt_pct, norm, parse_number
 from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
 from jixiao.processor.files.fileio import decode_text, os_reason
-
-SHEET = "部门数据"
 
 # canonical key → (Chinese name, aliases after normalisation)
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -58,77 +54,6 @@ _TEXT_KEYS = {"name", "dept_evaluated"}
 _RATE_KEYS = {"carryover_rate", "execution_rate", "variance_rate"}
 _UNIT_IN_BRACKETS = re.compile(r"[（(][^（）()]*[)）]")
 _LIST_SPLIT = re.compile(r"[;；、\n|]+")
-
-
-@dataclass
-class Stated:
-    """One value as the department file states it, with where it came from."""
-
-    label: str
-    raw: Any
-    value: Any
-    cell: str | None = None
-
-
-@dataclass
-class DepartmentTotals:
-    file: str
-    sheet: str | None = SHEET
-    values: dict[str, Stated] = field(default_factory=dict)
-    dept_evaluated: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)  # labels not recognised
-    findings: list[Finding] = field(default_factory=list)  # D406 while reading
-
-    def get(self, key: str) -> Any:
-        s = self.values.get(key)
-        return None if s is None else s.value
-
-    @property
-    def name(self) -> str | None:
-        v = self.get("name")
-        return str(v).strip() or None if v is not None else None
-
-    @property
-    def year(self) -> int | None:
-        v = self.get("year")
-        return int(v) if isinstance(v, float) and 1990 <= v <= 2100 else None
-
-    @property
-    def total_projects(self) -> int | None:
-        v = self.get("total_projects")
-        return int(v) if isinstance(v, float) and v >= 0 else None
-
-
-@dataclass
-class FigureRow:
-    """One line of the 部门指标 sheet."""
-
-    name: str
-    stated: float | None
-    computed: float | None
-    formula: str
-    kind: str  # "money" | "rate" | "count"
-    verdict: str  # 一致 | 不一致 | 未填报 | 无法计算
-    cell: str | None = None
-
-
-@dataclass
-class DepartmentReport:
-    totals: DepartmentTotals
-    rows: list[FigureRow]
-    findings: list[Finding]
-
-    def as_json(self) -> dict:
-        return {
-            "file": self.totals.file,
-            "name": self.totals.name,
-            "figures": [
-                {"name": r.name, "stated": r.stated, "computed": r.computed, "formula": r.formula,
-                 "verdict": r.verdict}
-                for r in self.rows
-            ],
-            "findings": [f.as_json() for f in self.findings],
-        }
 
 
 # ------------------------------------------------------------------------- reading
@@ -273,112 +198,39 @@ def _parse_value(raw: Any, *, rate: bool) -> Any:
     return _BAD
 
 
-# ------------------------------------------------------------------------- figures
-
-
-def evaluate(totals: DepartmentTotals, profile, *, projects_executed: float | None = None) -> DepartmentReport:
-    """Recompute the department figures; D401–D405 where a stated figure does not follow."""
-    cfg = (profile.data.get("department") if profile is not None else None) or {}
-    tol = profile.tol if profile is not None else {"money": 0.005, "rate": 0.0005}
-    money_tol, rate_tol = float(tol["money"]), float(tol["rate"])
-    file, sheet = totals.file, totals.sheet
-    findings: list[Finding] = list(totals.findings)
-    rows: list[FigureRow] = []
-
-    def stated(key: str) -> tuple[float | None, str | None]:
-        s = totals.values.get(key)
-        return (None, None) if s is None else (s.value, s.cell)
-
-    budget, budget_cell = stated("budget")
-    executed, executed_cell = stated("executed")
-    for key, value, cell in (("budget", budget, budget_cell), ("executed", executed, executed_cell)):
-        rows.append(FigureRow(FIELDS[key][0], value, None, "填报数", "money",
-                              "已填报" if value is not None else "未填报", cell))
-
-    # 预算执行率
-    exec_rate = executed / budget if budget and executed is not None else None
-    found, cell = stated("execution_rate")
-    rows.append(_row("预算执行率", found, exec_rate, "执行数 ÷ 预算数", "rate", rate_tol, cell))
-    if _differs(found, exec_rate, rate_tol):
-        findings.append(make("D403", sheet=sheet, cell=cell, file=file, expected=fmt_pct(exec_rate),
-                             found=fmt_pct(found)))
-
-    # 结转结余 and its rate
-    carry = budget - executed if budget is not None and executed is not None else None
-    found, cell = stated("carryover")
-    rows.append(_row("结转结余", found, carry, "预算数 − 执行数", "money", money_tol, cell))
-    if _differs(found, carry, money_tol):
-        findings.append(make("D401", sheet=sheet, cell=cell, file=file, found=fmt_num(found),
-                             budget=fmt_num(budget), executed=fmt_num(executed), expected=fmt_num(carry)))
-    base_key = cfg.get("carryover_base", "budget")
-    base = executed if base_key == "executed" else budget
-    base_name = "执行数" if base_key == "executed" else "预算数"
-    numerator = carry if carry is not None else stated("carryover")[0]
-    carry_rate = numerator / base if base and numerator is not None else None
-    formula = f"结转结余 {fmt_num(numerator)} ÷ {base_name} {fmt_num(base)}" if carry_rate is not None \
-        else f"结转结余 ÷ {base_name}"
-    found, cell = stated("carryover_rate")
-    rows.append(_row("结转结余率", found, carry_rate, f"结转结余 ÷ {base_name}", "rate", rate_tol, cell))
-    if _differs(found, carry_rate, rate_tol):
-        findings.append(make("D402", sheet=sheet, cell=cell, file=file, expected=fmt_pct(carry_rate),
-                             formula=formula, found=fmt_pct(found)))
-
-    # 预决算差异率
-    vbase_key = cfg.get("variance_base", "budget")
-    vbase = executed if vbase_key == "executed" else budget
-    vname = "决算数" if vbase_key == "executed" else "预算数"
-    variance = (budget - executed) / vbase if vbase and budget is not None and executed is not None else None
-    found, cell = stated("variance_rate")
-    vformula = f"（预算数 − 决算数）÷ {vname}"
-    rows.append(_row("预决算差异率", found, variance, vformula, "rate", rate_tol, cell))
-    if _differs(found, variance, rate_tol):
-        findings.append(make("D404", sheet=sheet, cell=cell, file=file, expected=fmt_pct(variance),
-                             formula=f"（{fmt_num(budget)} − {fmt_num(executed)}）÷ {fmt_num(vbase)}",
-                             found=fmt_pct(found)))
-
-    # 项目支出 vs the merged projects
-    found, cell = stated("project_executed")
-    if found is not None or projects_executed is not None:
-        rows.append(_row("项目支出", found, projects_executed, "各项目全年执行数合计", "money",
-                         max(money_tol, 0.01), cell))
-        if _differs(found, projects_executed, max(money_tol, 0.01)):
-            findings.append(make("D405", sheet=sheet, cell=cell, file=file, found=fmt_num(found),
-                                 expected=fmt_num(projects_executed)))
-    return DepartmentReport(totals, rows, findings)
-
-
-def _differs(found: float | None, expected: float | None, tol: float) -> bool:
-    return found is not None and expected is not None and abs(found - expected) > tol + 1e-12
-
-
-def _row(name: str, found: float | None, computed: float | None, formula: str, kind: str,
-         tol: float, cell: str | None) -> FigureRow:
-    if computed is None:
-        verdict = "无法计算" if found is not None else "未填报"
-    elif found is None:
-        verdict = "未填报"
-    else:
-        verdict = "不一致" if _differs(found, computed, tol) else "一致"
-    return FigureRow(name, found, computed, formula, kind, verdict, cell)
+# ------------------------------------------------------------------------- report text
 
 
 def sentences(report: DepartmentReport) -> list[str]:
-    """The report's 预算执行率, 4. 结转结余率 and 5. 预决算差异率 sentences with the computed
-    figures, ready to paste (no spaces around numbers; amounts written as the paragraph writes them)."""
+    """The report's （二）当年预算执行情况, 4. 结转结余率 and 5. 预决算差异率 sentences with the
+    computed figures, in the seed's wording and ready to paste (no spaces around numbers; amounts
+    as the paragraph writes them). A 部门整体 form gives the split by use: the first sentence then
+    names 基本支出 / 项目支出 / 其他支出 as the seed's report does."""
     from jixiao.processor.merge.report_text import money_text
 
     t = report.totals
     budget, executed = t.get("budget"), t.get("executed")
     by_name = {r.name: r for r in report.rows}
     out = []
-    if budget is not None and executed is not None:
-        rate = by_name["预算执行率"].computed
+    if budget is None or executed is None:
+        return out
+    rate = by_name["预算执行率"].computed
+    year = "" if t.year is None else f"{t.year}年"
+    plan = [("基本支出", t.get("basic_budget")), ("项目支出", t.get("project_budget")),
+            ("其他支出", t.get("other_budget"))]
+    spent = [("基本支出", t.get("basic_executed")), ("项目支出", t.get("project_executed")),
+             ("其他支出", t.get("other_executed"))]
+    if all(v is not None for _n, v in plan[:2] + spent[:2]):  # the seed's （二）, word for word
+        parts = "，".join(f"{n}预算数{money_text(v or 0)}万元" for n, v in plan)
+        done = "，".join(f"{n}{money_text(v or 0)}万元" for n, v in spent)
+        out.append(f"{year}全年预算数{money_text(budget)}万元，其中，{parts}。资金总体支出"
+                   f"{money_text(executed)}万元，其中，{done}。预算执行率为{fmt_pct(rate)}。")
+    else:
         out.append(f"全年预算数{money_text(budget)}万元，资金总体支出{money_text(executed)}万元，"
                    f"预算执行率为{fmt_pct(rate)}。")
-        carry, crate = by_name["结转结余"].computed, by_name["结转结余率"].computed
-        carry_text = "空" if carry is None else money_text(carry)
-        out.append(f"年末，结转结余{carry_text}万元，结转结余率为{fmt_pct(crate)}。")
-        out.append(f"{'' if t.year is None else f'{t.year}年'}全年预算数{money_text(budget)}万元，"
-                   f"资金总体支出{money_text(executed)}万元，预决算差异率为"
-                   f"{fmt_pct(by_name['预决算差异率'].computed)}。")
+    carry, crate = by_name["结转结余"].computed, by_name["结转结余率"].computed
+    carry_text = "空" if carry is None else money_text(carry)
+    out.append(f"年末，结转结余{carry_text}万元，结转结余率为{fmt_pct(crate)}。")
+    out.append(f"{year}全年预算数{money_text(budget)}万元，资金总体支出{money_text(executed)}万元，"
+               f"预决算差异率为{fmt_pct(by_name['预决算差异率'].computed)}。")
     return out

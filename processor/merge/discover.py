@@ -14,6 +14,7 @@ the reason — every input is accounted for either way. A workbook gets its SHA-
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +50,12 @@ class InputFile:
     notes: list[str] = field(default_factory=list)
     forms: list[Any] = field(default_factory=list)  # SheetRow of every form read (projection.py)
     findings: list[Any] = field(default_factory=list)  # file-level FindingRow (R001, R011)
+    spelled: str = ""  # how the name is written, when another name looks the same (:func:`tell_apart`)
+
+    @property
+    def shown(self) -> str:
+        """The name for 文件清单 and messages: told apart from a look-alike."""
+        return f"{self.name}（{self.spelled}）" if self.spelled else self.name
 
     @property
     def status_cn(self) -> str:
@@ -107,7 +114,32 @@ def discover(paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()) ->
             key = _key(root)
             if key not in skip:
                 found.setdefault(key, InputFile(str(root), root.as_posix()))
-    return sorted(found.values(), key=lambda f: (f.name, f.path))
+    files = sorted(found.values(), key=lambda f: (f.name, f.path))
+    tell_apart(files)
+    return files
+
+
+def tell_apart(files: list[InputFile]) -> None:
+    """Names that differ only in how an accented letter is encoded look the same on screen.
+
+    "é项目.xlsx" typed on Windows is one character é (U+00E9); the same name made on a Mac
+    is e followed by the combining accent U+0301. Both files sit side by side, 文件清单
+    would show two identical names and "与“é项目.xlsx”内容相同" would not say which one.
+    Every name that is not in the composed form (NFC) while another name of the run
+    composes to the same text is shown with its decomposed letters spelled out:
+    "é项目.xlsx（分解形式：e\\u0301项目.xlsx）" — the row's size and time tell the files
+    apart on disk."""
+    groups: dict[str, set[str]] = {}
+    for f in files:
+        if not f.name.isascii():
+            groups.setdefault(unicodedata.normalize("NFC", f.name), set()).add(f.name)
+    for f in files:
+        if f.name.isascii():
+            continue
+        composed = unicodedata.normalize("NFC", f.name)
+        if f.name != composed and len(groups[composed]) > 1:
+            f.spelled = "分解形式：" + "".join(f"\\u{ord(c):04x}" if unicodedata.combining(c) else c
+                                            for c in f.name)
 
 
 def examine(f: InputFile) -> None:

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from jixiao.processor.core.visible import in_document
 from jixiao.processor.merge.result import MergeResult
 
 
@@ -34,6 +35,8 @@ def to_json(result: MergeResult, *, projects: bool = True) -> dict[str, Any]:
         "bands": result.bands.as_json(),
         "paragraph": result.paragraph,
         "department": result.department.as_json() if result.department else None,
+        "department_forms": [d.as_json() for d in result.departments],
+        "department_sentences": list(result.department_sentences),
         "roster": None if result.roster is None else [
             {"unit": u.unit.name, "contact": u.unit.contact, "emails": u.unit.emails, "status": u.status,
              "status_cn": u.label, "matched_by": u.matched_by, "files": [fc.entry.saved_path for fc in u.files]}
@@ -48,8 +51,8 @@ def write_json(result: MergeResult, path) -> None:
 
     def write(tmp) -> None:
         with open(tmp, "w", encoding="utf-8") as fh:
-            for chunk in _chunks(result):
-                fh.write(chunk)
+            for chunk in _chunks(result):  # bidi and C1 controls from submissions as \uXXXX escapes:
+                fh.write(in_document(chunk))  # the same JSON data, inert when the file is shown
 
     atomic_write(path, write)
 

@@ -33,6 +33,7 @@ from operator import attrgetter
 from typing import Any
 
 from jixiao.processor.core.audit import IndicatorSet
+from jixiao.processor.core.department import plain
 from jixiao.processor.core.engine import SheetResult, check_file
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import Finding
@@ -65,6 +66,9 @@ class SheetRow:
     identity: ProjectId | None  # which other forms are versions of it
     indicators: IndicatorSet  # for I223 across projects
     extras: dict[str, Any] = field(default_factory=dict)  # extra name → its value (see above)
+    form: str = "project"  # project | department (部门整体支出绩效自评表)
+    # a department form's stated figures (core.department.plain): re-checked against the merged projects
+    department_values: dict[str, Any] | None = None
 
     def __reduce__(self):  # rebuilt by __init__ from a tuple: the parent unpickles twice as fast
         return (SheetRow, _row_fields(self))
@@ -114,7 +118,8 @@ def sheet_row(s: SheetResult, keep_params: bool) -> SheetRow:
         executed=None if total is None else total.executed.value,
         scores=s.scores.as_json(), stated_total=_stated_total(rec),
         findings=[finding_row(f, keep_params) for f in s.findings],
-        identity=identity_of(rec), indicators=IndicatorSet.of(rec))
+        identity=identity_of(rec), indicators=IndicatorSet.of(rec), form=rec.read.form,
+        department_values=plain(s.scores.department.totals) if s.scores.department is not None else None)
 
 
 def _stated_total(rec) -> float | None:

@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 from jixiao.processor.core.values import fmt_pct
+from jixiao.processor.core.visible import in_document
 from jixiao.processor.merge.dashboard import kinds, unit_lines
 from jixiao.processor.merge.report_text import (
     DEPT_EVAL,
@@ -111,6 +112,8 @@ def budget_sentences(result) -> list[str]:
         year = f"{result.year}年" if result.year else ""
         out.append(f"{year}全年预算数{money_text(t.get('budget'))}万元，资金总体支出{money_text(t.get('executed'))}万元，"
                    f"预算执行率为{fmt_pct(rows['预算执行率'].computed)}。")
+    elif result.departments and result.department_sentences:  # from the 部门整体支出绩效自评表
+        out.append(result.department_sentences[0])
     else:
         out.append(PLACEHOLDER.format("部门全年预算数、资金总体支出和预算执行率（汇总时用 --department 给出部门数据即可自动填写）"))
     projects = result.projects
@@ -250,6 +253,13 @@ def _page_number_footer(section) -> None:
     p.add_run(" —")
 
 
+def _run(paragraph, text: str):
+    """A run of ``text``, which may hold a project or unit name: control, escape and bidi
+    characters shown as ``\\uXXXX`` (as in the summary and the CSV); python-docx would
+    refuse a control character outright, and U+202E would reverse the line on the page."""
+    return paragraph.add_run(in_document(text))
+
+
 def _font(run, name: str, size: float, bold: bool = False) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -286,7 +296,7 @@ class _Writer:
             p.paragraph_format.first_line_indent = Pt(size * 2)
         if align is not None:
             p.alignment = align
-        _font(p.add_run(text), font, size, bold)
+        _font(_run(p, text), font, size, bold)
         return p
 
     def title(self, text: str, align) -> None:
@@ -335,7 +345,7 @@ class _Writer:
                 p = cell.paragraphs[0]
                 p.paragraph_format.line_spacing = Pt(13)
                 p.paragraph_format.first_line_indent = Pt(0)
-                _font(p.add_run(value), HEAD_FONT if r == 0 else BODY_FONT, 9, bold=False)
+                _font(_run(p, value), HEAD_FONT if r == 0 else BODY_FONT, 9, bold=False)
         _repeat_header(t.rows[0])
 
 

@@ -101,6 +101,7 @@ class MergeResult:
     roster: Any = None  # jixiao.processor.collect.roster.RosterReport with --roster
     year_review: Any = None  # jixiao.processor.archive.compare.YearReview with --archive
     archive_line: str = ""  # what --archive stored
+    departments: list = field(default_factory=list)  # merge.department_forms.DepartmentForm, one per 部门整体 form
     unit_order: UnitOrder = field(default_factory=UnitOrder)  # roster order, else pinyin
     summary_date: date | None = None  # printed in every list sheet's header
     deadline: date | None = None  # 报送截止日期 (files received later are 逾期)

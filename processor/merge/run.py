@@ -11,7 +11,9 @@
 4. ``dedupe.newest_versions`` — versions of the same project: the newest is merged;
 5. the I223 cross-check over the merged projects (``core.audit.audit_batch``, indexed);
 6. ``method`` (评价方式), ``report_text`` (bands and the report's paragraph),
-   ``department`` (the department's totals), ``intake`` (the collect register and roster).
+   ``department`` (the department's totals), ``department_forms`` (the 部门整体支出绩效自评表
+   forms, kept apart from the projects and checked against them), ``intake`` (the collect
+   register and roster).
 
 The returned :class:`~jixiao.processor.merge.result.MergeResult` is written by
 ``summary_xlsx`` and ``json_out``. One bad file never stops the batch; every input is
@@ -35,6 +37,7 @@ from jixiao.processor.core.rules import Profile
 from jixiao.processor.files.calamine_read import WORKBOOK_SUFFIXES
 from jixiao.processor.merge.dedupe import identical_files, newest_versions
 from jixiao.processor.merge.department import evaluate, load_department, sentences
+from jixiao.processor.merge.department_forms import department_forms
 from jixiao.processor.merge.discover import InputFile, discover, examine, missing
 from jixiao.processor.merge.intake import load_register, load_units, roster_report
 from jixiao.processor.merge.method import Methods
@@ -105,6 +108,8 @@ def _merged(files: list[InputFile], profile: Profile, options: MergeOptions, uni
             unit_order: UnitOrder, paths: Sequence[str | os.PathLike]) -> MergeResult:
     """Steps 4–6, on what the workers read."""
     pairs = newest_versions([(f, f.forms) for f in files if f.status == "merged"])
+    dept_pairs = [(f, row) for f, row in pairs if row.form == "department"]  # 部门整体 forms: not projects
+    pairs = [(f, row) for f, row in pairs if row.form != "department"]
 
     # cross-project findings on the merged forms only (a replaced version is no "copied" project)
     copied: dict[int, Finding] = {}
@@ -129,6 +134,7 @@ def _merged(files: list[InputFile], profile: Profile, options: MergeOptions, uni
     projects.sort(key=lambda p: project_key(unit_order, p.row.unit, p.total_score, p.standing.invalid,
                                             p.row.project, p.input.name, p.row.sheet))
 
+    departments = department_forms(dept_pairs, projects, profile)
     table = tally(((p.method, p.total_score, p.amount) for p in projects), bands)
     years = [p.year for p in projects if p.year]
     year = (totals.year if totals and totals.year else None) or (max(sorted(set(years)), key=years.count)
@@ -136,7 +142,8 @@ def _merged(files: list[InputFile], profile: Profile, options: MergeOptions, uni
     total_projects = options.total_projects
     if total_projects is None and totals is not None:
         total_projects = totals.total_projects
-    dept_name = options.department_name or (totals.name if totals else None)
+    dept_name = options.department_name or (totals.name if totals else None) or (
+        departments[0].name or None if len(departments) == 1 else None)
     text = paragraph(table, department=dept_name, year=year, total_projects=total_projects)
     caveat = error_sentence(len(projects), sum(1 for p in projects if p.standing.status != PASSED),
                             sum(1 for p in projects if p.standing.invalid), full,
@@ -150,6 +157,8 @@ def _merged(files: list[InputFile], profile: Profile, options: MergeOptions, uni
             findings.append(_status_finding(f))
     for p in projects:
         findings.extend(p.findings)
+    for d in departments:
+        findings.extend(d.findings)
     report = None
     if totals is not None:
         executed = [p.amount for p in projects if p.amount is not None]
@@ -164,8 +173,10 @@ def _merged(files: list[InputFile], profile: Profile, options: MergeOptions, uni
     findings = profile.apply_severity(findings)
     findings.sort(key=_finding_order(projects))
     roster = roster_report(units, files) if units is not None else None
-    result = MergeResult(profile, files, projects, findings, table, text, report,
-                         sentences(report) if report else [], unmatched, roster,
+    lines = sentences(report) if report else [
+        f"{d.name}：{s}" if len(departments) > 1 else s for d in departments for s in sentences(d.report)]
+    result = MergeResult(profile, files, projects, findings, table, text, report, lines, unmatched, roster,
+                         departments=departments,
                          unit_order=unit_order, summary_date=options.summary_date or date.today(),
                          deadline=options.deadline, caveat=caveat,
                          year=year, department_name=dept_name or _common_department(projects))

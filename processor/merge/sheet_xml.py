@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from jixiao.processor.core.grid import col_index, col_letter
+from jixiao.processor.core.visible import in_document
 
 MAX_CHARS = 32767
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
@@ -36,7 +37,9 @@ COMPRESS_LEVEL = 1  # deflate level: 3× faster than the default 6 on sheet XML,
 
 
 def text_xml(value: str) -> str:
-    """A string as the content of ``<t>``: control characters as ``_xHHHH_``, XML escaped."""
+    """A string as the content of ``<t>``: control, escape and bidi characters shown as
+    ``\\uXXXX`` (:func:`in_document`, as in every output), XML escaped."""
+    value = in_document(value)
     if len(value) > MAX_CHARS:
         value = value[:MAX_CHARS]
     if _NEEDS_WORK.search(value):

@@ -16,6 +16,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from jixiao.processor.core.visible import in_document
+
 MONEY = "#,##0.00"
 PERCENT = "0.00%"
 SCORE = "0.00"
@@ -30,6 +32,7 @@ class Formats:
         self.head = wb.add_format({**BASE, "bold": True, "bg_color": "#DDEBF7", "border": 1,
                                    "align": "center", "text_wrap": True})
         self.text = wb.add_format({**BASE})
+        self.indented = wb.add_format({**BASE, "indent": 1})  # text right of a right-aligned figure
         self.wrap = wb.add_format({**BASE, "text_wrap": True})
         self.money = wb.add_format({**BASE, "num_format": MONEY})
         self.pct = wb.add_format({**BASE, "num_format": PERCENT})
@@ -69,12 +72,9 @@ def put(ws, row: int, col: int, value: Any, fmt=None) -> None:
 
 
 def text(ws, row: int, col: int, value: str, fmt=None) -> None:
-    """Text as text. xlsxwriter writes a string that starts with ``<r>`` and ends with ``</r>``
-    unescaped (as rich text), so such a string goes in as two plain runs."""
-    if value.startswith("<r>") and value.endswith("</r>"):
-        ws.write_rich_string(row, col, value[:1], value[1:], fmt)
-    else:
-        ws.write_string(row, col, value, fmt)
+    """Text as text (the workbook is :func:`~jixiao.processor.files.xlsx_out.output_workbook`:
+    never a formula or rich-text XML, control and bidi characters shown escaped)."""
+    ws.write_string(row, col, value, fmt)
 
 
 def title_row(ws, f: Formats, title: str, last_col: int, row: int = 0) -> None:
@@ -85,13 +85,15 @@ def title_row(ws, f: Formats, title: str, last_col: int, row: int = 0) -> None:
     ws.set_row(row, 24)
 
 
-def header(ws, f: Formats, row: int, columns: list[tuple[str, float]]) -> None:
-    """Column headers on ``row`` (0-based), repeated on every printed page."""
+def header(ws, f: Formats, row: int, columns: list[tuple[str, float]], *, repeat: bool = True) -> None:
+    """Column headers on ``row`` (0-based), repeated on every printed page unless ``repeat`` is
+    False (a table that is not the last thing on its sheet: its header would stand over the rest)."""
     for c, (name, width) in enumerate(columns):
         ws.write_string(row, c, name, f.head)
         ws.set_column(c, c, width)
     ws.set_row(row, max(30, row_height(max(lines_needed(name, width) for name, width in columns))))
-    ws.repeat_rows(row)
+    if repeat:
+        ws.repeat_rows(row)
 
 
 WIDE = 1.9  # a 10-pt CJK character in Excel's width units (13.3 px against a 7-px digit)
@@ -141,7 +143,7 @@ def page_setup(ws, *, landscape: bool, department: str, on: date | None, print_c
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
     when = f"汇总日期：{on.year}年{on.month}月{on.day}日" if on else ""
-    ws.set_header(f'&L&"宋体"&9{_escape(department[:60])}&C&"黑体"&11&A&R&"宋体"&9{when}', {"margin": 0.3})
+    ws.set_header(f'&L&"宋体"&9{_escape(in_document(department[:60]))}&C&"黑体"&11&A&R&"宋体"&9{when}', {"margin": 0.3})
     ws.set_footer('&C&"宋体"&9第 &P 页，共 &N 页', {"margin": 0.3})
     if last_row is not None and print_cols > 0:
         ws.print_area(0, 0, last_row, print_cols - 1)

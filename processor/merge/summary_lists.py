@@ -190,7 +190,7 @@ def files_sheet(wb, f: Formats, result) -> Body:
             verdict = verdicts.get(id(item), "")
             c.start(k + 3)
             c.number(0, k, i)
-            c.text(1, item.name, w)
+            c.text(1, item.shown, w)
             c.text(2, item.status_cn, bad if item.status == "failed" else t)
             c.text(3, verdict, good if verdict == "合格" else bad if verdict else t)
             c.text(4, item.reason, w)
@@ -202,7 +202,7 @@ def files_sheet(wb, f: Formats, result) -> Body:
             c.number(10, item.size, i)
             c.text(11, item.mtime_text, t)
             c.text(12, item.sha256 or "", t)
-            yield c.xml(row_height(_lines((item.name, 26), (item.reason, 36), (item.sender, 16),
+            yield c.xml(row_height(_lines((item.shown, 26), (item.reason, 36), (item.sender, 16),
                                           (item.received, 17))))
 
     return Body(ws.index, rows, n + 3, len(FILE_COLUMNS), header_row=3)

@@ -1,12 +1,13 @@
 """The summary workbook (汇总.xlsx), written with xlsxwriter.
 
-Sheets: 项目汇总, 分数段统计 (with a native column chart), 报告文字, 部门指标 (when the
-department's totals are given), the dashboard (单位排名, 金额与得分, 问题分类:
+Sheets: 项目汇总, 分数段统计 (with a native column chart), 报告文字, 部门整体 (one per
+部门整体支出绩效自评表 merged, :mod:`jixiao.processor.merge.department_sheet`), 部门指标 (when the
+department's totals file is given), the dashboard (单位排名, 金额与得分, 问题分类:
 :mod:`jixiao.processor.merge.dashboard`), 问题清单, 文件清单, 报送情况 (with a roster).
 Every sheet prints on A4 (:mod:`jixiao.processor.merge.summary_format`). Text that
-comes from submissions is always written with ``write_string`` and the workbook is
-created with ``strings_to_formulas=False``: "=HYPERLINK(…)" in a project name stays
-visible text. Document properties are fixed and rows are in a stable order, so the same
+comes from submissions is always written as text (the workbook is
+:func:`~jixiao.processor.files.xlsx_out.output_workbook`): "=HYPERLINK(…)" in a project
+name stays visible text, and a control or bidi character (U+202E) shows as ``\\u202e``. Document properties are fixed and rows are in a stable order, so the same
 inputs (and summary date) give the same bytes. The file is written to a temporary file
 beside the target and then renamed over it (``jixiao.processor.files.atomic``).
 
@@ -67,16 +68,11 @@ def write_summary(result, path: str | os.PathLike) -> None:
 
 
 def _write(result, target) -> None:
-    import xlsxwriter
+    from jixiao.processor.files.xlsx_out import output_workbook
     from jixiao.processor.merge.dashboard import write_dashboard
 
     package = io.BytesIO()
-    wb = xlsxwriter.Workbook(package, {
-        "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-    })
+    wb = output_workbook(package)
     wb.set_properties({
         "title": "项目支出绩效自评汇总",
         "subject": "部门整体绩效评价报告·评价得分情况",
@@ -89,6 +85,10 @@ def _write(result, target) -> None:
     bodies = [projects_sheet(wb, f, result)]
     _bands_sheet(wb, f, result)
     _text_sheet(wb, f, result)
+    if getattr(result, "departments", None):  # 部门整体支出绩效自评表 forms among the inputs
+        from jixiao.processor.merge.department_sheet import write_department_forms
+
+        write_department_forms(wb, f, result)
     if result.department is not None:
         _department_sheet(wb, f, result)
     bodies += write_dashboard(wb, f, result)
@@ -206,7 +206,7 @@ def _text_sheet(wb, f: Formats, result) -> None:
         row += 1
     row += 1
     if result.department_sentences:
-        ws.write_string(row, 0, "部门预算执行率、结转结余率与预决算差异率（按部门数据重新计算）", f.h2)
+        ws.write_string(row, 0, "当年预算执行情况、结转结余率与预决算差异率（按部门整体自评表或部门数据重新计算）", f.h2)
         for s in result.department_sentences:
             row += 1
             text(ws, row, 0, s, f.para)

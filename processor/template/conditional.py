@@ -17,6 +17,11 @@ F106  全年执行数 above the budget                                          
 T304  a typed 总分 that is not the sum of the scores                           H25
 ====  ======================================================================  =======
 
+The department template (:mod:`jixiao.processor.template.department_form`) adds F101 for the
+split by use (基本支出 + 项目支出 + 其他支出), F113 (基本支出 = 人员经费 + 公用经费), D401
+(年末结转结余 = 全年预算数 − 全年执行数) and D402 / D404 (a 结转结余率 or 预决算差异率 typed over
+its formula that the money does not give).
+
 Everything that needs reading text (targets, qualitative levels, units) stays with the
 engine. The rules are pure functions of the layout and the profile; the tests render
 filled copies in LibreOffice and find the colours on the cells named here.
@@ -50,6 +55,7 @@ def checks(profile: Profile, layout) -> list[Check]:
     """The conditional checks of the template ``layout`` under ``profile``."""
     fr, fc, ic = layout.funding_rows, layout.funding_cols, layout.indicator_cols
     t, first, last, total = fr["total"], layout.first_indicator_row, layout.last_indicator_row, layout.total_row
+    bottom = max(fr.values())  # the last funding row (其他资金; 其他支出 on the department form)
     money, rate_tol = _num(profile.tol["money"]), _num(profile.tol["rate"])
     score_tol = _num(profile.tol["score"])
     den = fc["initial"] if profile["execution"]["denominator"] == "initial" else fc["budget"]
@@ -67,7 +73,7 @@ def checks(profile: Profile, layout) -> list[Check]:
         Check("I203", f"{fc['score']}{t}",
               f"AND(ISNUMBER({fc['score']}{t}),ISNUMBER({fc['weight']}{t}),"
               f"OR({fc['score']}{t}<0,{fc['score']}{t}>{fc['weight']}{t}+{score_tol}))", "得分超过分值或小于 0"),
-        Check("F103", f"{fc['rate']}{t}:{fc['rate']}{fr['other']}",
+        Check("F103", f"{fc['rate']}{t}:{fc['rate']}{bottom}",
               f"AND(ISNUMBER({r}),ISNUMBER({d}),ISNUMBER({e}),{d}>0,ABS({r}-{e}/{d})>{rate_tol},{rounded})",
               "填写的执行率与金额不符"),
         Check("I205", f"{ic['deviation']}{first}:{ic['deviation']}{last}",
@@ -77,13 +83,47 @@ def checks(profile: Profile, layout) -> list[Check]:
               f"AND(ISNUMBER({fc['initial']}{t}),COUNT({fc['initial']}{fr['current']}:{fc['initial']}{fr['other']})>0,"
               f"ABS({fc['initial']}{t}-SUM({fc['initial']}{fr['current']}:{fc['initial']}{fr['other']}))>{money})",
               "年度资金总额不等于下面三行之和"),
-        Check("F106", f"{fc['executed']}{t}:{fc['executed']}{fr['other']}",
+        Check("F106", f"{fc['executed']}{t}:{fc['executed']}{bottom}",
               f"AND(ISNUMBER({e}),ISNUMBER({d}),{e}>{d}+{money})", "全年执行数超过预算数"),
     ]
+    if "basic" in fr:  # the department form: the split by use, 基本支出's own 明细, 年末结转结余
+        out += _department_checks(profile, layout, money, rate_tol)
     if not profile["execution"]["score_caps"]:  # with caps the total is the capped one: the engine checks it
         h = f"{ic['score']}{total}"
         out.append(Check("T304", h, f"AND(ISNUMBER({h}),ABS({h}-ROUND(SUM({scores}),2))>{score_tol})",
                          "填写的总分不是各项得分之和"))
+    return out
+
+
+def rate_base(profile: Profile, key: str, funding_cols: dict[str, str]) -> str:
+    """The column a department rate divides by (``department.carryover_base`` / ``variance_base``):
+    全年预算数, or 全年执行数 when the rule says so."""
+    cfg = profile.data.get("department") or {}
+    return funding_cols["executed" if cfg.get(key) == "executed" else "budget"]
+
+
+def _department_checks(profile: Profile, layout, money: str, rate_tol: str) -> list[Check]:
+    fr, fc = layout.funding_rows, layout.funding_cols
+    t = fr["total"]
+    out = []
+    uses = ",".join(f"{{c}}{fr[k]}" for k in ("basic", "project", "other_use"))
+    parts = [f"{c}{fr['personnel']}:{c}{fr['public']}" for c in (fc["initial"], fc["budget"], fc["executed"])]
+    for c, part in zip((fc["initial"], fc["budget"], fc["executed"]), parts, strict=True):
+        u = uses.format(c=c)
+        out.append(Check("F101", f"{c}{t}", f"AND(ISNUMBER({c}{t}),COUNT({u})>0,ABS({c}{t}-SUM({u}))>{money})",
+                         "年度资金总额不等于基本支出、项目支出、其他支出之和"))
+        b = f"{c}{fr['basic']}"
+        out.append(Check("F113", b, f"AND(ISNUMBER({b}),COUNT({part})>0,ABS({b}-SUM({part}))>{money})",
+                         "基本支出不等于人员经费与公用经费之和"))
+    carry = layout.names["JX_Carryover"].replace("$", "")
+    b, e = f"{fc['budget']}{t}", f"{fc['executed']}{t}"
+    out.append(Check("D401", carry, f"AND(ISNUMBER({carry}),ISNUMBER({b}),ISNUMBER({e}),ABS({carry}-({b}-{e}))>{money})",
+                     "年末结转结余不等于全年预算数减全年执行数"))
+    for code, name, key, what in (("D402", "JX_CarryoverRate", "carryover_base", "结转结余率"),
+                                  ("D404", "JX_VarianceRate", "variance_base", "预决算差异率")):
+        x, d = layout.names[name].replace("$", ""), f"{rate_base(profile, key, fc)}{t}"
+        out.append(Check(code, x, f"AND(ISNUMBER({x}),ISNUMBER({b}),ISNUMBER({e}),{d}>0,ABS({x}-({b}-{e})/{d})>{rate_tol})",
+                         f"改填的{what}与金额不符"))  # (the formula's own value never differs)
     return out
 
 

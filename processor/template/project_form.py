@@ -113,9 +113,9 @@ class TemplateLayout:
     last_col: str
     title_row: int
     year_row: int
-    project_row: int
-    dept_row: int
-    method_row: int
+    project_row: int  # the name row (项目名称; 部门（单位）名称 on the department form)
+    dept_row: int | None  # 主管部门 / 实施单位 (None on the department form)
+    method_row: int | None  # 评价方式 (None on the department form)
     funding_header_row: int
     funding_rows: Mapping[str, int]  # kind (model.FUNDING_KINDS) -> row
     funding_cols: Mapping[str, str]  # initial/budget/executed/weight/rate/score -> column
@@ -146,17 +146,26 @@ class TemplateLayout:
         return f"A{self.title_row}:{self.last_col}{self.note_row}"
 
 
+# the columns of both templates (the department form's too)
+FUNDING_COLS = {"initial": "D", "budget": "E", "executed": "F", "weight": "G", "rate": "H", "score": "I"}
+INDICATOR_COLS = {
+    "level1": "B", "level2": "C", "level3": "D", "target": "E",
+    "actual": "F", "weight": "G", "score": "H", "deviation": "I",
+}  # fmt: skip
+
+
+def total_row_names(t: int) -> dict[str, str]:
+    """The defined names of the 年度资金总额 row ``t`` (both templates)."""
+    keys = {"initial": "JX_TotalInitial", "budget": "JX_TotalBudget", "executed": "JX_TotalExecuted",
+            "weight": "JX_ExecWeight", "rate": "JX_ExecRate", "score": "JX_ExecScore"}
+    return {name: f"${FUNDING_COLS[k]}${t}" for k, name in keys.items()}
+
+
 def _make_layout() -> TemplateLayout:
     funding_rows = {"total": 7, "current": 8, "carryover": 9, "other": 10}
-    funding_cols = {"initial": "D", "budget": "E", "executed": "F", "weight": "G", "rate": "H", "score": "I"}
-    indicator_cols = {
-        "level1": "B", "level2": "C", "level3": "D", "target": "E",
-        "actual": "F", "weight": "G", "score": "H", "deviation": "I",
-    }  # fmt: skip
     first = 14
     rows = tuple(range(first, first + N_INDICATOR_ROWS))
     total_row = rows[-1] + 1
-    t = funding_rows["total"]
     names = {
         "JX_Year": "$A$2",
         "JX_ProjectName": "$B$3",
@@ -164,12 +173,7 @@ def _make_layout() -> TemplateLayout:
         "JX_Unit": "$F$4",
         "JX_EvalMethod": "$B$5",
         "JX_Funding": f"$A$6:$I${funding_rows['other']}",
-        "JX_TotalInitial": f"$D${t}",
-        "JX_TotalBudget": f"$E${t}",
-        "JX_TotalExecuted": f"$F${t}",
-        "JX_ExecWeight": f"$G${t}",
-        "JX_ExecRate": f"$H${t}",
-        "JX_ExecScore": f"$I${t}",
+        **total_row_names(funding_rows["total"]),
         "JX_GoalExpected": "$B$12",
         "JX_GoalActual": "$F$12",
         "JX_Indicators": f"$B$13:$I${rows[-1]}",
@@ -187,12 +191,12 @@ def _make_layout() -> TemplateLayout:
         method_row=5,
         funding_header_row=6,
         funding_rows=funding_rows,
-        funding_cols=funding_cols,
+        funding_cols=FUNDING_COLS,
         goal_header_row=11,
         goal_row=12,
         indicator_header_row=13,
         indicator_rows=rows,
-        indicator_cols=indicator_cols,
+        indicator_cols=INDICATOR_COLS,
         total_row=total_row,
         grade_row=total_row + 1,
         note_row=total_row + 2,
@@ -228,36 +232,36 @@ def _num(x: float) -> str:
     return f"{float(x):.15g}"
 
 
-def rate_formula(row: int, profile: Profile) -> str:
+def rate_formula(row: int, profile: Profile, layout: TemplateLayout = LAYOUT) -> str:
     """执行率 of one funding row: blank when either number is blank or the denominator ≤ 0.
 
     Same rule as ``compute.funding_rate``; text in a money cell (blocked by the data
     validation) shows as #VALUE! rather than a silent blank.
     """
-    cols = LAYOUT.funding_cols
+    cols = layout.funding_cols
     den = cols["initial"] if profile["execution"]["denominator"] == "initial" else cols["budget"]
     d, e = f"{den}{row}", f"{cols['executed']}{row}"
     return f'=IF(OR({d}="",{e}=""),"",IF({d}>0,{e}/{d},""))'
 
 
-def execution_score_formula(profile: Profile) -> str:
+def execution_score_formula(profile: Profile, layout: TemplateLayout = LAYOUT) -> str:
     """预算执行率得分 = ROUND(MIN(执行率, cap) × 分值, 2); blank without a rate."""
-    cols, row = LAYOUT.funding_cols, LAYOUT.funding_rows["total"]
+    cols, row = layout.funding_cols, layout.funding_rows["total"]
     rate, weight = f"{cols['rate']}{row}", f"{cols['weight']}{row}"
     cap = _num(profile["execution"]["cap"])
     return f'=IF({rate}="","",ROUND(MIN({rate},{cap})*{weight},2))'
 
 
-def _indicator_range(col: str) -> str:
+def _indicator_range(col: str, layout: TemplateLayout = LAYOUT) -> str:
     # from the header row (text, ignored by SUM/COUNT) so rows inserted at the top are counted
-    return f"{col}{LAYOUT.indicator_header_row}:{col}{LAYOUT.last_indicator_row}"
+    return f"{col}{layout.indicator_header_row}:{col}{layout.last_indicator_row}"
 
 
-def weight_total_formula() -> str:
+def weight_total_formula(layout: TemplateLayout = LAYOUT) -> str:
     """分值合计 = 预算执行率分值 + Σ 指标分值."""
-    c = LAYOUT.funding_cols
-    exec_weight = f"{c['weight']}{LAYOUT.funding_rows['total']}"
-    return f"=SUM({exec_weight},{_indicator_range(LAYOUT.indicator_cols['weight'])})"
+    c = layout.funding_cols
+    exec_weight = f"{c['weight']}{layout.funding_rows['total']}"
+    return f"=SUM({exec_weight},{_indicator_range(layout.indicator_cols['weight'], layout)})"
 
 
 def _cap_expr(sum_expr: str, rate: str, caps: list[dict[str, Any]]) -> str:
@@ -273,20 +277,20 @@ def _cap_expr(sum_expr: str, rate: str, caps: list[dict[str, Any]]) -> str:
     return f'IF({rate}="",{sum_expr},{expr})'
 
 
-def total_score_formula(profile: Profile) -> str:
+def total_score_formula(profile: Profile, layout: TemplateLayout = LAYOUT) -> str:
     """总分 = ROUND(预算执行率得分 + Σ 指标得分, 2), capped per profile; blank when nothing is scored."""
-    c = LAYOUT.funding_cols
-    t = LAYOUT.funding_rows["total"]
+    c = layout.funding_cols
+    t = layout.funding_rows["total"]
     exec_score, rate = f"{c['score']}{t}", f"{c['rate']}{t}"
-    scores = _indicator_range(LAYOUT.indicator_cols["score"])
+    scores = _indicator_range(layout.indicator_cols["score"], layout)
     sum_expr = f"SUM({exec_score},{scores})"
     capped = _cap_expr(sum_expr, rate, list(profile["execution"]["score_caps"]))
     return f'=IF(COUNT({exec_score},{scores})=0,"",ROUND({capped},2))'
 
 
-def grade_formula(profile: Profile) -> str:
+def grade_formula(profile: Profile, layout: TemplateLayout = LAYOUT) -> str:
     """自评等级 from 总分 and the profile's grades (highest first, last one min 0)."""
-    total = f"{LAYOUT.indicator_cols['score']}{LAYOUT.total_row}"
+    total = f"{layout.indicator_cols['score']}{layout.total_row}"
     grades = profile["grades"]
     expr = f'"{grades[-1]["name"]}"'
     for g in reversed(grades[:-1]):
@@ -417,22 +421,7 @@ def _weights_hint(profile: Profile) -> str:
 
 def _build_sheet(ws: Worksheet, profile: Profile) -> None:
     L = LAYOUT
-    ws.title = L.sheet
-    for col, width in COLUMN_WIDTHS.items():
-        ws.column_dimensions[col].width = width
-
-    # title and year
-    _put(ws, f"A{L.title_row}:I{L.title_row}", TEMPLATE_KIND, "label",
-         font=Font(name=FONT_TITLE, size=18))  # fmt: skip
-    title_cells = ws[f"A{L.title_row}:I{L.title_row}"][0]
-    for c in title_cells:
-        c.border = Border()
-    _put(ws, f"A{L.year_row}:I{L.year_row}", YEAR_TEXT, "input", align=_CENTER,
-         font=Font(name=FONT_BODY, size=12))  # fmt: skip
-    for c in ws[f"A{L.year_row}:I{L.year_row}"][0]:
-        c.border = Border()
-    ws.row_dimensions[L.title_row].height = 36
-    ws.row_dimensions[L.year_row].height = 22
+    title_block(ws, L, TEMPLATE_KIND)
 
     # header block
     _put(ws, f"A{L.project_row}", "项目名称", "label")
@@ -446,32 +435,63 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
     for r in (L.project_row, L.dept_row, L.method_row):
         ws.row_dimensions[r].height = 24
 
-    # funding block
+    funding_block(ws, profile, L, FUNDING_TITLE, FUNDING_ROW_LABELS)
+    goals_block(ws, L)
+    indicator_block(ws, profile, L)
+    total_block(ws, profile, L)
+    legend_row(ws, profile, L, "")
+    _add_validations(ws, profile)
+    add_conditional_formats(ws, profile, LAYOUT)
+    _add_names(ws)
+    _page_setup(ws)
+
+
+def title_block(ws: Worksheet, L: TemplateLayout, title: str) -> None:
+    """Column widths, the title and the （2024 年度） line."""
+    ws.title = L.sheet
+    for col, width in COLUMN_WIDTHS.items():
+        ws.column_dimensions[col].width = width
+    _put(ws, f"A{L.title_row}:I{L.title_row}", title, "label",
+         font=Font(name=FONT_TITLE, size=18))  # fmt: skip
+    title_cells = ws[f"A{L.title_row}:I{L.title_row}"][0]
+    for c in title_cells:
+        c.border = Border()
+    _put(ws, f"A{L.year_row}:I{L.year_row}", YEAR_TEXT, "input", align=_CENTER,
+         font=Font(name=FONT_BODY, size=12))  # fmt: skip
+    for c in ws[f"A{L.year_row}:I{L.year_row}"][0]:
+        c.border = Border()
+    ws.row_dimensions[L.title_row].height = 36
+    ws.row_dimensions[L.year_row].height = 22
+
+
+def funding_block(ws: Worksheet, profile: Profile, L: TemplateLayout, title: str, labels: Mapping[str, str]) -> None:
+    """The money table: header, one row per kind of ``L.funding_rows`` (its label from ``labels``)."""
     fr, fc = L.funding_rows, L.funding_cols
     h = L.funding_header_row
-    _put(ws, f"A{h}:A{fr['other']}", FUNDING_TITLE, "header")
+    _put(ws, f"A{h}:A{max(fr.values())}", title, "header")
     _put(ws, f"B{h}:C{h}", None, "header")
     for col, text in zip(fc.values(), FUNDING_HEADERS, strict=True):
         _put(ws, f"{col}{h}", text, "header")
     ws.row_dimensions[h].height = 24
     for kind, row in fr.items():
-        _put(ws, f"B{row}:C{row}", FUNDING_ROW_LABELS[kind], "label",
+        _put(ws, f"B{row}:C{row}", labels[kind], "label",
              align=_CENTER if kind == "total" else Alignment(horizontal="left", vertical="center",
                                                              wrap_text=True, indent=1))  # fmt: skip
         for key in ("initial", "budget", "executed"):
             _put(ws, f"{fc[key]}{row}", None, "input", number_format=FMT_MONEY, align=_RIGHT)
-        _put(ws, f"{fc['rate']}{row}", rate_formula(row, profile), "computed", number_format=FMT_RATE)
+        _put(ws, f"{fc['rate']}{row}", rate_formula(row, profile, L), "computed", number_format=FMT_RATE)
         if kind == "total":
             _put(ws, f"{fc['weight']}{row}", profile.execution_weight, "input",
                  number_format="General", align=_CENTER)  # fmt: skip
-            _put(ws, f"{fc['score']}{row}", execution_score_formula(profile), "computed",
+            _put(ws, f"{fc['score']}{row}", execution_score_formula(profile, L), "computed",
                  number_format=FMT_SCORE, align=_CENTER)  # fmt: skip
         else:
             _put(ws, f"{fc['weight']}{row}", DASH, "computed", align=_CENTER)
             _put(ws, f"{fc['score']}{row}", DASH, "computed", align=_CENTER)
         ws.row_dimensions[row].height = 22
 
-    # 年度总体目标
+
+def goals_block(ws: Worksheet, L: TemplateLayout) -> None:
     g0, g1 = L.goal_header_row, L.goal_row
     _put(ws, f"A{g0}:A{g1}", "年度总体目标", "header")
     _put(ws, f"B{g0}:E{g0}", "预期目标", "header")
@@ -481,14 +501,17 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
     ws.row_dimensions[g0].height = 22
     ws.row_dimensions[g1].height = 110
 
-    # 绩效指标
+
+def indicator_block(ws: Worksheet, profile: Profile, L: TemplateLayout,
+                    labels: list[tuple[str, str]] | None = None) -> None:
+    """The indicator table; ``labels``: the (一级, 二级) pre-laid on its first rows."""
     ic = L.indicator_cols
     hr = L.indicator_header_row
     _put(ws, f"A{hr}:A{L.last_indicator_row}", "绩效指标", "header")
     for col, text in zip(ic.values(), INDICATOR_HEADERS, strict=True):
         _put(ws, f"{col}{hr}", text, "header")
     ws.row_dimensions[hr].height = 30
-    labels = prelaid_rows(profile)
+    labels = prelaid_rows(profile) if labels is None else labels
     for i, row in enumerate(L.indicator_rows):
         l1, l2 = labels[i] if i < len(labels) else (None, None)
         _put(ws, f"{ic['level1']}{row}", l1, "input", align=_CENTER)
@@ -499,46 +522,44 @@ def _build_sheet(ws: Worksheet, profile: Profile) -> None:
             _put(ws, f"{ic[key]}{row}", None, "input", number_format="General", align=_CENTER)
         ws.row_dimensions[row].height = 42
 
-    # 总分 and 自评等级
+
+def total_block(ws: Worksheet, profile: Profile, L: TemplateLayout) -> None:
+    """总分 and 自评等级."""
+    ic = L.indicator_cols
     t = L.total_row
     _put(ws, f"A{t}:F{t}", "总分", "header")
-    _put(ws, f"{ic['weight']}{t}", weight_total_formula(), "computed", number_format="General",
+    _put(ws, f"{ic['weight']}{t}", weight_total_formula(L), "computed", number_format="General",
          align=_CENTER)  # fmt: skip
-    _put(ws, f"{ic['score']}{t}", total_score_formula(profile), "computed", number_format=FMT_SCORE,
+    _put(ws, f"{ic['score']}{t}", total_score_formula(profile, L), "computed", number_format=FMT_SCORE,
          align=_CENTER)  # fmt: skip
     _put(ws, f"{ic['deviation']}{t}", None, "label")
     g = L.grade_row
     _put(ws, f"A{g}:G{g}", "自评等级", "header")
     # the grade spans H:I so nothing else stands right of the label (readers take the next value)
-    _put(ws, f"{ic['score']}{g}:{ic['deviation']}{g}", grade_formula(profile), "computed",
+    _put(ws, f"{ic['score']}{g}:{ic['deviation']}{g}", grade_formula(profile, L), "computed",
          align=_CENTER, font=Font(name=FONT_BODY, size=11, bold=True))  # fmt: skip
     ws.row_dimensions[t].height = 24
     ws.row_dimensions[g].height = 24
 
-    # legend (outside the table, no border)
+
+def legend_row(ws: Worksheet, profile: Profile, L: TemplateLayout, extra: str) -> None:
+    """The 说明 line under the table (no border): colours, units, grades, the automatic checks."""
     n = L.note_row
     ws[f"A{n}"] = (
         "说明：浅黄色单元格为填写项，灰色单元格由公式自动计算，请勿改写；金额单位为万元；"
         "指标行不够时，在两行指标之间插入整行（公式会自动包含新行）。"
-        f"等级划分：{profile.grade_bands_text()}。{legend(profile, LAYOUT)}"
+        f"{extra}等级划分：{profile.grade_bands_text()}。{legend(profile, L)}"
     )
     ws.merge_cells(f"A{n}:I{n}")
     ws[f"A{n}"].font = Font(name=FONT_LABEL, size=9)
     ws[f"A{n}"].alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
     ws.row_dimensions[n].height = 42
 
-    _add_validations(ws, profile)
-    add_conditional_formats(ws, profile, LAYOUT)
-    _add_names(ws)
-    _page_setup(ws)
-
 
 def _add_validations(ws: Worksheet, profile: Profile) -> None:
     L = LAYOUT
-    fr, fc, ic = L.funding_rows, L.funding_cols, L.indicator_cols
-    first, last = L.first_indicator_row, L.last_indicator_row
+    fr, fc = L.funding_rows, L.funding_cols
 
-    _dv(ws, f"A{L.year_row}", title="评价年度", prompt="把括号中的年份改为本次自评的年度，例如：（2024 年度）。")
     _dv(ws, f"B{L.project_row}", title="项目名称", prompt="填写项目全称，与预算批复中的项目名称一致。")
     _dv(ws, f"B{L.dept_row}", title="主管部门", prompt="填写主管部门名称（或部门编码）。")
     _dv(ws, f"F{L.dept_row}", title="实施单位", prompt="填写负责实施项目的单位名称。")
@@ -552,6 +573,13 @@ def _add_validations(ws: Worksheet, profile: Profile) -> None:
         prompt="填写金额，单位万元，不小于 0（如 20.9）。没有该项资金填 0 或留空。"
                "年度资金总额应等于下面三行之和。",
         error="金额应为不小于 0 的数字（单位：万元），不要带“万元”等文字。")  # fmt: skip
+    common_validations(ws, profile, L)
+
+
+def common_validations(ws: Worksheet, profile: Profile, L: TemplateLayout) -> None:
+    """The year, the execution weight, the goals and the indicator rows (both templates)."""
+    fr, fc = L.funding_rows, L.funding_cols
+    _dv(ws, f"A{L.year_row}", title="评价年度", prompt="把括号中的年份改为本次自评的年度，例如：（2024 年度）。")
     ew = _num(profile.execution_weight)
     _dv(ws, f"{fc['weight']}{fr['total']}", title="预算执行率分值", type="decimal", operator="between",
         formula1="0", formula2="100",
@@ -562,6 +590,13 @@ def _add_validations(ws: Worksheet, profile: Profile) -> None:
     _dv(ws, f"F{L.goal_row}", title="实际完成情况",
         prompt="对照预期目标逐项写明实际完成情况，尽量给出数字。")
 
+    indicator_validations(ws, profile, L)
+
+
+def indicator_validations(ws: Worksheet, profile: Profile, L: TemplateLayout) -> None:
+    """Dropdowns and input messages of the indicator rows (both templates)."""
+    ic = L.indicator_cols
+    first, last = L.first_indicator_row, L.last_indicator_row
     level1 = list(profile["framework"]["level1"])
     _dv(ws, f"{ic['level1']}{first}:{ic['level1']}{last}", title="一级指标", type="list",
         formula1=_list_formula(level1, "一级指标"), error_style="warning",
@@ -594,12 +629,12 @@ def _add_validations(ws: Worksheet, profile: Profile) -> None:
         prompt="未完成目标或超额较多时，写明原因和下一步改进措施。")  # fmt: skip
 
 
-def _add_names(ws: Worksheet) -> None:
-    for name, ref in LAYOUT.names.items():
+def _add_names(ws: Worksheet, layout: TemplateLayout = LAYOUT) -> None:
+    for name, ref in layout.names.items():
         ws.defined_names[name] = DefinedName(name, attr_text=f"'{ws.title}'!{ref}")
 
 
-def _page_setup(ws: Worksheet) -> None:
+def _page_setup(ws: Worksheet, layout: TemplateLayout = LAYOUT) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
     ws.page_setup.fitToWidth = 1
@@ -607,9 +642,9 @@ def _page_setup(ws: Worksheet) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6, header=0.3, footer=0.3)
-    ws.print_title_rows = f"{LAYOUT.title_row}:{LAYOUT.year_row}"
-    ws.print_area = LAYOUT.print_area
-    ws.freeze_panes = f"A{LAYOUT.project_row}"
+    ws.print_title_rows = f"{layout.title_row}:{layout.year_row}"
+    ws.print_area = layout.print_area
+    ws.freeze_panes = f"A{layout.project_row}"
     ws.sheet_view.zoomScale = 100
 
 
@@ -627,19 +662,25 @@ def _resolve_profile(profile: Profile | str | None) -> Profile:
 def make_workbook(profile: Profile | str | None = None) -> Workbook:
     """The template as an in-memory openpyxl workbook (timestamps not yet fixed)."""
     prof = _resolve_profile(profile)
-    wb = Workbook()
+    wb = new_workbook(prof, TEMPLATE_KIND, "项目支出绩效自评表模板")
     _build_sheet(wb.active, prof)
+    return wb
+
+
+def new_workbook(prof: Profile, kind: str, subject: str) -> Workbook:
+    """An empty workbook with the template's properties (kind, version, rules)."""
+    wb = Workbook()
     wb.calculation.fullCalcOnLoad = True  # every application recalculates on open
     p = wb.properties
-    p.title = TEMPLATE_KIND
-    p.subject = "项目支出绩效自评表模板"
+    p.title = kind
+    p.subject = subject
     p.creator = "jixiao"
     p.lastModifiedBy = "jixiao"
     p.description = f"模板版本 {TEMPLATE_VERSION}；规则 {prof.id}（{prof.name}）"
     p.keywords = "绩效自评;jixiao"
     p.created = FIXED_TIME
     p.modified = FIXED_TIME
-    wb.custom_doc_props.append(StringProperty(name=PROP_TEMPLATE, value=TEMPLATE_KIND))
+    wb.custom_doc_props.append(StringProperty(name=PROP_TEMPLATE, value=kind))
     wb.custom_doc_props.append(StringProperty(name=PROP_VERSION, value=TEMPLATE_VERSION))
     wb.custom_doc_props.append(StringProperty(name=PROP_PROFILE, value=prof.id))
     return wb
@@ -662,8 +703,9 @@ def _deterministic_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
-def build_template(path: Path, profile: Profile | str | None = None) -> Path:
-    """Write the blank 自评表 template to ``path`` (``.xlsx``) for ``profile`` (default rules).
+def build_template(path: Path, profile: Profile | str | None = None, make=None) -> Path:
+    """Write the blank 自评表 template to ``path`` (``.xlsx``) for ``profile`` (default rules);
+    ``make`` builds another template's workbook (the department form's ``make_workbook``).
 
     Deterministic: building twice gives byte-identical files with the same openpyxl.
     Returns ``path``.
@@ -671,9 +713,11 @@ def build_template(path: Path, profile: Profile | str | None = None) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"模板只能保存为 .xlsx（不含宏）：{path}")
-    data = _deterministic_bytes(make_workbook(profile))
+    from jixiao.processor.files.atomic import atomic_write_bytes
+
+    data = _deterministic_bytes((make or make_workbook)(profile))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    atomic_write_bytes(path, data)  # never half a file, never through a link planted there
     return path
 
 

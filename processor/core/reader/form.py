@@ -7,9 +7,9 @@ import re
 from jixiao.processor.core.grid import addr
 from jixiao.processor.core.model import Field, Record
 from jixiao.processor.core.reader.sheet import Sheet
-from jixiao.processor.core.values import is_blank, norm, parse_number
+from jixiao.processor.core.values import is_blank, norm, parse_money, parse_number, parse_rate
 
-_YEAR = re.compile(r"(\d{4})\s*年")
+_YEAR = re.compile(r"(\d{4})\s*年(?!\s*\d{1,2}\s*月)")  # “2022年2月3日” is a date (填报日期), not the 年度
 _TITLE_ROWS = 15  # the title stands in the first rows
 
 
@@ -83,6 +83,10 @@ def read_top(s: Sheet, rec: Record, before_row: int) -> None:
                     rec.grade = f
     if rec.title.raw is not None and v.department_titles.word(norm(rec.title.text)):
         department = True
+    for r in range(s.r0, min(before_row, s.r0 + _TITLE_ROWS) + 1):  # a title the titles miss (its row
+        if any(v.department_titles.word(k) for _c, k in s.row_keys(r)):  # may head the band): “…部门整体
+            department = True  # 支出绩效评价得分表”
+            break
     if department and rec.project.empty:  # 单位名称 and no 项目名称: a 部门整体支出 table
         rec.read.form = "department"
 
@@ -159,3 +163,21 @@ def read_grade(s: Sheet, rec: Record) -> None:
             if norm(k[len(p):])[:1] in {n[:1] for n in v.grade_names}:  # “自评等级：优” in one cell
                 rec.grade = Field(k[len(p):], k[len(p):], addr(r, c))
                 return
+
+
+def read_figures(s: Sheet, rec: Record, start: int, stop: int) -> None:
+    """A 部门整体 table's own figures under labels of their own, between its funding and indicator
+    tables: “年末结转结余（万元）| 24.68”, “结转结余率：3.42%”, “预决算差异率 | 2.36%”."""
+    figures = s.v.department_figures
+    for r in range(start, stop):
+        for c, k in s.row_keys(r):
+            m = figures.match(k)
+            if m is None or m[0] in rec.figures:
+                continue
+            text = s.text(r, c)
+            inline = _inline(text)
+            f = Field(inline, inline, addr(r, c)) if inline else value_right_of(s, r, c, lambda kk: bool(figures.match(kk)))
+            n = parse_money(f.raw)[0] if m[0] == "carryover" else parse_rate(f.raw)
+            if f.raw is not None and not n.ok:
+                rec.notes.append(("R005", f.cell, {"label": figures.name(m[0]), "found": str(f.raw)}))
+            rec.figures[m[0]] = Field(f.raw, n.value, f.cell)

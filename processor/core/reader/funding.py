@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from jixiao.processor.core.grid import addr, parse_addr
-from jixiao.processor.core.model import FUNDING_PARTS, Field, FundingRow, Record, RowRead
+from jixiao.processor.core.model import FUNDING_PARTS, HEADLESS, Field, FundingRow, Record, RowRead
 from jixiao.processor.core.reader.header import Header, find_header
 from jixiao.processor.core.reader.labels import stated_weight
 from jixiao.processor.core.reader.sheet import Sheet
 from jixiao.processor.core.values import (
     Number,
+    fmt_num,
     is_blank,
     norm,
     parse_money,
@@ -24,8 +25,16 @@ _OTHERS = {"rate", "budget", "initial", "weight", "score"}
 
 
 def find_funding_header(s: Sheet, start: int | None = None) -> Header | None:
-    return find_header(s, s.v.funding_columns, lambda f: "executed" in f,
-                       lambda cols: "executed" in cols and bool(_OTHERS & cols.keys()), start)
+    """The funding header at or below ``start``. A row holding figures is never one: the
+    部门管理 framework's indicator row “过程 | 预算执行 | 预算执行率 | ≥95% | 97% | 20 | 20” has
+    the words of a funding header but is a row of the indicator table."""
+    while True:
+        h = find_header(s, s.v.funding_columns, lambda f: "executed" in f,
+                        lambda cols: "executed" in cols and bool(_OTHERS & cols.keys()), start)
+        if h is None or not any(not isinstance(v, str) for r in range(h.first, h.last + 1)
+                                for _c, v in s.row_values(r)):
+            return h
+        start = h.first + 1
 
 
 def funding_headers(s: Sheet) -> list[Header]:
@@ -80,6 +89,11 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
         if any(s.v.funding_stops.word(k) for _, k in keys):
             stop = r
             break
+        inline = _inline_parts(s, r)
+        if inline:  # “其中：基本支出：900.47” — the amount written into the label (湖南's 按支出性质分)
+            for c, kind, label, amount in inline:
+                _add_inline(s, rec, kind, label, amount, r, c)
+            continue
         label, kind = None, None
         for c in range(s.c0, first_value_col):  # a label merged down over its row counts (B4:B5)
             o = s.owner(r, c)
@@ -101,6 +115,7 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
         last_part = kind if kind != "total" else None
         _add_row(s, rec, h, cols, kind, s.text_field(*label), r, scale)
     _headless_columns(s, h, cols, first_value_col)
+    _inline_lists(s, rec, h.last, stop)
     if not rec.funding:
         rec.notes = [n for n in rec.notes if n[0] != "R022"]
         rec.read.unknown.pop(FUNDING_PARTS, None)
@@ -113,12 +128,86 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
 
 def _headless_columns(s: Sheet, h: Header, cols: dict[str, int], first: int) -> None:
     """A column between the funding table's value columns whose header is blank: not read, and
-    said so (it may be the very budget column the rate needs)."""
+    said so (it may be the very budget column the rate needs — unless the sheet leaves it empty
+    from top to bottom: a spacer of the layout)."""
     labelled = {c for r in range(h.first, h.last + 1) for c, _ in s.row_keys(r)} | set(cols.values())
     for c in range(first, max(cols.values()) + 1):
         if c in labelled or any(s.owner(r, c) != (r, c) for r in range(h.first, h.last + 1)):
             continue
-        h.block.unmatched.append((addr(h.last, c), "（表头空白）"))
+        h.block.unmatched.append((addr(h.last, c), HEADLESS))
+        if all(is_blank(s.get(r, c)) for r in s.rows()):
+            h.block.spacers.append(addr(h.last, c))
+
+
+_INLINE = re.compile(r"^(?:其中)?[:：]?\s*([^:：0-9]{2,30}?)\s*[:：]\s*(-?[0-9][0-9,，.]*\s*(?:万元|元)?)\s*$")
+
+
+def _inline_parts(s: Sheet, r: int) -> list[tuple[int, str, str, str]]:
+    """Cells of row ``r`` that are a part's label with its amount: “其中：一般公共预算：1325.68”,
+    “项目支出：1025.20”, “其他资金:2880万元” → (column, kind, label, amount). Labels left without an
+    amount (“政府性基金拨款：”) hold nothing to read; the row is an inline row when one has one."""
+    out = []
+    for c, _k in s.row_keys(r):
+        m = _INLINE.match(s.text(r, c))
+        if m is None:
+            continue
+        kind = _row_kind(s, norm(m.group(1)))
+        if kind is not None and kind[0] != "total" and parse_money(m.group(2))[0].value is not None:
+            out.append((c, kind[0], m.group(1).strip(), m.group(2).strip()))
+    return out
+
+
+def _add_inline(s: Sheet, rec: Record, kind: str, label: str, amount: str, r: int, c: int) -> None:
+    """A part whose amount is written in its label: that amount is its 全年预算数 (the column the
+    vocabulary's ``funding_inline`` names) — the other columns do not exist for it."""
+    column = s.v.funding_inline_column
+    n, _yuan = parse_money(amount)
+    cell = addr(r, c)
+    row = FundingRow(kind=kind, label=Field(label, label, cell), row=r, cells={column: cell})
+    setattr(row, column, Field(amount, n.value, cell))
+    rec.funding.append(row)
+    rec.read.rows.append(RowRead(r, "funding", f"{s.v.funding_rows.name(kind)}（金额写在标签里：{amount}）"))
+
+
+def _inline_lists(s: Sheet, rec: Record, header_last: int, stop: int) -> None:
+    """Parts whose amount stands in their label vanish with it: a list whose cell was blanked
+    or rewritten reads like a shorter list. So a column of such parts is taken as the whole split
+    of the total only when the label above it states their sum and they add up to it (衡山:
+    “按支出性质分：1925.67” over 900.47 + 1025.20). Otherwise, or when a cell of the list holds an
+    amount under a name the vocabulary does not know, the parts are not known (R026 / R022):
+    年度资金总额 is not checked against them — as for a row of money without a known name."""
+    column = s.v.funding_inline_column
+    lists: dict[int, list] = {}
+    for f in rec.funding:
+        if f.row > header_last and f.cells.get(column) == f.label.cell:  # read by _add_inline
+            lists.setdefault(parse_addr(f.label.cell)[1], []).append(f)
+    for c, parts in lists.items():
+        first, last = min(p.row for p in parts), max(p.row for p in parts)
+        for r in range(first, stop):
+            m = _INLINE.match(s.text(r, c)) if s.owner(r, c) == (r, c) else None
+            if m and _row_kind(s, norm(m.group(1))) is None and parse_money(m.group(2))[0].value is not None:
+                rec.notes.append(("R022", addr(r, c), {"row": r, "label": " ".join(s.text(r, c).split())}))
+                rec.read.mark_unknown("R022", FUNDING_PARTS)
+        head = next((t for r in range(first - 1, header_last, -1)  # “按支出性质分：1925.67” or “…分：”
+                     if s.owner(r, c) == (r, c) and (m := _HEAD.match(t := s.text(r, c)))
+                     and _row_kind(s, norm(m.group(1))) is None), "")
+        m = _HEAD.match(head)
+        stated = parse_money(m.group(2))[0].value if m and m.group(2) else None
+        total = sum(getattr(p, column).value or 0 for p in parts)
+        if stated is not None and abs(stated - total) < _SUM_TOL:
+            continue
+        names = "、".join(f"{p.label.text} {getattr(p, column).raw}" for p in parts)
+        shown = " ".join(head.split())
+        why = (f"与上方“{shown}”不符（各项之和 {fmt_num(total)}）" if stated is not None
+               else f"上方“{shown}”没有写出合计（各项之和为 {fmt_num(total)}）" if head
+               else f"上方没有写出它们的合计（各项之和为 {fmt_num(total)}）")
+        rec.notes.append(("R026", f"{addr(first, c)}:{addr(last, c)}" if last > first else addr(first, c),
+                          {"parts": names, "why": why}))
+        rec.read.mark_unknown("R026", FUNDING_PARTS)
+
+
+_HEAD = re.compile(r"^([^:：0-9]{2,30}?)\s*[:：]\s*(-?[0-9][0-9,，.]*\s*(?:万元|元)?)?\s*$")
+_SUM_TOL = 0.005  # half of the 0.01 万元 the amounts are written to
 
 
 def _unnamed_money(s: Sheet, rec: Record, cols: dict[str, int], r: int, first_value_col: int) -> None:

@@ -12,6 +12,7 @@ import re
 from jixiao.processor.core.grid import addr, parse_addr
 from jixiao.processor.core.model import (
     EMPTY,
+    HEADLESS,
     INDICATOR_WEIGHTS_TOTAL,
     ColumnRead,
     Field,
@@ -127,7 +128,7 @@ def _by_content(s: Sheet, h: Header) -> None:
         else:
             continue
         cell = addr(h.last, c)
-        label = s.text(*s.owner(h.last, c)) or "（表头空白）"
+        label = s.text(*s.owner(h.last, c)) or HEADLESS
         h.cols[field] = c
         h.block.columns[field] = ColumnRead(field, cell, label, word)
         h.block.unmatched = [(x, t) for x, t in h.block.unmatched if parse_addr(x)[1] != c]
@@ -341,7 +342,7 @@ def _numeric_unknown_columns(s: Sheet, rec: Record, h: Header) -> None:
         if sum(parse_number(s.get(r, c)).value is not None for r in rows) * 2 < len(rows):
             continue
         if c not in unmatched:
-            h.block.unmatched.append((addr(h.last, c), "（表头空白）"))
+            h.block.unmatched.append((addr(h.last, c), HEADLESS))
         h.block.figures.append(unmatched.get(c, addr(h.last, c)))
 
 

@@ -67,7 +67,11 @@ def judge(rec: Record, fh: Header | None, ih: Header | None) -> None:
     needed = (("score", "得分"),) if rm.framework == "evaluation" else (
         ("target", "年度指标值"), ("actual", "实际完成值"), ("score", "得分"))
     missing = [name for key, name in needed if key not in ih.cols]
-    if missing and said not in ("R014", "R021"):
+    if said == "R014" and not rm.knows(INDICATOR_SCORE):  # R014 said the 得分 column is missing too
+        missing = [name for name in missing if name != "得分"]
+    # (a missing 分值 column does not make the scores known: without 年度指标值 / 实际完成值 they
+    # cannot be checked either way)
+    if missing and said != "R021":
         rec.notes.append(("R017", ih.band, {"columns": "、".join(missing), "headers": _headers_text(ih)}))
         rm.mark_unknown("R017", INDICATOR_SCORE)
     if rec.total is None and rec.stated_total.raw is None and said != "R021":

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from jixiao.processor.core.grid import Grid
-from jixiao.processor.core.model import Record
+from jixiao.processor.core.model import DEPARTMENT_KINDS, Record
 from jixiao.processor.core.reader.form import (
     find_title,
     find_year,
+    read_figures,
     read_goals,
     read_grade,
     read_top,
@@ -81,15 +82,19 @@ def _read(s: Sheet, file: str, fh: Header | None | bool = False) -> Record | Non
     read_top(s, rec, first)
     if fh is not None:
         read_funding(s, rec, fh, stop=ih.first if ih is not None and ih.first > fh.last else s.max_row + 1)
-        if any(f.kind in ("basic", "project") for f in rec.funding):
+        if any(f.kind in DEPARTMENT_KINDS for f in rec.funding):
             rec.read.form = "department"  # 基本支出 / 项目支出 rows: a 部门整体支出 table
     if ih is not None:
         read_goals(s, rec, fh.first if fh is not None else first, ih.first)
         read_indicators(s, rec, ih)
     read_grade(s, rec)
+    if rec.read.form == "department":
+        read_figures(s, rec, first, ih.first if ih is not None and ih.first > first else s.max_row + 1)
+    if rec.read.form == "department" and rec.unit.empty:  # it names the department instead
+        rec.notes.append(("R006", rec.unit.cell, {"label": "部门（单位）名称"}))
     if rec.read.form == "project":  # a department table has no 项目名称 / 主管部门 / 实施单位 fields
         if rec.project.empty:
-            rec.notes.append(("R006", rec.project.cell, {}))
+            rec.notes.append(("R006", rec.project.cell, {"label": "项目名称"}))
         for name, label in (("department", "主管部门"), ("unit", "实施单位")):
             if getattr(rec, name).empty:
                 rec.notes.append(("R007", getattr(rec, name).cell, {"label": label}))

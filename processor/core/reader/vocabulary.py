@@ -127,10 +127,16 @@ class Vocabulary:
         self.block_labels = Matcher(data["block_labels"])
         self.funding_rows = Fields(data["funding_rows"])
         self.partitions: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in data["funding_partitions"].items()}
+        # a row split again into its own 其中 rows (基本支出 = 人员经费 + 公用经费): whole kind → part kinds
+        self.breakdowns: dict[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in data.get("funding_breakdowns", {}).items()}
         self.funding_stops = Matcher(data["funding_stops"])
+        # the column a part's amount written in its own label belongs to (“其中：基本支出：900.47”)
+        self.funding_inline_column: str = data.get("funding_inline", {}).get("column", "budget")
         self.top_fields = Fields(data["top_fields"])
         self.department_labels = Matcher(data["department_form"]["labels"])
         self.department_titles = Matcher(data["department_form"]["titles"])
+        self.department_figures = Fields(data["department_form"].get("figures", {}))
         self.titles = Matcher(data["titles"])
         self.total_rows = Matcher(data["total_rows"])
         self.stated_totals = Matcher(data["stated_totals"])
