@@ -7,7 +7,6 @@ heavy are imported inside :func:`main`, never at module level.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 __all__ = ["main", "run", "import_xlwings", "is_blank_form", "ALERT_TITLE", "log_path"]
 
 ALERT_TITLE = "绩效自评"
-LOG_NAME = "jixiao-addin.log"
+LOG_NAME = "jixiao-addin.log"  # where jixiao.incident logs unexpected errors
 
 
 # xlwings imports pandas and numpy when they are installed (0.3 s or more per click);
@@ -68,16 +67,18 @@ def run(book: Any, profile: str | None = None) -> str:
     cannot be checked, or one line about an unexpected error (its traceback goes to
     :func:`log_path`). No exception escapes, so Excel never shows a traceback.
     """
+    stage = {"writing": False}
     try:
-        message, mode = _check(book, profile)
+        message, mode = _check(book, profile, stage)
     except Exception as exc:  # noqa: BLE001 - the user must never see a traceback
-        message, mode = _unexpected(exc), "critical"
+        message, mode = _unexpected(exc, book, writing=stage["writing"]), "critical"
     _alert(book, message, mode)
     return message
 
 
-def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
-    """The click: the same plan as ``jixiao fill``, carried out by the xlwings writer."""
+def _check(book: Any, profile_name: str | None, stage: dict[str, bool]) -> tuple[str, str]:
+    """The click: the same plan as ``jixiao fill``, carried out by the xlwings writer
+    (``stage["writing"]`` is set once the writer may have changed the workbook)."""
     from jixiao.processor.core.errors import InputError
     from jixiao.processor.core.marks import OWN_SHEETS, RESULT_SHEET
     from jixiao.processor.files.xlwings_read import grid_is_empty, read_grid_from_sheet
@@ -96,6 +97,7 @@ def _check(book: Any, profile_name: str | None) -> tuple[str, str]:
         return plan
     from jixiao.processor.files.xlwings_write import apply_plan
 
+    stage["writing"] = True
     apply_plan(book, sheet, plan)
     return (plan.summary or "校验完成，未发现问题。", "info")
 
@@ -158,30 +160,20 @@ def log_path() -> Path:
 
     ``JIXIAO_LOG_DIR`` overrides the folder (used by the tests).
     """
-    folder = os.environ.get("JIXIAO_LOG_DIR")
-    if folder:
-        return Path(folder) / LOG_NAME
-    if sys.platform.startswith("win") and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "jixiao" / LOG_NAME
-    return Path.home() / ".jixiao" / LOG_NAME
+    from jixiao.incident import log_path as path
+
+    return path()
 
 
-def _unexpected(exc: BaseException) -> str:
-    import datetime as dt
-    import traceback
+def _unexpected(exc: BaseException, book: Any = None, *, writing: bool = False) -> str:
+    """The Chinese alert for an error nobody expected; the traceback goes to the log."""
+    from jixiao.incident import alert_text
 
-    path = log_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"\n=== {dt.datetime.now().isoformat(timespec='seconds')} "
-                     f"Python {sys.version.split()[0]} ===\n")
-            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-        where = f"详细信息已写入 {path}"
-    except OSError:
-        where = "详细信息无法写入日志文件"
-    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return f"校验时出现意外错误（{detail}），{where}，请把该文件发给技术支持。"
+        name = None if book is None else str(book.name)
+    except Exception:  # noqa: BLE001 - the book itself may be what failed
+        name = None
+    return alert_text(exc, writing=writing, book_name=name)
 
 
 # ---------------------------------------------------------------------- the Python API

@@ -39,10 +39,12 @@ def payload(path: Path, xlwings_version: str) -> dict[str, Any]:
         rows = [[_json_value(v) for v in row] for row in ws.iter_rows(values_only=True)]
         notes = [{"address": cell.coordinate, "text": cell.comment.text}
                  for row in ws.iter_rows() for cell in row if cell.comment]
-        # protection as Office.js reports it: the click refuses a protected sheet (J520) as in Excel
+        # protection as Office.js reports it: the click refuses a protected sheet (J520) as in Excel;
+        # merged ranges as the reader takes them from the payload (overlapping ones: J519, as check)
         sheets.append({"name": ws.title, "values": rows or [[""]], "pictures": [], "shapes": [],
                        "charts": [], "tables": [], "notes": notes, "visibility": "Visible",
-                       "protection": {"protected": bool(ws.protection.sheet)}})
+                       "protection": {"protected": bool(ws.protection.sheet)},
+                       "merged_ranges": [str(r) for r in ws.merged_cells.ranges]})
     active = wb.worksheets.index(wb.active) if wb.active in wb.worksheets else 0
     locked = bool(wb.security is not None and wb.security.lockStructure)
     return {"client": "Office.js", "version": xlwings_version,

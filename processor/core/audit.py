@@ -114,7 +114,8 @@ def funding_completeness(c: _Ctx) -> Iterator[Finding]:
         if row.kind != "total" and not _has_money(row):
             continue  # 上年结转资金 / 其他资金 left empty: nothing to check
         for key, label in ((c.den, DEN_CN[c.den]), ("executed", "全年执行数")):
-            if key in row.cells and getattr(row, key).value is None:
+            # a cell holding what is not a number (#DIV/0!, “50²”) is filled, not missing: R005 says so
+            if key in row.cells and getattr(row, key).value is None and key not in row.unread:
                 yield c.f("F110", row.cells[key], label=row.label.text or FUNDING_LABELS[row.kind], column=label)
 
 

@@ -9,7 +9,7 @@ from jixiao.processor.core.audit import audit, audit_batch
 from jixiao.processor.core.compute import compute
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.findings import Finding, make
-from jixiao.processor.core.grid import Grid
+from jixiao.processor.core.grid import Grid, addr, overlapping_merges
 from jixiao.processor.core.marks import OWN_SHEETS
 from jixiao.processor.core.model import Record, Scores
 from jixiao.processor.core.reader import read_forms, read_grid, vocabulary_for
@@ -62,6 +62,7 @@ class FileResult:
 def check_grid(grid: Grid, file: str, profile: Profile | None = None) -> SheetResult | None:
     """Read, score and audit one worksheet; None when it is not a 自评表."""
     profile = profile or load_profile()
+    refuse_overlapping_merges(grid, file)
     record = read_grid(grid, file, vocabulary_for(profile))
     return None if record is None else _checked(record, profile)
 
@@ -69,7 +70,18 @@ def check_grid(grid: Grid, file: str, profile: Profile | None = None) -> SheetRe
 def check_sheet(grid: Grid, file: str, profile: Profile | None = None) -> list[SheetResult]:
     """Every 自评表 on one worksheet (usually one; reports sometimes stack several)."""
     profile = profile or load_profile()
+    refuse_overlapping_merges(grid, file)
     return [_checked(record, profile) for record in read_forms(grid, file, vocabulary_for(profile))]
+
+
+def refuse_overlapping_merges(grid: Grid, file: str) -> None:
+    """J519 for a sheet whose merged ranges overlap: which range a cell belongs to is not known,
+    so nothing read from the sheet can be trusted (a title read as the project name, a form
+    read as empty). Every command and the add-in read sheets through here."""
+    pair = overlapping_merges(grid.merged)
+    if pair is not None:
+        first, second = (f"{addr(r1, c1)}:{addr(r2, c2)}" for r1, c1, r2, c2 in pair)
+        raise InputError.of("J519", file=file, sheet=grid.sheet, first=first, second=second)
 
 
 def _checked(record: Record, profile: Profile) -> SheetResult:

@@ -7,6 +7,8 @@ all produce one, so the label reader serves all three.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -96,3 +98,33 @@ class Grid:
         while len(line) <= c:
             line.append(None)
         line[c] = value
+
+
+def overlapping_merges(merged: list[MergedRange]) -> tuple[MergedRange, MergedRange] | None:
+    """Two merged ranges that share a cell (the first pair found), or None.
+
+    Excel never writes such ranges (it repairs a file holding them when it opens it); a
+    reader given them cannot tell which range a cell belongs to. A sweep down the rows:
+    the ranges open at the current start row all hold that row, so (none overlapping yet)
+    their column spans are disjoint and kept sorted — each new range is compared with the
+    one open span that starts last at or before its last column. O(n log n) for n ranges
+    (list inserts aside), not pairwise.
+    """
+    ordered = sorted(m for m in merged if m[2] >= m[0] and m[3] >= m[1])
+    starts: list[int] = []  # first columns of the open ranges, sorted
+    open_at: dict[int, MergedRange] = {}  # first column -> the open range starting there
+    ends: list[tuple[int, int]] = []  # (last row, first column) of the open ranges: a heap
+    for m in ordered:
+        r1, c1, r2, c2 = m
+        while ends and ends[0][0] < r1:  # ranges that end above this one are closed
+            _, col = heapq.heappop(ends)
+            del starts[bisect.bisect_left(starts, col)]
+            del open_at[col]
+        i = bisect.bisect_right(starts, c2) - 1
+        if i >= 0 and open_at[starts[i]][3] >= c1:
+            other = open_at[starts[i]]
+            return other, m
+        bisect.insort(starts, c1)
+        open_at[c1] = m
+        heapq.heappush(ends, (r2, c1))
+    return None

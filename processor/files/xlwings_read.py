@@ -24,10 +24,12 @@ def read_grid_from_sheet(sheet: Any) -> Grid:
     Merged ranges are included when the engine delivers them with the sheet's data
     (a ``merged_ranges`` list of A1 addresses in the remote engine's payload); xlwings
     0.37 does not, and reading them cell by cell from Excel would cost one call per
-    cell, so the grid then has none.
+    cell, so the grid then has none. A cell holding an Excel error gives the error's text.
     """
     used = sheet.used_range
-    values = used.options(ndim=2).value
+    # err_to_str: a cell showing #DIV/0! or #REF! arrives as that text, as calamine and openpyxl
+    # give it to check and fill, not as None (xlwings' default), which would read as "not filled"
+    values = used.options(ndim=2, err_to_str=True).value
     rows = [[_clean(v) for v in row] for row in (values or [[]])]
     return Grid(sheet=sheet.name, rows=rows, origin_row=used.row, origin_col=used.column,
                 merged=_merged_ranges(sheet))
