@@ -7,7 +7,7 @@ from typing import Any
 from jixiao.processor.core.grid import Grid, addr
 from jixiao.processor.core.model import Field
 from jixiao.processor.core.reader.vocabulary import Fields, Vocabulary
-from jixiao.processor.core.values import _label_key, is_blank
+from jixiao.processor.core.values import is_blank, label_key
 
 # a merged range larger than this carries no label information (whole columns, whole sheets)
 _MAX_MERGE_CELLS = 2000
@@ -22,7 +22,7 @@ class Sheet:
         self.r0, self.c0 = grid.origin_row, grid.origin_col
         self.nrows = len(grid.rows)
         self.max_row, self.max_col = grid.max_row, grid.max_col
-        self.keys = [[_label_key(v) if isinstance(v, str) else "" for v in row] for row in grid.rows]
+        self.keys = [[label_key(v) if isinstance(v, str) else "" for v in row] for row in grid.rows]
         self._row_keys = [[(self.c0 + i, k) for i, k in enumerate(row) if k] for row in self.keys]
         self._row_fields: dict[tuple[int, int], frozenset[str]] = {}
         # cell -> top-left of the merged range covering it (top-left cells themselves excluded)
