@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from builders import Form, make_grid
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jixiao.processor.core.engine import check_grids
 from jixiao.processor.core.errors import InputError
 from jixiao.processor.core.reader import default_vocabulary, vocabulary_for
@@ -68,3 +70,50 @@ def test_a_bad_placeholder_pattern_is_refused(tmp_path):
     with pytest.raises(InputError) as err:
         load_profile(_profile(tmp_path, {"vocabulary": {"placeholders+": ["(指标\\d+"]}}))
     assert err.value.code == "P619" and "vocabulary/placeholders" in str(err.value)
+
+
+# ---------------------------------------------------------------------- the quick “no word here” scan
+
+
+def _plain_word(m, key: str) -> str | None:
+    """A matcher's verdict the long way, word by word (what the reader did before it first
+    scanned a label for any of the matcher's words at once)."""
+    if not key:
+        return None
+    hit = key if key in m.equals else (
+        next((w for w in m.contains if w in key), None)
+        or next((w for w in m.starts if key.startswith(w)), None)
+        or next((w for w in m.ends if key.endswith(w)), None))
+    return None if hit is None or any(w in key for w in m.none) else hit
+
+
+def _all_matchers(v):
+    for fields in (v.funding_columns, v.indicator_columns, v.funding_rows, v.top_fields):
+        yield from fields.matchers.values()
+    yield from (v.ignored_columns, v.block_labels, v.funding_stops, v.titles, v.total_rows, v.remark_rows,
+                v.sub_items, v.execution_indicators, v.no_target_level1)
+
+
+_WORDS = sorted({w for m in _all_matchers(default_vocabulary())
+                 for kind in ("equals", "contains", "starts", "ends", "none") for w in getattr(m, kind)})
+
+
+@given(st.lists(st.one_of(st.sampled_from(_WORDS), st.text(alphabet="年度资金预算执行数分值得分指标.()*+?x1", max_size=4)),
+                max_size=4))
+@settings(max_examples=400, deadline=None)
+def test_the_quick_scan_never_changes_a_verdict(parts):
+    key = "".join(parts)
+    v = default_vocabulary()
+    for m in _all_matchers(v):
+        assert m.word(key) == _plain_word(m, key), (m.name, key)
+    for fields in (v.funding_columns, v.indicator_columns, v.funding_rows, v.top_fields):
+        plain = next(((n, w) for n, m in fields.matchers.items() if (w := _plain_word(m, key)) is not None), None)
+        assert fields.match(key) == (plain if len(key) <= 30 else None), key
+
+
+def test_a_profile_word_with_pattern_characters_is_matched_as_written():
+    from jixiao.processor.core.reader.vocabulary import Matcher
+
+    m = Matcher({"contains": ["分值(%)", "a.b"]})  # label keys drop the brackets: “分值%”
+    assert m.word("标准分值%") == "分值%" and m.word("xa.by") == "a.b"
+    assert m.word("分值") is None and m.word("axb") is None  # “.” is a full stop, not any character

@@ -134,6 +134,9 @@ def run(args: argparse.Namespace) -> int:
         kept = f"原有的“{args.output}”保持不变。" if os.path.exists(args.output) else ""
         return fail(f"没有读到可汇总的自评表，未写出汇总表。{result.summary_line()}{kept}"
                     "（确需写出空汇总表时加 --allow-empty）")
+    import gc
+
+    gc.freeze()  # the result is kept to the end: the collector need not scan it while writing
     target = args.output  # the output being written, named when it cannot be
     try:
         write_summary(result, args.output)

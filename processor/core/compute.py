@@ -48,9 +48,13 @@ def excel_round(x: float, ndigits: int = 2) -> float:
     if not math.isfinite(x) or abs(x) >= 1e15:
         return x  # beyond Excel's 15 significant digits there is nothing to round
     d = Decimal(f"{x:.15g}")
-    q = Decimal(1).scaleb(-ndigits)
-    r = d.copy_abs().quantize(q, rounding=ROUND_HALF_UP)
+    r = d.copy_abs().quantize(_quantum(ndigits), rounding=ROUND_HALF_UP)
     return float(r if d >= 0 else -r)
+
+
+@lru_cache(maxsize=8)
+def _quantum(ndigits: int) -> Decimal:
+    return Decimal(1).scaleb(-ndigits)
 
 
 def differs(a: float, b: float, tol: float) -> bool:
@@ -168,33 +172,41 @@ def target_of(ind: Indicator, profile: Profile) -> Target:
 
 @lru_cache(maxsize=4096)
 def _direction_hint(name: str, profile: Profile) -> str | None:
-    fw = profile["framework"]
     n = norm(name)
-    if any(norm(w) in n for w in fw.get("lower_is_better", ())):
+    lower, higher = _direction_words(profile)
+    if any(w in n for w in lower):
         return LOWER
-    if any(norm(w) in n for w in fw.get("higher_is_better", ())):
+    if any(w in n for w in higher):
         return HIGHER
     return None
+
+
+@lru_cache(maxsize=16)
+def _direction_words(profile: Profile) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The profile's words for lower- and higher-is-better indicators, normalised once."""
+    fw = profile["framework"]
+    return (tuple(norm(w) for w in fw.get("lower_is_better", ())),
+            tuple(norm(w) for w in fw.get("higher_is_better", ())))
 
 
 def score_indicator(ind: Indicator, profile: Profile, execution_rate: float | None = None,
                     cap: float | None = None) -> IndicatorScore:
     """One indicator's score, with its parsed target and category for the audit."""
-    s = _score_indicator(ind, profile, execution_rate, cap)
-    s.target = target_of(ind, profile)
+    target = target_of(ind, profile)
+    s = _score_indicator(ind, profile, execution_rate, cap, target)
+    s.target = target
     s.cost, s.satisfaction = _category(ind.level1.text, ind.level2.text, profile)
     return s
 
 
-def _score_indicator(ind: Indicator, profile: Profile, execution_rate: float | None = None,
-                     cap: float | None = None) -> IndicatorScore:
+def _score_indicator(ind: Indicator, profile: Profile, execution_rate: float | None, cap: float | None,
+                     target: Target) -> IndicatorScore:
     """One indicator's score. ``execution_rate`` is the form's own rate (for a 预算执行率 row
     without a numeric target); ``cap`` bounds a stated score when the weight stands only in a
-    group label (“产出指标（50分）”)."""
+    group label (“产出指标（50分）”); ``target`` is :func:`target_of` the indicator."""
     weight = ind.weight.value
     stated = ind.score.value
     bound = weight if weight is not None else cap
-    target = target_of(ind, profile)
     actual = parse_actual(ind.actual.raw)
     usable_stated = stated if (stated is not None and stated >= 0 and (bound is None or stated <= bound + 1e-9)) else None
     level = qualitative_level(ind.actual.text, profile) if not actual.quantitative else None

@@ -41,7 +41,7 @@ from jixiao.processor.merge.department_forms import department_forms
 from jixiao.processor.merge.discover import InputFile, discover, examine, missing
 from jixiao.processor.merge.intake import load_register, load_units, roster_report
 from jixiao.processor.merge.method import Methods
-from jixiao.processor.merge.order import UnitOrder, project_key
+from jixiao.processor.merge.order import UnitOrder, name_key, project_key
 from jixiao.processor.merge.projection import extra, to_finding
 from jixiao.processor.merge.report_text import (
     band_index,
@@ -95,7 +95,18 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
     files = discover(paths, options.exclude)
     if on_discovered:
         on_discovered(len(files))
-    _read(files, profile, options.workers, extras, options.budget, progress, paths)
+    unit_order = UnitOrder([u.name for u in units] if units is not None else ())
+    gc.freeze()  # what exists now (imports, the file list) is never scanned again, nor what is read
+    try:
+        _read(files, profile, options.workers, extras, options.budget, progress, paths, unit_order)
+        return _merged(files, profile, options, units, totals, unit_order, paths)
+    finally:
+        gc.unfreeze()
+
+
+def _merged(files: list[InputFile], profile: Profile, options: MergeOptions, units, totals,
+            unit_order: UnitOrder, paths: Sequence[str | os.PathLike]) -> MergeResult:
+    """Steps 4–6, on what the workers read."""
     pairs = newest_versions([(f, f.forms) for f in files if f.status == "merged"])
     dept_pairs = [(f, row) for f, row in pairs if row.form == "department"]  # 部门整体 forms: not projects
     pairs = [(f, row) for f, row in pairs if row.form != "department"]
@@ -120,7 +131,6 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
         errors = sum(1 for x in findings if x.severity == "error")
         projects.append(Project(f, row, method, source, band_index(row.scores["total_score"], bands), findings,
                                 standing(row.scores, row.stated_total, errors, full)))
-    unit_order = UnitOrder([u.name for u in units] if units is not None else ())
     projects.sort(key=lambda p: project_key(unit_order, p.row.unit, p.total_score, p.standing.invalid,
                                             p.row.project, p.input.name, p.row.sheet))
 
@@ -179,8 +189,12 @@ def merge(paths: Sequence[str | os.PathLike], profile: Profile, options: MergeOp
 
 def _read(files: list[InputFile], profile: Profile, workers: int | None, extras: Sequence[str],
           budget: Budget | None, progress: Callable[[InputFile], None] | None,
-          roots: Sequence[str | os.PathLike]) -> None:
-    """Steps 1–3: examine and hash each file as the workers ask for more, read the rest."""
+          roots: Sequence[str | os.PathLike], unit_order: UnitOrder) -> None:
+    """Steps 1–3: examine and hash each file as the workers ask for more, read the rest.
+
+    While the workers read, this process makes the sort keys of each unit and project
+    as they come (pinyin: the phrase dictionary's load and look-ups), work that would
+    otherwise wait, on one core, until the last file is read."""
     register = load_register(roots)
 
     def tasks() -> Iterator[Task]:
@@ -200,24 +214,23 @@ def _read(files: list[InputFile], profile: Profile, workers: int | None, extras:
             yield Task(index[id(f)], f.path, f.name)
 
     workers = workers or default_workers(len(files))
-    gc.freeze()  # what exists now (imports, the file list) is never scanned again
-    try:
-        for n, (task, result) in enumerate(read_all(tasks(), profile, workers=workers, total=len(files),
-                                                    extras=extras, budget=budget), 1):
-            f = files[task.index]
-            if result.ok:
-                f.status, f.forms, f.findings = "merged", result.sheets, result.findings
-                f.sheets = [row.sheet for row in result.sheets]
-            elif result.code == "J505" and not f.path.lower().endswith(WORKBOOK_SUFFIXES):
-                f.skip(result.reason)  # a Word document, a PDF …: not named a workbook, and none
-            else:
-                f.fail(result.code or "J501", result.reason, result.params)
-            if progress:
-                progress(f)
-            if n % FREEZE_EVERY == 0:
-                gc.freeze()
-    finally:
-        gc.unfreeze()
+    for n, (task, result) in enumerate(read_all(tasks(), profile, workers=workers, total=len(files),
+                                                extras=extras, budget=budget), 1):
+        f = files[task.index]
+        if result.ok:
+            f.status, f.forms, f.findings = "merged", result.sheets, result.findings
+            f.sheets = [row.sheet for row in result.sheets]
+            for row in result.sheets:  # (cached: the sort after reading finds them made)
+                unit_order.key(row.unit)
+                name_key(row.project)
+        elif result.code == "J505" and not f.path.lower().endswith(WORKBOOK_SUFFIXES):
+            f.skip(result.reason)  # a Word document, a PDF …: not named a workbook, and none
+        else:
+            f.fail(result.code or "J501", result.reason, result.params)
+        if progress:
+            progress(f)
+        if n % FREEZE_EVERY == 0:
+            gc.freeze()
 
 
 def _common_department(projects: list[Project]) -> str:

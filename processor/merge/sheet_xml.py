@@ -71,15 +71,19 @@ class Cells:
         self.parts.clear()
 
     def text(self, col: int, value: str, style: int) -> None:
-        if not value:
-            self.parts.append(f'<c r="{_LETTERS[col]}{self.row}" s="{style}"/>')
-            return
+        self.parts.append(f'<c r="{_LETTERS[col]}{self.row}" s="{style}"{self.tail(value)}')
+
+    def tail(self, value: str) -> str:
+        """What follows ``<c r="…" s="…"`` for a text cell: its inline string (``/>`` when empty).
+        For a long sheet's hot loop, which writes whole rows in one f-string."""
         tail = self._memo.get(value)
         if tail is None:
+            if not value:
+                return "/>"
             body = text_xml(value)
             space = ' xml:space="preserve"' if _EDGE_SPACE.search(body) else ""
             tail = self._memo[value] = f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
-        self.parts.append(f'<c r="{_LETTERS[col]}{self.row}" s="{style}"{tail}')
+        return tail
 
     def number(self, col: int, value: float | int | None, style: int) -> None:
         if value is None:

@@ -146,22 +146,22 @@ def findings_sheet(wb, f: Formats, result) -> Body:
         where.setdefault((p.input.name, None), (p.row.unit, ""))
 
     def rows() -> Iterator[str]:
+        # the longest sheet (tens of rows a form): each row one f-string, as Cells would write it
         t, w, i, bad = style(f.text), style(f.wrap), style(f.int), style(f.bad)
-        c = Cells()
+        tail = Cells().tail
         for k, fd in enumerate(result.findings, start=1):
-            unit, project = where.get((fd.file or "", fd.sheet), where.get((fd.file or "", None), ("", "")))
-            c.start(k + 2)
-            c.number(0, k, i)
-            c.text(1, unit, w)
-            c.text(2, project, w)
-            c.text(3, fd.cell or "", t)
-            c.text(4, fd.code, t)
-            c.text(5, SEVERITY_CN.get(fd.severity, fd.severity), bad if fd.severity == "error" else t)
-            c.text(6, fd.message, w)
-            c.text(7, fd.fix, w)
-            c.text(8, fd.file or "", t)
-            c.text(9, fd.sheet or "", t)
-            yield c.xml(row_height(_lines((unit, 12), (project, 16), (fd.message, 42), (fd.fix, 30))))
+            file, sheet, cell, severity = fd.file or "", fd.sheet or "", fd.cell or "", fd.severity
+            unit, project = where.get((file, fd.sheet), where.get((file, None), ("", "")))
+            r = k + 2
+            lines = max(lines_needed(unit, 12), lines_needed(project, 16), lines_needed(fd.message, 42),
+                        lines_needed(fd.fix, 30))
+            yield (f'<row r="{r}" ht="{row_height(lines):g}" customHeight="1">'
+                   f'<c r="A{r}" s="{i}"><v>{k:.16G}</v></c>'
+                   f'<c r="B{r}" s="{w}"{tail(unit)}<c r="C{r}" s="{w}"{tail(project)}'
+                   f'<c r="D{r}" s="{t}"{tail(cell)}<c r="E{r}" s="{t}"{tail(fd.code)}'
+                   f'<c r="F{r}" s="{bad if severity == "error" else t}"{tail(SEVERITY_CN.get(severity, severity))}'
+                   f'<c r="G{r}" s="{w}"{tail(fd.message)}<c r="H{r}" s="{w}"{tail(fd.fix)}'
+                   f'<c r="I{r}" s="{t}"{tail(file)}<c r="J{r}" s="{t}"{tail(sheet)}</row>')
 
     return Body(ws.index, rows, n + 2, len(FINDING_COLUMNS), header_row=2)
 

@@ -12,6 +12,7 @@ width, no white space, punctuation or brackets — “年度资金总额：” a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -26,7 +27,8 @@ class Matcher:
     """One vocabulary entry: a label matches when it equals, contains, starts or ends with one
     of the words and contains none of ``none``. ``prefer`` / ``avoid`` rank two matching labels."""
 
-    __slots__ = ("name", "equals", "contains", "starts", "ends", "none", "prefer", "avoid", "_cache", "_prefixes")
+    __slots__ = ("name", "equals", "contains", "starts", "ends", "none", "prefer", "avoid", "_cache", "_prefixes",
+                 "_any")
 
     def __init__(self, data: dict[str, Any], name: str = ""):
         self.name: str = data.get("name", name)
@@ -35,6 +37,7 @@ class Matcher:
             setattr(self, kind, words)
         self._cache: dict[str, str | None] = {}
         self._prefixes: dict[str, str | None] = {}
+        self._any = _any_of(word for kind in _WORD_KINDS for word in getattr(self, kind))
 
     def word(self, key: str) -> str | None:
         """The word that makes ``key`` match, or None."""
@@ -48,8 +51,8 @@ class Matcher:
         return hit
 
     def _word(self, key: str) -> str | None:
-        if not key:
-            return None
+        if not key or self._any(key) is None:
+            return None  # (most labels hold none of the words: one regular-expression scan says so)
         hit = key if key in self.equals else (
             next((w for w in self.contains if w in key), None)
             or next((w for w in self.starts if key.startswith(w)), None)
@@ -72,12 +75,22 @@ class Matcher:
             return hit
 
 
+def _any_of(words) -> Callable[[str], object]:
+    """A search for any of ``words`` in a key: None when the key holds none of them (then no
+    matcher built from them can match it, whatever its kind: equals, contains, starts, ends)."""
+    found = sorted(set(words), key=lambda w: (-len(w), w))
+    if not found:
+        return lambda _key: None
+    return re.compile("|".join(map(re.escape, found))).search
+
+
 class Fields:
     """An ordered set of matchers (field → matcher): the first field whose matcher hits wins."""
 
     def __init__(self, data: dict[str, dict[str, Any]]):
         self.matchers = {name: Matcher(m, name) for name, m in data.items()}
         self._cache: dict[str, tuple[str, str] | None] = {}
+        self._any = _any_of(word for m in self.matchers.values() for kind in _WORD_KINDS for word in getattr(m, kind))
 
     def match(self, key: str) -> tuple[str, str] | None:
         """(field, word) for a label key, or None."""
@@ -88,11 +101,12 @@ class Fields:
         out = None
         if len(key) > MAX_LABEL:
             return None
-        for name, m in self.matchers.items():
-            w = m.word(key)
-            if w is not None:
-                out = (name, w)
-                break
+        if self._any(key) is not None:  # else no matcher can hit: none of their words is in it
+            for name, m in self.matchers.items():
+                w = m.word(key)
+                if w is not None:
+                    out = (name, w)
+                    break
         if len(self._cache) < 20000:
             self._cache[key] = out
         return out
