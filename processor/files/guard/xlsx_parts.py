@@ -51,21 +51,21 @@ _RISKY_KEEP = 16  # bytes kept across chunk borders for the risky-function searc
 
 
 # expat's own error texts are English; the reasons a damaged workbook part usually shows
-_EXPAT_REASONS = {
-    expat.errors.codes[expat.errors.XML_ERROR_SYNTAX]: "语法错误",
-    expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS]: "没有内容",
-    expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN]: "含有不允许的字符或标记",
-    expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN]: "标记没有结束（文件被截断？）",
-    expat.errors.codes[expat.errors.XML_ERROR_PARTIAL_CHAR]: "字符不完整（文件被截断？）",
-    expat.errors.codes[expat.errors.XML_ERROR_TAG_MISMATCH]: "开始与结束标记不配对",
-    expat.errors.codes[expat.errors.XML_ERROR_DUPLICATE_ATTRIBUTE]: "同一属性写了两次",
-    expat.errors.codes[expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT]: "正文结束后还有多余内容",
-    expat.errors.codes[expat.errors.XML_ERROR_UNDEFINED_ENTITY]: "使用了未定义的实体",
-    expat.errors.codes[expat.errors.XML_ERROR_BAD_CHAR_REF]: "字符引用无效",
-    expat.errors.codes[expat.errors.XML_ERROR_UNBOUND_PREFIX]: "使用了未声明的命名空间前缀",
-    expat.errors.codes[expat.errors.XML_ERROR_INCORRECT_ENCODING]: "声明的编码与内容不符",
-    expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING]: "无法识别的编码",
-}
+_EXPAT_REASONS = {expat.errors.codes[getattr(expat.errors, f"XML_ERROR_{name}")]: reason for name, reason in (
+    ("SYNTAX", "语法错误"),
+    ("NO_ELEMENTS", "没有内容"),
+    ("INVALID_TOKEN", "含有不允许的字符或标记"),
+    ("UNCLOSED_TOKEN", "标记没有结束（文件被截断？）"),
+    ("PARTIAL_CHAR", "字符不完整（文件被截断？）"),
+    ("TAG_MISMATCH", "开始与结束标记不配对"),
+    ("DUPLICATE_ATTRIBUTE", "同一属性写了两次"),
+    ("JUNK_AFTER_DOC_ELEMENT", "正文结束后还有多余内容"),
+    ("UNDEFINED_ENTITY", "使用了未定义的实体"),
+    ("BAD_CHAR_REF", "字符引用无效"),
+    ("UNBOUND_PREFIX", "使用了未声明的命名空间前缀"),
+    ("INCORRECT_ENCODING", "声明的编码与内容不符"),
+    ("UNKNOWN_ENCODING", "无法识别的编码"),
+)}
 
 
 def expat_reason(code: int) -> str:
