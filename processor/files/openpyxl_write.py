@@ -325,7 +325,7 @@ def _replaceable(target: Path, profile: Any) -> bool:
     if not os.path.lexists(target):
         return True
     if not target.is_file() or target.is_symlink():
-        return False  # atomic_write refuses links and folders with its own message
+        return True  # a link, a folder or a device: atomic_write refuses it with its own message
     try:
         guard_file(target, profile["limits"])
         with zipfile.ZipFile(target) as z:
