@@ -130,7 +130,7 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
         seen_owner.add(o)
         rank = fields.matchers[name].rank(s.key(*o))
         read = ColumnRead(name, addr(*o), texts, word)
-        if name not in best or rank > best[name][0]:
+        if name not in best or rank > best[name][0] or (rank == best[name][0] and _deeper(best, name, c)):
             if name in best:  # the column it displaces is listed as not used
                 block.ignored.append((best[name][2].cell, best[name][2].label))
             best[name] = (rank, c, read)
@@ -142,6 +142,20 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
             cols[name] = best[name][1]
             block.columns[name] = best[name][2]
     return Header(first, last, cols, block)
+
+
+_LEVELS = ("level3", "level2", "level1")
+
+
+def _deeper(best: dict[str, tuple[int, int, ColumnRead]], name: str, c: int) -> bool:
+    """A 分值 after every level (一级指标 分值 二级指标 分值 三级指标 分值, the management
+    framework's tables): the indicators' own 分值 is the one after the deepest level, the others
+    are the levels' subtotals. Columns are seen left to right, so a later one of the same field
+    wins once the deepest level read so far stands between the two."""
+    if name in _LEVELS or name not in ("weight", "score"):
+        return False
+    deepest = next((best[lv][1] for lv in _LEVELS if lv in best), None)
+    return deepest is not None and best[name][1] < deepest < c
 
 
 def _group_label(s: Sheet, o: tuple[int, int], last: int) -> bool:
