@@ -31,10 +31,14 @@ def find_funding_header(s: Sheet, start: int | None = None) -> Header | None:
     while True:
         h = find_header(s, s.v.funding_columns, lambda f: "executed" in f,
                         lambda cols: "executed" in cols and bool(_OTHERS & cols.keys()), start)
-        if h is None or not any(not isinstance(v, str) for r in range(h.first, h.last + 1)
-                                for _c, v in s.row_values(r)):
+        if h is None or not any(_figure(v) for r in range(h.first, h.last + 1) for _c, v in s.row_values(r)):
             return h
         start = h.first + 1
+
+
+def _figure(v: object) -> bool:
+    """A number, or a plain number typed as text (a system export writes “61” for 61)."""
+    return not isinstance(v, str) or parse_number(v).value is not None
 
 
 def funding_headers(s: Sheet) -> list[Header]:
