@@ -149,3 +149,36 @@ def test_a_weight_after_every_level_reads_the_deepest_as_the_indicators_weight(t
     assert len(res.record.funding) == 3  # the row 过程 | 60 | 预算执行 | 40 | 预算执行率 … is no funding header
     assert (res.scores.weights_total, res.scores.total_score) == (100, 100)
     assert _errors(res) == set()
+
+
+def _fujian(total_budget: float = 275.14):
+    """Fujian's 资金结构 block (宁德's 部门整体支出绩效自评表): 预算安排 / 拨付情况 over two header rows, the
+    year's budget in “小计 ④ = ①+②+③”, the spending in “年度拨付金额”, the rate in “支出实现率”, and rows
+    财政资金小计 with its ①②③ parts, 其他资金小计 and 合计. By hand: 254.67 ÷ 275.14 = 92.56 %."""
+    rows = [
+        ["部门整体支出绩效自评表", None, None, None, None, None, None, None, None],
+        ["（2018年度）", None, None, None, None, None, None, None, None],
+        ["部门（单位）名称", "某市党史研究室", None, None, None, None, None, None, None],
+        ["财政资金安排和使用情况", "资金结构（万元）", "预算安排", None, None, None, "拨付情况", None, None],
+        [None, None, "年初部门预算安排金额", "历年结余结转", "年中调整金额③", "小计 ④=①+②+③", "年度拨付金额",
+         "支出实现率（%） ⑥=⑤/④", None],
+        [None, "财政资金小计", 253.77, 21.37, 0, 275.14, 254.67, "93%", None],
+        [None, "①中央及省级财政资金", None, None, None, None, None, None, None],
+        [None, "②市级财政资金", 253.77, 21.37, 0, 275.14, 254.67, "93%", None],
+        [None, "其他资金小计", None, None, None, None, None, None, None],
+        [None, "合 计", 253.77, 21.37, 0, total_budget, 254.67, "93%", None],
+        ["年度绩效指标完成情况", "一级指标", "二级指标", "三级指标", "绩效目标值", "实际完成值", "指标分值", "得分", None],
+        [None, "产出指标", "数量指标", "按月发放工资", "12个月", "12个月", 100, 100, None],
+        [None, "总分", None, None, None, None, 100, 100, None],
+    ]
+    return Grid("自评表", rows, 1, 1, [(1, 1, 1, 9), (2, 1, 2, 9), (3, 2, 3, 9), (4, 1, 10, 1), (4, 2, 5, 2),
+                                     (4, 3, 4, 6), (4, 7, 4, 8), (11, 1, 13, 1)])
+
+
+def test_a_subtotal_rows_parts_are_not_counted_again():
+    res = _one(_fujian())
+    assert res.record.read.form == "department"
+    assert round(res.scores.execution_rate, 4) == 0.9256
+    assert not [f for f in res.findings if f.code == "F101"]  # 合计 = 财政资金小计 (+ 其他资金小计, blank)
+    wrong = _one(_fujian(total_budget=285.14))  # 合计 10 above 财政资金小计: still a real F101
+    assert ("F101", "F10") in _errors(wrong)

@@ -88,6 +88,7 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
     seen: set[str] = set()
     used: set[tuple[int, int]] = set()
     last_part: str | None = None
+    subtotal = False  # the row above is a 小计: the rows of its kind below it are its parts
     for r in range(h.last + 1, stop):
         keys = s.row_keys(r)
         if any(s.v.funding_stops.word(k) for _, k in keys):
@@ -111,12 +112,14 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
         if label in used or (kind == "total" and kind in seen):
             continue
         used.add(label)
-        if kind == last_part and s.v.sub_items.prefix(s.key(*label)):
-            # “当年财政拨款 / 其中：中央补助”: a breakdown of the row above, not another part of the total
+        if kind == last_part and (subtotal or s.v.sub_items.prefix(s.key(*label))):
+            # “当年财政拨款 / 其中：中央补助”, “财政资金小计 / ①中央及省级财政资金”: a breakdown of the row
+            # above, not another part of the total
             rec.read.rows.append(RowRead(r, "ignored", f"上一行的明细“{s.text(*label)[:20]}”（不参与合计核对）"))
             continue
         seen.add(kind)
         last_part = kind if kind != "total" else None
+        subtotal = bool(s.v.subtotal_rows.word(s.key(*label)))
         _add_row(s, rec, h, cols, kind, s.text_field(*label), r, scale)
     _headless_columns(s, h, cols, first_value_col)
     _inline_lists(s, rec, h.last, stop)
