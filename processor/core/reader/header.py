@@ -104,7 +104,8 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
         if not labels:
             continue
         texts = " / ".join(s.text(*o) for o in labels)
-        labels = [o for o in labels if not _group_label(s, o, last)]
+        groups = [o for o in labels if _group_label(s, o, last) or _filled_group(s, o, last)]
+        labels = [o for o in labels if o not in groups]
         if not labels:
             continue  # only a group label stands over this column (a blank spacer under 年度指标值)
         hit = None
@@ -113,6 +114,10 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
             if m:
                 hit = (o, m)
                 break
+        if hit is None and groups and s.v.subtotal_rows.word(s.key(*labels[-1])):
+            # “预算安排” over “年初… | 历年结余结转 | 小计 ④=①+②+③” (福建): the 小计 is what its group names
+            m = fields.match(s.key(*groups[-1]))
+            hit = (labels[-1], m) if m else None
         if hit is None:
             o = labels[-1]
             if o in seen_owner:
@@ -156,6 +161,15 @@ def _deeper(best: dict[str, tuple[int, int, ColumnRead]], name: str, c: int) -> 
         return False
     deepest = next((best[lv][1] for lv in _LEVELS if lv in best), None)
     return deepest is not None and best[name][1] < deepest < c
+
+
+def _filled_group(s: Sheet, o: tuple[int, int], last: int) -> bool:
+    """The same group label split into each of its columns (WPS “拆分并填充内容”: 预算安排 | 预算安排 | …
+    over 年初… | 历年结余结转 | 小计): as the merged one, it groups the labels below it."""
+    r, c = o
+    k = s.key(r, c)
+    return s.span(r, c) == (r, c, r, c) and (s.key(r, c - 1) == k or s.key(r, c + 1) == k) \
+        and any(s.key(*s.owner(rr, c)) for rr in range(r + 1, last + 1))
 
 
 def _group_label(s: Sheet, o: tuple[int, int], last: int) -> bool:
