@@ -10,6 +10,7 @@ from builders import Form, make_grid, write_xlsx
 from department_forms import management_grid, seed_grid
 from jixiao.processor.core.engine import check_file, check_sheet
 from jixiao.processor.core.findings import catalogue
+from jixiao.processor.core.grid import Grid
 from jixiao.processor.core.rules import load_profile
 
 
@@ -121,3 +122,63 @@ def test_fill_writes_the_department_rates_and_marks_the_stated_carryover(tmp_pat
     assert ws["B11"].value == 24.68 and "D401" in ws["B11"].comment.text  # an amount is the filler's
     again = fill_file(out, tmp_path / "again.xlsx").output
     assert load_workbook(again)["部门整体自评表"]["D11"].value == ws["D11"].value
+
+
+def _levels_weighted(text: bool = False):
+    """The management framework with a 分值 after every level (长沙雨花区's 指标表: 一级指标 分值 二级指标
+    分值 三级指标 分值 … 得分). By hand: rows 10 + 20 + 10 + 10 + 10 + 10 + 20 + 10 = 100, all met, scored
+    100; 投入 10, 过程 60, 产出 20, 效果 10 (and 预算执行 40 …) are the levels' subtotals — read as the rows'
+    weights they would make 预算执行率 a 60-point row and the weights 60 × 5 + 10 + 20 + 10 = 340."""
+    g = management_grid()
+    head = ["一级指标", "分值", "二级指标", "分值", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+    level1 = {"投入": 10, "过程": 60, "产出": 20, "效果": 10}
+    level2 = {"预算配置": 10, "预算执行": 40, "预算管理": 10, "职责履行": 20, "履职效益": 10}
+    rows = [list(r) + [None] for r in g.rows[:7]] + [head]
+    for r in g.rows[8:16]:
+        rows.append([r[0], level1[r[0]], r[1], level2[r[1]], r[2], r[3], r[4], r[5], r[6]])
+    rows.append(["总分", None, None, None, None, None, None, 100, 100])
+    if text:  # a system export: every figure typed as text
+        rows = [[str(v) if isinstance(v, (int, float)) else v for v in r] for r in rows]
+    return Grid(g.sheet, rows, 1, 1, [(1, 1, 1, 9), (2, 1, 2, 9), (3, 2, 3, 9), (17, 1, 17, 7)])
+
+
+@pytest.mark.parametrize("text", [False, True], ids=["numbers", "text_export"])
+def test_a_weight_after_every_level_reads_the_deepest_as_the_indicators_weight(text):
+    res = _one(_levels_weighted(text))
+    assert res.record.read.indicators.columns["weight"].cell == "H8"
+    assert len(res.record.funding) == 3  # the row 过程 | 60 | 预算执行 | 40 | 预算执行率 … is no funding header
+    assert (res.scores.weights_total, res.scores.total_score) == (100, 100)
+    assert _errors(res) == set()
+
+
+def _fujian(total_budget: float = 275.14):
+    """Fujian's 资金结构 block (宁德's 部门整体支出绩效自评表): 预算安排 / 拨付情况 over two header rows, the
+    year's budget in “小计 ④ = ①+②+③”, the spending in “年度拨付金额”, the rate in “支出实现率”, and rows
+    财政资金小计 with its ①②③ parts, 其他资金小计 and 合计. By hand: 254.67 ÷ 275.14 = 92.56 %."""
+    rows = [
+        ["部门整体支出绩效自评表", None, None, None, None, None, None, None, None],
+        ["（2018年度）", None, None, None, None, None, None, None, None],
+        ["部门（单位）名称", "某市党史研究室", None, None, None, None, None, None, None],
+        ["财政资金安排和使用情况", "资金结构（万元）", "预算安排", None, None, None, "拨付情况", None, None],
+        [None, None, "年初部门预算安排金额", "历年结余结转", "年中调整金额③", "小计 ④=①+②+③", "年度拨付金额",
+         "支出实现率（%） ⑥=⑤/④", None],
+        [None, "财政资金小计", 253.77, 21.37, 0, 275.14, 254.67, "93%", None],
+        [None, "①中央及省级财政资金", None, None, None, None, None, None, None],
+        [None, "②市级财政资金", 253.77, 21.37, 0, 275.14, 254.67, "93%", None],
+        [None, "其他资金小计", None, None, None, None, None, None, None],
+        [None, "合 计", 253.77, 21.37, 0, total_budget, 254.67, "93%", None],
+        ["年度绩效指标完成情况", "一级指标", "二级指标", "三级指标", "绩效目标值", "实际完成值", "指标分值", "得分", None],
+        [None, "产出指标", "数量指标", "按月发放工资", "12个月", "12个月", 100, 100, None],
+        [None, "总分", None, None, None, None, 100, 100, None],
+    ]
+    return Grid("自评表", rows, 1, 1, [(1, 1, 1, 9), (2, 1, 2, 9), (3, 2, 3, 9), (4, 1, 10, 1), (4, 2, 5, 2),
+                                     (4, 3, 4, 6), (4, 7, 4, 8), (11, 1, 13, 1)])
+
+
+def test_a_subtotal_rows_parts_are_not_counted_again():
+    res = _one(_fujian())
+    assert res.record.read.form == "department"
+    assert round(res.scores.execution_rate, 4) == 0.9256
+    assert not [f for f in res.findings if f.code == "F101"]  # 合计 = 财政资金小计 (+ 其他资金小计, blank)
+    wrong = _one(_fujian(total_budget=285.14))  # 合计 10 above 财政资金小计: still a real F101
+    assert ("F101", "F10") in _errors(wrong)

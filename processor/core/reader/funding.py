@@ -31,10 +31,14 @@ def find_funding_header(s: Sheet, start: int | None = None) -> Header | None:
     while True:
         h = find_header(s, s.v.funding_columns, lambda f: "executed" in f,
                         lambda cols: "executed" in cols and bool(_OTHERS & cols.keys()), start)
-        if h is None or not any(not isinstance(v, str) for r in range(h.first, h.last + 1)
-                                for _c, v in s.row_values(r)):
+        if h is None or not any(_figure(v) for r in range(h.first, h.last + 1) for _c, v in s.row_values(r)):
             return h
         start = h.first + 1
+
+
+def _figure(v: object) -> bool:
+    """A number, or a plain number typed as text (a system export writes “61” for 61)."""
+    return not isinstance(v, str) or parse_number(v).value is not None
 
 
 def funding_headers(s: Sheet) -> list[Header]:
@@ -84,6 +88,7 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
     seen: set[str] = set()
     used: set[tuple[int, int]] = set()
     last_part: str | None = None
+    subtotal = False  # the row above is a 小计: the rows of its kind below it are its parts
     for r in range(h.last + 1, stop):
         keys = s.row_keys(r)
         if any(s.v.funding_stops.word(k) for _, k in keys):
@@ -107,12 +112,14 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
         if label in used or (kind == "total" and kind in seen):
             continue
         used.add(label)
-        if kind == last_part and s.v.sub_items.prefix(s.key(*label)):
-            # “当年财政拨款 / 其中：中央补助”: a breakdown of the row above, not another part of the total
+        if kind == last_part and (subtotal or s.v.sub_items.prefix(s.key(*label))):
+            # “当年财政拨款 / 其中：中央补助”, “财政资金小计 / ①中央及省级财政资金”: a breakdown of the row
+            # above, not another part of the total
             rec.read.rows.append(RowRead(r, "ignored", f"上一行的明细“{s.text(*label)[:20]}”（不参与合计核对）"))
             continue
         seen.add(kind)
         last_part = kind if kind != "total" else None
+        subtotal = bool(s.v.subtotal_rows.word(s.key(*label)))
         _add_row(s, rec, h, cols, kind, s.text_field(*label), r, scale)
     _headless_columns(s, h, cols, first_value_col)
     _inline_lists(s, rec, h.last, stop)

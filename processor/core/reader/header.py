@@ -104,7 +104,8 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
         if not labels:
             continue
         texts = " / ".join(s.text(*o) for o in labels)
-        labels = [o for o in labels if not _group_label(s, o, last)]
+        groups = [o for o in labels if _group_label(s, o, last) or _filled_group(s, o, last)]
+        labels = [o for o in labels if o not in groups]
         if not labels:
             continue  # only a group label stands over this column (a blank spacer under 年度指标值)
         hit = None
@@ -113,6 +114,10 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
             if m:
                 hit = (o, m)
                 break
+        if hit is None and groups and s.v.subtotal_rows.word(s.key(*labels[-1])):
+            # “预算安排” over “年初… | 历年结余结转 | 小计 ④=①+②+③” (福建): the 小计 is what its group names
+            m = fields.match(s.key(*groups[-1]))
+            hit = (labels[-1], m) if m else None
         if hit is None:
             o = labels[-1]
             if o in seen_owner:
@@ -130,7 +135,7 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
         seen_owner.add(o)
         rank = fields.matchers[name].rank(s.key(*o))
         read = ColumnRead(name, addr(*o), texts, word)
-        if name not in best or rank > best[name][0]:
+        if name not in best or rank > best[name][0] or (rank == best[name][0] and _deeper(best, name, c)):
             if name in best:  # the column it displaces is listed as not used
                 block.ignored.append((best[name][2].cell, best[name][2].label))
             best[name] = (rank, c, read)
@@ -142,6 +147,29 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
             cols[name] = best[name][1]
             block.columns[name] = best[name][2]
     return Header(first, last, cols, block)
+
+
+_LEVELS = ("level3", "level2", "level1")
+
+
+def _deeper(best: dict[str, tuple[int, int, ColumnRead]], name: str, c: int) -> bool:
+    """A 分值 after every level (一级指标 分值 二级指标 分值 三级指标 分值, the management
+    framework's tables): the indicators' own 分值 is the one after the deepest level, the others
+    are the levels' subtotals. Columns are seen left to right, so a later one of the same field
+    wins once the deepest level read so far stands between the two."""
+    if name in _LEVELS or name not in ("weight", "score"):
+        return False
+    deepest = next((best[lv][1] for lv in _LEVELS if lv in best), None)
+    return deepest is not None and best[name][1] < deepest < c
+
+
+def _filled_group(s: Sheet, o: tuple[int, int], last: int) -> bool:
+    """The same group label split into each of its columns (WPS “拆分并填充内容”: 预算安排 | 预算安排 | …
+    over 年初… | 历年结余结转 | 小计): as the merged one, it groups the labels below it."""
+    r, c = o
+    k = s.key(r, c)
+    return s.span(r, c) == (r, c, r, c) and (s.key(r, c - 1) == k or s.key(r, c + 1) == k) \
+        and any(s.key(*s.owner(rr, c)) for rr in range(r + 1, last + 1))
 
 
 def _group_label(s: Sheet, o: tuple[int, int], last: int) -> bool:

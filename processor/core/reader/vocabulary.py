@@ -146,6 +146,7 @@ class Vocabulary:
         self.goal_expected, self.goal_actual, self.goal_row = (Matcher(goals[k]) for k in ("expected", "actual", "row"))
         self.placeholders = [re.compile(p) for p in data["placeholders"]]
         self.sub_items = Matcher(data["sub_items"])
+        self.subtotal_rows = Matcher(data["subtotal_rows"])
         self.remark_rows = Matcher(data["remark_rows"])
         self.execution_indicators = Matcher(data["execution_indicators"])
         ev = data["frameworks"]["evaluation"]
