@@ -33,7 +33,8 @@ def find_funding_header(s: Sheet, start: int | None = None) -> Header | None:
                         lambda cols: "executed" in cols and bool(_OTHERS & cols.keys()), start)
         if h is None or not any(_figure(v) for r in range(h.first, h.last + 1) for _c, v in s.row_values(r)):
             return h
-        start = h.first + 1
+        # the band may reach above ``start`` (header rows merged down from above): always move on
+        start = max(h.first, s.r0 if start is None else start) + 1
 
 
 def _figure(v: object) -> bool:
