@@ -320,19 +320,16 @@ def _replaceable(target: Path, profile: Any) -> bool:
     named by a slip of ``-o`` — is never overwritten. The existing file is looked at through
     the guard like any submitted file."""
     from jixiao.processor.files.calamine_read import guard_file
-    from jixiao.processor.files.guard.workbook_xml import read_listing
 
     if not os.path.lexists(target):
         return True
     if not target.is_file() or target.is_symlink():
         return True  # a link, a folder or a device: atomic_write refuses it with its own message
     try:
-        guard_file(target, profile["limits"])
-        with zipfile.ZipFile(target) as z:
-            listing = read_listing(z.read("xl/workbook.xml"), z.read("xl/_rels/workbook.xml.rels"))
-    except (InputError, OSError, KeyError, zipfile.BadZipFile):
+        sheets = guard_file(target, profile["limits"]).sheets
+    except (InputError, OSError):
         return False
-    return any(sheet.name in OWN_SHEETS for sheet in listing.sheets)
+    return any(name in OWN_SHEETS for name in sheets)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -83,6 +83,8 @@ class GuardReport:
     #: every total the pass measured (cells, area, text, merged, links, shared-string
     #: references, formulas, worksheets measured by the fast scan …); {} for .xls
     figures: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    #: the worksheet names the workbook lists (() for .xls)
+    sheets: tuple[str, ...] = ()
 
     @property
     def active_content(self) -> str | None:
@@ -154,6 +156,7 @@ def _report_zip(src: Source, name: str, lim: Limits, exact: bool = False) -> Gua
         risky_functions=found.risky,
         formulas=found.formulas,
         figures=found.figures,
+        sheets=found.sheets,
     )
 
 

@@ -55,6 +55,7 @@ class ZipFindings:
     cells: int
     risky: tuple[str, ...]
     names: frozenset[str]  # member names, lower case, "/" separated
+    sheets: tuple[str, ...]  # the worksheet names workbook.xml lists, in its order
     #: sheet name → {A1: "=…"} of formula cells without a cached value; None when a sheet
     #: holding such cells could not be named (then formula_cells reads the package again)
     formulas: dict[str, dict[str, str]] | None
@@ -103,6 +104,7 @@ def inspect_zip(src: Source, lim: Limits, *, exact: bool = False) -> ZipFindings
         cells=pkg.cells,
         risky=tuple(sorted(pkg.risky)),
         names=frozenset(by_name),
+        sheets=tuple(s.name for s in listing.sheets),
         formulas=_named(pkg),
         figures=pkg.figures(),
     )
