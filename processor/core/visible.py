@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 
 # Unicode general categories Cc, Cs and Cf (without U+00AD, U+200C, U+200D), plus the
@@ -115,10 +116,7 @@ def look_alike_spellings(names: Iterable[str]) -> dict[str, str]:
     name that is not in the composed form (NFC) while another of ``names`` composes to the
     same text maps to its decomposed letters spelled out ("分解形式：e\\u0301项目.xlsx");
     other names are not in the result."""
-    names = [n for n in dict.fromkeys(names) if not n.isascii()]
-    groups: dict[str, int] = {}
-    for n in names:
-        key = unicodedata.normalize("NFC", n)
-        groups[key] = groups.get(key, 0) + 1
+    composed = {n: unicodedata.normalize("NFC", n) for n in names if not n.isascii()}
+    shared = Counter(composed.values())
     return {n: "分解形式：" + "".join(f"\\u{ord(c):04x}" if unicodedata.combining(c) else c for c in n)
-            for n in names if n != unicodedata.normalize("NFC", n) and groups[unicodedata.normalize("NFC", n)] > 1}
+            for n, nfc in composed.items() if n != nfc and shared[nfc] > 1}
