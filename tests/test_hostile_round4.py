@@ -282,3 +282,18 @@ def test_the_add_in_follows_the_same_cap(tmp_path, monkeypatch):
     values = " ".join(str(a.get("values")) for a in actions if a["func"] == "setValues")
     assert "R031" in values and "未逐格标注" in values
     assert len(notes) <= cap
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_one_grid_and_one_sheet_say_alike_that_the_form_is_hidden(state):
+    """check_grid (one form, the API's) and check_sheet (every form) share the R030 step."""
+    import dataclasses
+
+    from builders import Form, make_grid
+    from jixiao.processor.core.engine import check_grid, check_sheet
+
+    grid = dataclasses.replace(make_grid(Form()), state=state)
+    one = check_grid(grid, "甲.xlsx")
+    every = check_sheet(grid, "甲.xlsx")
+    assert [f.code for f in one.findings if f.code == "R030"] == ["R030"]
+    assert [f.message for f in one.findings] == [f.message for f in every[0].findings]

@@ -70,15 +70,20 @@ def check_grid(grid: Grid, file: str, profile: Profile | None = None) -> SheetRe
     profile = profile or load_profile()
     refuse_overlapping_merges(grid, file)
     record = read_grid(grid, file, vocabulary_for(profile))
-    return None if record is None else _checked(record, profile)
+    return None if record is None else _said_hidden(grid, file, profile, [_checked(record, profile)])[0]
 
 
 def check_sheet(grid: Grid, file: str, profile: Profile | None = None) -> list[SheetResult]:
     """Every 自评表 on one worksheet (usually one; reports sometimes stack several)."""
     profile = profile or load_profile()
     refuse_overlapping_merges(grid, file)
-    results = [_checked(record, profile) for record in read_forms(grid, file, vocabulary_for(profile))]
-    if grid.state in HIDDEN_STATES:  # read, and said: the reviewer must know the form is out of sight
+    return _said_hidden(grid, file, profile,
+                        [_checked(record, profile) for record in read_forms(grid, file, vocabulary_for(profile))])
+
+
+def _said_hidden(grid: Grid, file: str, profile: Profile, results: list[SheetResult]) -> list[SheetResult]:
+    """A form on a hidden sheet is read, and said (R030): the reviewer must know it is out of sight."""
+    if grid.state in HIDDEN_STATES:
         for result in results:
             result.findings[:0] = profile.apply_severity(
                 [make("R030", sheet=grid.sheet, file=file, how=HIDDEN_STATES[grid.state])])
