@@ -1,10 +1,10 @@
 """The order a reader expects: units as the roster lists them, else by pinyin; projects
 by score within a unit; findings under the project they belong to.
 
-Pinyin comes from pypinyin. Unit names (a few dozen) are read with its phrase dictionary
-(重庆 is chong qing, not zhong); project names — tie-breaks between equal scores, up to
-hundreds of thousands — by its character dictionary, one look-up per character (the
-phrase reader costs some 2 ms a name). Latin letters and digits keep their own order.
+Pinyin comes from pypinyin's dictionaries (``merge.pinyin``). Unit names (a few dozen to a
+few thousand) are read with its phrase dictionary (重庆 is chong qing, not zhong); project
+names — tie-breaks between equal scores, up to hundreds of thousands — by its character
+dictionary, one look-up per character. Latin letters and digits keep their own order.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 
 from jixiao.processor.core.values import norm
+from jixiao.processor.merge.pinyin import char_reading, syllables, tone3
 
 _LAST = "\U0010ffff"  # a blank name sorts after every other
 
@@ -23,18 +24,13 @@ def pinyin_key(name: str) -> tuple[str, ...]:
     text = norm(name)
     if not text:
         return (_LAST,)
-    from pypinyin import Style, lazy_pinyin
-
-    return (*(s.lower() for s in lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True)), "\0", text)
+    return (*(s.lower() for s in syllables(text)), "\0", text)
 
 
 @cache
 def _char_key(ch: str) -> str:
-    from pypinyin.contrib.tone_convert import to_tone3
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    reading = pinyin_dict.get(ord(ch))
-    return to_tone3(reading.split(",")[0], neutral_tone_with_five=True) if reading else ch.lower()
+    reading = char_reading(ch)
+    return tone3(reading) if reading else ch.lower()
 
 
 @lru_cache(maxsize=65536)
