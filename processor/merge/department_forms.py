@@ -55,8 +55,7 @@ def department_forms(pairs: list[tuple[InputFile, SheetRow]], projects: list, pr
     """Each department form with its figures re-checked against its department's project forms."""
     rules = profile.for_form("department")
     out = []
-    for f, row in pairs:
-        mine = [p for p in projects if _names(row, p)] or (projects if len(pairs) == 1 else [])
+    for (f, row), mine in zip(pairs, projects_of([row for _f, row in pairs], projects), strict=True):
         totals = from_plain(row.department_values or {}, file=f.name, sheet=row.sheet)
         executed = [p.amount for p in mine if p.amount is not None]
         budget = [p.row.budget for p in mine if p.row.budget is not None]
@@ -68,7 +67,14 @@ def department_forms(pairs: list[tuple[InputFile, SheetRow]], projects: list, pr
     return out
 
 
-def _names(row: SheetRow, project) -> bool:
-    """The project form names this department as its 实施单位 or 主管部门."""
-    name = norm(row.unit)
-    return bool(name) and name in (norm(project.row.unit), norm(project.row.department))
+def projects_of(rows: list[SheetRow], projects: list) -> list[list]:
+    """For each department form, the project forms (in their order) whose 实施单位 or 主管部门
+    names its department (normalised names); all of them when none does and it is the only form.
+
+    The projects are indexed by name once: a merge of many departments' folders stays linear."""
+    named: dict[str, list] = {}
+    if rows:
+        for p in projects:
+            for name in {norm(p.row.unit), norm(p.row.department)} - {""}:
+                named.setdefault(name, []).append(p)
+    return [list(named.get(norm(row.unit), ())) or (list(projects) if len(rows) == 1 else []) for row in rows]
