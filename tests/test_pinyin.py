@@ -101,8 +101,8 @@ def texts(draw) -> str:
             pieces.append(draw(st.text(POLYPHONIC, min_size=1, max_size=4)))
         elif kind == "latin":
             pieces.append(draw(st.text("AbZz09 -_（）、.,", min_size=1, max_size=4)))
-        elif kind == "unreadable":  # in pypinyin's ranges, without a reading
-            pieces.append(draw(st.sampled_from(("\U0002A6D6", "\ue815", "\U00030000", "〇"))))
+        elif kind == "unreadable":  # in pypinyin's ranges: two without a reading, two rare ones with
+            pieces.append(draw(st.sampled_from(("\U0002A6D6", "\U00030000", "\ue815", "〇"))))
         elif kind == "cjk":
             pieces.append(draw(st.text(st.characters(min_codepoint=0x3400, max_codepoint=0x9FFF), max_size=3)))
         else:

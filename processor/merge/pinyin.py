@@ -94,7 +94,7 @@ def dictionaries() -> Dictionaries | None:
 @cache
 def tone3(reading: str) -> str:
     """A toned reading in pypinyin's TONE3 spelling with the neutral tone as 5 ("lüè" → "lve4",
-    "de" → "de5"); a character without a reading passes through the same steps ("㐀" → "㐀5")."""
+    "de" → "de5"); a character without a reading passes through the same steps ("𪛖" → "𪛖5")."""
     text = _TONED.sub(lambda m: _ONE_CHAR[m.group(0)], reading)
     for symbol, spelled in _TWO_CHARS.items():
         text = text.replace(symbol, spelled)
