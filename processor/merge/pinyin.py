@@ -17,7 +17,6 @@ otherwise) the syllables come from ``lazy_pinyin`` itself.
 from __future__ import annotations
 
 import bisect
-import gc
 import importlib.util
 import json
 import os
@@ -25,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+from jixiao.processor.merge.collector import paused
 
 # pypinyin.constants.RE_HANS: the characters pypinyin reads (a run of others is kept as it is)
 HANS_CLASS = (r"\u3007\ue815-\ue864\ufa18\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002A6DF"
@@ -73,18 +74,14 @@ def dictionaries() -> Dictionaries | None:
     if not folders:
         return None
     folder = Path(folders[0])
-    collecting = gc.isenabled()
-    gc.disable()  # some 200,000 lists, none in a cycle: the collector would only walk them, twice as slow
     try:
-        chars = json.loads((folder / "pinyin_dict.json").read_text(encoding="utf-8"))
-        # PYPINYIN_NO_PHRASES: pypinyin then reads character by character; so do we
-        phrases = {} if os.environ.get("PYPINYIN_NO_PHRASES") else json.loads(
-            (folder / "phrases_dict.json").read_text(encoding="utf-8"))
+        with paused():  # some 200,000 lists, none in a cycle: collections would only walk them (twice as slow)
+            chars = json.loads((folder / "pinyin_dict.json").read_text(encoding="utf-8"))
+            # PYPINYIN_NO_PHRASES: pypinyin then reads character by character; so do we
+            phrases = {} if os.environ.get("PYPINYIN_NO_PHRASES") else json.loads(
+                (folder / "phrases_dict.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    finally:
-        if collecting:
-            gc.enable()
     if not isinstance(chars, dict) or not isinstance(phrases, dict):
         return None
     return Dictionaries(chars, phrases, sorted(phrases), frozenset(k[:2] for k in phrases),

@@ -23,6 +23,7 @@ import io
 import os
 from datetime import datetime
 
+from jixiao.processor.merge.collector import paused
 from jixiao.processor.merge.report_text import DEPT_EVAL, METHODS, TOTAL, UNIT_EVAL, rounded
 from jixiao.processor.merge.sheet_xml import splice
 from jixiao.processor.merge.summary_format import (
@@ -68,6 +69,11 @@ def write_summary(result, path: str | os.PathLike) -> None:
 
 
 def _write(result, target) -> None:
+    with paused():  # (merge.collector: ~100,000 cells, all kept until the package is written)
+        _workbook(result, target)
+
+
+def _workbook(result, target) -> None:
     from jixiao.processor.files.xlsx_out import output_workbook
     from jixiao.processor.merge.dashboard import write_dashboard
 
