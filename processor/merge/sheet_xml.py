@@ -52,16 +52,31 @@ def text_xml(value: str) -> str:
 _LETTERS = [col_letter(c) for c in range(1, 65)]
 
 
+class Tails(dict):
+    """Text → what follows ``<c r="…" s="…"`` for it: its inline string (``/>`` when empty).
+    A text already met is a plain dict hit (file names, sheet names, codes and fixes repeat
+    row after row); a long sheet's hot loop reads ``tails[value]`` inside one f-string a row."""
+
+    __slots__ = ()
+
+    def __missing__(self, value: str) -> str:
+        if not value:
+            tail = "/>"
+        else:
+            body = text_xml(value)
+            space = ' xml:space="preserve"' if _EDGE_SPACE.search(body) else ""
+            tail = f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
+        self[value] = tail
+        return tail
+
+
 class Cells:
-    """Builds the ``<row>`` elements of one sheet; styles are xf indices (:func:`style`).
+    """Builds the ``<row>`` elements of one sheet; styles are xf indices (:func:`style`)."""
 
-    A text already met is not escaped again (file names, sheet names, codes and fixes
-    repeat row after row)."""
-
-    __slots__ = ("_memo", "parts", "row")
+    __slots__ = ("parts", "row", "tails")
 
     def __init__(self) -> None:
-        self._memo: dict[str, str] = {}
+        self.tails = Tails()
         self.parts: list[str] = []
         self.row = 1
 
@@ -71,19 +86,7 @@ class Cells:
         self.parts.clear()
 
     def text(self, col: int, value: str, style: int) -> None:
-        self.parts.append(f'<c r="{_LETTERS[col]}{self.row}" s="{style}"{self.tail(value)}')
-
-    def tail(self, value: str) -> str:
-        """What follows ``<c r="…" s="…"`` for a text cell: its inline string (``/>`` when empty).
-        For a long sheet's hot loop, which writes whole rows in one f-string."""
-        tail = self._memo.get(value)
-        if tail is None:
-            if not value:
-                return "/>"
-            body = text_xml(value)
-            space = ' xml:space="preserve"' if _EDGE_SPACE.search(body) else ""
-            tail = self._memo[value] = f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
-        return tail
+        self.parts.append(f'<c r="{_LETTERS[col]}{self.row}" s="{style}"{self.tails[value]}')
 
     def number(self, col: int, value: float | int | None, style: int) -> None:
         if value is None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from jixiao.processor.core.findings import SEVERITY_CN
 from jixiao.processor.merge.report_text import decimal_sum, rounded
-from jixiao.processor.merge.sheet_xml import Body, Cells, style
+from jixiao.processor.merge.sheet_xml import Body, Cells, Tails, style
 from jixiao.processor.merge.standing import FILE_RULE, INVALID, file_verdict
 from jixiao.processor.merge.summary_format import (
     Formats,
@@ -140,28 +140,33 @@ def findings_sheet(wb, f: Formats, result) -> Body:
     ws.freeze_panes(2, 0)
     ws.autofilter(1, 0, max(n + 1, 2), len(FINDING_COLUMNS) - 1)
     _setup(ws, result, FINDING_PRINTED, n + 1)
-    where: dict[tuple[str, str | None], tuple[str, str]] = {}
+    # (file, sheet) → its project's unit and name, and the lines they need in their columns
+    where: dict[tuple[str, str | None], tuple[str, str, int]] = {}
     for p in result.projects:
-        where.setdefault((p.input.name, p.row.sheet), (p.row.unit, p.row.project))
-        where.setdefault((p.input.name, None), (p.row.unit, ""))
+        unit, project = p.row.unit, p.row.project
+        lines = max(lines_needed(unit, 12), lines_needed(project, 16))
+        where.setdefault((p.input.name, p.row.sheet), (unit, project, lines))
+        where.setdefault((p.input.name, None), (unit, "", lines_needed(unit, 12)))
+    nowhere = ("", "", 1)
 
     def rows() -> Iterator[str]:
         # the longest sheet (tens of rows a form): each row one f-string, as Cells would write it
         t, w, i, bad = style(f.text), style(f.wrap), style(f.int), style(f.bad)
-        tail = Cells().tail
+        tails = Tails()
+        heights: dict[int, str] = {}  # lines → the row's ht attribute
         for k, fd in enumerate(result.findings, start=1):
-            file, sheet, cell, severity = fd.file or "", fd.sheet or "", fd.cell or "", fd.severity
-            unit, project = where.get((file, fd.sheet), where.get((file, None), ("", "")))
+            file, sheet, severity = fd.file or "", fd.sheet or "", fd.severity
+            unit, project, lines = where.get((file, fd.sheet)) or where.get((file, None), nowhere)
             r = k + 2
-            lines = max(lines_needed(unit, 12), lines_needed(project, 16), lines_needed(fd.message, 42),
-                        lines_needed(fd.fix, 30))
-            yield (f'<row r="{r}" ht="{row_height(lines):g}" customHeight="1">'
+            lines = max(lines, lines_needed(fd.message, 42), lines_needed(fd.fix, 30))
+            ht = heights.get(lines) or heights.setdefault(lines, f"{row_height(lines):g}")
+            yield (f'<row r="{r}" ht="{ht}" customHeight="1">'
                    f'<c r="A{r}" s="{i}"><v>{k:.16G}</v></c>'
-                   f'<c r="B{r}" s="{w}"{tail(unit)}<c r="C{r}" s="{w}"{tail(project)}'
-                   f'<c r="D{r}" s="{t}"{tail(cell)}<c r="E{r}" s="{t}"{tail(fd.code)}'
-                   f'<c r="F{r}" s="{bad if severity == "error" else t}"{tail(SEVERITY_CN.get(severity, severity))}'
-                   f'<c r="G{r}" s="{w}"{tail(fd.message)}<c r="H{r}" s="{w}"{tail(fd.fix)}'
-                   f'<c r="I{r}" s="{t}"{tail(file)}<c r="J{r}" s="{t}"{tail(sheet)}</row>')
+                   f'<c r="B{r}" s="{w}"{tails[unit]}<c r="C{r}" s="{w}"{tails[project]}'
+                   f'<c r="D{r}" s="{t}"{tails[fd.cell or ""]}<c r="E{r}" s="{t}"{tails[fd.code]}'
+                   f'<c r="F{r}" s="{bad if severity == "error" else t}"{tails[SEVERITY_CN.get(severity, severity)]}'
+                   f'<c r="G{r}" s="{w}"{tails[fd.message]}<c r="H{r}" s="{w}"{tails[fd.fix]}'
+                   f'<c r="I{r}" s="{t}"{tails[file]}<c r="J{r}" s="{t}"{tails[sheet]}</row>')
 
     return Body(ws.index, rows, n + 2, len(FINDING_COLUMNS), header_row=2)
 
