@@ -18,6 +18,7 @@ from jixiao.processor.core.compute import (
     differs,
     rate_differs,
     score_differs,
+    weight_from_labels,
 )
 from jixiao.processor.core.findings import Finding, catalogue, make
 from jixiao.processor.core.grid import Formula
@@ -412,7 +413,7 @@ def framework(c: _Ctx) -> Iterator[Finding]:
     if c.r.read.framework != "self":
         return  # a 项目评价 framework (决策 / 过程 / 产出 / 效益) has first levels of its own
     fw: dict[str, list[str]] = c.p["framework"]["level1"]
-    known1 = {_core(k): k for k in fw}
+    known1, allowed_of = _framework_cores(c.p)
     seen: set[tuple[str, str | None]] = set()
     for g in c.r.level1_groups:
         if g.name and _core(g.name) not in known1:
@@ -425,12 +426,19 @@ def framework(c: _Ctx) -> Iterator[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        allowed = [_core(x) for x in fw[l1]]
+        allowed = allowed_of[l1]
         core2 = _core(ind.level2.text)
         if ind.level1_blank and (other := _level1_of(ind.level2.text, fw)) and _core(other) != _core(l1):
             continue  # a blank first level carried from above: I224 says so on the blank cell
         if not any(core2 == a or core2.startswith(a) or a.startswith(core2) and len(core2) >= 4 for a in allowed):
             yield c.f("I212", ind.level2.cell, found=ind.level2.text, level1=l1, allowed="、".join(fw[l1]))
+
+
+@lru_cache(maxsize=16)
+def _framework_cores(profile: Profile) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The framework's first levels by their core, and each one's second-level cores."""
+    fw: dict[str, list[str]] = profile["framework"]["level1"]
+    return {_core(k): k for k in fw}, {k: [_core(x) for x in v] for k, v in fw.items()}
 
 
 @check
@@ -471,8 +479,6 @@ def _misplaced(ind, fw: dict[str, list[str]]) -> bool:
 def level_weights(c: _Ctx) -> Iterator[Finding]:
     """Group labels “产出指标（50分）” / “数量指标（10分）” against what their rows hold; first-level
     sums against the profile's default weights (pooled by name: 效益 written twice is one 效益)."""
-    from jixiao.processor.core.compute import weight_from_labels
-
     labels_only = weight_from_labels(c.r)
     cost_l1 = _core(c.p["framework"]["cost_level1"])
     has_cost = any(s.cost for s in c.s.indicators)

@@ -82,8 +82,7 @@ def differs(a: float, b: float, tol: float) -> bool:
 def score_differs(stated: float, computed: float, tol: float, exact: float | None = None) -> bool:
     """A stated score is right when it is the computed one, also rounded to one decimal —
     rounded from the exact value (1.946 → 1.9), not from the two-decimal one (1.95 → 2.0)."""
-    one = excel_round(exact if exact is not None else computed, 1)
-    return differs(stated, computed, tol) and differs(stated, one, 1e-9)
+    return differs(stated, computed, tol) and differs(stated, excel_round(exact if exact is not None else computed, 1), 1e-9)
 
 
 def rate_differs(stated: float, computed: float, tol: float) -> bool:
@@ -430,7 +429,7 @@ def _unread_funding(record: Record, den_key: str, unknown: dict[str, str]) -> No
 
 def _unread_cells(record: Record) -> list[str]:
     """The cells of 分值 / 得分 / money the reader could not read, in reading order."""
-    return [c for row in (*record.funding, *record.indicators) for k in _NUMBER_KEYS
+    return [c for row in (*record.funding, *record.indicators) if row.unread for k in _NUMBER_KEYS
             if k in row.unread and (c := getattr(row, k).cell)]
 
 
