@@ -334,7 +334,7 @@ _MONEY_UNITS = ("万元", "元", "千元", "亿元")
 
 @check
 def indicator_quality(c: _Ctx) -> Iterator[Finding]:
-    vague = {norm(v) for v in c.p["qualitative"]["vague_actuals"]}
+    vague = _vague_actuals(c.p)
     sat_min = c.p["thresholds"]["satisfaction_min"]
     budget = c.r.funding_row("total")
     budget_value = budget.budget.value if budget else None
@@ -357,6 +357,11 @@ def indicator_quality(c: _Ctx) -> Iterator[Finding]:
             actual = s.indicator.actual
             if not actual.empty and not parse_actual(actual.raw).quantitative:
                 yield c.f("I216", actual.cell, name=ind.name, found=actual.text)
+
+
+@lru_cache(maxsize=16)
+def _vague_actuals(profile: Profile) -> frozenset[str]:
+    return frozenset(norm(v) for v in profile["qualitative"]["vague_actuals"])
 
 
 @check
@@ -510,7 +515,7 @@ def level_weights(c: _Ctx) -> Iterator[Finding]:
                     yield c.f("I203", g.cell, name=name, found=fmt_num(scored), weight=fmt_num(g.stated_weight))
     if c.r.read.framework != "self" or labels_only:
         return
-    profile_weights = {_core(k): (k, v) for k, v in c.p["weights"]["level1"].items()}
+    profile_weights = _level1_weights(c.p)
     sums: dict[str, float] = {}
     first_cell: dict[str, str | None] = {}
     unread: set[str] = set()
@@ -525,6 +530,12 @@ def level_weights(c: _Ctx) -> Iterator[Finding]:
         if name and name not in unread and pw is not None and differs(total, pw[1], c.tol["score"]):
             yield c.f("I218", first_cell[name], level1=name, expected=fmt_num(pw[1]), found=fmt_num(total),
                       profile=c.p.name)
+
+
+@lru_cache(maxsize=16)
+def _level1_weights(profile: Profile) -> dict[str, tuple[str, float]]:
+    """The profile's first-level weights by the core of their name."""
+    return {_core(k): (k, v) for k, v in profile["weights"]["level1"].items()}
 
 
 def all_full_without_deviation(record: Record) -> bool:
