@@ -45,6 +45,7 @@ class _Ctx:
         self.r, self.s, self.p = record, scores, profile
         self.tol = profile.tol
         self.den = denominator_key(record, profile)
+        self.total = record.funding_row("total")  # the 年度资金总额 row, read by several checks
 
     def money(self, x: float | None) -> str:
         """An amount as the form writes it: 万元, or 元 for a table kept in 元."""
@@ -147,14 +148,13 @@ def funding_rates(c: _Ctx) -> Iterator[Finding]:
 def funding_sums(c: _Ctx) -> Iterator[Finding]:
     """年度资金总额 = Σ its parts, per partition: by source (财政拨款 / 结转 / 其他) and, on a
     department table, by use (基本支出 / 项目支出) — two ways of splitting the same money."""
-    total = c.r.funding_row("total")
+    total = c.total
     if total is None:
         return
     for kinds in vocabulary_for(c.p).partitions.values():
         parts = [f for f in c.r.funding if f.kind in kinds]
         if not parts:
             continue
-        names = "、".join(p.label.text or FUNDING_LABELS[p.kind] for p in parts)
         filled = [p for p in parts if _has_figures(p)]
         for key, label in MONEY_COLS:
             values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
@@ -164,8 +164,8 @@ def funding_sums(c: _Ctx) -> Iterator[Finding]:
                 continue  # (parts filled with 0 0 but 执行数 left blank hold none of the total's 执行数)
             expected = sum(values)
             if differs(tv, expected, c.tol["money"]):
-                yield c.f("F101", getattr(total, key).cell, column=label, parts=names, expected=c.money(expected),
-                          found=c.money(tv))
+                yield c.f("F101", getattr(total, key).cell, column=label, parts=_names(parts),
+                          expected=c.money(expected), found=c.money(tv))
 
 
 @check
@@ -176,13 +176,17 @@ def funding_breakdowns(c: _Ctx) -> Iterator[Finding]:
         parts = [f for f in c.r.funding if f.kind in kinds and _has_figures(f)]
         if whole is None or not parts:
             continue
-        names = "、".join(p.label.text or FUNDING_LABELS[p.kind] for p in parts)
         for key, label in MONEY_COLS:
             values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
             wv = getattr(whole, key).value
             if wv is not None and values and differs(wv, sum(values), c.tol["money"]):
                 yield c.f("F113", getattr(whole, key).cell, label=whole.label.text or FUNDING_LABELS[whole_kind],
-                          column=label, parts=names, expected=c.money(sum(values)), found=c.money(wv))
+                          column=label, parts=_names(parts), expected=c.money(sum(values)), found=c.money(wv))
+
+
+def _names(rows: list[FundingRow]) -> str:
+    """The rows' labels as a finding lists them (made only when a finding is)."""
+    return "、".join(p.label.text or FUNDING_LABELS[p.kind] for p in rows)
 
 
 @check
@@ -190,7 +194,7 @@ def department_figures(c: _Ctx) -> Iterator[Finding]:
     """A 部门整体 form's 结转结余, 结转结余率, 预决算差异率 and 预算执行率 against its own money
     (D401–D404, computed in core.department: the side file's figures are checked the same way)."""
     if c.s.department is not None:
-        total = c.r.funding_row("total")
+        total = c.total
         rate_cell = total.rate.cell if total is not None else None
         for f in c.s.department.findings:
             if not (f.code == "D403" and f.cell == rate_cell):  # the funding table's 执行率: F103 says it
@@ -222,7 +226,7 @@ def budget_change(c: _Ctx) -> Iterator[Finding]:
 
 @check
 def execution_score(c: _Ctx) -> Iterator[Finding]:
-    total = c.r.funding_row("total")
+    total = c.total
     if total is None:
         return
     weight = c.s.execution_weight
@@ -336,7 +340,7 @@ _MONEY_UNITS = ("万元", "元", "千元", "亿元")
 def indicator_quality(c: _Ctx) -> Iterator[Finding]:
     vague = _vague_actuals(c.p)
     sat_min = c.p["thresholds"]["satisfaction_min"]
-    budget = c.r.funding_row("total")
+    budget = c.total
     budget_value = budget.budget.value if budget else None
     for s in c.s.indicators:
         ind = s.indicator
@@ -370,7 +374,7 @@ def cost_ceiling(c: _Ctx) -> Iterator[Finding]:
     while every one of them keeps full marks. Ceilings are added up (维修 35 + 绿化 14.8 + 办公 15
     may together be the budget); unit costs far below the budget (“单项成本 ≤5万元”) are not
     project ceilings and are left out."""
-    total = c.r.funding_row("total")
+    total = c.total
     executed = total.executed.value if total else None
     if executed is None:
         return
