@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from jixiao.processor.cli.codes_page import render_codes
 from jixiao.processor.core.findings import FAMILY_ORDER, SEVERITIES, catalogue, families
 
@@ -72,3 +74,19 @@ def test_every_arithmetic_finding_says_what_it_is_derived_from():
             assert reads, f"{e['code']} must list what it reads"
         if e["code"][0] == "R":
             assert not reads, f"{e['code']}: reading findings are never withheld"
+
+
+_LINE_TEXT = st.text(alphabet=st.one_of(st.characters(), st.sampled_from(" \t\r\n\v\f\x85\u2028\u2029")), max_size=12)
+
+
+@given(_LINE_TEXT, _LINE_TEXT)
+def test_messages_join_line_breaks_in_every_text_parameter(name, basis):
+    # the reference: every text parameter through _BREAKS (render skips the printable ones)
+    from jixiao.processor.core.findings import _BREAKS, _Params, make
+
+    params = {"name": name, "expected": "1", "found": 2.5, "basis": basis}
+    entry = catalogue()["I204"]
+    values = _Params({k: _BREAKS.sub(" ", v) if isinstance(v, str) else v for k, v in params.items()}, sheet="表")
+    f = make("I204", sheet="表", cell="H9", **params)
+    assert (f.message, f.fix) == (entry["message"].format_map(values), entry["fix"].format_map(values))
+    assert f.params == params

@@ -2,7 +2,13 @@ import pytest
 from builders import Form, Ind, make_grid
 from hypothesis import given
 from hypothesis import strategies as st
-from jixiao.processor.core.compute import compute, excel_round, execution_score, score_indicator
+from jixiao.processor.core.compute import (
+    _excel_round_decimal,
+    compute,
+    excel_round,
+    execution_score,
+    score_indicator,
+)
 from jixiao.processor.core.model import Field, Indicator
 from jixiao.processor.core.reader import read_grid
 from jixiao.processor.core.rules import load_profile
@@ -14,6 +20,17 @@ P = load_profile()
                                      (0.125, 2, 0.13), (9.4166, 2, 9.42), (94.415, 2, 94.42)])
 def test_excel_round_is_half_away_from_zero(x, n, out):
     assert excel_round(x, n) == out
+
+
+_FEW_DECIMALS = st.builds(lambda n, k: round(n / 10**k, k), st.integers(-10**9, 10**9), st.integers(0, 4))
+
+
+@given(st.one_of(st.floats(allow_nan=True, allow_infinity=True), _FEW_DECIMALS,
+                 st.sampled_from([0.0, -0.0, 1e-05, -1e-07, 0.005, -0.005, 2.675, 1e14 + 0.5, 999999999999999.0])),
+       st.integers(0, 3))
+def test_excel_round_fast_path_is_the_decimal_rounding(x, n):
+    # repr: -0.0 and 0.0 differ, as do nan and a number
+    assert repr(excel_round(x, n)) == repr(_excel_round_decimal(x, n))
 
 
 def ind(target, actual, weight=20, score=None, l1="产出指标", l2="数量指标"):
@@ -155,3 +172,20 @@ def test_a_funding_column_whose_header_is_blank_is_not_guessed_away():
             row[i] = None
     s = compute(read_grid(g, "t"), P)
     assert s.execution_weight is None and s.total_score is None and s.unknown == {"execution.weight": "R018"}
+
+
+_FW = P["framework"]
+_WORDS = [*_FW["lower_is_better"], *_FW["higher_is_better"]]
+
+
+@given(st.lists(st.one_of(st.sampled_from(_WORDS), st.text(alphabet="率控制完成度满意达标 ％%（）", max_size=4)),
+                max_size=4).map("".join))
+def test_direction_hint_is_any_word_in_the_name(name):
+    # the reference: the profile's words tested one by one (lower-is-better first)
+    from jixiao.processor.core.compute import _direction_hint
+    from jixiao.processor.core.values import HIGHER, LOWER, norm
+
+    n = norm(name)
+    expected = LOWER if any(norm(w) in n for w in _FW["lower_is_better"]) else \
+        HIGHER if any(norm(w) in n for w in _FW["higher_is_better"]) else None
+    assert _direction_hint(name, P) == expected

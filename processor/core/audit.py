@@ -18,6 +18,7 @@ from jixiao.processor.core.compute import (
     differs,
     rate_differs,
     score_differs,
+    weight_from_labels,
 )
 from jixiao.processor.core.findings import Finding, catalogue, make
 from jixiao.processor.core.grid import Formula
@@ -44,6 +45,7 @@ class _Ctx:
         self.r, self.s, self.p = record, scores, profile
         self.tol = profile.tol
         self.den = denominator_key(record, profile)
+        self.total = record.funding_row("total")  # the 年度资金总额 row, read by several checks
 
     def money(self, x: float | None) -> str:
         """An amount as the form writes it: 万元, or 元 for a table kept in 元."""
@@ -146,14 +148,13 @@ def funding_rates(c: _Ctx) -> Iterator[Finding]:
 def funding_sums(c: _Ctx) -> Iterator[Finding]:
     """年度资金总额 = Σ its parts, per partition: by source (财政拨款 / 结转 / 其他) and, on a
     department table, by use (基本支出 / 项目支出) — two ways of splitting the same money."""
-    total = c.r.funding_row("total")
+    total = c.total
     if total is None:
         return
     for kinds in vocabulary_for(c.p).partitions.values():
         parts = [f for f in c.r.funding if f.kind in kinds]
         if not parts:
             continue
-        names = "、".join(p.label.text or FUNDING_LABELS[p.kind] for p in parts)
         filled = [p for p in parts if _has_figures(p)]
         for key, label in MONEY_COLS:
             values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
@@ -163,8 +164,8 @@ def funding_sums(c: _Ctx) -> Iterator[Finding]:
                 continue  # (parts filled with 0 0 but 执行数 left blank hold none of the total's 执行数)
             expected = sum(values)
             if differs(tv, expected, c.tol["money"]):
-                yield c.f("F101", getattr(total, key).cell, column=label, parts=names, expected=c.money(expected),
-                          found=c.money(tv))
+                yield c.f("F101", getattr(total, key).cell, column=label, parts=_names(parts),
+                          expected=c.money(expected), found=c.money(tv))
 
 
 @check
@@ -175,13 +176,17 @@ def funding_breakdowns(c: _Ctx) -> Iterator[Finding]:
         parts = [f for f in c.r.funding if f.kind in kinds and _has_figures(f)]
         if whole is None or not parts:
             continue
-        names = "、".join(p.label.text or FUNDING_LABELS[p.kind] for p in parts)
         for key, label in MONEY_COLS:
             values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
             wv = getattr(whole, key).value
             if wv is not None and values and differs(wv, sum(values), c.tol["money"]):
                 yield c.f("F113", getattr(whole, key).cell, label=whole.label.text or FUNDING_LABELS[whole_kind],
-                          column=label, parts=names, expected=c.money(sum(values)), found=c.money(wv))
+                          column=label, parts=_names(parts), expected=c.money(sum(values)), found=c.money(wv))
+
+
+def _names(rows: list[FundingRow]) -> str:
+    """The rows' labels as a finding lists them (made only when a finding is)."""
+    return "、".join(p.label.text or FUNDING_LABELS[p.kind] for p in rows)
 
 
 @check
@@ -189,7 +194,7 @@ def department_figures(c: _Ctx) -> Iterator[Finding]:
     """A 部门整体 form's 结转结余, 结转结余率, 预决算差异率 and 预算执行率 against its own money
     (D401–D404, computed in core.department: the side file's figures are checked the same way)."""
     if c.s.department is not None:
-        total = c.r.funding_row("total")
+        total = c.total
         rate_cell = total.rate.cell if total is not None else None
         for f in c.s.department.findings:
             if not (f.code == "D403" and f.cell == rate_cell):  # the funding table's 执行率: F103 says it
@@ -221,7 +226,7 @@ def budget_change(c: _Ctx) -> Iterator[Finding]:
 
 @check
 def execution_score(c: _Ctx) -> Iterator[Finding]:
-    total = c.r.funding_row("total")
+    total = c.total
     if total is None:
         return
     weight = c.s.execution_weight
@@ -333,9 +338,9 @@ _MONEY_UNITS = ("万元", "元", "千元", "亿元")
 
 @check
 def indicator_quality(c: _Ctx) -> Iterator[Finding]:
-    vague = {norm(v) for v in c.p["qualitative"]["vague_actuals"]}
+    vague = _vague_actuals(c.p)
     sat_min = c.p["thresholds"]["satisfaction_min"]
-    budget = c.r.funding_row("total")
+    budget = c.total
     budget_value = budget.budget.value if budget else None
     for s in c.s.indicators:
         ind = s.indicator
@@ -358,13 +363,18 @@ def indicator_quality(c: _Ctx) -> Iterator[Finding]:
                 yield c.f("I216", actual.cell, name=ind.name, found=actual.text)
 
 
+@lru_cache(maxsize=16)
+def _vague_actuals(profile: Profile) -> frozenset[str]:
+    return frozenset(norm(v) for v in profile["qualitative"]["vague_actuals"])
+
+
 @check
 def cost_ceiling(c: _Ctx) -> Iterator[Finding]:
     """成本指标 ceilings in money (“≤90万元”) that together fall short of the form's own 全年执行数,
     while every one of them keeps full marks. Ceilings are added up (维修 35 + 绿化 14.8 + 办公 15
     may together be the budget); unit costs far below the budget (“单项成本 ≤5万元”) are not
     project ceilings and are left out."""
-    total = c.r.funding_row("total")
+    total = c.total
     executed = total.executed.value if total else None
     if executed is None:
         return
@@ -412,7 +422,7 @@ def framework(c: _Ctx) -> Iterator[Finding]:
     if c.r.read.framework != "self":
         return  # a 项目评价 framework (决策 / 过程 / 产出 / 效益) has first levels of its own
     fw: dict[str, list[str]] = c.p["framework"]["level1"]
-    known1 = {_core(k): k for k in fw}
+    known1, allowed_of = _framework_cores(c.p)
     seen: set[tuple[str, str | None]] = set()
     for g in c.r.level1_groups:
         if g.name and _core(g.name) not in known1:
@@ -425,12 +435,19 @@ def framework(c: _Ctx) -> Iterator[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        allowed = [_core(x) for x in fw[l1]]
+        allowed = allowed_of[l1]
         core2 = _core(ind.level2.text)
         if ind.level1_blank and (other := _level1_of(ind.level2.text, fw)) and _core(other) != _core(l1):
             continue  # a blank first level carried from above: I224 says so on the blank cell
         if not any(core2 == a or core2.startswith(a) or a.startswith(core2) and len(core2) >= 4 for a in allowed):
             yield c.f("I212", ind.level2.cell, found=ind.level2.text, level1=l1, allowed="、".join(fw[l1]))
+
+
+@lru_cache(maxsize=16)
+def _framework_cores(profile: Profile) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The framework's first levels by their core, and each one's second-level cores."""
+    fw: dict[str, list[str]] = profile["framework"]["level1"]
+    return {_core(k): k for k in fw}, {k: [_core(x) for x in v] for k, v in fw.items()}
 
 
 @check
@@ -471,8 +488,6 @@ def _misplaced(ind, fw: dict[str, list[str]]) -> bool:
 def level_weights(c: _Ctx) -> Iterator[Finding]:
     """Group labels “产出指标（50分）” / “数量指标（10分）” against what their rows hold; first-level
     sums against the profile's default weights (pooled by name: 效益 written twice is one 效益)."""
-    from jixiao.processor.core.compute import weight_from_labels
-
     labels_only = weight_from_labels(c.r)
     cost_l1 = _core(c.p["framework"]["cost_level1"])
     has_cost = any(s.cost for s in c.s.indicators)
@@ -504,7 +519,7 @@ def level_weights(c: _Ctx) -> Iterator[Finding]:
                     yield c.f("I203", g.cell, name=name, found=fmt_num(scored), weight=fmt_num(g.stated_weight))
     if c.r.read.framework != "self" or labels_only:
         return
-    profile_weights = {_core(k): (k, v) for k, v in c.p["weights"]["level1"].items()}
+    profile_weights = _level1_weights(c.p)
     sums: dict[str, float] = {}
     first_cell: dict[str, str | None] = {}
     unread: set[str] = set()
@@ -519,6 +534,12 @@ def level_weights(c: _Ctx) -> Iterator[Finding]:
         if name and name not in unread and pw is not None and differs(total, pw[1], c.tol["score"]):
             yield c.f("I218", first_cell[name], level1=name, expected=fmt_num(pw[1]), found=fmt_num(total),
                       profile=c.p.name)
+
+
+@lru_cache(maxsize=16)
+def _level1_weights(profile: Profile) -> dict[str, tuple[str, float]]:
+    """The profile's first-level weights by the core of their name."""
+    return {_core(k): (k, v) for k, v in profile["weights"]["level1"].items()}
 
 
 def all_full_without_deviation(record: Record) -> bool:

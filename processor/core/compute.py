@@ -7,6 +7,8 @@ results; stated values stay on the record so the audit can compare the two.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
@@ -47,6 +49,21 @@ def excel_round(x: float, ndigits: int = 2) -> float:
     """Excel's ROUND: half away from zero on the 15-significant-digit value."""
     if not math.isfinite(x) or abs(x) >= 1e15:
         return x  # beyond Excel's 15 significant digits there is nothing to round
+    text = f"{x:.15g}"
+    point = text.find(".")
+    if "e" not in text and (point < 0 or len(text) - point - 1 <= ndigits) and ndigits >= 0:
+        # already within ``ndigits`` decimals (a weight, a stated score): rounding keeps the
+        # value, and so does its float; ``+ 0.0`` turns -0 into 0 as the Decimal path does
+        return float(text) + 0.0
+    d = Decimal(text)
+    r = d.copy_abs().quantize(_quantum(ndigits), rounding=ROUND_HALF_UP)
+    return float(r if d >= 0 else -r)
+
+
+def _excel_round_decimal(x: float, ndigits: int = 2) -> float:
+    """:func:`excel_round` without its fast path (the tests compare the two)."""
+    if not math.isfinite(x) or abs(x) >= 1e15:
+        return x
     d = Decimal(f"{x:.15g}")
     r = d.copy_abs().quantize(_quantum(ndigits), rounding=ROUND_HALF_UP)
     return float(r if d >= 0 else -r)
@@ -65,8 +82,7 @@ def differs(a: float, b: float, tol: float) -> bool:
 def score_differs(stated: float, computed: float, tol: float, exact: float | None = None) -> bool:
     """A stated score is right when it is the computed one, also rounded to one decimal —
     rounded from the exact value (1.946 → 1.9), not from the two-decimal one (1.95 → 2.0)."""
-    one = excel_round(exact if exact is not None else computed, 1)
-    return differs(stated, computed, tol) and differs(stated, one, 1e-9)
+    return differs(stated, computed, tol) and differs(stated, excel_round(exact if exact is not None else computed, 1), 1e-9)
 
 
 def rate_differs(stated: float, computed: float, tol: float) -> bool:
@@ -174,19 +190,26 @@ def target_of(ind: Indicator, profile: Profile) -> Target:
 def _direction_hint(name: str, profile: Profile) -> str | None:
     n = norm(name)
     lower, higher = _direction_words(profile)
-    if any(w in n for w in lower):
+    if lower is not None and lower.search(n):
         return LOWER
-    if any(w in n for w in higher):
+    if higher is not None and higher.search(n):
         return HIGHER
     return None
 
 
 @lru_cache(maxsize=16)
-def _direction_words(profile: Profile) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The profile's words for lower- and higher-is-better indicators, normalised once."""
+def _direction_words(profile: Profile) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The profile's words for lower- and higher-is-better indicators, normalised once, each
+    list as one pattern: a name holds one of the words exactly when the pattern is found in it
+    (a plain alternation of escaped words; None for an empty list, which nothing holds)."""
     fw = profile["framework"]
-    return (tuple(norm(w) for w in fw.get("lower_is_better", ())),
-            tuple(norm(w) for w in fw.get("higher_is_better", ())))
+    return (_any_of(norm(w) for w in fw.get("lower_is_better", ())),
+            _any_of(norm(w) for w in fw.get("higher_is_better", ())))
+
+
+def _any_of(words: Iterable[str]) -> re.Pattern[str] | None:
+    words = list(words)
+    return re.compile("|".join(map(re.escape, words))) if words else None
 
 
 def score_indicator(ind: Indicator, profile: Profile, execution_rate: float | None = None,
@@ -406,7 +429,7 @@ def _unread_funding(record: Record, den_key: str, unknown: dict[str, str]) -> No
 
 def _unread_cells(record: Record) -> list[str]:
     """The cells of 分值 / 得分 / money the reader could not read, in reading order."""
-    return [c for row in (*record.funding, *record.indicators) for k in _NUMBER_KEYS
+    return [c for row in (*record.funding, *record.indicators) if row.unread for k in _NUMBER_KEYS
             if k in row.unread and (c := getattr(row, k).cell)]
 
 

@@ -89,7 +89,7 @@ def make(code: str, *, sheet: str | None = None, cell: str | None = None, file: 
          severity: str | None = None, **params: Any) -> Finding:
     """Build a finding from the catalogue; ``params`` fill the message and fix templates."""
     entry = catalogue()[code]
-    message, fix = render(code, sheet=sheet, **params)
+    message, fix = _render(entry, sheet, params)
     return Finding(
         code=code,
         severity=severity or entry["severity"],
@@ -98,16 +98,27 @@ def make(code: str, *, sheet: str | None = None, cell: str | None = None, file: 
         message=message,
         fix=fix,
         file=file,
-        params={k: _plain(v) for k, v in params.items()},
+        params={k: v if v.__class__ in _PLAIN_TYPES else _plain(v) for k, v in params.items()},
     )
 
 
 def render(code: str, *, sheet: str | None = None, **params: Any) -> tuple[str, str]:
     """The catalogue's message and fix for ``code``, filled with ``params``."""
-    entry = catalogue()[code]
-    values = _Params({k: _BREAKS.sub(" ", v) if isinstance(v, str) else v for k, v in params.items()})
+    return _render(catalogue()[code], sheet, params)
+
+
+def _render(entry: dict[str, str], sheet: str | None, params: dict[str, Any]) -> tuple[str, str]:
+    values = _Params(params)
+    for k, v in params.items():
+        # a str with no line break is left as it is: every break _BREAKS joins is a character
+        # str.isprintable() refuses, so a printable str has none (the test compares the two)
+        if isinstance(v, str) and not (v.__class__ is str and v.isprintable()):
+            values[k] = _BREAKS.sub(" ", v)
     values.setdefault("sheet", sheet or "")
     return entry["message"].format_map(values), entry["fix"].format_map(values)
+
+
+_PLAIN_TYPES = frozenset({type(None), bool, int, float, str})  # _plain keeps these as they are
 
 
 def _plain(value: Any) -> Any:

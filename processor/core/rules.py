@@ -222,6 +222,8 @@ class Profile:
         """The profile's ``severity`` overrides: a new level, or ``off`` to drop the finding."""
         from dataclasses import replace
 
+        if not self.data["severity"]:
+            return list(findings)  # no overrides: every finding keeps its own severity
         out = []
         for f in findings:
             sev = self.severity_of(f.code, f.severity)
