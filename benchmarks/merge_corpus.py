@@ -1,7 +1,9 @@
 """Corpora of distinct 自评表 for the merge benchmark, written fast by patching real layouts.
 
 Each generated workbook starts from one of ``examples/*.xlsx`` (five transcribed real
-tables and one correct example) and gets its own content: project name, unit,
+tables and one correct example; the 部门整体支出绩效自评表 example starts the first form of
+every sub-folder — one unit's batch of 50 — as each 预算单位 sends one such form beside its
+project forms) and gets its own content: project name, unit,
 department, amounts, indicator names, targets, actual values, weights and scores —
 every cell found through the engine's own reading of the layout, so any layout the
 reader accepts can serve. Strings are moved to a shared-strings part as Excel and WPS
@@ -299,12 +301,14 @@ def generate(folder: Path, n: int, kind: str = "realistic", seed: int = 1) -> li
     if kind not in KINDS:
         raise ValueError(kind)
     layouts = load_layouts()
+    department = [x for x in layouts if "部门整体" in x.name]
+    projects = [x for x in layouts if x not in department]
     rng = random.Random(seed)
     names: set[str] = set()
     copied: list[list[str]] = []
     out = []
     for i in range(n):
-        layout = layouts[i % len(layouts)]
+        layout = department[0] if department and i % 50 == 0 else projects[i % len(projects)]
         sub = folder / f"单位{i // 50:03d}"
         sub.mkdir(parents=True, exist_ok=True)
         path = sub / f"{i:05d}_{layout.name}.xlsx"

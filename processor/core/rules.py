@@ -46,11 +46,16 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _resolve(path: Path, origins: dict, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The profile at ``path`` with its ``extends`` chain composed; ``origins`` filled."""
+def _resolve(path: Path, origins: dict, seen: tuple[Path, ...] = (), files: list[Path] | None = None) -> dict[str, Any]:
+    """The profile at ``path`` with its ``extends`` chain composed; ``origins`` filled; every file
+    read is added to ``files``."""
     data = _read_json(path)
+    if files is not None:
+        files.append(path)
     parent = data.get("extends")
     if parent is None:  # the root of a chain starts from the reader's vocabulary (rules/vocabulary.json)
+        if files is not None:
+            files.append(_profiles_dir() / "vocabulary.json")
         base = compose({}, {"vocabulary": _default_vocabulary()}, str(_profiles_dir() / "vocabulary.json"), origins)
         return compose(base, data, str(path), origins)
     if not isinstance(parent, str):
@@ -59,7 +64,7 @@ def _resolve(path: Path, origins: dict, seen: tuple[Path, ...] = ()) -> dict[str
     if parent_path in seen or parent_path == path:
         chain = " → ".join(p.name for p in (*seen, path, parent_path))
         raise InputError.of("P606", file=str(path), parent=parent, chain=chain)
-    return compose(_resolve(parent_path, origins, seen + (path,)), data, str(path), origins)
+    return compose(_resolve(parent_path, origins, seen + (path,), files), data, str(path), origins)
 
 
 def _locate(name: str, relative_to: Path | None = None, by: str | None = None) -> Path:
@@ -77,7 +82,7 @@ def _locate(name: str, relative_to: Path | None = None, by: str | None = None) -
 
 def available_profiles() -> list[str]:
     skip = {"profile.schema", "findings", "findings.schema", LIMITS_FILE, f"{LIMITS_FILE}.schema", "vocabulary",
-            "vocabulary.schema"}
+            "vocabulary.schema", "sealed"}
     return sorted(p.stem for p in _profiles_dir().glob("*.json") if p.stem not in skip)
 
 
@@ -188,6 +193,7 @@ class Profile:
 
     data: dict[str, Any]
     source: str
+    sealed: bool = False  # built only from shipped files validated when they were sealed (rules_seal)
 
     @property
     def id(self) -> str:
@@ -249,28 +255,38 @@ class Profile:
 
 
 @lru_cache(maxsize=16)
-def load_profile(name_or_path: str | None = None) -> Profile:
-    """Load a profile by id (a file in ``rules/``) or by path; raises InputError."""
+def load_profile(name_or_path: str | None = None, *, validate: bool = False) -> Profile:
+    """Load a profile by id (a file in ``rules/``) or by path; raises InputError. A profile made
+    only of sealed shipped files is not validated again (see rules_seal) unless ``validate``."""
+    from jixiao.processor.core.rules_seal import sealed
+
     path = _locate(name_or_path or DEFAULT_PROFILE)
     origins: dict = {}
-    data = _resolve(path, origins)
-    validate_profile(data, str(path), origins)
+    files: list[Path] = []
+    data = _resolve(path, origins, files=files)
+    is_sealed = not validate and sealed(files)
     overrides = data.get("limits") or {}
-    if overrides:
-        validate_limits(overrides, str(path), origins)
+    if not is_sealed:
+        validate_profile(data, str(path), origins)
+        if overrides:
+            validate_limits(overrides, str(path), origins)
     data = {**data, "limits": {**default_limits(), **overrides}}
-    return Profile(data=data, source=str(path))
+    return Profile(data=data, source=str(path), sealed=is_sealed)
 
 
 @lru_cache(maxsize=16)
 def _form_profile(base: Profile, name: str) -> Profile:
+    from jixiao.processor.core.rules_seal import sealed
+
     path = _locate(name, relative_to=Path(base.source).parent, by=base.source)
     own = {k: v for k, v in _read_json(path).items() if k != "extends"}
     origins: dict = {}
     data = compose({k: v for k, v in base.data.items() if k != "limits"}, own, str(path), origins)
     data["forms"] = {}  # the overlay is the form's profile: it is not overlaid again
-    validate_profile(data, str(path), origins)
-    return Profile(data={**data, "limits": base.data["limits"]}, source=str(path))
+    is_sealed = base.sealed and sealed([path])  # a sealed base with a sealed overlay: sealed together
+    if not is_sealed:
+        validate_profile(data, str(path), origins)
+    return Profile(data={**data, "limits": base.data["limits"]}, source=str(path), sealed=is_sealed)
 
 
 # --------------------------------------------------------------------------- file limits
