@@ -58,11 +58,12 @@ def label_key(value: Any) -> str:
     """A cell's text reduced for label matching: no spaces, punctuation or brackets."""
     if not isinstance(value, str):
         return ""
-    return _label_key(value)
+    return text_key(value)
 
 
 @lru_cache(maxsize=16384)
-def _label_key(value: str) -> str:
+def text_key(value: str) -> str:
+    """label_key of a text (for loops that already know the value is one)."""
     return _LABEL_STRIP.sub("", norm(value))
 
 
@@ -73,7 +74,8 @@ def is_blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return norm(value) in EMPTY_MARKERS
+        # (a marker is its own normal form, so the set answers for it without normalising)
+        return value in EMPTY_MARKERS or norm(value) in EMPTY_MARKERS
     return False
 
 
@@ -82,6 +84,10 @@ class Number:
     value: float | None  # None: empty or unreadable
     unit: str | None = None
     ok: bool = True  # False: the cell holds text that is not a number
+
+    def __init__(self, value: float | None, unit: str | None = None, ok: bool = True) -> None:
+        d = self.__dict__  # (as model.Field: a frozen dataclass's own __init__ is twice as slow)
+        d["value"], d["unit"], d["ok"] = value, unit, ok
 
 
 NO_NUMBER = Number(None)
@@ -104,6 +110,13 @@ def parse_number(raw: Any) -> Number:
         return Number(None, ok=False)  # dates, times, errors
     if isinstance(raw, Formula):
         return NO_NUMBER  # a formula without a cached value: the form computes it
+    return _parse_number_text(raw)
+
+
+@lru_cache(maxsize=8192)
+def _parse_number_text(raw: str) -> Number:
+    """parse_number of a plain text (never a Formula: one equals the text it holds, so the cache
+    would mix them up); a Number is frozen, so one instance serves every cell holding that text."""
     text = norm(raw)
     if text in EMPTY_MARKERS:
         return NO_NUMBER

@@ -8,6 +8,8 @@ two blocks both labelled “（50分）” stay two blocks. Template rows left u
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 
 from jixiao.processor.core.grid import addr, parse_addr
 from jixiao.processor.core.model import (
@@ -85,12 +87,14 @@ class _Groups:
         self.cell: str | None = None
         self.parent = -1
 
-    def see(self, f: Field, parent: int = -1, repeated: bool = False) -> int:
-        """``repeated``: the label's cell repeats the one right above it (a filled merge)."""
+    def see(self, f: Field, parent: int = -1, repeated: Callable[[], bool] | None = None) -> int:
+        """``repeated`` says whether the label's cell repeats the one right above it (a filled
+        merge); asked only when that decides."""
         if f.raw is None:
             return len(self.out) - 1 if self.text is not None and parent == self.parent else -1
         text = norm(f.text)
-        if text == self.text and parent == self.parent and (f.cell == self.cell or self.out[-1].name or repeated):
+        if text == self.text and parent == self.parent and (
+                f.cell == self.cell or self.out[-1].name or (repeated is not None and repeated())):
             return len(self.out) - 1  # the same label carried down or repeated
         name, weight = split_weight(f.text, bare=True)
         if text != self.text or (not name and f.cell != self.cell) or parent != self.parent:
@@ -190,8 +194,9 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
             levels[key] = f
         if "level1" not in cols and section_group >= 0:
             levels["level1"] = section
-        gi1 = g1.see(levels["level1"], repeated="level1" in cols and s.repeats_above(r, cols["level1"]))
-        gi2 = g2.see(levels["level2"], gi1, repeated="level2" in cols and s.repeats_above(r, cols["level2"]))
+        gi1 = g1.see(levels["level1"], repeated=partial(s.repeats_above, r, cols["level1"]) if "level1" in cols else None)
+        gi2 = g2.see(levels["level2"], gi1,
+                     repeated=partial(s.repeats_above, r, cols["level2"]) if "level2" in cols else None)
         l3 = s.text_field(r, cols["level3"]) if "level3" in cols else EMPTY
         values = _values(s, r, cols, value_keys)
         has_values = any(f.value is not None for f in values.values())
@@ -305,9 +310,7 @@ def _values(s: Sheet, r: int, cols: dict[str, int], keys: list[str]) -> dict[str
         elif key in _NUMBERS:
             out[key] = Field(raw, parse_number(raw).value, addr(r, c))
         else:
-            f = Field(raw, None, addr(r, c))
-            object.__setattr__(f, "value", f.text)
-            out[key] = f
+            out[key] = Field.of_text(raw, addr(r, c))
     return out
 
 
