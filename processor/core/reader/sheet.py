@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
-from itertools import islice, product, repeat
+from collections.abc import Mapping
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
-from jixiao.processor.core.grid import Grid, addr
+from jixiao.processor.core.grid import Grid, MergedRange, addr
 from jixiao.processor.core.model import Field
 from jixiao.processor.core.reader.vocabulary import Fields, Vocabulary
 from jixiao.processor.core.values import is_blank, text_key
 
 # a merged range larger than this carries no label information (whole columns, whole sheets)
 _MAX_MERGE_CELLS = 2000
+
+
+# the merged ranges of forms made from one template are the same list, form after form: their
+# lookups are made once per list (the maps are read-only, shared by every sheet with that list)
+_SHARED_MERGES = 300
+
+
+@lru_cache(maxsize=64)
+def _merge_maps(merged: tuple[MergedRange, ...]) -> tuple[Mapping[tuple[int, int], tuple[int, int]],
+                                                           Mapping[tuple[int, int], tuple[int, int]]]:
+    """(cell -> top-left of the merged range covering it, top-left cells themselves excluded;
+    top-left -> bottom-right of every merged range)."""
+    tl_of: dict[tuple[int, int], tuple[int, int]] = {}
+    br_of: dict[tuple[int, int], tuple[int, int]] = {}
+    for r1, c1, r2, c2 in merged:
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > _MAX_MERGE_CELLS or r2 < r1 or c2 < c1:
+            continue
+        br_of[(r1, c1)] = (r2, c2)
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    tl_of[(r, c)] = (r1, c1)
+    return MappingProxyType(tl_of), MappingProxyType(br_of)
 
 
 class Sheet:
@@ -28,19 +53,12 @@ class Sheet:
         for row in grid.rows:
             keys = [text_key(v) if isinstance(v, str) and v else "" for v in row]
             self.keys.append(keys)
-            self._row_keys.append([(self.c0 + i, k) for i, k in enumerate(keys) if k])
+            self._row_keys.append([(c, k) for c, k in enumerate(keys, self.c0) if k])
         self._row_fields: dict[tuple[int, int], frozenset[str]] = {}
-        # cell -> top-left of the merged range covering it (top-left cells themselves excluded)
-        self.merge_tl: dict[tuple[int, int], tuple[int, int]] = {}
-        # top-left -> bottom-right of every merged range
-        self.merge_br: dict[tuple[int, int], tuple[int, int]] = {}
-        for r1, c1, r2, c2 in grid.merged:
-            if (r2 - r1 + 1) * (c2 - c1 + 1) > _MAX_MERGE_CELLS or r2 < r1 or c2 < c1:
-                continue
-            tl = (r1, c1)
-            self.merge_br[tl] = (r2, c2)
-            # every cell of the range but its top-left, the first the product yields (row by row)
-            self.merge_tl.update(zip(islice(product(range(r1, r2 + 1), range(c1, c2 + 1)), 1, None), repeat(tl)))
+        merged = tuple(grid.merged)
+        maps = _merge_maps if len(merged) <= _SHARED_MERGES else _merge_maps.__wrapped__  # (a long list: its own)
+        # cell -> top-left of the merged range covering it; top-left -> bottom-right of each range
+        self.merge_tl, self.merge_br = maps(merged)
 
     def rows(self) -> range:
         return range(self.r0, self.max_row + 1)
