@@ -20,27 +20,43 @@ class Field:
     value: Any = None  # parsed: float for numbers, str for text, None when empty
     cell: str | None = None
 
+    def __init__(self, raw: Any = None, value: Any = None, cell: str | None = None) -> None:
+        # the dataclass's own __init__ for a frozen class sets each field through object.__setattr__,
+        # twice the cost of writing the instance dict; the reader makes a hundred Fields per form
+        d = self.__dict__
+        d["raw"], d["value"], d["cell"] = raw, value, cell
+
+    @classmethod
+    def of_text(cls, raw: Any, cell: str | None) -> Field:
+        """A non-empty cell whose stripped text is its value."""
+        text = _text_of(raw)
+        f = cls(raw, text, cell)
+        f.__dict__["_text"] = text
+        return f
+
     @property
     def text(self) -> str:
         """The raw content as text ('' when empty)."""
-        cached = self.__dict__.get("_text")  # read many times by the checks: made once
-        if cached is not None:
-            return cached
-        raw = self.raw
-        if raw is None:
-            text = ""
-        elif isinstance(raw, str):
-            text = raw.strip()
-        elif isinstance(raw, float) and raw.is_integer():
-            text = str(int(raw))
-        else:
-            text = str(raw).strip()
-        self.__dict__["_text"] = text  # (a frozen dataclass still has its __dict__)
+        d = self.__dict__  # (a frozen dataclass still has its __dict__)
+        text = d.get("_text")  # read many times by the checks: made once
+        if text is None:
+            text = d["_text"] = _text_of(self.raw)
         return text
 
     @property
     def empty(self) -> bool:
         return self.value is None
+
+
+def _text_of(raw: Any) -> str:
+    """A cell's content as text: stripped, a whole float without its “.0”, '' for None."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw.strip()
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
 
 
 EMPTY = Field()

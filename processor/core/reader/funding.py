@@ -52,18 +52,11 @@ def funding_headers(s: Sheet) -> list[Header]:
     return out
 
 
-def _row_kind(s: Sheet, k: str) -> tuple[str, str] | None:
-    if not k or s.v.block_labels.word(k):
-        return None  # “项目资金（万元）” merged down beside the rows labels the block, not a row
-    k = k[2:] if k.startswith("其中") else k
-    return s.v.funding_rows.match(k)
-
-
 def _label_column(s: Sheet, h: Header, stop: int) -> int | None:
     """The column holding the row labels (年度资金总额 …) below the header."""
     for r in range(h.last + 1, stop):
         for c, k in s.row_keys(r):
-            if _row_kind(s, k):
+            if s.v.funding_row(k):
                 return c
     return None
 
@@ -103,7 +96,7 @@ def read_funding(s: Sheet, rec: Record, h: Header, stop: int) -> None:
         label, kind = None, None
         for c in range(s.c0, first_value_col):  # a label merged down over its row counts (B4:B5)
             o = s.owner(r, c)
-            m = _row_kind(s, s.key(*o))
+            m = s.v.funding_row(s.key(*o))
             if m:
                 label, kind = o, m[0]
                 break
@@ -159,7 +152,7 @@ def _inline_parts(s: Sheet, r: int) -> list[tuple[int, str, str, str]]:
         m = _INLINE.match(s.text(r, c))
         if m is None:
             continue
-        kind = _row_kind(s, norm(m.group(1)))
+        kind = s.v.funding_row(norm(m.group(1)))
         if kind is not None and kind[0] != "total" and parse_money(m.group(2))[0].value is not None:
             out.append((c, kind[0], m.group(1).strip(), m.group(2).strip()))
     return out
@@ -193,12 +186,12 @@ def _inline_lists(s: Sheet, rec: Record, header_last: int, stop: int) -> None:
         first, last = min(p.row for p in parts), max(p.row for p in parts)
         for r in range(first, stop):
             m = _INLINE.match(s.text(r, c)) if s.owner(r, c) == (r, c) else None
-            if m and _row_kind(s, norm(m.group(1))) is None and parse_money(m.group(2))[0].value is not None:
+            if m and s.v.funding_row(norm(m.group(1))) is None and parse_money(m.group(2))[0].value is not None:
                 rec.notes.append(("R022", addr(r, c), {"row": r, "label": " ".join(s.text(r, c).split())}))
                 rec.read.mark_unknown("R022", FUNDING_PARTS)
         head = next((t for r in range(first - 1, header_last, -1)  # “按支出性质分：1925.67” or “…分：”
                      if s.owner(r, c) == (r, c) and (m := _HEAD.match(t := s.text(r, c)))
-                     and _row_kind(s, norm(m.group(1))) is None), "")
+                     and s.v.funding_row(norm(m.group(1))) is None), "")
         m = _HEAD.match(head)
         stated = parse_money(m.group(2))[0].value if m and m.group(2) else None
         total = sum(getattr(p, column).value or 0 for p in parts)
@@ -254,9 +247,9 @@ def _unlabelled_total(s: Sheet, rec: Record, h: Header, cols: dict[str, int], fi
 
 
 def _read_cell(s: Sheet, rec: Record, h: Header, row: FundingRow, key: str, r: int, c: int, scale: float) -> None:
-    row.cells[key] = addr(r, c)
+    cell = row.cells[key] = addr(r, c)
     raw = s.get(r, c)
-    if isinstance(raw, str) and _row_kind(s, s.key(r, c)):
+    if isinstance(raw, str) and s.v.funding_row(s.key(r, c)):
         raw = None  # “其中：基本支出：1768.16万元” beside the row: a second split's label, not this cell's figure
     if key == "rate":
         n = parse_rate(raw)
@@ -267,12 +260,11 @@ def _read_cell(s: Sheet, rec: Record, h: Header, row: FundingRow, key: str, r: i
         if scale != 1.0 and n.value is not None and not from_yuan and parse_number(raw).unit is None:
             n = Number(n.value * scale, "万元")
         if from_yuan:
-            rec.notes.append(("R009", addr(r, c), {"label": _col_label(h, key), "found": str(raw),
-                                                   "value": f"{n.value:g}"}))
+            rec.notes.append(("R009", cell, {"label": _col_label(h, key), "found": str(raw), "value": f"{n.value:g}"}))
     if not n.ok:
-        rec.notes.append(("R005", addr(r, c), {"label": f"{row.label.text}的{_col_label(h, key)}", "found": str(raw)}))
+        rec.notes.append(("R005", cell, {"label": f"{row.label.text}的{_col_label(h, key)}", "found": str(raw)}))
         row.unread.add(key)
-    setattr(row, key, Field(None if is_blank(raw) else raw, n.value, addr(r, c)))
+    setattr(row, key, Field(None if is_blank(raw) else raw, n.value, cell))
 
 
 def _col_label(h: Header, key: str) -> str:
@@ -295,11 +287,11 @@ def _block_weight(s: Sheet, rec: Record, h: Header, first_value_col: int, stop: 
 
 def _money_scale(s: Sheet, h: Header) -> float:
     """1.0 for a table in 万元 (the norm); 1e-4 when its header says the money is in 元."""
-    texts = [norm(v) for r in range(max(s.r0, h.first - 2), h.last + 1) for c, v in s.row_values(r)
-             if isinstance(v, str)]
-    if any(w in t for t in texts for w in s.v.wan_marks):
+    marks = [s.v.money_marks(norm(v)) for r in range(max(s.r0, h.first - 2), h.last + 1)
+             for c, v in s.row_values(r) if isinstance(v, str)]
+    if any(wan for wan, _ in marks):
         return 1.0
-    if any(p.search(t) for t in texts for p in s.v.yuan_marks):
+    if any(yuan for _, yuan in marks):
         return 1e-4
     return 1.0
 

@@ -103,9 +103,11 @@ def _columns(s: Sheet, fields: Fields, first: int, last: int) -> Header:
             labels.append(o)
         if not labels:
             continue
-        texts = " / ".join(s.text(*o) for o in labels)
-        groups = [o for o in labels if _group_label(s, o, last) or _filled_group(s, o, last)]
-        labels = [o for o in labels if o not in groups]
+        texts = s.text(*labels[0]) if len(labels) == 1 else " / ".join([s.text(*o) for o in labels])
+        # (a label on the band's last row has nothing below it to group)
+        groups = [o for o in labels if o[0] < last and (_group_label(s, o, last) or _filled_group(s, o, last))]
+        if groups:
+            labels = [o for o in labels if o not in groups]
         if not labels:
             continue  # only a group label stands over this column (a blank spacer under 年度指标值)
         hit = None

@@ -8,6 +8,9 @@ two blocks both labelled “（50分）” stay two blocks. Template rows left u
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
+from itertools import repeat
 
 from jixiao.processor.core.grid import addr, parse_addr
 from jixiao.processor.core.model import (
@@ -72,7 +75,12 @@ def is_total_row(s: Sheet, r: int) -> bool:
     keys = s.row_keys(r)
     if not keys:
         return False
-    return bool(s.v.total_rows.prefix(keys[0][1])) or any(k == "总分" for _, k in keys[:3])
+    if s.v.total_rows.prefix(keys[0][1]):
+        return True
+    for _, k in keys[:3]:
+        if k == "总分":
+            return True
+    return False
 
 
 class _Groups:
@@ -85,12 +93,14 @@ class _Groups:
         self.cell: str | None = None
         self.parent = -1
 
-    def see(self, f: Field, parent: int = -1, repeated: bool = False) -> int:
-        """``repeated``: the label's cell repeats the one right above it (a filled merge)."""
+    def see(self, f: Field, parent: int = -1, repeated: Callable[[], bool] | None = None) -> int:
+        """``repeated`` says whether the label's cell repeats the one right above it (a filled
+        merge); asked only when that decides."""
         if f.raw is None:
             return len(self.out) - 1 if self.text is not None and parent == self.parent else -1
         text = norm(f.text)
-        if text == self.text and parent == self.parent and (f.cell == self.cell or self.out[-1].name or repeated):
+        if text == self.text and parent == self.parent and (
+                f.cell == self.cell or self.out[-1].name or (repeated is not None and repeated())):
             return len(self.out) - 1  # the same label carried down or repeated
         name, weight = split_weight(f.text, bare=True)
         if text != self.text or (not name and f.cell != self.cell) or parent != self.parent:
@@ -141,6 +151,7 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
     rec.read.indicators = h.block
     rec.indicator_columns = {k: h.block.columns[k].cell for k in cols}
     value_keys = [k for k in _VALUE_KEYS if k in cols]
+    score_keys = [k for k in value_keys if k in _NUMBERS]  # 分值, 得分: in this order
     _block_weight(s, rec, h)
     label_cols = [cols[k] for k in ("level1", "level2", "level3") if k in cols]
     carry: dict[str, Field] = {"level1": EMPTY, "level2": EMPTY}
@@ -190,8 +201,9 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
             levels[key] = f
         if "level1" not in cols and section_group >= 0:
             levels["level1"] = section
-        gi1 = g1.see(levels["level1"], repeated="level1" in cols and s.repeats_above(r, cols["level1"]))
-        gi2 = g2.see(levels["level2"], gi1, repeated="level2" in cols and s.repeats_above(r, cols["level2"]))
+        gi1 = g1.see(levels["level1"], repeated=partial(s.repeats_above, r, cols["level1"]) if "level1" in cols else None)
+        gi2 = g2.see(levels["level2"], gi1,
+                     repeated=partial(s.repeats_above, r, cols["level2"]) if "level2" in cols else None)
         l3 = s.text_field(r, cols["level3"]) if "level3" in cols else EMPTY
         values = _values(s, r, cols, value_keys)
         has_values = any(f.value is not None for f in values.values())
@@ -216,25 +228,26 @@ def read_indicators(s: Sheet, rec: Record, h: Header) -> None:
             rec.read.rows.append(RowRead(r, "total", "（无标签的总分行）"))
             break
         name3, w3 = split_weight(l3.text) if l3.raw is not None else ("", None)
+        # a 分值/得分 merged down over several rows belongs to the first of them (one score per group)
+        cells = dict(zip(cols, map(addr, repeat(r), cols.values())))
+        for k in score_keys:
+            if _shared(s, r, cols[k]):
+                del cells[k]
         ind = Indicator(row=r, level1=_name_field(levels["level1"]), level2=_name_field(levels["level2"]),
-                        level3=Field(l3.raw, name3, l3.cell) if w3 is not None else l3,
+                        level3=Field(l3.raw, name3, l3.cell) if w3 is not None else l3, **values, cells=cells,
                         group1=gi1, group2=gi2, level1_blank=blank1 if "level1" in cols else None)
-        for key in value_keys:
+        for key in score_keys:
             f = values[key]
-            if key in ("weight", "score") and f.raw is not None and f.value is None \
-                    and not parse_number(f.raw).ok:
+            if f.raw is not None and f.value is None and not parse_number(f.raw).ok:
                 rec.notes.append(("R005", f.cell, {"label": f"“{ind.name}”的{'分值' if key == 'weight' else '得分'}",
                                                    "found": f.text}))
                 ind.unread.add(key)
                 if key == "weight":  # one weight not read: their sum is not known (nor the total)
                     rec.read.mark_unknown("R005", INDICATOR_WEIGHTS_TOTAL)
-            setattr(ind, key, f)
         if "weight" not in cols and w3 is not None:
             ind.weight = Field(l3.raw, w3, l3.cell)  # “预算执行率（20分）”: the weight is in its own label
         if "unit" in cols or "direction" in cols:
             _combine_target(s, r, cols, ind, rec)
-        # a 分值/得分 merged down over several rows belongs to the first of them (one score per group)
-        ind.cells = {k: addr(r, c) for k, c in cols.items() if not (k in ("weight", "score") and _shared(s, r, c))}
         ind.execution = bool(v.execution_indicators.word(label_key(ind.level3.text)))
         rec.indicators.append(ind)
         rec.read.rows.append(RowRead(r, "indicator", ind.name))
@@ -305,9 +318,7 @@ def _values(s: Sheet, r: int, cols: dict[str, int], keys: list[str]) -> dict[str
         elif key in _NUMBERS:
             out[key] = Field(raw, parse_number(raw).value, addr(r, c))
         else:
-            f = Field(raw, None, addr(r, c))
-            object.__setattr__(f, "value", f.text)
-            out[key] = f
+            out[key] = Field.of_text(raw, addr(r, c))
     return out
 
 

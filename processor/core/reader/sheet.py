@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
-from jixiao.processor.core.grid import Grid, addr
+from jixiao.processor.core.grid import Grid, MergedRange, addr
 from jixiao.processor.core.model import Field
 from jixiao.processor.core.reader.vocabulary import Fields, Vocabulary
-from jixiao.processor.core.values import is_blank, label_key
+from jixiao.processor.core.values import is_blank, text_key
 
 # a merged range larger than this carries no label information (whole columns, whole sheets)
 _MAX_MERGE_CELLS = 2000
+
+
+# the merged ranges of forms made from one template are the same list, form after form: their
+# lookups are made once per list (the maps are read-only, shared by every sheet with that list)
+_SHARED_MERGES = 300
+
+
+@lru_cache(maxsize=64)
+def _merge_maps(merged: tuple[MergedRange, ...]) -> tuple[Mapping[tuple[int, int], tuple[int, int]],
+                                                           Mapping[tuple[int, int], tuple[int, int]]]:
+    """(cell -> top-left of the merged range covering it, top-left cells themselves excluded;
+    top-left -> bottom-right of every merged range)."""
+    tl_of: dict[tuple[int, int], tuple[int, int]] = {}
+    br_of: dict[tuple[int, int], tuple[int, int]] = {}
+    for r1, c1, r2, c2 in merged:
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > _MAX_MERGE_CELLS or r2 < r1 or c2 < c1:
+            continue
+        br_of[(r1, c1)] = (r2, c2)
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    tl_of[(r, c)] = (r1, c1)
+    return MappingProxyType(tl_of), MappingProxyType(br_of)
 
 
 class Sheet:
@@ -22,21 +48,17 @@ class Sheet:
         self.r0, self.c0 = grid.origin_row, grid.origin_col
         self.nrows = len(grid.rows)
         self.max_row, self.max_col = grid.max_row, grid.max_col
-        self.keys = [[label_key(v) if isinstance(v, str) else "" for v in row] for row in grid.rows]
-        self._row_keys = [[(self.c0 + i, k) for i, k in enumerate(row) if k] for row in self.keys]
+        self.keys: list[list[str]] = []
+        self._row_keys: list[list[tuple[int, str]]] = []
+        for row in grid.rows:
+            keys = [text_key(v) if isinstance(v, str) and v else "" for v in row]
+            self.keys.append(keys)
+            self._row_keys.append([(c, k) for c, k in enumerate(keys, self.c0) if k])
         self._row_fields: dict[tuple[int, int], frozenset[str]] = {}
-        # cell -> top-left of the merged range covering it (top-left cells themselves excluded)
-        self.merge_tl: dict[tuple[int, int], tuple[int, int]] = {}
-        # top-left -> bottom-right of every merged range
-        self.merge_br: dict[tuple[int, int], tuple[int, int]] = {}
-        for r1, c1, r2, c2 in grid.merged:
-            if (r2 - r1 + 1) * (c2 - c1 + 1) > _MAX_MERGE_CELLS or r2 < r1 or c2 < c1:
-                continue
-            self.merge_br[(r1, c1)] = (r2, c2)
-            for r in range(r1, r2 + 1):
-                for c in range(c1, c2 + 1):
-                    if (r, c) != (r1, c1):
-                        self.merge_tl[(r, c)] = (r1, c1)
+        merged = tuple(grid.merged)
+        maps = _merge_maps if len(merged) <= _SHARED_MERGES else _merge_maps.__wrapped__  # (a long list: its own)
+        # cell -> top-left of the merged range covering it; top-left -> bottom-right of each range
+        self.merge_tl, self.merge_br = maps(merged)
 
     def rows(self) -> range:
         return range(self.r0, self.max_row + 1)
@@ -63,34 +85,41 @@ class Sheet:
     def cols(self) -> range:
         return range(self.c0, self.max_col + 1)
 
+    # get and key are the reader's innermost calls (hundreds per form): one subtraction per axis,
+    # and a cell outside the grid (rare: the row above the first, a column past a short row) is
+    # caught rather than tested for on every call
+
     def get(self, r: int, c: int) -> Any:
-        rr, cc = r - self.r0, c - self.c0
-        if 0 <= rr < self.nrows:
-            line = self.g.rows[rr]
-            if 0 <= cc < len(line):
-                return line[cc]
-        return None
+        if r < self.r0 or c < self.c0:
+            return None
+        try:
+            return self.g.rows[r - self.r0][c - self.c0]
+        except IndexError:
+            return None
 
     def key(self, r: int, c: int) -> str:
-        rr, cc = r - self.r0, c - self.c0
-        if 0 <= rr < len(self.keys) and 0 <= cc < len(self.keys[rr]):
-            return self.keys[rr][cc]
-        return ""
+        if r < self.r0 or c < self.c0:
+            return ""
+        try:
+            return self.keys[r - self.r0][c - self.c0]
+        except IndexError:
+            return ""
 
     def row_keys(self, r: int) -> list[tuple[int, str]]:
         """(column, label key) of every text cell of row ``r``, left to right."""
-        rr = r - self.r0
-        if not 0 <= rr < len(self._row_keys):
+        if r < self.r0:
             return []
-        return self._row_keys[rr]
+        try:
+            return self._row_keys[r - self.r0]
+        except IndexError:
+            return []
 
     def row_fields(self, fields: Fields, r: int) -> frozenset[str]:
         """The fields of ``fields`` that the labels of row ``r`` name (cached per row)."""
         key = (id(fields), r)
         out = self._row_fields.get(key)
         if out is None:
-            out = frozenset(m[0] for _, k in self.row_keys(r) if (m := fields.match(k)))
-            self._row_fields[key] = out
+            out = self._row_fields[key] = fields.of_row(self.row_keys(r))
         return out
 
     def row_values(self, r: int) -> list[tuple[int, Any]]:
@@ -98,7 +127,8 @@ class Sheet:
         rr = r - self.r0
         if not 0 <= rr < self.nrows:
             return []
-        return [(self.c0 + i, v) for i, v in enumerate(self.g.rows[rr]) if not is_blank(v)]
+        # ("" and None, most cells of a form, are blank without asking is_blank)
+        return [(c, v) for c, v in enumerate(self.g.rows[rr], self.c0) if v != "" and v is not None and not is_blank(v)]
 
     def has_content(self, r: int) -> bool:
         """Any cell of row ``r`` holds something, even only “/” or “—”."""
@@ -126,15 +156,15 @@ class Sheet:
         """The cell as a Field (blank markers read as empty); ``follow_merge`` reads a blank cell
         inside a merged range from its top-left; ``text`` makes the stripped text its value."""
         raw = self.get(r, c)
-        if follow_merge and is_blank(raw) and (r, c) in self.merge_tl:
-            r, c = self.merge_tl[(r, c)]
-            raw = self.get(r, c)
         if is_blank(raw):
-            return Field(None, None, addr(r, c))
-        f = Field(raw, raw, addr(r, c))
-        if text:
-            object.__setattr__(f, "value", f.text)  # (one Field: its text is its value)
-        return f
+            if not follow_merge or (o := self.merge_tl.get((r, c))) is None:
+                return Field(None, None, addr(r, c))
+            r, c = o
+            raw = self.get(r, c)
+            if is_blank(raw):
+                return Field(None, None, addr(r, c))
+        return Field.of_text(raw, addr(r, c)) if text else Field(raw, raw, addr(r, c))
 
     def text_field(self, r: int, c: int, *, follow_merge: bool = False) -> Field:
+        """``field(r, c, text=True)``."""
         return self.field(r, c, follow_merge=follow_merge, text=True)

@@ -28,7 +28,7 @@ class Matcher:
     of the words and contains none of ``none``. ``prefer`` / ``avoid`` rank two matching labels."""
 
     __slots__ = ("name", "equals", "contains", "starts", "ends", "none", "prefer", "avoid", "_cache", "_prefixes",
-                 "_any")
+                 "_any", "_prefer", "_avoid")
 
     def __init__(self, data: dict[str, Any], name: str = ""):
         self.name: str = data.get("name", name)
@@ -38,6 +38,7 @@ class Matcher:
         self._cache: dict[str, str | None] = {}
         self._prefixes: dict[str, str | None] = {}
         self._any = _any_of(word for kind in _WORD_KINDS for word in getattr(self, kind))
+        self._prefer, self._avoid = _any_of(self.prefer), _any_of(self.avoid)
 
     def word(self, key: str) -> str | None:
         """The word that makes ``key`` match, or None."""
@@ -62,7 +63,8 @@ class Matcher:
         return hit
 
     def rank(self, key: str) -> int:
-        return (2 if any(w in key for w in self.prefer) else 0) - (2 if any(w in key for w in self.avoid) else 0)
+        """+2 when ``key`` holds a ``prefer`` word, −2 when it holds an ``avoid`` word (both: 0)."""
+        return (2 if self._prefer(key) is not None else 0) - (2 if self._avoid(key) is not None else 0)
 
     def prefix(self, key: str) -> str | None:
         """The ``starts`` word ``key`` begins with (for “自评得分：98” in one cell)."""
@@ -82,6 +84,9 @@ def _any_of(words) -> Callable[[str], object]:
     if not found:
         return lambda _key: None
     return re.compile("|".join(map(re.escape, found))).search
+
+
+_UNSEEN = object()  # (a key not in a cache yet: None is a cached “no match”)
 
 
 class Fields:
@@ -110,6 +115,19 @@ class Fields:
         if len(self._cache) < 20000:
             self._cache[key] = out
         return out
+
+    def of_row(self, keys: list[tuple[int, str]]) -> frozenset[str]:
+        """The fields the labels of a row ((column, key) pairs) name (match's cache read in place:
+        this runs on every row the header searches pass)."""
+        cache = self._cache
+        out = []
+        for _, k in keys:
+            m = cache.get(k, _UNSEEN)
+            if m is _UNSEEN:
+                m = self.match(k)
+            if m is not None:
+                out.append(m[0])
+        return frozenset(out)
 
     def name(self, field: str) -> str:
         m = self.matchers.get(field)
@@ -155,6 +173,8 @@ class Vocabulary:
         self.wan_marks = tuple(norm(w) for w in data["money_units"]["wan"])
         self.yuan_marks = [re.compile(p) for p in data["money_units"]["yuan"]]
         self._placeholder_cache: dict[str, bool] = {}
+        self._funding_row_cache: dict[str, tuple[str, str] | None] = {}
+        self._money_marks_cache: dict[str, tuple[bool, bool]] = {}
 
     def is_placeholder(self, text: str) -> bool:
         """A template's not-applicable indicator label: “指标2”, “指标1：/”, “……”."""
@@ -164,6 +184,31 @@ class Vocabulary:
             hit = any(p.match(t) for p in self.placeholders)
             if len(self._placeholder_cache) < 20000:
                 self._placeholder_cache[t] = hit
+        return hit
+
+    def funding_row(self, key: str) -> tuple[str, str] | None:
+        """(kind, word) of the funding row a label key names, a leading “其中” passed over; a block
+        label (“项目资金（万元）” merged down beside the rows) names no row."""
+        try:
+            return self._funding_row_cache[key]
+        except KeyError:
+            pass
+        hit = None
+        if key and not self.block_labels.word(key):
+            hit = self.funding_rows.match(key[2:] if key.startswith("其中") else key)
+        if len(self._funding_row_cache) < 20000:
+            self._funding_row_cache[key] = hit
+        return hit
+
+    def money_marks(self, text: str) -> tuple[bool, bool]:
+        """Whether a header text (normalised) says its money is in 万元, and whether in 元."""
+        try:
+            return self._money_marks_cache[text]
+        except KeyError:
+            pass
+        hit = (any(w in text for w in self.wan_marks), any(p.search(text) for p in self.yuan_marks))
+        if len(self._money_marks_cache) < 20000:
+            self._money_marks_cache[text] = hit
         return hit
 
     def header_word(self, key: str) -> bool:
