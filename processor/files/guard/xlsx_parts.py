@@ -37,7 +37,10 @@ from jixiao.processor.files.guard.limits import (
     too_many,
 )
 from jixiao.processor.files.guard.prolog import PLAIN_PROLOG, Prolog, attack
-from jixiao.processor.files.guard.sheet_scan import SheetFigures, scan
+from jixiao.processor.files.guard.sheet_pieces import scan_proven
+from jixiao.processor.files.guard.sheet_scan import SheetFigures
+from jixiao.processor.files.guard.xml_parser import Stop as _Stop
+from jixiao.processor.files.guard.xml_parser import new_parser
 
 SHEET_ROOTS = frozenset({"worksheet", "dialogsheet", "macrosheet"})
 # the usual reference (Excel's grid: up to 3 letters, 7 digits); anything else goes through
@@ -72,29 +75,10 @@ def expat_reason(code: int) -> str:
     """A Chinese reason for an expat error code (its own texts are English)."""
     return _EXPAT_REASONS.get(code, f"格式错误（解析器代码 {code}）")
 
-class _Stop(Exception):
-    """Raised from a handler once a part has told us all we need."""
-
-
 def looks_like_xml(head: bytes) -> bool:
     """True when a member starts like an XML document (any BOM, UTF-8/16)."""
     h = head.lstrip(b" \t\r\n")
     return h.startswith((b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or h[1:2] == b"\x00" and h[:1] == b"<"
-
-
-def new_parser() -> expat.XMLParserType:
-    """An expat parser that stops at any DTD, entity or external reference."""
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def no_dtd(*_args: object) -> None:
-        raise _Stop("dtd")
-
-    parser.StartDoctypeDeclHandler = no_dtd
-    parser.EntityDeclHandler = no_dtd
-    parser.ExternalEntityRefHandler = no_dtd
-    return parser
 
 
 def local(name: str) -> str:
@@ -229,18 +213,14 @@ class XmlPart:
                 self.sheet.finish()
 
     def _fast_sheet(self, data: bytes) -> bool:
-        """A worksheet fed whole: expat checks it is well formed without a Python call per
-        element, :func:`.sheet_scan.scan` measures it. False (nothing counted): not a
-        worksheet, or one the exact pass must measure (damaged, unusual, beyond a limit)."""
+        """A worksheet fed whole: :func:`.sheet_pieces.scan_proven` proves it well formed
+        (expat, piece by piece, without a Python call per element) and measures it. False
+        (nothing counted): not a worksheet, or one the exact pass must measure (damaged,
+        unusual, beyond a limit)."""
         root = _ROOT_NAME.match(data, PLAIN_PROLOG.match(data).end() - 2)  # type: ignore[union-attr]
         if root is None or local(root[1].decode("utf-8", "replace")) not in SHEET_ROOTS:
             return False
-        parser = new_parser()
-        try:
-            parser.Parse(data, True)
-        except Exception:  # noqa: BLE001 - damaged or a DTD: the exact pass says which
-            return False
-        fig = scan(data, root.start())
+        fig = scan_proven(data, root.start())
         if fig is None or not self.pkg.fits(fig):
             return False
         self._risky(data)
