@@ -150,6 +150,21 @@ class Package:
             self.formulas[part] = fig.formulas
         self.fast_sheets += 1
 
+    def admit(self, name: str, root: str, declared: int) -> bool:
+        """A part that is neither a worksheet nor a string table, by its root element: its size
+        (J544) and, for styles, whether its size alone bounds its format records under the
+        limit (an element takes at least 4 bytes, ``<a/>``: then expat alone parses it, with
+        no Python call per element). False: its records must be counted (``_Styles``)."""
+        lim = self.lim
+        if declared > lim.max_xml_part_bytes:
+            raise too_big("J544", declared, lim.max_xml_part_bytes, part=part_name(name))
+        if root == "styleSheet":
+            bound = declared // 4
+            if self.styles + self.styles_bound + bound > lim.max_styles:
+                return False
+            self.styles_bound += bound
+        return True
+
     def figures(self) -> dict[str, object]:
         """Every total measured, for tests and benchmarks."""
         return {"cells": self.cells, "area": self.area, "text": self.text, "merged": self.merged,
@@ -183,6 +198,11 @@ class XmlPart:
         self.carry = b""
         self.whole: bytes | None = None  # the part, when it is fed in one piece
         self.fed = False
+        #: once fed without a refusal, what a part that is neither a worksheet nor a string
+        #: table came to: "styleSheet" (parsed whole by expat alone) or "other" (its root
+        #: element was all that was needed); None for anything else. The same bytes always
+        #: come to the same outcome, and :meth:`Package.admit` replays it.
+        self.outcome: str | None = None
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         if final and not self.fed and PLAIN_PROLOG.match(chunk):
@@ -254,15 +274,12 @@ class XmlPart:
             else:
                 self.pkg.string_tables.append(_SharedStrings(self.pkg, self.parser).lengths)
             return
-        if self.declared > lim.max_xml_part_bytes:
-            raise too_big("J544", self.declared, lim.max_xml_part_bytes, part=part_name(self.name))
+        if not self.pkg.admit(self.name, root, self.declared):
+            _Styles(self.pkg, self.parser)
+            return
+        self.outcome = root if root == "styleSheet" else "other"
         if root == "styleSheet":
-            pkg = self.pkg
-            if pkg.styles + pkg.styles_bound + bound <= lim.max_styles:
-                pkg.styles_bound += bound
-                self.parser.StartElementHandler = None
-            else:
-                _Styles(pkg, self.parser)
+            self.parser.StartElementHandler = None
             return
         raise _Stop("done")
 
