@@ -205,7 +205,10 @@ def _check_layout(src: Source, infos: list[zipfile.ZipInfo], start_dir: int) -> 
             "<4s5H3L2H", header
         )
         raw_name = src.read_at(info.header_offset + 30, nlen)
-        local_name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        if raw_name.isascii():  # the usual name: ASCII reads the same as UTF-8 and as cp437
+            local_name = raw_name.decode("ascii")
+        else:
+            local_name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
         if local_name != info.orig_filename:
             raise lying(info, f"的文件头名称为“{part_name(local_name)}”，与目录记录不一致")
         mismatch = None
