@@ -37,8 +37,8 @@ LIMITS = [
 
 
 def forget() -> None:
-    for kept in (container._SEEN, container._LISTINGS, sheet_pieces._PIECES, sheet_pieces._SKELETONS):
-        kept.clear()
+    container.forget()
+    assert not (container._SEEN or container._LISTINGS or sheet_pieces._PIECES or sheet_pieces._SKELETONS)
 
 
 def outcome(path: Path, limits: dict | None) -> tuple:

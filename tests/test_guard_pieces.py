@@ -65,8 +65,7 @@ def agree(data: bytes) -> bool:
     root = root_of(data)
     if root is None:
         return False
-    sheet_pieces._PIECES.clear()
-    sheet_pieces._SKELETONS.clear()
+    sheet_pieces.forget()
     cold = scan_proven(data, root)
     warm = scan_proven(data, root)
     before = scan(data, root) if well_formed(data) else None  # what the guard did before

@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from jixiao.processor.files.guard import sheet_pieces
 from jixiao.processor.files.guard.limits import (
     RATIO_MIN_BYTES,
     Limits,
@@ -295,6 +296,13 @@ _SEEN_MAX = 4096
 _KEEP_BYTES = 64 * 1024  # compressed members larger than this are not kept
 #: the listing read from workbook.xml and its relationships (an immutable Listing), keyed alike
 _LISTINGS: dict[tuple[MemberKey | None, ...], Listing] = {}
+
+
+def forget() -> None:
+    """Drop every answer the guard keeps between files (for tests and benchmarks)."""
+    _SEEN.clear()
+    _LISTINGS.clear()
+    sheet_pieces.forget()
 
 
 def _member_key(src: Source, info: zipfile.ZipInfo, offset: int) -> MemberKey:

@@ -49,12 +49,21 @@ _PIECES_MAX = 1 << 14
 _SKELETONS: dict[tuple[bytes, int], tuple[int, int] | None] = {}
 _SKELETONS_MAX = 256
 _ROW_END = b"</row>"
+#: new pieces measured one by one in a part where most pieces are new (see _region)
+_FEW = 3
+
+
+def forget() -> None:
+    """Drop the kept skeletons and pieces."""
+    _PIECES.clear()
+    _SKELETONS.clear()
 
 
 def scan_proven(data: bytes, root: int) -> SheetFigures | None:
     """:func:`.sheet_scan.scan` of ``data`` (root element at ``root``, a plain UTF-8 prolog
     before it), for a part no parser has seen: None unless the part is proven well formed
-    and in the plain shape (then the exact pass decides)."""
+    and in the plain shape, or when most of its pieces are new (then the whole-part parse
+    and scan, or the exact pass, decide)."""
     if data.find(b"<!", root) >= 0 or data.find(b"<?", root) >= 0:
         return None
     start = data.find(b"<sheetData", root)
@@ -108,12 +117,20 @@ def _region(region: bytes, fig: SheetFigures) -> bool:
     pieces = [piece + _ROW_END for piece in cut]
     if last:
         pieces.append(last)
+    kept = [_PIECES.get(piece, _MISSING) for piece in pieces]
+    misses = kept.count(_MISSING)
+    if misses > max(_FEW, len(pieces) // 3):
+        # mostly new rows (a form unlike those before, a large sheet): one piece costs more
+        # than its share of the whole-part parse and scan, so those decide; a few new pieces
+        # are still measured and kept, so that forms from one template soon share them
+        for piece in [p for p, k in zip(pieces, kept) if k is _MISSING][:_FEW]:
+            _measure(piece)
+        return False
     cells = text = 0
     boxes = []
     refs = []
     formulas: dict[str, str] = {}
-    for piece in pieces:
-        found = _PIECES.get(piece, _MISSING)
+    for piece, found in zip(pieces, kept):
         if found is _MISSING:
             found = _measure(piece)
         if found is None:

@@ -38,9 +38,9 @@ from jixiao.processor.files.guard.limits import (
 )
 from jixiao.processor.files.guard.prolog import PLAIN_PROLOG, Prolog, attack
 from jixiao.processor.files.guard.sheet_pieces import scan_proven
-from jixiao.processor.files.guard.sheet_scan import SheetFigures
+from jixiao.processor.files.guard.sheet_scan import SheetFigures, scan
 from jixiao.processor.files.guard.xml_parser import Stop as _Stop
-from jixiao.processor.files.guard.xml_parser import new_parser
+from jixiao.processor.files.guard.xml_parser import new_parser, well_formed
 
 SHEET_ROOTS = frozenset({"worksheet", "dialogsheet", "macrosheet"})
 # the usual reference (Excel's grid: up to 3 letters, 7 digits); anything else goes through
@@ -234,13 +234,16 @@ class XmlPart:
 
     def _fast_sheet(self, data: bytes) -> bool:
         """A worksheet fed whole: :func:`.sheet_pieces.scan_proven` proves it well formed
-        (expat, piece by piece, without a Python call per element) and measures it. False
-        (nothing counted): not a worksheet, or one the exact pass must measure (damaged,
-        unusual, beyond a limit)."""
+        (expat, piece by piece, without a Python call per element) and measures it; where
+        it cannot (mostly new rows), expat parses the whole part and :func:`.sheet_scan.scan`
+        measures it. False (nothing counted): not a worksheet, or one the exact pass must
+        measure (damaged, unusual, beyond a limit)."""
         root = _ROOT_NAME.match(data, PLAIN_PROLOG.match(data).end() - 2)  # type: ignore[union-attr]
         if root is None or local(root[1].decode("utf-8", "replace")) not in SHEET_ROOTS:
             return False
         fig = scan_proven(data, root.start())
+        if fig is None and well_formed(data):  # expat over the whole part, then the scan
+            fig = scan(data, root.start())
         if fig is None or not self.pkg.fits(fig):
             return False
         self._risky(data)
