@@ -119,8 +119,8 @@ def _region(region: bytes, fig: SheetFigures) -> bool:
         pieces.append(last)
     kept = [_PIECES.get(piece, _MISSING) for piece in pieces]
     misses = kept.count(_MISSING)
-    if misses > max(_FEW, len(pieces) // 3):
-        # mostly new rows (a form unlike those before, a large sheet): one piece costs more
+    if misses > max(_FEW, len(pieces) // 2):
+        # mostly new rows (a form unlike those before, a large sheet): new pieces cost more
         # than its share of the whole-part parse and scan, so those decide; a few new pieces
         # are still measured and kept, so that forms from one template soon share them
         for piece in [p for p, k in zip(pieces, kept) if k is _MISSING][:_FEW]:
