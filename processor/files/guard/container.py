@@ -256,10 +256,9 @@ def _listing(src: Source, by_name: Mapping[str, zipfile.ZipInfo], offsets: dict[
         listing = read_listing(data[0], data[1])
     except Refusal:
         listing = Listing(readable=False)
-    if key is not None and sum(len(k[0]) for k in key if k) <= _KEEP_BYTES:
-        if len(_LISTINGS) >= _SEEN_MAX:
-            _LISTINGS.clear()
-        _LISTINGS[key] = listing
+    size = sum(len(k[0]) for k in key if k) if key is not None else 0
+    if key is not None and size <= _KEEP_BYTES:
+        _keep(_LISTINGS, key, listing, size)
     return listing
 
 
@@ -298,10 +297,27 @@ _KEEP_BYTES = 64 * 1024  # compressed members larger than this are not kept
 _LISTINGS: dict[tuple[MemberKey | None, ...], Listing] = {}
 
 
+#: compressed bytes held as keys of _SEEN and _LISTINGS (both are cleared past _KEPT_MAX_BYTES)
+_kept_bytes = 0
+_KEPT_MAX_BYTES = 16 * 1024**2
+
+
+def _keep(kept: dict, key: object, value: object, size: int) -> None:
+    global _kept_bytes
+    if len(kept) >= _SEEN_MAX or _kept_bytes + size > _KEPT_MAX_BYTES:
+        _SEEN.clear()
+        _LISTINGS.clear()
+        _kept_bytes = 0
+    kept[key] = value
+    _kept_bytes += size
+
+
 def forget() -> None:
     """Drop every answer the guard keeps between files (for tests and benchmarks)."""
+    global _kept_bytes
     _SEEN.clear()
     _LISTINGS.clear()
+    _kept_bytes = 0
     sheet_pieces.forget()
 
 
@@ -330,9 +346,7 @@ def _member(src: Source, pkg: Package, info: zipfile.ZipInfo, offset: int) -> No
             pkg.add_media(info.filename, info.file_size)
             seen = "media"
         if seen is not None and len(comp) <= _KEEP_BYTES:
-            if len(_SEEN) >= _SEEN_MAX:
-                _SEEN.clear()
-            _SEEN[key] = seen
+            _keep(_SEEN, key, seen, len(comp))
         return
     part: list[XmlPart | None] = []
 

@@ -55,8 +55,10 @@ _FEW = 3
 
 def forget() -> None:
     """Drop the kept skeletons and pieces."""
+    global _kept_bytes
     _PIECES.clear()
     _SKELETONS.clear()
+    _kept_bytes = 0
 
 
 def scan_proven(data: bytes, root: int) -> SheetFigures | None:
@@ -102,9 +104,7 @@ def _skeleton(skeleton: bytes, root: int) -> tuple[int, int] | None:
         if all(_covering(skeleton, lo, hi, fig) for lo, hi in outside):
             result = (fig.merged, fig.links)
     if len(skeleton) <= _KEEP_BYTES:
-        if len(_SKELETONS) >= _SKELETONS_MAX:
-            _SKELETONS.clear()
-        _SKELETONS[key] = result
+        _keep(_SKELETONS, key, result, len(skeleton))
     return result
 
 
@@ -160,7 +160,18 @@ def _measure(piece: bytes) -> Piece | None:
     if _cells(piece, 0, len(piece), fig) and well_formed(b"<x>" + piece + b"</x>"):
         result = (fig.cells, fig.text, fig.box, tuple(fig.refs.elements()), tuple(fig.formulas.items()))
     if len(piece) <= _KEEP_BYTES:
-        if len(_PIECES) >= _PIECES_MAX:
-            _PIECES.clear()
-        _PIECES[piece] = result
+        _keep(_PIECES, piece, result, len(piece))
     return result
+
+
+#: bytes held as keys of _PIECES and _SKELETONS (both are cleared past _KEPT_MAX_BYTES)
+_kept_bytes = 0
+_KEPT_MAX_BYTES = 16 * 1024**2
+
+
+def _keep(kept: dict, key: object, value: object, size: int) -> None:
+    global _kept_bytes
+    if len(kept) >= (_PIECES_MAX if kept is _PIECES else _SKELETONS_MAX) or _kept_bytes + size > _KEPT_MAX_BYTES:
+        forget()
+    kept[key] = value
+    _kept_bytes += size
