@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from jixiao.processor.files.guard import sheet_pieces
 from jixiao.processor.files.guard.limits import (
     RATIO_MIN_BYTES,
     Limits,
@@ -205,7 +206,10 @@ def _check_layout(src: Source, infos: list[zipfile.ZipInfo], start_dir: int) -> 
             "<4s5H3L2H", header
         )
         raw_name = src.read_at(info.header_offset + 30, nlen)
-        local_name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        if raw_name.isascii():  # the usual name: ASCII reads the same as UTF-8 and as cp437
+            local_name = raw_name.decode("ascii")
+        else:
+            local_name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
         if local_name != info.orig_filename:
             raise lying(info, f"的文件头名称为“{part_name(local_name)}”，与目录记录不一致")
         mismatch = None
@@ -241,11 +245,21 @@ def _listing(src: Source, by_name: Mapping[str, zipfile.ZipInfo], offsets: dict[
     book, rels = by_name.get("xl/workbook.xml"), by_name.get("xl/_rels/workbook.xml.rels")
     if book is None or max(book.file_size, rels.file_size if rels else 0) > lim.max_xml_part_bytes:
         return Listing(readable=False)  # too large: J544 from the pass
+    key = None
+    if book.file_size <= _OUT_CHUNK and (rels is None or rels.file_size <= _OUT_CHUNK):
+        key = tuple(_member_key(src, info, offsets[id(info)]) if info else None for info in (book, rels))
+        found = _LISTINGS.get(key)
+        if found is not None:
+            return found
     try:
         data = [_read_member(src, info, offsets[id(info)]) if info else b"" for info in (book, rels)]
+        listing = read_listing(data[0], data[1])
     except Refusal:
-        return Listing(readable=False)
-    return read_listing(data[0], data[1])
+        listing = Listing(readable=False)
+    size = sum(len(k[0]) for k in key if k) if key is not None else 0
+    if key is not None and size <= _KEEP_BYTES:
+        _keep(_LISTINGS, key, listing, size)
+    return listing
 
 
 def _check_listing(listing: Listing, by_name: Mapping[str, zipfile.ZipInfo]) -> None:
@@ -262,21 +276,77 @@ def _check_listing(listing: Listing, by_name: Mapping[str, zipfile.ZipInfo]) -> 
 
 def _read_member(src: Source, info: zipfile.ZipInfo, offset: int) -> bytes:
     if info.file_size <= _OUT_CHUNK:
-        return _inflate_small(src, info, offset)
+        return _inflate_small(src.read_at(offset, info.compress_size), info)
     chunks: list[bytes] = []
     _inflate(src, info, offset, chunks.append)
     return b"".join(chunks)
+
+
+# What the pass over a small member came to, keyed on everything that decides it: its
+# compressed bytes, method, declared size and CRC (inflating the same bytes gives the same
+# part, which expat judges the same way). Forms filled in from one template share most
+# parts (styles, theme, content types, relationships …), so a repeated part costs one
+# look-up instead of inflating, checking and parsing it again. Only what the part came to
+# on its own is kept ("media", or XmlPart.outcome); what it adds to the package is done
+# again each time (Package.add_media / Package.admit, against this package's limits).
+MemberKey = tuple[bytes, int, int, int]
+_SEEN: dict[MemberKey, str] = {}
+_SEEN_MAX = 4096
+_KEEP_BYTES = 64 * 1024  # compressed members larger than this are not kept
+#: the listing read from workbook.xml and its relationships (an immutable Listing), keyed alike
+_LISTINGS: dict[tuple[MemberKey | None, ...], Listing] = {}
+
+
+#: compressed bytes held as keys of _SEEN and _LISTINGS (both are cleared past _KEPT_MAX_BYTES)
+_kept_bytes = 0
+_KEPT_MAX_BYTES = 16 * 1024**2
+
+
+def _keep(kept: dict, key: object, value: object, size: int) -> None:
+    global _kept_bytes
+    if len(kept) >= _SEEN_MAX or _kept_bytes + size > _KEPT_MAX_BYTES:
+        _SEEN.clear()
+        _LISTINGS.clear()
+        _kept_bytes = 0
+    kept[key] = value
+    _kept_bytes += size
+
+
+def forget() -> None:
+    """Drop every answer the guard keeps between files (for tests and benchmarks)."""
+    global _kept_bytes
+    _SEEN.clear()
+    _LISTINGS.clear()
+    _kept_bytes = 0
+    sheet_pieces.forget()
+
+
+def _member_key(src: Source, info: zipfile.ZipInfo, offset: int) -> MemberKey:
+    return (src.read_at(offset, info.compress_size), info.compress_type, info.file_size, info.CRC)
 
 
 def _member(src: Source, pkg: Package, info: zipfile.ZipInfo, offset: int) -> None:
     if info.file_size == 0:
         return
     if info.file_size <= _OUT_CHUNK:
-        out = _inflate_small(src, info, offset)
+        key = _member_key(src, info, offset)
+        comp = key[0]
+        seen = _SEEN.get(key)
+        if seen == "media":
+            pkg.add_media(info.filename, info.file_size)
+            return
+        if seen is not None and pkg.admit(info.filename, seen, info.file_size):
+            return
+        out = _inflate_small(comp, info)
         if looks_like_xml(out[:4]):
-            XmlPart(pkg, info.filename, info.file_size).feed(out, final=True)
+            part = XmlPart(pkg, info.filename, info.file_size)
+            part.feed(out, final=True)
+            seen = part.outcome
         else:
             pkg.add_media(info.filename, info.file_size)
+            seen = "media"
+        if seen is not None and len(comp) <= _KEEP_BYTES:
+            _keep(_SEEN, key, seen, len(comp))
         return
     part: list[XmlPart | None] = []
 
@@ -293,10 +363,9 @@ def _member(src: Source, pkg: Package, info: zipfile.ZipInfo, offset: int) -> No
         part[0].feed(b"", final=True)
 
 
-def _inflate_small(src: Source, info: zipfile.ZipInfo, offset: int) -> bytes:
+def _inflate_small(comp: bytes, info: zipfile.ZipInfo) -> bytes:
     """Inflate a member of at most ``_OUT_CHUNK`` declared bytes at once, capped."""
     declared = info.file_size
-    comp = src.read_at(offset, info.compress_size)
     if info.compress_type == zipfile.ZIP_STORED:
         out, complete = comp, True
     else:

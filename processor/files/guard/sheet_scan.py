@@ -81,6 +81,17 @@ _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
+#: the attribute tails of nearly every cell (none, or the space of ``<c … />``): plain as they are
+_PLAIN_OTHERS = frozenset({b"", b" "})
+#: column letters (as the pattern captures them, 1–3 capitals) → column number
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column(letters: bytes) -> int:
+    col = _COLUMNS[letters] = column_number(letters.decode())
+    return col
+
+
 @dataclass
 class SheetFigures:
     """What one worksheet adds to the package's totals."""
@@ -176,7 +187,8 @@ def _cells(data: bytes, lo: int, hi: int, fig: SheetFigures) -> bool:
     # the first cell opens the first row; every other row starts after a </row>
     if not first[0] or first.count(b"") != len(first) - 1 or not tails[-1]:
         return False
-    if not all(map(_OTHER_ATTRS.fullmatch, set(others))) or any(b' t="' in o for o in set(others)):
+    odd = set(others) - _PLAIN_OTHERS
+    if odd and (not all(map(_OTHER_ATTRS.fullmatch, odd)) or any(b' t="' in o for o in odd)):
         return False
     texts = b"".join(ftexts) + b"".join(vtexts)
     if any(inline):
@@ -187,7 +199,7 @@ def _cells(data: bytes, lo: int, hi: int, fig: SheetFigures) -> bool:
     fig.cells += len(found) + bounds.count(b"<row") + first[0].count(b"<row") + 1
     fig.text = _chars(texts)
     rows = list(map(int, set(digits)))
-    cols = [column_number(x.decode()) for x in set(letters)]
+    cols = [_COLUMNS.get(x) or _column(x) for x in set(letters)]
     fig.box = (min(rows), min(cols), max(rows), max(cols))
     _shared(fig.refs, list(compress(vtexts, map(b"s".__eq__, kinds))))
     if any(fs) or b"e" in kinds:

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.parsers import expat
 
+from jixiao.processor.files.guard.xml_parser import new_parser
+
 STRICT_PREFIX = "http://purl.oclc.org/ooxml/"
 #: sheet states other than visible, as workbook.xml spells them
 HIDDEN_STATES = ("hidden", "veryHidden")
@@ -45,8 +47,6 @@ def _local(name: str) -> str:
 
 
 def _parser(handler) -> expat.XMLParserType:
-    from jixiao.processor.files.guard.xlsx_parts import new_parser
-
     parser = new_parser()
     parser.StartElementHandler = handler
     return parser

@@ -37,7 +37,10 @@ from jixiao.processor.files.guard.limits import (
     too_many,
 )
 from jixiao.processor.files.guard.prolog import PLAIN_PROLOG, Prolog, attack
+from jixiao.processor.files.guard.sheet_pieces import scan_proven
 from jixiao.processor.files.guard.sheet_scan import SheetFigures, scan
+from jixiao.processor.files.guard.xml_parser import Stop as _Stop
+from jixiao.processor.files.guard.xml_parser import new_parser, well_formed
 
 SHEET_ROOTS = frozenset({"worksheet", "dialogsheet", "macrosheet"})
 # the usual reference (Excel's grid: up to 3 letters, 7 digits); anything else goes through
@@ -72,29 +75,10 @@ def expat_reason(code: int) -> str:
     """A Chinese reason for an expat error code (its own texts are English)."""
     return _EXPAT_REASONS.get(code, f"格式错误（解析器代码 {code}）")
 
-class _Stop(Exception):
-    """Raised from a handler once a part has told us all we need."""
-
-
 def looks_like_xml(head: bytes) -> bool:
     """True when a member starts like an XML document (any BOM, UTF-8/16)."""
     h = head.lstrip(b" \t\r\n")
     return h.startswith((b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or h[1:2] == b"\x00" and h[:1] == b"<"
-
-
-def new_parser() -> expat.XMLParserType:
-    """An expat parser that stops at any DTD, entity or external reference."""
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def no_dtd(*_args: object) -> None:
-        raise _Stop("dtd")
-
-    parser.StartDoctypeDeclHandler = no_dtd
-    parser.EntityDeclHandler = no_dtd
-    parser.ExternalEntityRefHandler = no_dtd
-    return parser
 
 
 def local(name: str) -> str:
@@ -166,6 +150,21 @@ class Package:
             self.formulas[part] = fig.formulas
         self.fast_sheets += 1
 
+    def admit(self, name: str, root: str, declared: int) -> bool:
+        """A part that is neither a worksheet nor a string table, by its root element: its size
+        (J544) and, for styles, whether its size alone bounds its format records under the
+        limit (an element takes at least 4 bytes, ``<a/>``: then expat alone parses it, with
+        no Python call per element). False: its records must be counted (``_Styles``)."""
+        lim = self.lim
+        if declared > lim.max_xml_part_bytes:
+            raise too_big("J544", declared, lim.max_xml_part_bytes, part=part_name(name))
+        if root == "styleSheet":
+            bound = declared // 4
+            if self.styles + self.styles_bound + bound > lim.max_styles:
+                return False
+            self.styles_bound += bound
+        return True
+
     def figures(self) -> dict[str, object]:
         """Every total measured, for tests and benchmarks."""
         return {"cells": self.cells, "area": self.area, "text": self.text, "merged": self.merged,
@@ -199,6 +198,11 @@ class XmlPart:
         self.carry = b""
         self.whole: bytes | None = None  # the part, when it is fed in one piece
         self.fed = False
+        #: once fed without a refusal, what a part that is neither a worksheet nor a string
+        #: table came to: "styleSheet" (parsed whole by expat alone) or "other" (its root
+        #: element was all that was needed); None for anything else. The same bytes always
+        #: come to the same outcome, and :meth:`Package.admit` replays it.
+        self.outcome: str | None = None
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         if final and not self.fed and PLAIN_PROLOG.match(chunk):
@@ -229,18 +233,17 @@ class XmlPart:
                 self.sheet.finish()
 
     def _fast_sheet(self, data: bytes) -> bool:
-        """A worksheet fed whole: expat checks it is well formed without a Python call per
-        element, :func:`.sheet_scan.scan` measures it. False (nothing counted): not a
-        worksheet, or one the exact pass must measure (damaged, unusual, beyond a limit)."""
+        """A worksheet fed whole: :func:`.sheet_pieces.scan_proven` proves it well formed
+        (expat, piece by piece, without a Python call per element) and measures it; where
+        it cannot (mostly new rows), expat parses the whole part and :func:`.sheet_scan.scan`
+        measures it. False (nothing counted): not a worksheet, or one the exact pass must
+        measure (damaged, unusual, beyond a limit)."""
         root = _ROOT_NAME.match(data, PLAIN_PROLOG.match(data).end() - 2)  # type: ignore[union-attr]
         if root is None or local(root[1].decode("utf-8", "replace")) not in SHEET_ROOTS:
             return False
-        parser = new_parser()
-        try:
-            parser.Parse(data, True)
-        except Exception:  # noqa: BLE001 - damaged or a DTD: the exact pass says which
-            return False
-        fig = scan(data, root.start())
+        fig = scan_proven(data, root.start())
+        if fig is None and well_formed(data):  # expat over the whole part, then the scan
+            fig = scan(data, root.start())
         if fig is None or not self.pkg.fits(fig):
             return False
         self._risky(data)
@@ -274,15 +277,12 @@ class XmlPart:
             else:
                 self.pkg.string_tables.append(_SharedStrings(self.pkg, self.parser).lengths)
             return
-        if self.declared > lim.max_xml_part_bytes:
-            raise too_big("J544", self.declared, lim.max_xml_part_bytes, part=part_name(self.name))
+        if not self.pkg.admit(self.name, root, self.declared):
+            _Styles(self.pkg, self.parser)
+            return
+        self.outcome = root if root == "styleSheet" else "other"
         if root == "styleSheet":
-            pkg = self.pkg
-            if pkg.styles + pkg.styles_bound + bound <= lim.max_styles:
-                pkg.styles_bound += bound
-                self.parser.StartElementHandler = None
-            else:
-                _Styles(pkg, self.parser)
+            self.parser.StartElementHandler = None
             return
         raise _Stop("done")
 
