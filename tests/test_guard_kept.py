@@ -89,3 +89,18 @@ def test_the_parts_of_a_form_are_kept(tmp_path):
     first = outcome(form, None)
     assert container._SEEN and container._LISTINGS and sheet_pieces._PIECES
     assert outcome(form, None) == first
+
+
+def test_kept_tables_share_one_bound_and_clear_together():
+    from jixiao.processor.files.guard.kept import Kept
+
+    kept = Kept(10, a=3, b=2)
+    kept.keep("a", b"1", 1, 4)
+    kept.keep("b", b"2", 2, 4)
+    assert kept.tables == {"a": {b"1": 1}, "b": {b"2": 2}} and kept.bytes == 8
+    kept.keep("a", b"3", 3, 4)  # 12 bytes of keys would pass the bound: everything goes first
+    assert kept.tables == {"a": {b"3": 3}, "b": {}} and kept.bytes == 4
+    kept.keep("b", b"4", 4, 1)
+    kept.keep("b", b"5", 5, 1)
+    kept.keep("b", b"6", 6, 1)  # b holds its 2 entries: full
+    assert kept.tables == {"a": {}, "b": {b"6": 6}} and kept.bytes == 1

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from jixiao.processor.files.guard import sheet_pieces
+from jixiao.processor.files.guard.kept import Kept
 from jixiao.processor.files.guard.limits import (
     RATIO_MIN_BYTES,
     Limits,
@@ -258,7 +259,7 @@ def _listing(src: Source, by_name: Mapping[str, zipfile.ZipInfo], offsets: dict[
         listing = Listing(readable=False)
     size = sum(len(k[0]) for k in key if k) if key is not None else 0
     if key is not None and size <= _KEEP_BYTES:
-        _keep(_LISTINGS, key, listing, size)
+        _KEPT.keep("listings", key, listing, size)
     return listing
 
 
@@ -290,34 +291,17 @@ def _read_member(src: Source, info: zipfile.ZipInfo, offset: int) -> bytes:
 # on its own is kept ("media", or XmlPart.outcome); what it adds to the package is done
 # again each time (Package.add_media / Package.admit, against this package's limits).
 MemberKey = tuple[bytes, int, int, int]
-_SEEN: dict[MemberKey, str] = {}
-_SEEN_MAX = 4096
 _KEEP_BYTES = 64 * 1024  # compressed members larger than this are not kept
-#: the listing read from workbook.xml and its relationships (an immutable Listing), keyed alike
-_LISTINGS: dict[tuple[MemberKey | None, ...], Listing] = {}
-
-
-#: compressed bytes held as keys of _SEEN and _LISTINGS (both are cleared past _KEPT_MAX_BYTES)
-_kept_bytes = 0
-_KEPT_MAX_BYTES = 16 * 1024**2
-
-
-def _keep(kept: dict, key: object, value: object, size: int) -> None:
-    global _kept_bytes
-    if len(kept) >= _SEEN_MAX or _kept_bytes + size > _KEPT_MAX_BYTES:
-        _SEEN.clear()
-        _LISTINGS.clear()
-        _kept_bytes = 0
-    kept[key] = value
-    _kept_bytes += size
+#: what a small member came to ("media" or XmlPart.outcome), and the listing read from
+#: workbook.xml and its relationships (an immutable Listing), keyed alike
+_KEPT = Kept(16 * 1024**2, members=4096, listings=4096)
+_SEEN: dict[MemberKey, str] = _KEPT.tables["members"]
+_LISTINGS: dict[tuple[MemberKey | None, ...], Listing] = _KEPT.tables["listings"]
 
 
 def forget() -> None:
     """Drop every answer the guard keeps between files (for tests and benchmarks)."""
-    global _kept_bytes
-    _SEEN.clear()
-    _LISTINGS.clear()
-    _kept_bytes = 0
+    _KEPT.clear()
     sheet_pieces.forget()
 
 
@@ -346,7 +330,7 @@ def _member(src: Source, pkg: Package, info: zipfile.ZipInfo, offset: int) -> No
             pkg.add_media(info.filename, info.file_size)
             seen = "media"
         if seen is not None and len(comp) <= _KEEP_BYTES:
-            _keep(_SEEN, key, seen, len(comp))
+            _KEPT.keep("members", key, seen, len(comp))
         return
     part: list[XmlPart | None] = []
 

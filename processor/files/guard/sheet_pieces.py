@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import chain
 
+from jixiao.processor.files.guard.kept import Kept
 from jixiao.processor.files.guard.sheet_scan import SheetFigures, _cells, _covering
 from jixiao.processor.files.guard.xml_parser import well_formed
 
@@ -44,10 +45,9 @@ Piece = tuple[int, int, "tuple[int, int, int, int] | None", tuple[int, ...], tup
 _MISSING = object()
 #: pieces and skeletons longer than this are measured but not kept
 _KEEP_BYTES = 8 * 1024
-_PIECES: dict[bytes, Piece | None] = {}
-_PIECES_MAX = 1 << 14
-_SKELETONS: dict[tuple[bytes, int], tuple[int, int] | None] = {}
-_SKELETONS_MAX = 256
+_KEPT = Kept(16 * 1024**2, pieces=1 << 14, skeletons=256)
+_PIECES: dict[bytes, Piece | None] = _KEPT.tables["pieces"]
+_SKELETONS: dict[tuple[bytes, int], tuple[int, int] | None] = _KEPT.tables["skeletons"]
 _ROW_END = b"</row>"
 #: new pieces measured one by one in a part where most pieces are new (see _region)
 _FEW = 3
@@ -55,10 +55,7 @@ _FEW = 3
 
 def forget() -> None:
     """Drop the kept skeletons and pieces."""
-    global _kept_bytes
-    _PIECES.clear()
-    _SKELETONS.clear()
-    _kept_bytes = 0
+    _KEPT.clear()
 
 
 def scan_proven(data: bytes, root: int) -> SheetFigures | None:
@@ -104,7 +101,7 @@ def _skeleton(skeleton: bytes, root: int) -> tuple[int, int] | None:
         if all(_covering(skeleton, lo, hi, fig) for lo, hi in outside):
             result = (fig.merged, fig.links)
     if len(skeleton) <= _KEEP_BYTES:
-        _keep(_SKELETONS, key, result, len(skeleton))
+        _KEPT.keep("skeletons", key, result, len(skeleton))
     return result
 
 
@@ -160,18 +157,5 @@ def _measure(piece: bytes) -> Piece | None:
     if _cells(piece, 0, len(piece), fig) and well_formed(b"<x>" + piece + b"</x>"):
         result = (fig.cells, fig.text, fig.box, tuple(fig.refs.elements()), tuple(fig.formulas.items()))
     if len(piece) <= _KEEP_BYTES:
-        _keep(_PIECES, piece, result, len(piece))
+        _KEPT.keep("pieces", piece, result, len(piece))
     return result
-
-
-#: bytes held as keys of _PIECES and _SKELETONS (both are cleared past _KEPT_MAX_BYTES)
-_kept_bytes = 0
-_KEPT_MAX_BYTES = 16 * 1024**2
-
-
-def _keep(kept: dict, key: object, value: object, size: int) -> None:
-    global _kept_bytes
-    if len(kept) >= (_PIECES_MAX if kept is _PIECES else _SKELETONS_MAX) or _kept_bytes + size > _KEPT_MAX_BYTES:
-        forget()
-    kept[key] = value
-    _kept_bytes += size
