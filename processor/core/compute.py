@@ -55,16 +55,19 @@ def excel_round(x: float, ndigits: int = 2) -> float:
         # already within ``ndigits`` decimals (a weight, a stated score): rounding keeps the
         # value, and so does its float; ``+ 0.0`` turns -0 into 0 as the Decimal path does
         return float(text) + 0.0
-    d = Decimal(text)
-    r = d.copy_abs().quantize(_quantum(ndigits), rounding=ROUND_HALF_UP)
-    return float(r if d >= 0 else -r)
+    return _round_half_up(text, ndigits)
 
 
 def _excel_round_decimal(x: float, ndigits: int = 2) -> float:
     """:func:`excel_round` without its fast path (the tests compare the two)."""
     if not math.isfinite(x) or abs(x) >= 1e15:
         return x
-    d = Decimal(f"{x:.15g}")
+    return _round_half_up(f"{x:.15g}", ndigits)
+
+
+def _round_half_up(text: str, ndigits: int) -> float:
+    """A 15-significant-digit value's text rounded half away from zero, in decimal."""
+    d = Decimal(text)
     r = d.copy_abs().quantize(_quantum(ndigits), rounding=ROUND_HALF_UP)
     return float(r if d >= 0 else -r)
 

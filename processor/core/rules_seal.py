@@ -65,8 +65,8 @@ def main() -> int:
 
     for name in rules.available_profiles():
         profile = rules.load_profile(name, validate=True)
-        for form in (profile.data.get("forms") or {}):
-            rules.load_profile(name, validate=True).for_form(form)
+        for form in profile.data.get("forms") or {}:
+            profile.for_form(form)
     path = _rules_dir() / SEAL_FILE
     path.write_text(json.dumps(compute(), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"已校验并封存：{path}")
