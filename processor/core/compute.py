@@ -7,8 +7,7 @@ results; stated values stay on the record so the audit can compare the two.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
@@ -36,6 +35,7 @@ from jixiao.processor.core.values import (
     HIGHER,
     LOWER,
     Target,
+    any_of,
     convert,
     norm,
     parse_actual,
@@ -193,26 +193,20 @@ def target_of(ind: Indicator, profile: Profile) -> Target:
 def _direction_hint(name: str, profile: Profile) -> str | None:
     n = norm(name)
     lower, higher = _direction_words(profile)
-    if lower is not None and lower.search(n):
+    if lower(n) is not None:
         return LOWER
-    if higher is not None and higher.search(n):
+    if higher(n) is not None:
         return HIGHER
     return None
 
 
 @lru_cache(maxsize=16)
-def _direction_words(profile: Profile) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+def _direction_words(profile: Profile) -> tuple[Callable[[str], object], Callable[[str], object]]:
     """The profile's words for lower- and higher-is-better indicators, normalised once, each
-    list as one pattern: a name holds one of the words exactly when the pattern is found in it
-    (a plain alternation of escaped words; None for an empty list, which nothing holds)."""
+    list as one search (values.any_of)."""
     fw = profile["framework"]
-    return (_any_of(norm(w) for w in fw.get("lower_is_better", ())),
-            _any_of(norm(w) for w in fw.get("higher_is_better", ())))
-
-
-def _any_of(words: Iterable[str]) -> re.Pattern[str] | None:
-    words = list(words)
-    return re.compile("|".join(map(re.escape, words))) if words else None
+    return (any_of(norm(w) for w in fw.get("lower_is_better", ())),
+            any_of(norm(w) for w in fw.get("higher_is_better", ())))
 
 
 def score_indicator(ind: Indicator, profile: Profile, execution_rate: float | None = None,

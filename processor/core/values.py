@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -340,3 +341,12 @@ def fmt_pct(x: float | None, digits: int = 2) -> str:
     if x is None:
         return "空"
     return f"{fmt_num(x * 100, digits)}%"
+
+
+def any_of(words: Iterable[str]) -> Callable[[str], object]:
+    """A search for any of ``words`` in a text: None when the text holds none of them (one
+    regular expression instead of a test per word; nothing is found when there are no words)."""
+    found = sorted(set(words), key=lambda w: (-len(w), w))
+    if not found:
+        return lambda _text: None
+    return re.compile("|".join(map(re.escape, found))).search

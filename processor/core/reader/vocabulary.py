@@ -12,11 +12,10 @@ width, no white space, punctuation or brackets — “年度资金总额：” a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from jixiao.processor.core.values import label_key, norm
+from jixiao.processor.core.values import any_of, label_key, norm
 
 _WORD_KINDS = ("equals", "contains", "starts", "ends")
 # a header label is short: a long text (a goal, a note) that happens to contain “执行数” is not one
@@ -37,8 +36,10 @@ class Matcher:
             setattr(self, kind, words)
         self._cache: dict[str, str | None] = {}
         self._prefixes: dict[str, str | None] = {}
-        self._any = _any_of(word for kind in _WORD_KINDS for word in getattr(self, kind))
-        self._prefer, self._avoid = _any_of(self.prefer), _any_of(self.avoid)
+        # a key holding none of the words: no matcher built from them matches it, whatever its
+        # kind (equals, contains, starts, ends), so one search rejects it
+        self._any = any_of(word for kind in _WORD_KINDS for word in getattr(self, kind))
+        self._prefer, self._avoid = any_of(self.prefer), any_of(self.avoid)
 
     def word(self, key: str) -> str | None:
         """The word that makes ``key`` match, or None."""
@@ -77,15 +78,6 @@ class Matcher:
             return hit
 
 
-def _any_of(words) -> Callable[[str], object]:
-    """A search for any of ``words`` in a key: None when the key holds none of them (then no
-    matcher built from them can match it, whatever its kind: equals, contains, starts, ends)."""
-    found = sorted(set(words), key=lambda w: (-len(w), w))
-    if not found:
-        return lambda _key: None
-    return re.compile("|".join(map(re.escape, found))).search
-
-
 _UNSEEN = object()  # (a key not in a cache yet: None is a cached “no match”)
 
 
@@ -95,7 +87,7 @@ class Fields:
     def __init__(self, data: dict[str, dict[str, Any]]):
         self.matchers = {name: Matcher(m, name) for name, m in data.items()}
         self._cache: dict[str, tuple[str, str] | None] = {}
-        self._any = _any_of(word for m in self.matchers.values() for kind in _WORD_KINDS for word in getattr(m, kind))
+        self._any = any_of(word for m in self.matchers.values() for kind in _WORD_KINDS for word in getattr(m, kind))
 
     def match(self, key: str) -> tuple[str, str] | None:
         """(field, word) for a label key, or None."""
