@@ -17,8 +17,13 @@ _MAX_MERGE_CELLS = 2000
 
 
 # the merged ranges of forms made from one template are the same list, form after form: their
-# lookups are made once per list (the maps are read-only, shared by every sheet with that list)
+# lookups are made once per list (the maps are read-only, shared by every sheet with that list).
+# Only a template-sized list is kept for later forms — a few hundred ranges covering a few
+# thousand cells (real forms: under 50 ranges, under 300 cells); a larger one (a file may merge
+# half a million cells) gets maps of its own that go with its sheet, or 64 such files would keep
+# gigabytes alive in one worker
 _SHARED_MERGES = 300
+_SHARED_CELLS = 3000
 
 
 @lru_cache(maxsize=64)
@@ -39,6 +44,18 @@ def _merge_maps(merged: tuple[MergedRange, ...]) -> tuple[Mapping[tuple[int, int
     return MappingProxyType(tl_of), MappingProxyType(br_of)
 
 
+def _template_sized(merged: tuple[MergedRange, ...]) -> bool:
+    """Few enough ranges, covering few enough cells, for their maps to be kept for later forms
+    (the cells counted are those the maps hold: a reversed or oversized range holds none)."""
+    if len(merged) > _SHARED_MERGES:
+        return False
+    cells = 0
+    for r1, c1, r2, c2 in merged:
+        if r2 >= r1 and c2 >= c1 and (n := (r2 - r1 + 1) * (c2 - c1 + 1)) <= _MAX_MERGE_CELLS:
+            cells += n
+    return cells <= _SHARED_CELLS
+
+
 class Sheet:
     """Grid plus cached label keys and merged-cell lookups, in worksheet coordinates."""
 
@@ -56,7 +73,7 @@ class Sheet:
             self._row_keys.append([(c, k) for c, k in enumerate(keys, self.c0) if k])
         self._row_fields: dict[tuple[int, int], frozenset[str]] = {}
         merged = tuple(grid.merged)
-        maps = _merge_maps if len(merged) <= _SHARED_MERGES else _merge_maps.__wrapped__  # (a long list: its own)
+        maps = _merge_maps if _template_sized(merged) else _merge_maps.__wrapped__  # (else: its own)
         # cell -> top-left of the merged range covering it; top-left -> bottom-right of each range
         self.merge_tl, self.merge_br = maps(merged)
 
