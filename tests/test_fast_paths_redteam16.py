@@ -276,3 +276,28 @@ def test_unit_and_project_keys_are_pypinyins():
             return to_tone3(reading.split(",")[0], neutral_tone_with_five=True) if reading else ch.lower()
 
         assert order.name_key(name) == ((*map(char, text), "\0", text) if text else ("\U0010ffff",)), name
+
+
+# ------------------------------------------------------------ sealed rules files
+
+
+def test_a_sealed_file_that_is_no_profile_is_still_refused_in_chinese():
+    """The seal vouches for the shipped profiles as profiles. vocabulary.json is sealed too, as a
+    part every profile is composed with, not as a profile: ``--rules vocabulary`` (or its path)
+    was refused with P6xx before the seal, and crashed with KeyError 'execution' after it."""
+    import subprocess
+    import sys
+
+    import pytest
+    from jixiao.processor.core.errors import InputError
+    from jixiao.processor.core.rules import _profiles_dir, load_profile
+
+    for name in ("vocabulary", str(_profiles_dir() / "vocabulary.json")):
+        load_profile.cache_clear()
+        with pytest.raises(InputError) as refused:
+            load_profile(name)
+        assert refused.value.code.startswith("P6") and "vocabulary.json" in str(refused.value)
+    out = subprocess.run([sys.executable, "-m", "jixiao.processor.cli.main", "check", "x.xlsx", "--rules", "vocabulary"],
+                         capture_output=True, text=True)
+    assert "Traceback" not in out.stderr and "KeyError" not in out.stderr + out.stdout
+    assert "vocabulary.json" in out.stderr + out.stdout and out.returncode != 0
