@@ -301,3 +301,19 @@ def test_a_sealed_file_that_is_no_profile_is_still_refused_in_chinese():
                          capture_output=True, text=True)
     assert "Traceback" not in out.stderr and "KeyError" not in out.stderr + out.stdout
     assert "vocabulary.json" in out.stderr + out.stdout and out.returncode != 0
+
+
+def test_merged_ranges_given_as_lists_are_read_as_before():
+    """A grid built by hand or from JSON (the engine's API takes any Grid) may hold its merged
+    ranges as lists: unhashable, so the shared maps' cache cannot key on them; the sheet then
+    makes maps of its own (before the speed work such a grid was read, after it: TypeError)."""
+    from builders import Form, make_grid
+    from jixiao.processor.core.engine import check_grid
+
+    grid = make_grid(Form(merge_levels=True))
+    assert grid.merged
+    as_tuples = [(f.code, f.cell, f.message) for f in check_grid(grid, "a.xlsx").findings]
+    grid.merged = [list(m) for m in grid.merged]
+    s = Sheet(grid, default_vocabulary())
+    assert dict(s.merge_br) == {(r1, c1): (r2, c2) for r1, c1, r2, c2 in grid.merged}
+    assert [(f.code, f.cell, f.message) for f in check_grid(grid, "a.xlsx").findings] == as_tuples
