@@ -34,6 +34,7 @@ from jixiao.processor.core.values import (
     norm,
     parse_actual,
     parse_number,
+    text_cache,
 )
 
 DEN_CN = {"budget": "全年预算数", "initial": "年初预算数"}
@@ -397,7 +398,7 @@ def cost_ceiling(c: _Ctx) -> Iterator[Finding]:
                   found=fmt_num(ind.score.value))
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def _core(name: str) -> str:
     """Reduce a category label for tolerant matching: 服务对象满意度标 ~ 服务对象满意度指标."""
     t = norm(name)

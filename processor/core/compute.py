@@ -42,6 +42,7 @@ from jixiao.processor.core.values import (
     parse_number,
     parse_target,
     percent_formatted,
+    text_cache,
 )
 
 
@@ -151,7 +152,7 @@ def is_satisfaction(ind: Indicator, profile: Profile) -> bool:
     return _category(ind.level1.text, ind.level2.text, profile)[1]
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096, texts=2)
 def _category(level1: str, level2: str, profile: Profile) -> tuple[bool, bool]:
     """(cost, satisfaction) for a pair of category labels."""
     fw = profile["framework"]
@@ -189,7 +190,7 @@ def target_of(ind: Indicator, profile: Profile) -> Target:
     return target
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def _direction_hint(name: str, profile: Profile) -> str | None:
     n = norm(name)
     lower, higher = _direction_words(profile)

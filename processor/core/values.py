@@ -12,10 +12,45 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, update_wrapper
+from typing import Any, TypeVar
 
 from jixiao.processor.core.grid import Formula
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+# the longest text whose answers the engine's caches keep by the thousand: labels, numbers,
+# targets and names are far shorter. A cell may hold 32,767 characters; thousands of those
+# kept (pasted analyses, a hostile file) would be gigabytes. Longer texts get a cache of their
+# own of LONG_KEPT entries (a form's pasted analysis is looked at a few times, close together).
+SHORT_TEXT = 256
+LONG_KEPT = 32
+
+
+def text_cache(maxsize: int, texts: int = 1) -> Callable[[_F], _F]:
+    """``lru_cache(maxsize)`` for a function whose first ``texts`` arguments are texts, when each
+    of them is at most :data:`SHORT_TEXT` characters long; answers for longer texts are kept
+    :data:`LONG_KEPT` at a time. The cache is bounded in bytes, not only in entries."""
+
+    def wrap(fn: _F) -> _F:
+        short, long = lru_cache(maxsize=maxsize)(fn), lru_cache(maxsize=LONG_KEPT)(fn)
+        if texts == 1:
+            def call(text, *args, **kw):
+                return (short if len(text) <= SHORT_TEXT else long)(text, *args, **kw)
+        else:
+            def call(*args, **kw):
+                return (long if any(len(a) > SHORT_TEXT for a in args[:texts]) else short)(*args, **kw)
+        update_wrapper(call, fn)
+
+        def cache_clear() -> None:
+            short.cache_clear()
+            long.cache_clear()
+
+        call.cache_clear, call.cache_info = cache_clear, short.cache_info  # type: ignore[attr-defined]
+        return call  # type: ignore[return-value]
+
+    return wrap
+
 
 EMPTY_MARKERS = frozenset(
     {"", "-", "--", "—", "——", "–", "―", "─", "/", "//", "\\", "*", "**", "无", "N/A", "NA", "n/a", "#N/A"}
@@ -48,7 +83,7 @@ UNIT_SCALE = {
 }
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def norm(text: str) -> str:
     """NFKC (full-width → half-width) and no white space at all: for matching labels."""
     # (str.split() splits at exactly the characters a regular expression's \s matches, ten times
@@ -85,7 +120,7 @@ def label_key(value: Any) -> str:
     return text_key(value)
 
 
-@lru_cache(maxsize=16384)
+@text_cache(maxsize=16384)
 def text_key(value: str) -> str:
     """label_key of a text (for loops that already know the value is one)."""
     return _LABEL_STRIP.sub("", norm(value))
@@ -137,7 +172,7 @@ def parse_number(raw: Any) -> Number:
     return _parse_number_text(raw)
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def _parse_number_text(raw: str) -> Number:
     """parse_number of a plain text (never a Formula: one equals the text it holds, so the cache
     would mix them up); a Number is frozen, so one instance serves every cell holding that text."""
@@ -232,7 +267,7 @@ def _find_unit(rest: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1024)
+@text_cache(maxsize=1024)
 def operator_of(text: str) -> str | None:
     """The operator a text states, if any: “≧” → >=, “不超过” → <=, “正向” → >=, “定量” → None."""
     t = norm(text).translate(_GLYPHS)
@@ -251,7 +286,7 @@ def operator_of(text: str) -> str | None:
 OP_SYMBOL = {HIGHER: "≥", LOWER: "≤", EQUAL: "＝"}
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def _parse_text(text: str, default_op: str) -> Target:
     t = norm(text).translate(_GLYPHS)
     if t in EMPTY_MARKERS:

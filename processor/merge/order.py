@@ -10,15 +10,15 @@ dictionary, one look-up per character. Latin letters and digits keep their own o
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import cache, lru_cache
+from functools import cache
 
-from jixiao.processor.core.values import norm
+from jixiao.processor.core.values import norm, text_cache
 from jixiao.processor.merge.pinyin import char_reading, syllables, tone3
 
 _LAST = "\U0010ffff"  # a blank name sorts after every other
 
 
-@lru_cache(maxsize=65536)
+@text_cache(maxsize=65536)
 def pinyin_key(name: str) -> tuple[str, ...]:
     """Sort key of a name by pinyin with tone numbers ("北京" → ("bei3", "jing1"), then the name)."""
     text = norm(name)
@@ -33,7 +33,7 @@ def _char_key(ch: str) -> str:
     return tone3(reading) if reading else ch.lower()
 
 
-@lru_cache(maxsize=65536)
+@text_cache(maxsize=65536)
 def name_key(name: str) -> tuple[str, ...]:
     """Sort key of a project name by the usual reading of each character (fast; no phrases)."""
     text = norm(name)

@@ -188,6 +188,8 @@ def jsonable(obj: Any) -> Any:
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [jsonable(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):  # (``unread``): sorted, or the order changes from run to run
+        return sorted((jsonable(v) for v in obj), key=str)
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     return str(obj)

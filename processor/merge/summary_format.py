@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
+from jixiao.processor.core.values import text_cache
 from jixiao.processor.core.visible import in_document
 
 MONEY = "#,##0.00"
@@ -108,7 +108,7 @@ def display_width(value: str) -> float:
     return n + (WIDE - 1) * wide
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def lines_needed(value: str, width: float) -> int:
     """Lines a wrapped cell of ``width`` characters needs for ``value`` (Excel wraps a little
     early, at the cell's padding: half a unit is kept free)."""

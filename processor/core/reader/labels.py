@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from jixiao.processor.core.values import norm
+from jixiao.processor.core.values import norm, text_cache
 
 _WEIGHT = re.compile(r"^(.*?)[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]\s*$")
 _BARE = re.compile(r"^(\D*?)(\d+(?:\.\d+)?)分[)）]?$")  # “项目绩效85分”, “部门预算管理80分）”: no (opening) bracket
 
 
-@lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def split_weight(text: str, bare: bool = False) -> tuple[str, float | None]:
     """“产出指标(50分)” → ("产出指标", 50); “（50分）” → ("", 50); “产出指标” → ("产出指标", None).
     With ``bare``, a category label may also end in “85分” without brackets."""

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from jixiao.processor.core.values import any_of, label_key, norm
+from jixiao.processor.core.values import SHORT_TEXT, any_of, label_key, norm
 
 _WORD_KINDS = ("equals", "contains", "starts", "ends")
 # a header label is short: a long text (a goal, a note) that happens to contain “执行数” is not one
@@ -48,7 +48,7 @@ class Matcher:
         except KeyError:
             pass
         hit = self._word(key)
-        if len(self._cache) < 20000:
+        if len(self._cache) < 20000 and len(key) <= SHORT_TEXT:
             self._cache[key] = hit
         return hit
 
@@ -73,7 +73,7 @@ class Matcher:
             return self._prefixes[key]
         except KeyError:
             hit = next((w for w in self.starts if key.startswith(w)), None)
-            if len(self._prefixes) < 20000:
+            if len(self._prefixes) < 20000 and len(key) <= SHORT_TEXT:
                 self._prefixes[key] = hit
             return hit
 
@@ -104,7 +104,7 @@ class Fields:
                 if w is not None:
                     out = (name, w)
                     break
-        if len(self._cache) < 20000:
+        if len(self._cache) < 20000:  # (a key longer than MAX_LABEL was not kept: see above)
             self._cache[key] = out
         return out
 
@@ -174,7 +174,7 @@ class Vocabulary:
         hit = self._placeholder_cache.get(t)
         if hit is None:
             hit = any(p.match(t) for p in self.placeholders)
-            if len(self._placeholder_cache) < 20000:
+            if len(self._placeholder_cache) < 20000 and len(t) <= SHORT_TEXT:
                 self._placeholder_cache[t] = hit
         return hit
 
@@ -188,7 +188,7 @@ class Vocabulary:
         hit = None
         if key and not self.block_labels.word(key):
             hit = self.funding_rows.match(key[2:] if key.startswith("其中") else key)
-        if len(self._funding_row_cache) < 20000:
+        if len(self._funding_row_cache) < 20000 and len(key) <= SHORT_TEXT:
             self._funding_row_cache[key] = hit
         return hit
 
@@ -199,7 +199,7 @@ class Vocabulary:
         except KeyError:
             pass
         hit = (any(w in text for w in self.wan_marks), any(p.search(text) for p in self.yuan_marks))
-        if len(self._money_marks_cache) < 20000:
+        if len(self._money_marks_cache) < 20000 and len(text) <= SHORT_TEXT:
             self._money_marks_cache[text] = hit
         return hit
 
