@@ -9,7 +9,13 @@ reader … — so that a machine shared with other work slows both alike:
 - a bare python-calamine read of the same files (open each, every sheet ``to_python()``):
   the yardstick of the targets (merge ≤ 4× this; moonshot ≤ 3×);
 - ``pandas.read_excel(engine="calamine", sheet_name=None)`` of the same files, when
-  pandas is installed (moonshot: merge faster than this).
+  pandas is installed (moonshot: merge faster than this);
+- with ``--floor``, two stripped merges that show what is left for the engine's own logic:
+  ``floor-read`` is merge's pipeline (discovery, hashing, the worker pool, one result per
+  file) with each worker only reading the file with calamine; ``floor-guard`` adds the
+  guard (every submitted file is proven safe before a library opens it). Neither reads a
+  form, scores or audits it, nor writes a summary: ``floor-guard ÷ calamine`` is the part
+  of the ratio that no work on the reader, scorer, auditor or summary can remove.
 
 For each it prints the median wall time, ms per form, CPU time, the peak resident memory
 (the largest process, and all processes of the command together, sampled every 20 ms)
@@ -23,6 +29,7 @@ Usage::
     python benchmarks/bench_merge.py --scaling              # 1,000 / 4,000 / 10,000 forms
     python benchmarks/bench_merge.py --keep /tmp/corpora    # generate once, reuse next time
     python benchmarks/bench_merge.py --corpus realistic --also-workers 1   # default workers vs one
+    python benchmarks/bench_merge.py --corpus realistic --floor   # + merge stripped to guard / read
     python benchmarks/bench_merge.py --read calamine DIR    # (used by the script itself)
 """
 
@@ -74,6 +81,44 @@ def read_pandas(folder: str) -> int:
         for frame in pd.read_excel(path, sheet_name=None, header=None, engine="calamine").values():
             cells += frame.size
     return cells
+
+
+def read_floor(folder: str, guarded: bool) -> int:
+    """merge's pipeline with each worker only reading (``guarded``: guard, then read) each file.
+
+    The workers run :func:`_floor_form` (or :func:`_floor_read`) instead of the engine's
+    ``read_form``: it is put in the runner module before the pool starts, and workers forked
+    from this process (Linux) run it. Every file is still discovered, hashed, sent, answered and accounted for."""
+    from jixiao.processor.core.rules import load_profile
+    from jixiao.processor.merge import runner
+    from jixiao.processor.merge.run import merge
+
+    if runner._start_method() != "fork":
+        raise SystemExit("--floor 需要 Linux（工作进程由本进程派生）")
+    runner.read_form = _floor_form if guarded else _floor_read
+    result = merge([folder], load_profile())
+    return sum(1 for f in result.files if f.status == "merged")
+
+
+def _floor_form(path: str, name: str, profile, extras=()):
+    from jixiao.processor.files.calamine_read import load_workbook
+    from jixiao.processor.merge.projection import FormResult, failure
+
+    try:
+        load_workbook(path, profile["limits"])  # the guard, then calamine: every sheet's values
+    except Exception as exc:  # noqa: BLE001 - as read_form reports it
+        return failure(exc)
+    return FormResult(True, [], [])
+
+
+def _floor_read(path: str, name: str, profile, extras=()):
+    from jixiao.processor.merge.projection import FormResult
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(path)
+    for sheet in wb.sheet_names:
+        wb.get_sheet_by_name(sheet).to_python(skip_empty_area=True)
+    return FormResult(True, [], [])
 
 
 # ---------------------------------------------------------------------- timing whole processes
@@ -135,7 +180,8 @@ def run(cmd: list[str]) -> Run:
 
 
 def side_by_side(folder: Path, n: int, repeat: int, out: Path, with_pandas: bool,
-                 workers: int | None, also_workers: int | None = None) -> tuple[float, float, float]:
+                 workers: int | None, also_workers: int | None = None,
+                 floor: bool = False) -> tuple[float, float, float]:
     """Print the figures; return merge's median wall time, its peak memory and its ratio to calamine."""
     merge = [PY, "-m", "jixiao.processor.cli.main", "merge", str(folder), "-o", str(out)]
     if workers:
@@ -145,6 +191,9 @@ def side_by_side(folder: Path, n: int, repeat: int, out: Path, with_pandas: bool
         commands[f"merge-w{also_workers}"] = merge[:7] + ["--workers", str(also_workers)]
     if with_pandas:
         commands["pandas"] = [PY, __file__, "--read", "pandas", str(folder)]
+    if floor:
+        commands["floor-read"] = [PY, __file__, "--read", "floor-read", str(folder)]
+        commands["floor-guard"] = [PY, __file__, "--read", "floor-guard", str(folder)]
     runs: dict[str, list[Run]] = {k: [] for k in commands}
     run(commands["calamine"])  # warm the file cache, not counted
     for _ in range(repeat):
@@ -155,10 +204,10 @@ def side_by_side(folder: Path, n: int, repeat: int, out: Path, with_pandas: bool
         wall = med[key]
         cpu = statistics.median(r.cpu for r in rs)
         peak_all = max(r.peak_all_mb for r in rs)
-        print(f"  {key:<9} {wall:8.2f} s  {wall / n * 1000:6.3f} ms/份  CPU {cpu:7.2f} s  "
+        print(f"  {key:<11} {wall:8.2f} s  {wall / n * 1000:6.3f} ms/份  CPU {cpu:7.2f} s  "
               f"峰值内存 {peak_all:6.0f} MB（全部进程）")
     for key in commands:
-        if key == "merge":
+        if key == "merge" or key.startswith("floor"):
             continue
         ratios = [m.wall / r.wall for m, r in zip(runs["merge"], runs[key])]
         cpu_ratios = [m.cpu / r.cpu for m, r in zip(runs["merge"], runs[key])]
@@ -168,6 +217,9 @@ def side_by_side(folder: Path, n: int, repeat: int, out: Path, with_pandas: bool
         key = f"merge-w{also_workers}"
         ratios = [m.wall / r.wall for m, r in zip(runs[key], runs["calamine"])]
         print(f"  {key} ÷ calamine 墙钟 {statistics.median(ratios):5.2f}×（{min(ratios):.2f}–{max(ratios):.2f}）")
+    for key in [k for k in commands if k.startswith("floor")]:
+        ratios = [m.wall / r.wall for m, r in zip(runs[key], runs["calamine"])]
+        print(f"  {key:<11} ÷ calamine 墙钟 {statistics.median(ratios):5.2f}×（{min(ratios):.2f}–{max(ratios):.2f}）")
     return med["merge"], max(r.peak_all_mb for r in runs["merge"]), med["merge"] / med["calamine"]
 
 
@@ -199,13 +251,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, help="pass --workers to merge (default: merge decides)")
     ap.add_argument("--also-workers", type=int, metavar="N",
                     help="also time merge --workers N in the same rounds (e.g. 1: does the default pay off?)")
+    ap.add_argument("--floor", action="store_true",
+                    help="also time merge stripped to reading (floor-read) and to guard + reading (floor-guard)")
     ap.add_argument("--no-pandas", action="store_true", help="skip the pandas.read_excel yardstick")
     ap.add_argument("--keep", type=Path, help="generate corpora into this folder and keep them")
     ap.add_argument("--read", nargs=2, metavar=("READER", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.read:
         reader, folder = args.read
-        (read_calamine if reader == "calamine" else read_pandas)(folder)
+        if reader.startswith("floor-"):
+            read_floor(folder, guarded=reader == "floor-guard")
+        else:
+            (read_calamine if reader == "calamine" else read_pandas)(folder)
         return 0
 
     try:
@@ -236,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
                 folder = corpus(base, kind, args.files)
                 print(f"{kind} × {args.files}：")
                 side_by_side(folder, args.files, args.repeat, out_dir / "汇总.xlsx", with_pandas, args.workers,
-                             args.also_workers)
+                             args.also_workers, args.floor)
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
         if not args.keep:
