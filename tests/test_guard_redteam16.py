@@ -21,12 +21,15 @@ import sys
 import tracemalloc
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from jixiao.processor.files.guard import container, inspect, sheet_pieces
+from jixiao.processor.files.guard.sheet_pieces import scan_proven
 
 sys.path.insert(0, str(Path(__file__).parent))
 from hostile_corpus import write_minimal_form  # noqa: E402
+from test_guard_pieces import root_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 #: a store may hold, besides what it counts, a dictionary slot and small objects per entry
@@ -88,6 +91,28 @@ def test_a_kept_sheet_listing_is_counted_at_what_it_holds(form, tmp_path, size):
     def fill() -> None:
         for path in paths:
             inspect(path)
+
+    holding, counted = held(fill)
+    assert holding <= 2 * counted + _SLACK, (holding, counted)
+
+
+def formula_row(row: int, cells: int) -> bytes:
+    """A row of formula cells saved without cached values (as openpyxl writes them)."""
+    refs = (f"{chr(65 + c // 26) if c >= 26 else ''}{chr(65 + c % 26)}{row}" for c in range(cells))
+    return f'<row r="{row}">'.encode() + b"".join(b'<c r="%s"><f>1</f></c>' % r.encode() for r in refs) + b"</row>"
+
+
+def test_kept_rows_are_counted_at_what_they_hold():
+    """Rows of formula cells: each row's figures hold a formula per cell (about 7 times the
+    row's bytes); the store must count that, not the row's bytes alone."""
+    rows = b"".join(formula_row(r, 300) for r in range(1, 200))
+    data = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet><sheetData>' + rows
+            + b"</sheetData></worksheet>")
+    assert all(len(p) <= sheet_pieces._KEEP_BYTES for p in re.findall(rb"<row .*?</row>", rows))
+
+    def fill() -> None:
+        with mock.patch.object(sheet_pieces, "_FEW", 10**9):  # every new row measured and kept
+            assert scan_proven(data, root_of(data)) is not None
 
     holding, counted = held(fill)
     assert holding <= 2 * counted + _SLACK, (holding, counted)
