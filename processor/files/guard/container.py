@@ -257,10 +257,23 @@ def _listing(src: Source, by_name: Mapping[str, zipfile.ZipInfo], offsets: dict[
         listing = read_listing(data[0], data[1])
     except Refusal:
         listing = Listing(readable=False)
-    size = sum(len(k[0]) for k in key if k) if key is not None else 0
-    if key is not None and size <= _KEEP_BYTES:
-        _KEPT.keep("listings", key, listing, size)
+    if key is not None:
+        size = sum(len(k[0]) for k in key if k) + _listing_bytes(listing)
+        if size <= _KEEP_BYTES:
+            _KEPT.keep("listings", key, listing, size)
     return listing
+
+
+#: memory a kept listing holds per sheet beyond its two strings (the ListedSheet and its
+#: slots; measured: about 220 bytes for a short name)
+_LISTED_SHEET_BYTES = 256
+
+
+def _listing_bytes(listing: Listing) -> int:
+    """What a listing holds in memory, counted against the store's bound: a workbook.xml of
+    a few KB compressed may list a sheet thousands of times (about 13 bytes held for every
+    byte of XML), so its compressed key alone would let a batch of small files fill memory."""
+    return sum(_LISTED_SHEET_BYTES + 4 * (len(s.name) + len(s.part)) for s in listing.sheets)
 
 
 def _check_listing(listing: Listing, by_name: Mapping[str, zipfile.ZipInfo]) -> None:

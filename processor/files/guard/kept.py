@@ -3,8 +3,9 @@
 Forms filled in from one template repeat most of their parts and rows; what the guard
 found for those bytes once holds for the same bytes again, so it is looked up instead of
 worked out again. The tables of one :class:`Kept` share one bound: entries per table, and
-bytes of keys over all of them; past either, every table is cleared (a batch of new forms
-then simply starts filling them again).
+bytes held over all of them (each entry counted by its caller at what its key *and* its
+answer hold: a small key may map to a large answer); past either, every table is cleared
+(a batch of new forms then simply starts filling them again).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 
 class Kept:
-    """Tables named by ``max_entries`` (name → entries at most), ``max_bytes`` of keys in all."""
+    """Tables named by ``max_entries`` (name → entries at most), ``max_bytes`` held in all."""
 
     def __init__(self, max_bytes: int, **max_entries: int) -> None:
         self.max_bytes = max_bytes
@@ -22,7 +23,7 @@ class Kept:
         self.bytes = 0
 
     def keep(self, table: str, key: Any, value: Any, size: int) -> None:
-        """Keep ``value`` under ``key`` (``size``: the bytes the key holds)."""
+        """Keep ``value`` under ``key`` (``size``: the bytes the key and the value hold)."""
         kept = self.tables[table]
         if len(kept) >= self.max_entries[table] or self.bytes + size > self.max_bytes:
             self.clear()

@@ -24,7 +24,8 @@ that carry their ``r`` (the only cells the patterns accept), and each piece is i
 region the patterns either measure exactly or refuse.
 
 The verdict and figures of a skeleton or piece are a function of its bytes alone, so they
-are kept, keyed on those exact bytes (bounded; cleared when full): a repeated row costs
+are kept, keyed on those exact bytes (bounded by what they hold, figures included;
+cleared when full): a repeated row costs
 one dictionary look-up. Nothing that depends on the package — totals, limits — is kept.
 ``tests/test_guard_pieces.py`` holds this against the whole-part expat parse and
 :func:`.sheet_scan.scan`.
@@ -157,5 +158,14 @@ def _measure(piece: bytes) -> Piece | None:
     if _cells(piece, 0, len(piece), fig) and well_formed(b"<x>" + piece + b"</x>"):
         result = (fig.cells, fig.text, fig.box, tuple(fig.refs.elements()), tuple(fig.formulas.items()))
     if len(piece) <= _KEEP_BYTES:
-        _KEPT.keep("pieces", piece, result, len(piece))
+        _KEPT.keep("pieces", piece, result, len(piece) + _held(result))
     return result
+
+
+def _held(result: Piece | None) -> int:
+    """Memory a piece's figures hold beyond its bytes, counted against the store's bound:
+    an index per shared-string cell, and for each formula cell saved without a value its
+    reference and text (about 7 times the row's bytes for a row of ``<c r="A1"><f>1</f></c>``)."""
+    if result is None:
+        return 0
+    return 40 * len(result[3]) + sum(160 + 4 * len(text) for _ref, text in result[4])
