@@ -20,6 +20,14 @@ from jixiao.processor.core.values import SHORT_TEXT, any_of, label_key, norm
 _WORD_KINDS = ("equals", "contains", "starts", "ends")
 # a header label is short: a long text (a goal, a note) that happens to contain “执行数” is not one
 MAX_LABEL = 30
+_KEPT_ENTRIES = 20000  # answers each of the caches below keeps at most
+
+
+def _keep(cache: dict[str, Any], key: str, answer: Any) -> None:
+    """Remember ``answer`` for ``key`` while ``cache`` has room, and only for a text short
+    enough to be a label (values.SHORT_TEXT: a pasted analysis is not kept by the thousand)."""
+    if len(cache) < _KEPT_ENTRIES and len(key) <= SHORT_TEXT:
+        cache[key] = answer
 
 
 class Matcher:
@@ -48,8 +56,7 @@ class Matcher:
         except KeyError:
             pass
         hit = self._word(key)
-        if len(self._cache) < 20000 and len(key) <= SHORT_TEXT:
-            self._cache[key] = hit
+        _keep(self._cache, key, hit)
         return hit
 
     def _word(self, key: str) -> str | None:
@@ -73,8 +80,7 @@ class Matcher:
             return self._prefixes[key]
         except KeyError:
             hit = next((w for w in self.starts if key.startswith(w)), None)
-            if len(self._prefixes) < 20000 and len(key) <= SHORT_TEXT:
-                self._prefixes[key] = hit
+            _keep(self._prefixes, key, hit)
             return hit
 
 
@@ -104,8 +110,7 @@ class Fields:
                 if w is not None:
                     out = (name, w)
                     break
-        if len(self._cache) < 20000:  # (a key longer than MAX_LABEL was not kept: see above)
-            self._cache[key] = out
+        _keep(self._cache, key, out)
         return out
 
     def of_row(self, keys: list[tuple[int, str]]) -> frozenset[str]:
@@ -174,8 +179,7 @@ class Vocabulary:
         hit = self._placeholder_cache.get(t)
         if hit is None:
             hit = any(p.match(t) for p in self.placeholders)
-            if len(self._placeholder_cache) < 20000 and len(t) <= SHORT_TEXT:
-                self._placeholder_cache[t] = hit
+            _keep(self._placeholder_cache, t, hit)
         return hit
 
     def funding_row(self, key: str) -> tuple[str, str] | None:
@@ -188,8 +192,7 @@ class Vocabulary:
         hit = None
         if key and not self.block_labels.word(key):
             hit = self.funding_rows.match(key[2:] if key.startswith("其中") else key)
-        if len(self._funding_row_cache) < 20000 and len(key) <= SHORT_TEXT:
-            self._funding_row_cache[key] = hit
+        _keep(self._funding_row_cache, key, hit)
         return hit
 
     def money_marks(self, text: str) -> tuple[bool, bool]:
@@ -199,8 +202,7 @@ class Vocabulary:
         except KeyError:
             pass
         hit = (any(w in text for w in self.wan_marks), any(p.search(text) for p in self.yuan_marks))
-        if len(self._money_marks_cache) < 20000 and len(text) <= SHORT_TEXT:
-            self._money_marks_cache[text] = hit
+        _keep(self._money_marks_cache, text, hit)
         return hit
 
     def header_word(self, key: str) -> bool:
