@@ -72,12 +72,11 @@ class Sheet:
             self.keys.append(keys)
             self._row_keys.append([(c, k) for c, k in enumerate(keys, self.c0) if k])
         self._row_fields: dict[tuple[int, int], frozenset[str]] = {}
-        merged = tuple(grid.merged)
+        # (ranges as tuples, the cache's key: a grid built by hand or from JSON may give lists;
+        # tuple() of a tuple is that tuple, so calamine's ranges cost nothing)
+        merged = tuple(map(tuple, grid.merged))
         # cell -> top-left of the merged range covering it; top-left -> bottom-right of each range
-        try:
-            self.merge_tl, self.merge_br = (_merge_maps if _template_sized(merged) else _merge_maps.__wrapped__)(merged)
-        except TypeError:  # ranges given as lists (a grid built by hand or from JSON): not a cache key
-            self.merge_tl, self.merge_br = _merge_maps.__wrapped__(merged)
+        self.merge_tl, self.merge_br = (_merge_maps if _template_sized(merged) else _merge_maps.__wrapped__)(merged)
 
     def rows(self) -> range:
         return range(self.r0, self.max_row + 1)
